@@ -1,0 +1,109 @@
+"""The base test world: two schools in two trusts in one authority, a maintained school in
+a second authority, and every role at each. Tests ask for ``world`` and sign in with
+``sign_in(client, world.users["dsl_a"])``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from haven.accounts.models import Role, User
+from haven.organisations.models import Authority, School, Trust
+from haven.people.models import Pupil
+from haven.testing import factories as f
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
+# the test itself (setting up data) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Argon2 is deliberately slow; tests hash many passwords. test_passwords.py checks the
+    real setting uses Argon2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+
+
+@dataclass
+class World:
+    authority: Authority
+    other_authority: Authority
+    trust_a: Trust
+    trust_b: Trust
+    school_a: School
+    school_b: School
+    school_m: School  # maintained, in the other authority
+    pupils: dict[str, Pupil] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+
+SCHOOL_ROLES = {
+    "staff": Role.STAFF,
+    "dsl": Role.DSL,
+    "deputy": Role.DEPUTY_DSL,
+    "head": Role.HEAD,
+    "governor": Role.GOVERNOR,
+    "admin": Role.ADMIN,
+}
+
+
+def build_world() -> World:
+    authority = f.AuthorityFactory(name="Midshire County Council", la_code="881")
+    other = f.AuthorityFactory(name="Northshire Council", la_code="882")
+    trust_a = f.TrustFactory(name="Alder Learning Trust", authority=authority)
+    trust_b = f.TrustFactory(name="Birch Academies Trust", authority=authority)
+    school_a = f.SchoolFactory(name="Alder Academy", urn="140001", authority=authority, trust=trust_a)
+    school_b = f.SchoolFactory(name="Birch Academy", urn="140002", authority=authority, trust=trust_b)
+    school_m = f.SchoolFactory(name="Northshire Primary", urn="140003", authority=other, phase=School.Phase.PRIMARY)
+    world = World(authority, other, trust_a, trust_b, school_a, school_b, school_m)
+    for suffix, school in (("a", school_a), ("b", school_b), ("m", school_m)):
+        for key, role in SCHOOL_ROLES.items():
+            user = f.UserFactory(email=f"{key}_{suffix}@example.org", full_name=f"{key.title()} {suffix.upper()}")
+            f.MembershipFactory(user=user, role=role, school=school)
+            world.users[f"{key}_{suffix}"] = user
+        world.pupils[suffix] = f.PupilFactory(
+            school=school, legal_forename=f"Pupil{suffix.upper()}", legal_surname="Example"
+        )
+    for suffix, trust in (("a", trust_a), ("b", trust_b)):
+        for key, role in (("trust_lead", Role.TRUST_LEAD), ("trustee", Role.GOVERNOR), ("trust_admin", Role.ADMIN)):
+            user = f.UserFactory(email=f"{key}_{suffix}@example.org", full_name=f"{key.title()} {suffix.upper()}")
+            f.MembershipFactory(user=user, role=role, trust=trust)
+            world.users[f"{key}_{suffix}"] = user
+    for suffix, auth in (("a", authority), ("m", other)):
+        user = f.UserFactory(email=f"la_officer_{suffix}@example.org", full_name=f"LA Officer {suffix.upper()}")
+        f.MembershipFactory(user=user, role=Role.LA_OFFICER, authority=auth)
+        world.users[f"la_officer_{suffix}"] = user
+    world.users["nobody"] = f.UserFactory(email="nobody@example.org", full_name="No Role")
+    return world
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+def sign_in(client: Client, user: User, *, verified: bool = True) -> Client:
+    """Sign the client in; with ``verified`` also pass the second factor."""
+    client.force_login(user)
+    if verified:
+        device = user.totpdevice_set.filter(confirmed=True).first() or f.totp_device(user)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def signed_in(client):
+    def _sign_in(user: User, *, verified: bool = True) -> Client:
+        return sign_in(client, user, verified=verified)
+
+    return _sign_in

@@ -1,0 +1,156 @@
+"""Who may see and do what: DESIGN §8, decided here and nowhere else.
+
+Views never filter by school themselves. They ask a selector, and the selector asks this
+module which schools the acting user may act on for a capability. Default deny: a
+capability not granted below is refused. A record the user may not see answers 404, never
+403, so its existence is not disclosed (:func:`deny`).
+
+Roles come from current memberships. A school membership covers that school; a trust
+membership covers the trust's schools; an authority membership covers the schools in the
+authority's area.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from haven.accounts.models import Role
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+    from haven.organisations.models import School
+
+
+class Capability(StrEnum):
+    RECORD_CONCERN = "record_concern"
+    READ_SCHOOL_RECORDS = "read_school_records"  # all concerns, cases, plans, pupil files
+    WRITE_SCHOOL_RECORDS = "write_school_records"  # triage, decide, refer, plan
+    VIEW_ACCESS_LOG = "view_access_log"  # who viewed a child's file
+    PUPIL_VOICE_INBOX = "pupil_voice_inbox"
+    TRUST_DASHBOARDS = "trust_dashboards"
+    COUNTY_DASHBOARDS = "county_dashboards"
+    ENQUIRY_LOG = "enquiry_log"
+    MANAGE_PEOPLE = "manage_people"  # users, roles and the pupil roster
+    RESOURCES_READ = "resources_read"
+    RESOURCES_PROPOSE = "resources_propose"
+    RESOURCES_CURATE = "resources_curate"
+
+
+SCHOOL = frozenset({"school"})
+TRUST = frozenset({"trust"})
+AUTHORITY = frozenset({"authority"})
+SCHOOL_OR_TRUST = frozenset({"school", "trust"})
+ANY = frozenset({"school", "trust", "authority"})
+_SCHOOL_ROLES = (Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.HEAD)
+
+# Capability -> {role: the kinds of membership through which the role grants it}.
+# A school membership covers its school, a trust membership the trust's schools, an
+# authority membership the schools in the authority's area.
+_GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
+    Capability.RECORD_CONCERN: dict.fromkeys(_SCHOOL_ROLES, SCHOOL),
+    Capability.READ_SCHOOL_RECORDS: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
+    Capability.WRITE_SCHOOL_RECORDS: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
+    Capability.VIEW_ACCESS_LOG: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
+    Capability.PUPIL_VOICE_INBOX: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
+    # Trust governors (trustees) see trust dashboards; a school governor does not.
+    Capability.TRUST_DASHBOARDS: {Role.TRUST_LEAD: TRUST, Role.GOVERNOR: TRUST},
+    Capability.COUNTY_DASHBOARDS: {Role.LA_OFFICER: AUTHORITY},
+    Capability.ENQUIRY_LOG: {Role.LA_OFFICER: AUTHORITY},
+    # An authority's administrator manages the authority's own people, not schools' rosters.
+    Capability.MANAGE_PEOPLE: {Role.ADMIN: SCHOOL_OR_TRUST},
+    Capability.RESOURCES_READ: {
+        **dict.fromkeys(_SCHOOL_ROLES, SCHOOL),
+        Role.TRUST_LEAD: TRUST,
+        Role.LA_OFFICER: AUTHORITY,
+        Role.GOVERNOR: ANY,
+    },
+    Capability.RESOURCES_PROPOSE: {**dict.fromkeys(_SCHOOL_ROLES, SCHOOL), Role.TRUST_LEAD: TRUST},
+    Capability.RESOURCES_CURATE: {Role.LA_OFFICER: AUTHORITY},
+}
+
+
+def _granting(user: Any, capability: Capability) -> list[tuple[str, int]]:
+    """(organisation kind, id) of each current membership granting the capability."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    grants = _GRANTS.get(capability, {})
+    return [(kind, org_id) for role, kind, org_id in _covers(user) if kind in grants.get(role, frozenset())]
+
+
+def _covers(user: User) -> list[tuple[str, str, int]]:
+    """(role, organisation kind, organisation id) for each current membership."""
+    return [
+        (
+            m.role,
+            "school" if m.school_id else "trust" if m.trust_id else "authority",
+            m.school_id or m.trust_id or m.authority_id,
+        )
+        for m in user.active_memberships
+    ]
+
+
+def roles_at(user: User, school: School) -> set[str]:
+    """The roles the user holds that cover this school."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    roles: set[str] = set()
+    for role, kind, org_id in _covers(user):
+        if (
+            (kind == "school" and org_id == school.pk)
+            or (kind == "trust" and org_id == school.trust_id)
+            or (kind == "authority" and org_id == school.authority_id)
+        ):
+            roles.add(role)
+    return roles
+
+
+def can(user: Any, capability: Capability, *, school: School) -> bool:
+    """May this user exercise the capability at this school?"""
+    org_of = {"school": school.pk, "trust": school.trust_id, "authority": school.authority_id}
+    return any(org_of[kind] == org_id for kind, org_id in _granting(user, capability))
+
+
+def schools_for(user: Any, capability: Capability) -> QuerySet[School]:
+    """The schools where the user may exercise the capability, as a queryset."""
+    from haven.organisations.models import School
+
+    q = Q(pk__in=[])
+    for kind, org_id in _granting(user, capability):
+        q |= Q(**{"pk" if kind == "school" else f"{kind}_id": org_id})
+    return School.objects.filter(q)
+
+
+def has_any(user: Any, capability: Capability) -> bool:
+    """Does the user hold a role granting the capability anywhere?"""
+    return bool(_granting(user, capability))
+
+
+def deny(
+    request: HttpRequest | None,
+    *,
+    object_type: str,
+    object_id: str | int,
+    school: Any = None,
+    reason: str = "",
+) -> Http404:
+    """Record a refused access and return the 404 to raise.
+
+    The refusal is audited in the record's school chain when the record exists, so a DSL
+    can see attempts on their pupils; the answer is the same 404 as for a missing record.
+    """
+    from haven.audit.models import Action
+    from haven.audit.services import audit_record
+
+    audit_record(
+        action=Action.ACCESS_DENIED,
+        request=request,
+        object_type=object_type,
+        object_id=object_id,
+        school=school,
+        extra={"reason": reason} if reason else None,
+    )
+    return Http404("Not found")

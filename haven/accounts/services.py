@@ -1,0 +1,109 @@
+"""Writes about accounts: two-factor enrolment, recovery codes, memberships, signing out
+everywhere. Each is one transaction with its audit row."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+
+from .models import Membership, User, _new_session_salt
+
+RECOVERY_CODE_COUNT = 10
+
+
+def totp_secret_base32(device: TOTPDevice) -> str:
+    """The secret as an authenticator app wants it typed (base32, no padding)."""
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def two_factor_device_pending(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator being set up, created on first call."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+def _new_recovery_code() -> str:
+    raw = secrets.token_hex(5)  # 40 bits each, single use
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+@transaction.atomic
+def recovery_codes_replace(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    """Issue a fresh set of single-use recovery codes, replacing any old ones."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    audit_record(action=Action.UPDATE, request=request, actor=user, obj=user, extra={"recovery_codes": "replaced"})
+    return codes
+
+
+@transaction.atomic
+def two_factor_confirm(
+    *, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None
+) -> list[str] | None:
+    """Confirm the authenticator if the code is right; returns the new recovery codes."""
+    if not device.verify_token(token.replace(" ", "")):
+        audit_record(action=Action.TWO_FACTOR_FAILED, request=request, actor=user, obj=user)
+        return None
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(action=Action.TWO_FACTOR_ENROLLED, request=request, actor=user, obj=user)
+    return recovery_codes_replace(user=user, request=request)
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user: User, request: HttpRequest | None = None) -> None:
+    """End every session of this user, on every device, by changing the session salt."""
+    user.session_salt = _new_session_salt()
+    user.save(update_fields=["session_salt"])
+    audit_record(action=Action.SIGN_OUT_EVERYWHERE, request=request, actor=user, obj=user)
+
+
+@transaction.atomic
+def membership_grant(
+    *, by: User, user: User, role: str, school=None, trust=None, authority=None, request: HttpRequest | None = None
+) -> Membership:
+    membership = Membership(user=user, role=role, school=school, trust=trust, authority=authority)
+    membership.full_clean()
+    membership.save()
+    audit_record(
+        action=Action.ROLE_GRANTED,
+        actor=by,
+        request=request,
+        obj=membership,
+        school=school,
+        trust=trust,
+        authority=authority,
+        extra={"user": user.pk, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, by: User, membership: Membership, request: HttpRequest | None = None) -> Membership:
+    membership.ended_at = timezone.now()
+    membership.save(update_fields=["ended_at"])
+    audit_record(
+        action=Action.ROLE_ENDED,
+        actor=by,
+        request=request,
+        obj=membership,
+        school=membership.school,
+        trust=membership.trust,
+        authority=membership.authority,
+        extra={"user": membership.user_id, "role": membership.role},
+    )
+    return membership

@@ -1,0 +1,34 @@
+"""Every sign-in, failed sign-in and sign-out goes into the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+
+
+@receiver(user_logged_in)
+def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action=Action.SIGN_IN, request=request, actor=user, obj=user)
+
+
+@receiver(user_logged_out)
+def _signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action=Action.SIGN_OUT, request=request, actor=user, obj=user)
+
+
+@receiver(user_login_failed)
+def _sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    email = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    locked = bool(getattr(request, "axes_locked_out", False))
+    audit_record(
+        action=Action.LOCKED_OUT if locked else Action.SIGN_IN_FAILED,
+        request=request,
+        object_type="accounts.user",
+        extra={"email": email.strip().lower()},
+    )

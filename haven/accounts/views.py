@@ -1,0 +1,183 @@
+"""Sign-in, two-factor steps, sign-out and the account's security page."""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+
+from . import services
+from .forms import ConfirmDeviceForm, SignInForm, TokenForm
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return settings.LOGIN_REDIRECT_URL
+
+
+@sensitive_post_parameters("password")
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_next_url(request))
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, email=form.cleaned_data["email"].strip().lower(), password=form.cleaned_data["password"]
+        )
+        if getattr(request, "axes_locked_out", False):
+            return render(request, "accounts/locked_out.html", status=429)
+        if user is None:
+            form.add_error(None, "That email address and password do not match an account. Check them and try again.")
+            status = 400
+        else:
+            login(request, user)
+            return redirect(_next_url(request))
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "accounts/sign_in.html",
+        {"form": form, "next": request.GET.get("next", ""), "timed_out": "timeout" in request.GET},
+        status=status,
+    )
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    devices = list(devices_for_user(request.user, confirmed=True))
+    if not devices:
+        return redirect("accounts:two_factor_setup")
+    form = TokenForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
+        for device in devices:
+            allowed, _ = device.verify_is_allowed()
+            if allowed and device.verify_token(token):
+                otp_login(request, device)
+                action = Action.RECOVERY_CODE_USED if isinstance(device, StaticDevice) else Action.TWO_FACTOR_VERIFIED
+                audit_record(action=action, request=request, obj=request.user)
+                if isinstance(device, StaticDevice):
+                    left = device.token_set.count()
+                    messages.warning(
+                        request,
+                        f"You used a recovery code. You have {left} left. "
+                        "Make new ones from Your account if you are running low.",
+                    )
+                return redirect(_next_url(request))
+        audit_record(action=Action.TWO_FACTOR_FAILED, request=request, obj=request.user)
+        throttled = any(not d.verify_is_allowed()[0] for d in devices)
+        form.add_error(
+            "token",
+            "Too many wrong codes: wait a minute, then try again."
+            if throttled
+            else "That code is not right. Codes change every 30 seconds: try the newest one.",
+        )
+        status = 400
+    return render(
+        request, "accounts/two_factor_verify.html", {"form": form, "next": request.GET.get("next", "")}, status=status
+    )
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan a QR code drawn here (no outside service)."""
+    has_confirmed = any(True for _ in devices_for_user(request.user, confirmed=True))
+    if has_confirmed and not request.user.is_verified():
+        return redirect("accounts:two_factor_verify")
+    device = services.two_factor_device_pending(user=request.user)
+    form = ConfirmDeviceForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        codes = services.two_factor_confirm(
+            user=request.user, device=device, token=form.cleaned_data["token"], request=request
+        )
+        if codes is not None:
+            otp_login(request, device)
+            request.session["fresh_recovery_codes"] = codes
+            return redirect("accounts:recovery_codes")
+        form.add_error(
+            "token",
+            "That code is not right. Check the time on your phone is set automatically, then try the newest code.",
+        )
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    secret = services.totp_secret_base32(device)
+    qr_svg = segno.make(device.config_url, error="m").svg_data_uri(scale=5, dark="#000", light="#fff")
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+            "required": request.user.needs_two_factor,
+        },
+        status=status,
+    )
+
+
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Shows fresh recovery codes once; afterwards they can only be replaced."""
+    if request.method == "POST":
+        if not request.user.is_verified():
+            return redirect("accounts:two_factor_verify")
+        request.session["fresh_recovery_codes"] = services.recovery_codes_replace(user=request.user, request=request)
+        return redirect("accounts:recovery_codes")
+    codes = request.session.pop("fresh_recovery_codes", None)
+    response = render(request, "accounts/recovery_codes.html", {"codes": codes})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    has_totp = any(d for d in devices_for_user(request.user, confirmed=True) if not isinstance(d, StaticDevice))
+    recovery_left = sum(d.token_set.count() for d in StaticDevice.objects.filter(user=request.user))
+    return render(
+        request,
+        "accounts/account.html",
+        {"has_totp": has_totp, "recovery_left": recovery_left, "memberships": request.user.active_memberships},
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You have signed out.")
+    return redirect("accounts:sign_in")
+
+
+@require_POST
+@login_required
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    services.sign_out_everywhere(user=request.user, request=request)
+    logout(request)
+    messages.info(request, "You have been signed out on every device.")
+    return redirect("accounts:sign_in")
+
+
+@require_POST
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """Touching the session restarts the idle timer (the session is saved on every request)."""
+    return HttpResponse(status=204 if request.user.is_authenticated else 401)

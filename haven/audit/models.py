@@ -1,0 +1,131 @@
+"""The audit log: who did what to which record, when and from where.
+
+Entries are append-only and chained by hash: each entry's hash covers its own fields and
+the hash of the entry before it in the same chain, so changing or removing an entry breaks
+every hash after it (``manage.py verify_audit``). There is one chain per school (and one
+per trust, authority, and a global one) so that writers at different schools do not queue
+behind each other and the log shards by tenant with the rest of the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+GENESIS_HASH = "0" * 64
+
+
+class Action(models.TextChoices):
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+    SIGN_OUT = "sign_out", "Signed out"
+    SIGN_OUT_EVERYWHERE = "sign_out_everywhere", "Signed out everywhere"
+    LOCKED_OUT = "locked_out", "Locked out"
+    TWO_FACTOR_VERIFIED = "two_factor_verified", "Second factor verified"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Second factor failed"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Two-factor sign-in set up"
+    RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    UPDATE = "update", "Changed"
+    EXPORT = "export", "Exported"
+    IMPORT = "import", "Imported"
+    ROLE_GRANTED = "role_granted", "Role granted"
+    ROLE_ENDED = "role_ended", "Role ended"
+    ACCESS_DENIED = "access_denied", "Access refused"
+
+
+class AuditChain(models.Model):
+    """The head of one hash chain; locked while an entry is appended to it."""
+
+    key = models.CharField(max_length=40, unique=True)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    length = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class AuditEvent(models.Model):
+    """One audited action.
+
+    ``actor`` is who acted (null for an anonymous request); ``object_type``/``object_id``
+    name the record acted on, never its content; ``extra`` holds old and new values of
+    non-sensitive fields or a short reason. ``chain``/``seq``/``prev_hash``/``hash`` make
+    the log tamper-evident.
+    """
+
+    chain = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    school = models.ForeignKey(
+        "organisations.School", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    trust = models.ForeignKey("organisations.Trust", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    authority = models.ForeignKey(
+        "organisations.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["chain", "seq"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_seq_unique_in_chain")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"]),
+            models.Index(fields=["school", "at"]),
+            models.Index(fields=["actor", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only and cannot be changed")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit events are append-only and cannot be deleted")
+
+    def canonical(self) -> str:
+        """The fields the hash covers, as canonical JSON."""
+        return json.dumps(
+            {
+                "chain": self.chain,
+                "seq": self.seq,
+                "at": self.at.isoformat(),
+                "actor": self.actor_id,
+                "actor_email": self.actor_email,
+                "action": self.action,
+                "object_type": self.object_type,
+                "object_id": self.object_id,
+                "school": self.school_id,
+                "trust": self.trust_id,
+                "authority": self.authority_id,
+                "ip_address": self.ip_address,
+                "user_agent": self.user_agent,
+                "extra": self.extra,
+                "prev_hash": self.prev_hash,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+            default=str,
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical().encode()).hexdigest()

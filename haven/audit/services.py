@@ -1,0 +1,125 @@
+"""Writing to the audit log. Every service that reads or writes safeguarding content calls
+:func:`audit_record` inside its own transaction, so the record and its audit row commit or
+fail together."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import GENESIS_HASH, Action, AuditChain, AuditEvent
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The address the request came from. Behind a proxy, set HAVEN_TRUSTED_PROXY so that
+    X-Forwarded-For is believed; otherwise it is ignored (anyone can send it)."""
+    if request is None:
+        return None
+    from django.conf import settings
+
+    if getattr(settings, "HAVEN_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _normalised_ip(value: str | None) -> str | None:
+    """The address as PostgreSQL's inet gives it back, so the hash survives a round trip."""
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _chain_key(school_id: int | None, trust_id: int | None, authority_id: int | None) -> str:
+    if school_id:
+        return f"school:{school_id}"
+    if trust_id:
+        return f"trust:{trust_id}"
+    if authority_id:
+        return f"authority:{authority_id}"
+    return "global"
+
+
+def audit_record(
+    *,
+    action: Action | str,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    school: Any = None,
+    trust: Any = None,
+    authority: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the audit log, chained to the previous event of its chain.
+
+    The actor defaults to the request's signed-in user. The organisation decides the chain;
+    an event about a school's record belongs in that school's chain.
+    """
+    user = getattr(request, "user", None)
+    if actor is None and user is not None and user.is_authenticated:
+        actor = user
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    school_id = getattr(school, "pk", school)
+    trust_id = getattr(trust, "pk", trust)
+    authority_id = getattr(authority, "pk", authority)
+    key = _chain_key(school_id, trust_id, authority_id)
+    with transaction.atomic():
+        chain, _ = AuditChain.objects.get_or_create(key=key)
+        chain = AuditChain.objects.select_for_update().get(pk=chain.pk)
+        event = AuditEvent(
+            chain=key,
+            seq=chain.length + 1,
+            at=timezone.now(),
+            actor=actor,
+            actor_email=getattr(actor, "email", "") or "",
+            action=str(action),
+            object_type=str(object_type),
+            object_id=str(object_id),
+            school_id=school_id,
+            trust_id=trust_id,
+            authority_id=authority_id,
+            ip_address=_normalised_ip(client_ip(request)),
+            user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+            extra=extra or {},
+            prev_hash=chain.last_hash,
+        )
+        event.hash = event.compute_hash()
+        event.save()
+        AuditChain.objects.filter(pk=chain.pk).update(last_hash=event.hash, length=event.seq)
+    return event
+
+
+def audit_verify() -> tuple[int, AuditEvent | None, str]:
+    """Check every chain. Returns (events checked, first broken event or None, reason)."""
+    checked = 0
+    heads = {c.key: c for c in AuditChain.objects.all()}
+    for key in sorted(heads):
+        prev = GENESIS_HASH
+        expected_seq = 1
+        for event in AuditEvent.objects.filter(chain=key).order_by("seq").iterator(chunk_size=2000):
+            checked += 1
+            if event.seq != expected_seq:
+                return checked, event, f"entry {expected_seq} of chain {key} is missing"
+            if event.prev_hash != prev:
+                return checked, event, "its link to the previous entry does not match"
+            if event.compute_hash() != event.hash:
+                return checked, event, "its content does not match its hash"
+            prev = event.hash
+            expected_seq += 1
+        head = heads[key]
+        if head.length != expected_seq - 1 or head.last_hash != prev:
+            return checked, None, f"chain {key} ends early: entries after {expected_seq - 1} were removed"
+    return checked, None, ""

@@ -1,0 +1,127 @@
+"""What each role's home page shows: a useful start, led by what needs attention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from haven.access.policy import Capability, schools_for
+from haven.accounts.models import Membership, Role, User
+from haven.audit.models import Action, AuditEvent
+from haven.organisations.models import School
+
+
+@dataclass
+class Item:
+    text: str
+    url: str = ""
+    attention: bool = False
+
+
+@dataclass
+class Section:
+    title: str
+    intro: str = ""
+    items: list[Item] = field(default_factory=list)
+
+
+def _safeguarding_leads(school_ids: list[int]) -> list[Membership]:
+    return list(
+        Membership.objects.filter(school_id__in=school_ids, role__in=[Role.DSL, Role.DEPUTY_DSL], ended_at__isnull=True)
+        .select_related("user", "school")
+        .order_by("school__name", "role", "user__full_name")
+    )
+
+
+def home_sections_for(user: User) -> list[Section]:
+    sections: list[Section] = []
+    record_schools = list(schools_for(user, Capability.RECORD_CONCERN))
+    if record_schools:
+        leads = _safeguarding_leads([s.pk for s in record_schools])
+        section = Section(
+            title="Who to tell",
+            intro=(
+                "If a child tells you something, or you see or hear something that worries you, "
+                "write down the child's exact words and tell a safeguarding lead today."
+            ),
+        )
+        for m in leads:
+            section.items.append(
+                Item(f"{m.user.full_name}, {m.get_role_display()} at {m.school.name} ({m.user.email})")
+            )
+        if not leads:
+            section.items.append(
+                Item("Your school has no safeguarding lead in Haven yet: tell your headteacher.", attention=True)
+            )
+        sections.append(section)
+
+    read_schools = schools_for(user, Capability.READ_SCHOOL_RECORDS).annotate(
+        on_roll=Count("pupils", filter=Q(pupils__left_on__isnull=True)),
+        cp_plans=Count("pupils", filter=Q(pupils__left_on__isnull=True, pupils__child_protection_plan=True)),
+        looked_after=Count("pupils", filter=Q(pupils__left_on__isnull=True, pupils__looked_after=True)),
+    )
+    since = timezone.now() - timedelta(days=30)
+    refused = dict(
+        AuditEvent.objects.filter(school__in=[s.pk for s in read_schools], action=Action.ACCESS_DENIED, at__gte=since)
+        .values_list("school")
+        .annotate(n=Count("id"))
+    )
+    for school in read_schools:
+        section = Section(title=f"{school.name}: pupils")
+        url = reverse("people:pupil_list") + f"?school={school.pk}"
+        section.items.append(Item(f"{school.on_roll} pupils on roll", url))
+        section.items.append(
+            Item(f"{school.cp_plans} with a child protection plan", url + "&flag=child_protection_plan")
+        )
+        section.items.append(Item(f"{school.looked_after} looked after", url + "&flag=looked_after"))
+        n = refused.get(school.pk, 0)
+        if n:
+            section.items.append(
+                Item(f"{n} refused attempts to open this school's records in the last 30 days", attention=True)
+            )
+        sections.append(section)
+
+    manage = list(schools_for(user, Capability.MANAGE_PEOPLE))
+    if manage:
+        section = Section(
+            title="People and rosters",
+            intro="You manage accounts and the pupil roster. You cannot see safeguarding records.",
+        )
+        for school in manage:
+            section.items.append(
+                Item(f"Import the pupil roster for {school.name}", reverse("people:roster_import", args=[school.pk]))
+            )
+        sections.append(section)
+
+    trust_schools = list(schools_for(user, Capability.TRUST_DASHBOARDS))
+    if trust_schools:
+        sections.append(
+            Section(
+                title="Your trust's schools",
+                intro="Trends across these schools appear here as anonymised counts.",
+                items=[Item(f"{s.name} ({s.get_phase_display()}, URN {s.urn})") for s in trust_schools],
+            )
+        )
+    county_schools = schools_for(user, Capability.COUNTY_DASHBOARDS)
+    if county_schools.exists():
+        by_phase = county_schools.values("phase").annotate(n=Count("id")).order_by("phase")
+        sections.append(
+            Section(
+                title="Schools in your authority",
+                items=[Item(f"{row['n']} {School.Phase(row['phase']).label.lower()} schools") for row in by_phase],
+            )
+        )
+    if not sections:
+        sections.append(
+            Section(
+                title="Welcome to Haven",
+                intro=(
+                    "Your account has no role in a school, trust or authority yet. Ask your administrator to add one."
+                ),
+            )
+        )
+    return sections

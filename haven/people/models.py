@@ -1,0 +1,116 @@
+"""Pupils, as the school's roster (MIS export) knows them.
+
+A pupil always belongs to one school; a child who moves school has a new record there and
+their child-protection file is transferred (DESIGN §3 rule 9). Leavers are marked, never
+deleted.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from .upn import validate_upn
+
+
+class YearGroup(models.TextChoices):
+    N1 = "N1", "Nursery 1"
+    N2 = "N2", "Nursery 2"
+    R = "R", "Reception"
+    Y1 = "1", "Year 1"
+    Y2 = "2", "Year 2"
+    Y3 = "3", "Year 3"
+    Y4 = "4", "Year 4"
+    Y5 = "5", "Year 5"
+    Y6 = "6", "Year 6"
+    Y7 = "7", "Year 7"
+    Y8 = "8", "Year 8"
+    Y9 = "9", "Year 9"
+    Y10 = "10", "Year 10"
+    Y11 = "11", "Year 11"
+    Y12 = "12", "Year 12"
+    Y13 = "13", "Year 13"
+    Y14 = "14", "Year 14"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    UNKNOWN = "U", "Not known"
+
+
+class SenStatus(models.TextChoices):
+    """The DfE SEN provision codes used in school census returns."""
+
+    NONE = "N", "No special educational need"
+    SUPPORT = "K", "SEN support"
+    EHC_PLAN = "E", "Education, health and care plan"
+
+
+class Pupil(models.Model):
+    school = models.ForeignKey("organisations.School", on_delete=models.PROTECT, related_name="pupils")
+    upn = models.CharField("UPN", max_length=13, validators=[validate_upn])
+    legal_forename = models.CharField(max_length=100)
+    legal_surname = models.CharField(max_length=100)
+    preferred_forename = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    year_group = models.CharField(max_length=2, choices=YearGroup.choices)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    gender_identity = models.CharField(
+        max_length=100, blank=True, help_text="Only if the child has shared it and wants it used."
+    )
+    sen_status = models.CharField("SEN status", max_length=1, choices=SenStatus.choices, default=SenStatus.NONE)
+    # Vulnerability flags from the policy (§5 and §9).
+    looked_after = models.BooleanField(default=False)
+    child_in_need = models.BooleanField("child in need", default=False)
+    child_protection_plan = models.BooleanField("child protection plan", default=False)
+    young_carer = models.BooleanField(default=False)
+    missing_education = models.BooleanField("missing education", default=False)
+    left_on = models.DateField(null=True, blank=True, help_text="Set when the pupil leaves the roster.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["legal_surname", "legal_forename"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "upn"], name="pupil_upn_unique_in_school"),
+        ]
+        indexes = [
+            models.Index(fields=["school", "legal_surname", "legal_forename"]),
+            models.Index(fields=["school", "year_group"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def forename(self) -> str:
+        return self.preferred_forename or self.legal_forename
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.forename} {self.legal_surname}"
+
+    @property
+    def is_send(self) -> bool:
+        return self.sen_status != SenStatus.NONE
+
+    @property
+    def on_roll(self) -> bool:
+        return self.left_on is None
+
+    def age_on(self, day) -> int:
+        years = day.year - self.date_of_birth.year
+        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
+            years -= 1
+        return years
+
+    @property
+    def vulnerability_labels(self) -> list[str]:
+        labels = []
+        if self.is_send:
+            labels.append("SEND")
+        for field in ("looked_after", "child_in_need", "child_protection_plan", "young_carer", "missing_education"):
+            if getattr(self, field):
+                labels.append(self._meta.get_field(field).verbose_name.capitalize())
+        return labels

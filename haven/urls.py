@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("haven.core.urls")),
+    path("account/", include("haven.accounts.urls")),
+    path("", include("haven.people.urls")),
+]

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Serve Haven: migrate, load the demo world on first start, start the task worker and the
+# web server, print the demo logins. Called by `make run` (and `make dev` with --dev).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PORT="${HAVEN_PORT:-8000}"
+export HAVEN_DATA_DIR="${HAVEN_DATA_DIR:-$PWD/var}"
+mkdir -p "$HAVEN_DATA_DIR/logs"
+
+$PY manage.py migrate --no-input -v0
+$PY manage.py collectstatic --no-input -v0
+if [ "${HAVEN_ENV:-development}" != "production" ]; then
+  $PY manage.py load_demo --if-empty
+  $PY manage.py demo_logins
+fi
+
+# The task worker sends email and runs imports; it stops when this script stops.
+$PY manage.py db_worker --queue-name default >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+
+echo "Haven is serving on http://127.0.0.1:${PORT}/ (Ctrl-C to stop). Logs: $HAVEN_DATA_DIR/logs/"
+if [ "${1:-}" = "--dev" ]; then
+  $PY manage.py runserver "127.0.0.1:${PORT}"
+else
+  .venv/bin/gunicorn haven.wsgi:application \
+    --bind "127.0.0.1:${PORT}" --workers "${HAVEN_WORKERS:-3}" --threads 2 \
+    --access-logfile "$HAVEN_DATA_DIR/logs/access.log" --error-logfile - --log-level warning
+fi

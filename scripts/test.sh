@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole suite: lint, migrations check, then unit, integration, browser and
+# accessibility tests on SQLite and, when one answers, on PostgreSQL. Called by `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+
+# Browser tests drive Debian's Chromium; install it from the distribution when missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Debian's chromium for the browser tests..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+export HAVEN_ENV=test
+export HAVEN_DATA_DIR
+HAVEN_DATA_DIR="$(mktemp -d)"
+trap 'rm -rf "$HAVEN_DATA_DIR"' EXIT
+unset_db() { env -u DATABASE_URL "$@"; }
+unset_db $PY manage.py makemigrations --check --dry-run >/dev/null || {
+  echo "Model changes without migrations: run manage.py makemigrations" >&2; exit 1; }
+
+echo "== Test suite on SQLite"
+unset_db $PY -m pytest "$@"
+
+PG_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/haven}"
+if $PY - "$PG_URL" <<'PYCODE'
+import sys, psycopg
+from urllib.parse import urlsplit
+u = urlsplit(sys.argv[1])
+try:
+    psycopg.connect(host=u.hostname, port=u.port or 5432, user=u.username or "postgres",
+                    password=u.password, dbname="postgres", connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL not reachable ({exc.__class__.__name__}); skipping the PostgreSQL run")
+    sys.exit(1)
+PYCODE
+then
+  echo "== Test suite on PostgreSQL ($PG_URL)"
+  DATABASE_URL="$PG_URL" $PY -m pytest "$@"
+fi
