@@ -34,7 +34,7 @@ def _next_url(request: HttpRequest) -> str:
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next_url(request))
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         user = authenticate(
@@ -65,7 +65,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     devices = list(devices_for_user(request.user, confirmed=True))
     if not devices:
         return redirect("accounts:two_factor_setup")
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
@@ -104,7 +104,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if has_confirmed and not request.user.is_verified():
         return redirect("accounts:two_factor_verify")
     device = services.two_factor_device_pending(user=request.user)
-    form = ConfirmDeviceForm(request.POST or None)
+    form = ConfirmDeviceForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         codes = services.two_factor_confirm(
@@ -116,7 +116,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:recovery_codes")
         form.add_error(
             "token",
-            "That code is not right. Check the time on your phone is set automatically, then try the newest code.",
+            "Too many wrong codes: wait a minute, then try the newest code."
+            if not device.verify_is_allowed()[0]
+            else "That code is not right. Check the time on your phone is set automatically, then try the newest code.",
         )
         status = 400
     elif request.method == "POST":

@@ -1,0 +1,158 @@
+"""The access matrix of DESIGN §8, generated: every protected URL × every user of the test
+world (each role at the own school, at a school in another trust, at a school in another
+authority, trust and authority roles, a user with no role) × anonymous.
+
+Add a row to ``PROTECTED`` for every new page or API endpoint. A user not listed as
+allowed must get 404 (never 403: another tenant's record is not disclosed); a visitor who
+is not signed in is sent to sign in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+from conftest import World, build_world, sign_in
+from haven.audit.models import Action, AuditEvent
+
+ALL_USERS = [
+    *(f"{role}_{s}" for s in "abm" for role in ("staff", "dsl", "deputy", "head", "governor", "admin")),
+    *(f"{role}_{s}" for s in "ab" for role in ("trust_lead", "trustee", "trust_admin")),
+    "la_officer_a",
+    "la_officer_m",
+    "nobody",
+]
+
+
+@dataclass(frozen=True)
+class Protected:
+    name: str
+    url: Callable[[World], str]
+    allowed: frozenset[str]
+    # Text that only an allowed user may see on the page (checked on 200 responses).
+    must_show: Callable[[World], str] | None = None
+
+
+PROTECTED = [
+    Protected(
+        "pupil list",
+        lambda w: reverse("people:pupil_list"),
+        frozenset({f"{r}_{s}" for r in ("dsl", "deputy", "head") for s in "abm"}),
+    ),
+    Protected(
+        "a pupil's file",
+        lambda w: reverse("people:pupil_detail", args=[w.pupils["a"].pk]),
+        frozenset({"dsl_a", "deputy_a", "head_a"}),
+        must_show=lambda w: w.pupils["a"].upn,
+    ),
+    Protected(
+        "who opened a pupil's file",
+        lambda w: reverse("people:pupil_access_log", args=[w.pupils["a"].pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected(
+        "roster import",
+        lambda w: reverse("people:roster_import", args=[w.school_a.pk]),
+        frozenset({"admin_a", "trust_admin_a"}),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker):
+    """One world for the whole matrix (hundreds of requests), rolled back at the end."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+CASES = [(p, user) for p in PROTECTED for user in ALL_USERS]
+
+
+@pytest.mark.parametrize(("protected", "user_key"), CASES, ids=[f"{p.name} as {u}" for p, u in CASES])
+def test_matrix(protected: Protected, user_key: str, matrix_world: World, client, django_db_blocker):
+    with django_db_blocker.unblock():
+        sign_in(client, matrix_world.users[user_key])
+        response = client.get(protected.url(matrix_world))
+        if user_key in protected.allowed:
+            assert response.status_code == 200, f"{user_key} should open {protected.name}"
+            if protected.must_show:
+                assert protected.must_show(matrix_world) in response.text
+        else:
+            assert response.status_code == 404, f"{user_key} must get 404 for {protected.name}"
+            if protected.must_show:
+                assert protected.must_show(matrix_world) not in response.text
+
+
+@pytest.mark.parametrize("protected", PROTECTED, ids=[p.name for p in PROTECTED])
+def test_a_visitor_is_sent_to_sign_in(protected: Protected, matrix_world: World, client, django_db_blocker):
+    with django_db_blocker.unblock():
+        url = protected.url(matrix_world)
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:sign_in"))
+
+
+@pytest.mark.parametrize("protected", PROTECTED, ids=[p.name for p in PROTECTED])
+def test_a_content_role_without_its_second_factor_is_stopped(
+    protected: Protected, matrix_world: World, client, django_db_blocker
+):
+    """Signed in with a password only, a DSL reaches the two-factor step, not the page."""
+    with django_db_blocker.unblock():
+        client.force_login(matrix_world.users["dsl_a"])
+        response = client.get(protected.url(matrix_world))
+        assert response.status_code == 302
+        assert response["Location"].startswith("/account/two-factor/")
+
+
+def test_another_schools_dsl_is_refused_and_the_attempt_is_recorded(client, world):
+    sign_in(client, world.users["dsl_b"])
+    pupil = world.pupils["a"]
+    response = client.get(reverse("people:pupil_detail", args=[pupil.pk]))
+    assert response.status_code == 404
+    event = AuditEvent.objects.get(action=Action.ACCESS_DENIED, object_id=str(pupil.pk))
+    assert event.actor == world.users["dsl_b"]
+    assert event.school_id == world.school_a.pk
+
+
+def test_a_missing_record_and_a_forbidden_one_look_the_same(client, world):
+    sign_in(client, world.users["dsl_b"])
+    forbidden = client.get(reverse("people:pupil_detail", args=[world.pupils["a"].pk]))
+    missing = client.get(reverse("people:pupil_detail", args=[999_999]))
+    assert forbidden.status_code == missing.status_code == 404
+    # Identical but for the per-response CSRF token in the sign-out form.
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub("", forbidden.text) == token.sub("", missing.text)
+
+
+def test_an_ended_role_grants_nothing(client, world):
+    from django.utils import timezone
+
+    dsl = world.users["dsl_a"]
+    dsl.memberships.update(ended_at=timezone.now())
+    sign_in(client, dsl)
+    assert client.get(reverse("people:pupil_detail", args=[world.pupils["a"].pk])).status_code == 404
+
+
+def test_reading_a_pupil_file_is_audited(client, world):
+    sign_in(client, world.users["head_a"])
+    pupil = world.pupils["a"]
+    assert client.get(reverse("people:pupil_detail", args=[pupil.pk])).status_code == 200
+    event = AuditEvent.objects.filter(action=Action.VIEW, object_type="people.pupil", object_id=str(pupil.pk)).get()
+    assert event.actor == world.users["head_a"]
+    # The DSL sees that read on the child's access log.
+    client.logout()
+    sign_in(client, world.users["dsl_a"])
+    log = client.get(reverse("people:pupil_access_log", args=[pupil.pk]))
+    assert "Head A (head_a@example.org)" in log.text

@@ -1,0 +1,76 @@
+"""Security headers on every page, and production settings that pass Django's deploy check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_pages_carry_a_strict_content_security_policy(client, db):
+    r = client.get("/")
+    csp = r["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert r["X-Frame-Options"] == "DENY"
+    assert r["X-Content-Type-Options"] == "nosniff"
+    assert r["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_load_nothing_from_elsewhere(client, db):
+    html = client.get("/").text
+    assert "http://" not in html.replace("http://127.0.0.1", "")
+    assert "https://" not in html
+    assert "<script>" not in html and "style=" not in html  # no inline script or style
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path: Path):
+    env = {
+        **os.environ,
+        "HAVEN_ENV": "production",
+        "HAVEN_SECRET_KEY": "x" * 60 + "-a-long-random-production-secret-key",
+        "HAVEN_DATA_DIR": str(tmp_path),
+        "HAVEN_ALLOWED_HOSTS": "haven.example",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the test suite for Playwright only
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=Path(__file__).resolve().parents[3],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path):
+    env = {**os.environ, "HAVEN_ENV": "production", "HAVEN_DATA_DIR": str(tmp_path)}
+    env.pop("HAVEN_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[3],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "HAVEN_SECRET_KEY must be set in production" in result.stderr
+
+
+def test_a_bad_setting_is_refused_not_guessed(tmp_path: Path):
+    env = {**os.environ, "HAVEN_ENV": "staging", "HAVEN_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[3],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "HAVEN_ENV must be development, test or production" in result.stderr
