@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("hide/", views.hide, name="hide"),
+    path("tell/<str:code>/", views.tell, name="tell"),
 ]
