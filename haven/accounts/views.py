@@ -69,9 +69,12 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
-        for device in devices:
-            allowed, _ = device.verify_is_allowed()
-            if allowed and device.verify_token(token):
+        # Throttled means no device would even look at the code (django-otp backs off after
+        # each failure); decided before trying, since trying starts the next back-off.
+        allowed_devices = [d for d in devices if d.verify_is_allowed()[0]]
+        throttled = not allowed_devices
+        for device in allowed_devices:
+            if device.verify_token(token):
                 otp_login(request, device)
                 action = Action.RECOVERY_CODE_USED if isinstance(device, StaticDevice) else Action.TWO_FACTOR_VERIFIED
                 audit_record(action=action, request=request, obj=request.user)
@@ -84,7 +87,6 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                     )
                 return redirect(_next_url(request))
         audit_record(action=Action.TWO_FACTOR_FAILED, request=request, obj=request.user)
-        throttled = any(not d.verify_is_allowed()[0] for d in devices)
         form.add_error(
             "token",
             "Too many wrong codes: wait a minute, then try again."
@@ -107,6 +109,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = ConfirmDeviceForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
+        throttled = not device.verify_is_allowed()[0]
         codes = services.two_factor_confirm(
             user=request.user, device=device, token=form.cleaned_data["token"], request=request
         )
@@ -117,7 +120,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "token",
             "Too many wrong codes: wait a minute, then try the newest code."
-            if not device.verify_is_allowed()[0]
+            if throttled
             else "That code is not right. Check the time on your phone is set automatically, then try the newest code.",
         )
         status = 400

@@ -70,6 +70,7 @@ def test_a_dsl_with_a_device_must_enter_a_code(client, world):
     assert client.get("/pupils/")["Location"] == reverse("accounts:two_factor_verify")
     bad = client.post(reverse("accounts:two_factor_verify"), {"token": "12345x"})
     assert bad.status_code == 400
+    assert "That code is not right" in bad.text
     assert AuditEvent.objects.filter(action=Action.TWO_FACTOR_FAILED, actor=user).exists()
     device.refresh_from_db()
     device.throttling_failure_count = 0
