@@ -74,3 +74,12 @@ def test_a_bad_setting_is_refused_not_guessed(tmp_path: Path):
     )
     assert result.returncode != 0
     assert "HAVEN_ENV must be development, test or production" in result.stderr
+
+
+def test_the_stylesheet_and_script_are_served(client, db):
+    """The base layout's own CSS and JS are found by the static files finders."""
+    for path in ("/static/haven/haven.css", "/static/haven/haven.js"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert len(body) > 500
