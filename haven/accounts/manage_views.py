@@ -1,0 +1,296 @@
+"""The administrator's pages: people and their roles in the organisations they administer.
+
+Thin views: the selectors decide what the administrator may see (404 otherwise, audited),
+the services write and audit, the forms validate. No pupil or record appears on these
+pages: administrators have no access to safeguarding content (DESIGN §8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import manage_services as services
+from .manage_forms import PersonAddForm, RoleGrantForm, role_filter_choices
+from .manage_selectors import (
+    ManagedPerson,
+    ManageScope,
+    Organisation,
+    manage_scope_or_404,
+    membership_get_for,
+    organisation_get_for,
+    organisation_key,
+    organisation_kind,
+    people_list_for,
+    person_get_for,
+)
+
+PAGE_SIZE = 50
+# The temporary password travels from the POST that makes it to the one page that shows it.
+_SHOW_ONCE_KEY = "manage_show_once"
+_KIND_LABELS = {"school": "School", "trust": "Trust", "authority": "Local authority"}
+
+
+def _add_url(organisation: Organisation) -> str:
+    return reverse(f"manage:person_add_{organisation_kind(organisation)}", args=[organisation.pk])
+
+
+def _organisations(scope: ManageScope) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": organisation_key(o),
+            "name": str(o),
+            "kind": _KIND_LABELS[organisation_kind(o)],
+            "add_url": _add_url(o),
+        }
+        for o in scope.organisations
+    ]
+
+
+def _name(person: ManagedPerson) -> str:
+    return person.user.full_name or person.user.email
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    scope = manage_scope_or_404(request.user, request=request)
+    filters = {k: request.GET.get(k, "").strip() for k in ("q", "role", "org")}
+    people_qs = people_list_for(request.user, scope=scope, filters=filters)
+    page = Paginator(people_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/manage/people.html",
+        {
+            "page": page,
+            "filters": filters,
+            "organisations": _organisations(scope),
+            "roles": role_filter_choices(scope.organisations),
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _person_add(request: HttpRequest, kind: str, organisation_id: int) -> HttpResponse:
+    scope = manage_scope_or_404(request.user, request=request)
+    organisation = organisation_get_for(request.user, kind, organisation_id, scope=scope, request=request)
+    form = PersonAddForm(request.POST if request.method == "POST" else None, organisation=organisation)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                added = services.person_add(
+                    by=request.user, organisation=organisation, request=request, **form.cleaned_data
+                )
+            except services.ManageRefused as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                role = added.membership.get_role_display()
+                if added.created:
+                    request.session[_SHOW_ONCE_KEY] = {"user": added.user.pk, "password": added.temporary_password}
+                    messages.success(
+                        request, f"{added.user.full_name} now has an account, as {role} at {organisation}."
+                    )
+                    return redirect("manage:temporary_password", user_id=added.user.pk)
+                note = (
+                    "" if added.user.is_active else " Their account is deactivated: reactivate it so they can sign in."
+                )
+                messages.success(
+                    request,
+                    f"{added.user.email} already had a Haven account, so the role {role} at {organisation} was added "
+                    f"to it. Their password has not changed.{note}",
+                )
+                return redirect("manage:person", user_id=added.user.pk)
+    return render(
+        request,
+        "accounts/manage/person_add.html",
+        {"form": form, "organisation": organisation, "kind": _KIND_LABELS[kind].lower()},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_add_school(request: HttpRequest, school_id: int) -> HttpResponse:
+    return _person_add(request, "school", school_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_add_trust(request: HttpRequest, trust_id: int) -> HttpResponse:
+    return _person_add(request, "trust", trust_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_add_authority(request: HttpRequest, authority_id: int) -> HttpResponse:
+    return _person_add(request, "authority", authority_id)
+
+
+def _render_person(
+    request: HttpRequest, person: ManagedPerson, form: RoleGrantForm, *, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/manage/person.html",
+        {
+            "person": person,
+            "form": form,
+            "account_refusal": services.account_change_refusal(by=request.user, person=person),
+            "current_roles": [(m, services.role_end_refusal(by=request.user, membership=m)) for m in person.current],
+        },
+        status=status,
+    )
+
+
+@login_required
+def person(request: HttpRequest, user_id: int) -> HttpResponse:
+    scope = manage_scope_or_404(request.user, request=request)
+    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    return _render_person(request, managed, RoleGrantForm(organisations=scope.organisations, held=managed.current))
+
+
+@login_required
+@require_POST
+def role_grant(request: HttpRequest, user_id: int) -> HttpResponse:
+    scope = manage_scope_or_404(request.user, request=request)
+    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    form = RoleGrantForm(request.POST, organisations=scope.organisations, held=managed.current)
+    if form.is_valid():
+        organisation, role = form.cleaned_data["grant"]
+        try:
+            membership = services.role_grant(
+                by=request.user, user=managed.user, role=role, organisation=organisation, request=request
+            )
+        except services.ManageRefused as exc:
+            form.add_error("grant", exc.message)
+        else:
+            messages.success(request, f"{_name(managed)} is now {membership.get_role_display()} at {organisation}.")
+            return redirect("manage:person", user_id=managed.user.pk)
+    return _render_person(request, managed, form, status=400)
+
+
+def _confirm(request: HttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    return render(request, "accounts/manage/confirm.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def role_end(request: HttpRequest, user_id: int, membership_id: int) -> HttpResponse:
+    """Ending a role asks first: the person loses access at their next page."""
+    scope = manage_scope_or_404(request.user, request=request)
+    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    membership = membership_get_for(request.user, managed, membership_id, request=request)
+    if request.method == "POST":
+        try:
+            services.role_end(by=request.user, membership=membership, request=request)
+        except services.ManageRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{_name(managed)} is no longer {membership}.")
+        return redirect("manage:person", user_id=managed.user.pk)
+    return _confirm(
+        request,
+        {
+            "person": managed,
+            "title": f"End {_name(managed)}'s role as {membership}?",
+            "explanation": "They lose what this role lets them see and do from their next page. "
+            "Their other roles stay. The role stays in the history, and you can give it again later.",
+            "button": "End this role",
+            "refusal": services.role_end_refusal(by=request.user, membership=membership),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    scope = manage_scope_or_404(request.user, request=request)
+    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    if request.method == "POST":
+        try:
+            password = services.password_reset_by_admin(by=request.user, person=managed, request=request)
+        except services.ManageRefused as exc:
+            messages.error(request, exc.message)
+            return redirect("manage:person", user_id=managed.user.pk)
+        request.session[_SHOW_ONCE_KEY] = {"user": managed.user.pk, "password": password}
+        messages.success(request, f"{_name(managed)} has a new temporary password and has been signed out everywhere.")
+        return redirect("manage:temporary_password", user_id=managed.user.pk)
+    return _confirm(
+        request,
+        {
+            "person": managed,
+            "title": f"Reset {_name(managed)}'s password?",
+            "explanation": "Haven makes a new temporary password, shown to you once, and signs them out on every "
+            "device. Their old password stops working at once. Their two-factor sign-in does not change.",
+            "button": "Reset password",
+            "refusal": services.account_change_refusal(by=request.user, person=managed),
+        },
+    )
+
+
+@login_required
+@never_cache
+def temporary_password(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Shows a temporary password once; afterwards it can only be reset again."""
+    scope = manage_scope_or_404(request.user, request=request)
+    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    stored = request.session.get(_SHOW_ONCE_KEY) or {}
+    password = ""
+    if stored.get("user") == managed.user.pk:
+        password = request.session.pop(_SHOW_ONCE_KEY)["password"]
+    response = render(request, "accounts/manage/temporary_password.html", {"person": managed, "password": password})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    scope = manage_scope_or_404(request.user, request=request)
+    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    if request.method == "POST":
+        try:
+            services.user_deactivate(by=request.user, person=managed, request=request)
+        except services.ManageRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{_name(managed)} can no longer sign in and has been signed out everywhere.")
+        return redirect("manage:person", user_id=managed.user.pk)
+    return _confirm(
+        request,
+        {
+            "person": managed,
+            "title": f"Deactivate {_name(managed)}'s account?",
+            "explanation": "They cannot sign in until the account is reactivated, and are signed out on every "
+            "device now. Their roles and everything they recorded stay. To remove them from one role only, end "
+            "that role instead.",
+            "button": "Deactivate account",
+            "refusal": services.account_change_refusal(by=request.user, person=managed),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Reactivating takes nothing away, so it needs no confirmation step."""
+    scope = manage_scope_or_404(request.user, request=request)
+    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    try:
+        services.user_reactivate(by=request.user, person=managed, request=request)
+    except services.ManageRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{_name(managed)} can sign in again, with the roles they hold.")
+    return redirect("manage:person", user_id=managed.user.pk)
