@@ -22,7 +22,7 @@ from haven.accounts.models import Role
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
-    from haven.organisations.models import School
+    from haven.organisations.models import Authority, School, Trust
 
 
 class Capability(StrEnum):
@@ -34,7 +34,8 @@ class Capability(StrEnum):
     TRUST_DASHBOARDS = "trust_dashboards"
     COUNTY_DASHBOARDS = "county_dashboards"
     ENQUIRY_LOG = "enquiry_log"
-    MANAGE_PEOPLE = "manage_people"  # users, roles and the pupil roster
+    MANAGE_PEOPLE = "manage_people"  # users, roles and the pupil roster of schools and trusts
+    MANAGE_AUTHORITY_PEOPLE = "manage_authority_people"  # an authority's own people, not its schools
     RESOURCES_READ = "resources_read"
     RESOURCES_PROPOSE = "resources_propose"
     RESOURCES_CURATE = "resources_curate"
@@ -62,6 +63,7 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     Capability.ENQUIRY_LOG: {Role.LA_OFFICER: AUTHORITY},
     # An authority's administrator manages the authority's own people, not schools' rosters.
     Capability.MANAGE_PEOPLE: {Role.ADMIN: SCHOOL_OR_TRUST},
+    Capability.MANAGE_AUTHORITY_PEOPLE: {Role.ADMIN: AUTHORITY},
     Capability.RESOURCES_READ: {
         **dict.fromkeys(_SCHOOL_ROLES, SCHOOL),
         Role.TRUST_LEAD: TRUST,
@@ -122,6 +124,28 @@ def schools_for(user: Any, capability: Capability) -> QuerySet[School]:
     for kind, org_id in _granting(user, capability):
         q |= Q(**{"pk" if kind == "school" else f"{kind}_id": org_id})
     return School.objects.filter(q)
+
+
+def trusts_for(user: Any, capability: Capability) -> list[Trust]:
+    """Trusts whose own trust membership grants the capability (loaded with the memberships)."""
+    return _organisations_for(user, capability, "trust")
+
+
+def authorities_for(user: Any, capability: Capability) -> list[Authority]:
+    """Authorities whose own authority membership grants the capability."""
+    return _organisations_for(user, capability, "authority")
+
+
+def _organisations_for(user: Any, capability: Capability, kind: str) -> list[Any]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    grants = _GRANTS.get(capability, {})
+    found = {}
+    for m in user.active_memberships:
+        org = getattr(m, kind) if getattr(m, f"{kind}_id") else None
+        if org is not None and kind in grants.get(m.role, frozenset()):
+            found[org.pk] = org
+    return sorted(found.values(), key=lambda o: (o.name, o.pk))
 
 
 def has_any(user: Any, capability: Capability) -> bool:

@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.access.policy import Capability, deny, schools_for
+from haven.access.policy import Capability, authorities_for, deny, schools_for, trusts_for
 from haven.organisations.models import Authority, School, Trust
 
 from .models import Membership, Role, User
@@ -77,39 +77,12 @@ class ManageScope:
         return next((o for o in self.organisations if organisation_key(o) == key), None)
 
 
-def _admin_memberships(user: Any, kind: str) -> list[Membership]:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    return [m for m in user.active_memberships if m.role == Role.ADMIN and getattr(m, f"{kind}_id")]
-
-
-def _trusts_managed_by(user: Any) -> list[Trust]:
-    """Trusts whose own people (trust lead, trustees, trust admins) the user manages.
-
-    TODO(access): belongs in haven.access.policy as ``trusts_for(user, Capability.MANAGE_PEOPLE)``:
-    the trusts where a trust membership grants the capability. Until then this mirrors the
-    grant ``MANAGE_PEOPLE: {ADMIN: SCHOOL_OR_TRUST}`` for the trust kind.
-    """
-    return [m.trust for m in _admin_memberships(user, "trust")]
-
-
-def _authorities_managed_by(user: Any) -> list[Authority]:
-    """Authorities whose own people (advice officers, authority admins) the user manages.
-
-    TODO(access): belongs in haven.access.policy as a capability granted to ADMIN through an
-    authority membership only (``MANAGE_AUTHORITY_PEOPLE: {ADMIN: AUTHORITY}``) with
-    ``authorities_for(user, capability)``. It must not be MANAGE_PEOPLE through the authority
-    kind, or schools_for() would hand an authority admin every school roster in its area.
-    """
-    return [m.authority for m in _admin_memberships(user, "authority")]
-
-
 def manage_scope_for(user: Any) -> ManageScope:
     """The organisations the user administers (empty for everyone but administrators)."""
     return ManageScope(
         schools=tuple(schools_for(user, Capability.MANAGE_PEOPLE).order_by("name", "pk")),
-        trusts=tuple(sorted(_trusts_managed_by(user), key=lambda t: (t.name, t.pk))),
-        authorities=tuple(sorted(_authorities_managed_by(user), key=lambda a: (a.name, a.pk))),
+        trusts=tuple(trusts_for(user, Capability.MANAGE_PEOPLE)),
+        authorities=tuple(authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)),
     )
 
 

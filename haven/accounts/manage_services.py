@@ -215,7 +215,7 @@ def password_reset_by_admin(*, by: User, person: ManagedPerson, request: HttpReq
     password = temporary_password_new()
     user.set_password(password)
     user.save(update_fields=["password"])
-    sign_out_everywhere(user=user, request=request)
+    sign_out_everywhere(user=user, by=by, request=request)
     audit_record(
         action=Action.UPDATE,
         actor=by,
@@ -236,7 +236,7 @@ def _active_set(*, by: User, person: ManagedPerson, active: bool, request: HttpR
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:
-        sign_out_everywhere(user=user, request=request)
+        sign_out_everywhere(user=user, by=by, request=request)
     audit_record(
         action=Action.UPDATE,
         actor=by,

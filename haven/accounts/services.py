@@ -65,11 +65,12 @@ def two_factor_confirm(
 
 
 @transaction.atomic
-def sign_out_everywhere(*, user: User, request: HttpRequest | None = None) -> None:
-    """End every session of this user, on every device, by changing the session salt."""
+def sign_out_everywhere(*, user: User, by: User | None = None, request: HttpRequest | None = None) -> None:
+    """End every session of this user, on every device, by changing the session salt.
+    ``by`` is who did it (an administrator resetting a password), the user by default."""
     user.session_salt = _new_session_salt()
     user.save(update_fields=["session_salt"])
-    audit_record(action=Action.SIGN_OUT_EVERYWHERE, request=request, actor=user, obj=user)
+    audit_record(action=Action.SIGN_OUT_EVERYWHERE, request=request, actor=by or user, obj=user)
 
 
 @transaction.atomic

@@ -1,9 +1,31 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
+
+from haven.access.policy import Capability, authorities_for, has_any, trusts_for
+
+
+def _nav(user, path: str) -> list[tuple[str, str, bool]]:
+    """Main navigation for the signed-in user, only what their roles open, as
+    (label, url, is the current section)."""
+    items = [("Home", reverse("core:home"))]
+    if has_any(user, Capability.READ_SCHOOL_RECORDS):
+        items.append(("Pupils", reverse("people:pupil_list")))
+    if (
+        has_any(user, Capability.MANAGE_PEOPLE)
+        or trusts_for(user, Capability.MANAGE_PEOPLE)
+        or authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)
+    ):
+        items.append(("People", reverse("manage:people")))
+    items.append(("Your account", reverse("accounts:account")))
+    return [(label, url, path == url or (url != "/" and path.startswith(url))) for label, url in items]
 
 
 def haven(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
     return {
         "session_idle_seconds": settings.SESSION_IDLE_SECONDS,
         "haven_env": settings.HAVEN_ENV,
+        "nav": _nav(user, request.path) if signed_in else [],
     }

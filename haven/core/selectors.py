@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from haven.access.policy import Capability, schools_for
+from haven.access.policy import Capability, authorities_for, schools_for, trusts_for
 from haven.accounts.models import Membership, Role, User
 from haven.audit.models import Action, AuditEvent
 from haven.organisations.models import School
@@ -86,10 +86,15 @@ def home_sections_for(user: User) -> list[Section]:
         sections.append(section)
 
     manage = list(schools_for(user, Capability.MANAGE_PEOPLE))
-    if manage:
+    if (
+        manage
+        or trusts_for(user, Capability.MANAGE_PEOPLE)
+        or authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)
+    ):
         section = Section(
             title="People and rosters",
             intro="You manage accounts and the pupil roster. You cannot see safeguarding records.",
+            items=[Item("Manage people and roles", reverse("manage:people"))],
         )
         for school in manage:
             section.items.append(

@@ -55,6 +55,32 @@ PROTECTED = [
         frozenset({"dsl_a", "deputy_a"}),
     ),
     Protected(
+        "people and roles",
+        lambda w: reverse("manage:people"),
+        frozenset({"admin_a", "admin_b", "admin_m", "trust_admin_a", "trust_admin_b"}),
+    ),
+    Protected(
+        "add a person to a school",
+        lambda w: reverse("manage:person_add_school", args=[w.school_a.pk]),
+        frozenset({"admin_a", "trust_admin_a"}),
+    ),
+    Protected(
+        "add a person to a trust",
+        lambda w: reverse("manage:person_add_trust", args=[w.trust_a.pk]),
+        frozenset({"trust_admin_a"}),
+    ),
+    Protected(
+        "a school member's roles",
+        lambda w: reverse("manage:person", args=[w.users["staff_a"].pk]),
+        frozenset({"admin_a", "trust_admin_a"}),
+        must_show=lambda w: w.users["staff_a"].full_name,
+    ),
+    Protected(
+        "a trust member's roles",
+        lambda w: reverse("manage:person", args=[w.users["trust_lead_a"].pk]),
+        frozenset({"trust_admin_a"}),
+    ),
+    Protected(
         "roster import",
         lambda w: reverse("people:roster_import", args=[w.school_a.pk]),
         frozenset({"admin_a", "trust_admin_a"}),
