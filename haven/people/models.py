@@ -7,6 +7,9 @@ deleted.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -114,3 +117,76 @@ class Pupil(models.Model):
             if getattr(self, field):
                 labels.append(self._meta.get_field(field).verbose_name.capitalize())
         return labels
+
+
+class RosterImport(models.Model):
+    """One upload of a school's roster from its MIS, and what became of it.
+
+    The file's bytes are kept only until the import has run (``content`` is then emptied):
+    the pupils table holds the result, and a second copy of every child's details would
+    outlive its purpose (UK GDPR data minimisation). ``errors`` holds at most
+    :data:`ERRORS_KEPT` problems as ``{"line", "column", "message"}``; ``errors_total``
+    says how many there were in all.
+    """
+
+    ERRORS_KEPT = 1000
+    STUCK_AFTER = dt.timedelta(minutes=15)
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        VALIDATING = "validating", "Checking the file"
+        APPLYING = "applying", "Saving the changes"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Not imported"
+
+    school = models.ForeignKey("organisations.School", on_delete=models.PROTECT, related_name="roster_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the import was run from the command line.",
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField(default=b"", help_text="The uploaded bytes, emptied once the import has run.")
+    allow_many_leavers = models.BooleanField(
+        default=False, help_text="The uploader expects more than half the pupils on roll to leave."
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    left_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    errors_total = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["school", "-uploaded_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rows_done__lte=models.F("rows_total")), name="roster_done_le_total"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.VALIDATING, self.Status.APPLYING}
+
+    @property
+    def looks_stuck(self) -> bool:
+        """Still not finished long after a 50,000-line file would have been: most likely the
+        background worker is not running. The page stops reloading and says so."""
+        return self.is_running and timezone.now() - self.uploaded_at > self.STUCK_AFTER
+
+    @property
+    def errors_not_shown(self) -> int:
+        return max(0, self.errors_total - len(self.errors))
