@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "haven.access",
     "haven.audit",
     "haven.people",
+    "haven.concerns",
+    "haven.cases",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,13 @@
 from django.urls import include, path
 
+from haven.cases import views as case_views
+
 urlpatterns = [
     path("", include("haven.core.urls")),
     path("account/", include("haven.accounts.urls")),
     path("manage/", include("haven.accounts.manage_urls")),
+    path("concerns/", include("haven.concerns.urls")),
+    path("cases/", include("haven.cases.urls")),
+    path("pupils/<int:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),
     path("", include("haven.people.urls")),
 ]

@@ -178,3 +178,49 @@ def deny(
         extra={"reason": reason} if reason else None,
     )
     return Http404("Not found")
+
+
+# -- Concerns and cases --------------------------------------------------------------------
+# Trust leads read the cases a school shares with the trust (DESIGN §8), nothing else.
+
+
+def _trust_lead_school_ids(user: Any) -> list[int]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    trust_ids = [m.trust_id for m in user.active_memberships if m.role == Role.TRUST_LEAD and m.trust_id]
+    if not trust_ids:
+        return []
+    from haven.organisations.models import School
+
+    return list(School.objects.filter(trust_id__in=trust_ids).values_list("pk", flat=True))
+
+
+def case_visibility(user: Any, *, prefix: str = "") -> Q:
+    """A filter for the cases the user may read (``prefix`` e.g. "case__" from a concern).
+
+    DSLs, deputies and heads read their school's cases, except a restricted case, which only
+    the people named on it may open. A trust lead reads cases a school shared with the trust,
+    unless restricted without naming them.
+    """
+    from haven.cases.models import Case
+
+    p = prefix
+    readers = schools_for(user, Capability.READ_SCHOOL_RECORDS).values("pk")
+    named = Case.restricted_to.through.objects.filter(user_id=user.pk).values("case_id")
+    not_restricted = Q(**{f"{p}restricted": False}) | Q(**{f"{p}pk__in": named})
+    q = Q(**{f"{p}school__in": readers}) & not_restricted
+    lead_schools = _trust_lead_school_ids(user)
+    if lead_schools:
+        q |= Q(**{f"{p}school__in": lead_schools, f"{p}shared_with_trust": True}) & not_restricted
+    return q
+
+
+def concern_visibility(user: Any) -> Q:
+    """A filter for the concerns the user may read: their own (DESIGN §8: staff read the
+    concerns they recorded), and those of their school's readable cases or not yet in a case."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    own = Q(recorded_by=user.pk, school__in=schools_for(user, Capability.RECORD_CONCERN).values("pk"))
+    readers = schools_for(user, Capability.READ_SCHOOL_RECORDS).values("pk")
+    unfiled = Q(school__in=readers, case__isnull=True)
+    return own | unfiled | (Q(case__isnull=False) & case_visibility(user, prefix="case__"))

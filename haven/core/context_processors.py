@@ -9,7 +9,11 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
     """Main navigation for the signed-in user, only what their roles open, as
     (label, url, is the current section)."""
     items = [("Home", reverse("core:home"))]
+    if has_any(user, Capability.RECORD_CONCERN):
+        items.append(("Record a concern", reverse("concerns:new")))
+        items.append(("Your concerns", reverse("concerns:mine")))
     if has_any(user, Capability.READ_SCHOOL_RECORDS):
+        items.append(("Safeguarding", reverse("cases:dashboard")))
         items.append(("Pupils", reverse("people:pupil_list")))
     if (
         has_any(user, Capability.MANAGE_PEOPLE)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from haven.access.policy import Capability, authorities_for, schools_for, trusts_for
 from haven.accounts.models import Membership, Role, User
 from haven.audit.models import Action, AuditEvent
+from haven.concerns.models import Concern
 from haven.organisations.models import School
 
 
@@ -41,6 +42,22 @@ def home_sections_for(user: User) -> list[Section]:
     sections: list[Section] = []
     record_schools = list(schools_for(user, Capability.RECORD_CONCERN))
     if record_schools:
+        from haven.concerns.selectors import concerns_recorded_by
+
+        recent = list(concerns_recorded_by(user)[:5])
+        section = Section(
+            title="Record a concern",
+            intro="Seen, heard or been told something that worries you? Record it now, in the child's own words.",
+            items=[Item("Record a concern", reverse("concerns:new"))],
+        )
+        for c in recent:
+            received = "received" if c.acknowledged_at else "not yet received"
+            section.items.append(
+                Item(
+                    f"{c.reference}, {c.recorded_at:%d %b}: {received}", reverse("concerns:detail", args=[c.reference])
+                )
+            )
+        sections.append(section)
         leads = _safeguarding_leads([s.pk for s in record_schools])
         section = Section(
             title="Who to tell",
@@ -70,6 +87,31 @@ def home_sections_for(user: User) -> list[Section]:
         .values_list("school")
         .annotate(n=Count("id"))
     )
+    write_ids = set(schools_for(user, Capability.WRITE_SCHOOL_RECORDS).values_list("pk", flat=True))
+    waiting = dict(
+        Concern.objects.filter(school__in=[s.pk for s in read_schools], case__isnull=True)
+        .exclude(status=Concern.Status.NO_FURTHER_ACTION)
+        .values_list("school")
+        .annotate(n=Count("id"))
+    )
+    urgent = dict(
+        Concern.objects.filter(school__in=[s.pk for s in read_schools], urgent=True, acknowledged_at__isnull=True)
+        .values_list("school")
+        .annotate(n=Count("id"))
+    )
+    for school in read_schools:
+        if school.pk in write_ids or waiting.get(school.pk):
+            section = Section(title=f"{school.name}: safeguarding")
+            if urgent.get(school.pk):
+                section.items.append(
+                    Item(
+                        f"{urgent[school.pk]} urgent concerns not yet received",
+                        reverse("cases:dashboard") + "?urgent=1",
+                        attention=True,
+                    )
+                )
+            section.items.append(Item(f"{waiting.get(school.pk, 0)} concerns to triage", reverse("cases:dashboard")))
+            sections.append(section)
     for school in read_schools:
         section = Section(title=f"{school.name}: pupils")
         url = reverse("people:pupil_list") + f"?school={school.pk}"

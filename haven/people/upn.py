@@ -16,8 +16,11 @@ from django.core.exceptions import ValidationError
 CHECK_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
+_DIGITS = "0123456789"  # str.isdigit() also accepts "²" and digits of other scripts
+
+
 def _value(char: str, position: int) -> int:
-    if char.isdigit():
+    if char in _DIGITS:
         return int(char)
     if position == 13 and char in CHECK_ALPHABET:
         return CHECK_ALPHABET.index(char)
@@ -42,9 +45,9 @@ def upn_problem(value: str) -> str | None:
     if len(upn) != 13:
         return f"a UPN has 13 characters, this has {len(upn)}"
     body = upn[1:]
-    if not body[:11].isdigit():
+    if not all(c in _DIGITS for c in body[:11]):
         return "characters 2 to 12 of a UPN must be digits"
-    if not (body[11].isdigit() or body[11] in CHECK_ALPHABET):
+    if not (body[11] in _DIGITS or body[11] in CHECK_ALPHABET):
         return "the last character of a UPN must be a digit or a letter other than I, O or S"
     if upn[0] not in CHECK_ALPHABET:
         return "the first character of a UPN must be a check letter (not I, O or S)"

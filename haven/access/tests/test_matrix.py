@@ -37,7 +37,38 @@ class Protected:
     must_show: Callable[[World], str] | None = None
 
 
+DSLS_AND_HEADS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy", "head") for s in "abm"})
+SCHOOL_ROLES = frozenset({f"{r}_{s}" for r in ("staff", "dsl", "deputy", "head") for s in "abm"})
+A_READERS = frozenset({"dsl_a", "deputy_a", "head_a"})
+
 PROTECTED = [
+    Protected("record a concern", lambda w: reverse("concerns:new"), SCHOOL_ROLES),
+    Protected("your concerns", lambda w: reverse("concerns:mine"), SCHOOL_ROLES),
+    Protected(
+        "a concern",
+        lambda w: reverse("concerns:detail", args=[w.concern.reference]),
+        A_READERS | {"staff_a"},  # staff_a recorded it
+        must_show=lambda w: w.concern.what_happened,
+    ),
+    Protected("safeguarding dashboard", lambda w: reverse("cases:dashboard"), DSLS_AND_HEADS),
+    Protected(
+        "triage a concern",
+        lambda w: reverse("cases:triage", args=[w.concern2.reference]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected(
+        "a case",
+        lambda w: reverse("cases:detail", args=[w.case.reference]),
+        A_READERS,
+        must_show=lambda w: w.case.title,
+    ),
+    Protected("a case's chronology", lambda w: reverse("cases:chronology", args=[w.case.reference]), A_READERS),
+    Protected(
+        "a child's chronology",
+        lambda w: reverse("pupil_chronology", args=[w.pupils["a"].pk]),
+        A_READERS,
+        must_show=lambda w: w.concern.reference,
+    ),
     Protected(
         "pupil list",
         lambda w: reverse("people:pupil_list"),
@@ -97,10 +128,38 @@ def matrix_world(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield build_world()
+            yield _with_records(build_world())
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+def _with_records(world: World) -> World:
+    """A concern recorded by staff_a, a case opened from it, and a second concern to triage."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from haven.cases.services import case_open
+    from haven.concerns.models import Category
+    from haven.concerns.services import ChildInConcern, concern_submit
+
+    def concern(text: str):
+        return concern_submit(
+            by=world.users["staff_a"],
+            school=world.school_a,
+            children=[ChildInConcern(world.pupils["a"].pk, "affected")],
+            occurred_at=timezone.now() - dt.timedelta(hours=2),
+            location="toilets",
+            category_ids=[Category.objects.get(code="bullying").pk],
+            what_happened=text,
+            child_told_next_steps="yes",
+        )
+
+    world.concern = concern("Matrix concern: name-calling in the toilets.")  # type: ignore[attr-defined]
+    world.case = case_open(by=world.users["dsl_a"], concern=world.concern, title="Matrix case title")  # type: ignore[attr-defined]
+    world.concern2 = concern("Second matrix concern, still to triage.")  # type: ignore[attr-defined]
+    return world
 
 
 CASES = [(p, user) for p in PROTECTED for user in ALL_USERS]

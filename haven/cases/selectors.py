@@ -1,0 +1,405 @@
+"""Reads of cases, the DSL dashboard and chronologies, for an acting user, scoped by
+haven.access. Each page's query count is constant in the size of its data."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.access.policy import Capability, case_visibility, concern_visibility, deny, schools_for
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.concerns.models import Amendment, ChildRole, Concern, ConcernChild
+from haven.people.models import Pupil
+
+from .models import (
+    Case,
+    CaseChild,
+    CaseEvent,
+    ConsiderationAnswer,
+    Decision,
+    ParentsInformed,
+    Referral,
+    ReferralOutcome,
+    Sanction,
+    Support,
+    Task,
+)
+from .schooldays import add_school_days
+
+REFERRAL_OUTCOME_SCHOOL_DAYS = 10
+REPEAT_WINDOW = dt.timedelta(days=365)
+LOCATION_WINDOW = dt.timedelta(days=28)
+LOCATION_REPEATS = 3
+
+
+def case_list_for(user: Any) -> QuerySet[Case]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    return Case.objects.filter(case_visibility(user)).select_related("school")
+
+
+def case_get_for(user: Any, reference: str, *, request: HttpRequest | None = None, audit: bool = True) -> Case:
+    case = (
+        case_list_for(user)
+        .prefetch_related(
+            Prefetch("children", queryset=CaseChild.objects.select_related("pupil").order_by("pk")),
+            Prefetch(
+                "concerns",
+                queryset=Concern.objects.select_related("recorded_by")
+                .prefetch_related("categories")
+                .order_by("occurred_at"),
+            ),
+            "restricted_to",
+        )
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        school_id = Case.objects.filter(reference=reference).values_list("school_id", flat=True).first()
+        raise deny(request, object_type="cases.case", object_id=reference, school=school_id)
+    if audit:
+        audit_record(action=Action.VIEW, actor=user, request=request, obj=case, school=case.school_id)
+    return case
+
+
+@dataclass
+class Dashboard:
+    to_triage: QuerySet[Concern]
+    open_cases: QuerySet[Case]
+    overdue_tasks: QuerySet[Task]
+    overdue_referrals: list[Referral]
+    repeat_flags: list[str]
+
+
+def dashboard_for(user: Any, *, filters: dict[str, str] | None = None) -> Dashboard:
+    """New concerns (urgent first, then oldest), open cases with their next task, overdue
+    tasks and referral outcomes, and repeat-involvement alerts for the user's schools."""
+    filters = filters or {}
+    schools = schools_for(user, Capability.READ_SCHOOL_RECORDS)
+    today = timezone.localdate()
+    to_triage = (
+        Concern.objects.filter(school__in=schools.values("pk"), case__isnull=True)
+        .exclude(status=Concern.Status.NO_FURTHER_ACTION)
+        .select_related("school", "recorded_by")
+        .prefetch_related("categories", Prefetch("children", queryset=ConcernChild.objects.select_related("pupil")))
+        .order_by("-urgent", "recorded_at", "pk")
+    )
+    to_triage = apply_concern_filters(to_triage, filters)
+    open_cases = (
+        case_list_for(user)
+        .filter(status=Case.Status.OPEN)
+        .annotate(
+            next_due=Min("tasks__due_on", filter=Q(tasks__done_at__isnull=True)),
+            open_tasks=Count("tasks", filter=Q(tasks__done_at__isnull=True), distinct=True),
+        )
+        .order_by("next_due", "opened_at")
+    )
+    visible_cases = case_list_for(user).values("pk")
+    overdue_tasks = (
+        Task.objects.filter(case__in=visible_cases, done_at__isnull=True, due_on__lt=today)
+        .select_related("case", "assignee")
+        .order_by("due_on")
+    )
+    # Outcomes are due 10 school days after the referral; the oldest a still-due referral
+    # can be is found by stepping back, then each is checked exactly.
+    waiting = (
+        Referral.objects.filter(case__in=visible_cases)
+        .exclude(Exists(ReferralOutcome.objects.filter(referral=OuterRef("pk"))))
+        .filter(referred_on__lt=today - dt.timedelta(days=REFERRAL_OUTCOME_SCHOOL_DAYS))
+        .select_related("case")
+        .order_by("referred_on")[:200]
+    )
+    overdue_referrals = [r for r in waiting if add_school_days(r.referred_on, REFERRAL_OUTCOME_SCHOOL_DAYS) < today]
+    return Dashboard(
+        to_triage=to_triage,
+        open_cases=open_cases,
+        overdue_tasks=overdue_tasks,
+        overdue_referrals=overdue_referrals,
+        repeat_flags=repeat_involvement_flags(school_ids=list(schools.values_list("pk", flat=True))),
+    )
+
+
+def apply_concern_filters(qs: QuerySet[Concern], filters: dict[str, str]) -> QuerySet[Concern]:
+    """Dashboard filters: child name/UPN, category, location, date range, urgency, text."""
+    if filters.get("child"):
+        for term in filters["child"].split()[:3]:
+            qs = qs.filter(
+                Exists(
+                    ConcernChild.objects.filter(concern=OuterRef("pk")).filter(
+                        Q(pupil__legal_surname__icontains=term)
+                        | Q(pupil__legal_forename__icontains=term)
+                        | Q(pupil__preferred_forename__icontains=term)
+                        | Q(pupil__upn__iexact=term)
+                    )
+                )
+            )
+    if filters.get("category", "").isdigit():
+        category = int(filters["category"])
+        qs = qs.filter(Q(categories=category) | Q(categories__parent=category)).distinct()
+    if filters.get("location"):
+        qs = qs.filter(location=filters["location"])
+    for key, lookup in (("from", "occurred_at__date__gte"), ("to", "occurred_at__date__lte")):
+        with contextlib.suppress(ValueError):
+            qs = qs.filter(**{lookup: dt.date.fromisoformat(filters.get(key, ""))})
+    if filters.get("urgent") == "1":
+        qs = qs.filter(urgent=True)
+    if filters.get("q"):
+        for term in filters["q"].split()[:6]:
+            qs = qs.filter(
+                Q(what_happened__icontains=term)
+                | Q(child_words__icontains=term)
+                | Q(actions_taken__icontains=term)
+                | Q(reference__iexact=term)
+                | Exists(Amendment.objects.filter(concern=OuterRef("pk"), text__icontains=term))
+            )
+    return qs
+
+
+def repeat_involvement_flags(*, school_ids: list[int], pupil_id: int | None = None) -> list[str]:
+    """DESIGN: a child alleged to have harmed in 2 or more concerns within 12 months; the
+    same pair of children again; 3 or more incidents at one place within 4 weeks."""
+    since = timezone.now() - REPEAT_WINDOW
+    links = ConcernChild.objects.filter(concern__school__in=school_ids, concern__occurred_at__gte=since)
+    if pupil_id is not None:
+        concern_ids = ConcernChild.objects.filter(pupil_id=pupil_id).values("concern_id")
+        links = links.filter(concern__in=concern_ids)
+    rows = list(
+        links.values_list(
+            "concern_id",
+            "pupil_id",
+            "role",
+            "pupil__legal_forename",
+            "pupil__preferred_forename",
+            "pupil__legal_surname",
+        )
+    )
+    names = {pid: f"{pref or fore} {sur}" for _, pid, _, fore, pref, sur in rows}
+    harmed_by: Counter[int] = Counter(pid for _, pid, role, *_ in rows if role == ChildRole.ALLEGED_HARMER)
+    flags = [
+        f"{names[pid]} is named as a child alleged to have harmed in {n} concerns in the last 12 months."
+        for pid, n in sorted(harmed_by.items(), key=lambda kv: (-kv[1], names[kv[0]]))
+        if n >= 2 and (pupil_id is None or pid == pupil_id)
+    ]
+    by_concern: dict[int, set[int]] = {}
+    for cid, pid, *_ in rows:
+        by_concern.setdefault(cid, set()).add(pid)
+    pairs: Counter[tuple[int, int]] = Counter()
+    for pids in by_concern.values():
+        ordered = sorted(pids)
+        pairs.update((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :])
+    flags += [
+        f"{names[a]} and {names[b]} are named together again: {n} concerns in the last 12 months."
+        for (a, b), n in sorted(pairs.items(), key=lambda kv: -kv[1])
+        if n >= 2 and (pupil_id is None or pupil_id in (a, b))
+    ]
+    if pupil_id is None:
+        recent = (
+            Concern.objects.filter(school__in=school_ids, occurred_at__gte=timezone.now() - LOCATION_WINDOW)
+            .values("school__name", "location", "online_platform")
+            .annotate(n=Count("id"))
+            .filter(n__gte=LOCATION_REPEATS)
+            .order_by("-n")
+        )
+        for row in recent:
+            where = dict(Concern._meta.get_field("location").choices)[row["location"]]
+            if row["online_platform"]:
+                where += f" ({row['online_platform']})"
+            flags.append(f"{row['n']} incidents in the last 4 weeks at one place: {where}, {row['school__name']}.")
+    return flags
+
+
+# -- Chronology ----------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    at: dt.datetime  # when it happened: chronologies sort by this (DESIGN §11)
+    recorded_at: dt.datetime
+    kind: str
+    title: str
+    text: str = ""
+    by: str = ""
+    link: str = ""
+    case: str = ""
+
+
+def _day(d: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(d, dt.time(0, 0)))
+
+
+KINDS = {
+    "concern": "Concern",
+    "amendment": "Amendment",
+    "event": "Case",
+    "consideration": "Consideration",
+    "decision": "Decision",
+    "parents": "Parents or carers",
+    "referral": "Referral",
+    "outcome": "Referral outcome",
+    "support": "Support",
+    "sanction": "Sanction",
+    "task": "Task",
+}
+
+
+def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int | None = None) -> list[Entry]:
+    from django.urls import reverse
+
+    entries: list[Entry] = []
+    for c in concerns.select_related("recorded_by", "case").prefetch_related("categories"):
+        entries.append(
+            Entry(
+                c.occurred_at,
+                c.recorded_at,
+                "concern",
+                f"Concern {c.reference}: " + ", ".join(cat.name for cat in c.categories.all()),
+                c.what_happened + (f"\n\nThe child's words: “{c.child_words}”" if c.child_words else ""),
+                c.recorded_by.full_name,
+                reverse("concerns:detail", args=[c.reference]),
+                c.case.reference if c.case else "",
+            )
+        )
+    for a in Amendment.objects.filter(concern__in=concerns).select_related("author", "concern"):
+        entries.append(
+            Entry(
+                a.created_at,
+                a.created_at,
+                "amendment",
+                f"{a.get_kind_display()} to concern {a.concern.reference}",
+                a.text,
+                a.author.full_name,
+            )
+        )
+    related = {"case__in": cases}
+    sources: list[tuple[str, QuerySet[Any], Any]] = [
+        (
+            "event",
+            CaseEvent.objects.filter(**related).select_related("by", "case", "pupil"),
+            lambda r: (r.at, r.get_kind_display() + (f": {r.pupil}" if r.pupil_id else ""), r.text),
+        ),
+        (
+            "consideration",
+            ConsiderationAnswer.objects.filter(**related).select_related("by", "case"),
+            lambda r: (r.at, f"{r.get_item_display()}: {r.get_answer_display()}", r.notes),
+        ),
+        (
+            "decision",
+            Decision.objects.filter(**related).select_related("by", "case"),
+            lambda r: (
+                r.at,
+                ("Withdrawn: " if r.withdrawn else "Route: ") + r.get_route_display(),
+                r.rationale
+                + (
+                    f"\n\nWhy the statutory starting point was not followed: {r.statutory_override}"
+                    if r.statutory_override
+                    else ""
+                ),
+            ),
+        ),
+        (
+            "parents",
+            ParentsInformed.objects.filter(**related).select_related("by", "case", "pupil"),
+            lambda r: (
+                _day(r.informed_on) if r.informed_on else r.at,
+                f"Parents or carers of {r.pupil} " + ("informed" if r.informed else "not informed"),
+                r.rationale,
+            ),
+        ),
+        (
+            "referral",
+            Referral.objects.filter(**related).select_related("by", "case"),
+            lambda r: (
+                _day(r.referred_on),
+                str(r) + (f" (reference {r.agency_reference})" if r.agency_reference else ""),
+                r.notes,
+            ),
+        ),
+        (
+            "outcome",
+            ReferralOutcome.objects.filter(referral__case__in=cases).select_related("by", "referral__case"),
+            lambda r: (_day(r.outcome_on), f"Outcome of {r.referral}", r.outcome),
+        ),
+        (
+            "support",
+            Support.objects.filter(**related).select_related("by", "case", "pupil"),
+            lambda r: (r.at, f"Support for {r.pupil}", r.description),
+        ),
+        (
+            "sanction",
+            Sanction.objects.filter(**related).select_related("by", "case", "pupil"),
+            lambda r: (_day(r.decided_on), f"Sanction for {r.pupil}", r.description),
+        ),
+        (
+            "task",
+            Task.objects.filter(**related).select_related("created_by", "case", "assignee"),
+            lambda r: (
+                r.created_at,
+                f"Task for {r.assignee.full_name}, due {r.due_on:%d %b %Y}: {r.title}",
+                f"Done {timezone.localtime(r.done_at):%d %b %Y %H:%M}" if r.done_at else "",
+            ),
+        ),
+    ]
+    for kind, qs, fields in sources:
+        if pupil_id is not None and kind in ("parents", "support", "sanction"):
+            qs = qs.filter(pupil_id=pupil_id)
+        for row in qs:
+            at, title, text = fields(row)
+            by = getattr(row, "by", None) or getattr(row, "created_by", None)
+            case = getattr(row, "case", None) or getattr(getattr(row, "referral", None), "case", None)
+            entries.append(
+                Entry(
+                    at,
+                    getattr(row, "at", None) or getattr(row, "created_at", at),
+                    kind,
+                    title,
+                    text,
+                    by.full_name if by else "",
+                    case=case.reference if case else "",
+                )
+            )
+    entries.sort(key=lambda e: (e.at, e.recorded_at))
+    return entries
+
+
+def _filter_entries(entries: list[Entry], filters: dict[str, str]) -> list[Entry]:
+    kinds = {k for k in filters.get("kinds", "").split(",") if k in KINDS}
+    out = [e for e in entries if not kinds or e.kind in kinds]
+    for key, keep in (
+        ("from", lambda e, d: timezone.localtime(e.at).date() >= d),
+        ("to", lambda e, d: timezone.localtime(e.at).date() <= d),
+    ):
+        try:
+            day = dt.date.fromisoformat(filters.get(key, ""))
+        except ValueError:
+            continue
+        out = [e for e in out if keep(e, day)]
+    return out
+
+
+def case_chronology(case: Case, *, filters: dict[str, str] | None = None) -> list[Entry]:
+    cases = Case.objects.filter(pk=case.pk)
+    return _filter_entries(_entries(Concern.objects.filter(case=case), cases), filters or {})
+
+
+def pupil_chronology_for(
+    user: Any, pupil_id: int, *, request: HttpRequest | None = None, filters: dict[str, str] | None = None
+) -> tuple[Pupil, list[Entry]]:
+    """One child's chronology across every concern and case that touches them, as far as the
+    user may see (a restricted case the user is not named on is left out). Audited."""
+    from haven.people.selectors import pupil_get_for
+
+    pupil = pupil_get_for(user, pupil_id, request=request, audit=False)
+    concerns = Concern.objects.filter(concern_visibility(user), children__pupil_id=pupil_id).distinct()
+    cases = Case.objects.filter(case_visibility(user), children__pupil_id=pupil_id).distinct()
+    audit_record(
+        action=Action.VIEW, actor=user, request=request, obj=pupil, school=pupil.school_id, extra={"chronology": True}
+    )
+    return pupil, _filter_entries(_entries(concerns, cases, pupil_id=pupil_id), filters or {})

@@ -1,0 +1,456 @@
+"""Every write about cases: one function per use case, transactional, audited.
+
+Decisions, answers, outcomes and events are new rows (append-only); the case row itself
+only carries its status, sharing and a version number that refuses stale saves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.access.policy import Capability, can
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.concerns.models import Category, ChildRole, Concern
+from haven.concerns.services import MAX_NARRATIVE, concern_acknowledge, reference_next
+from haven.core.errors import ApplicationError
+from haven.people.models import Pupil
+
+from . import rules
+from .models import (
+    Agency,
+    Case,
+    CaseChild,
+    CaseEvent,
+    Consideration,
+    ConsiderationAnswer,
+    Decision,
+    ParentsInformed,
+    Referral,
+    ReferralOutcome,
+    Route,
+    Sanction,
+    Support,
+    Task,
+)
+
+
+def _require_dsl(by: Any, case_or_school: Any) -> None:
+    school = getattr(case_or_school, "school", case_or_school)
+    if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=school):
+        raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
+
+
+def _text(value: str, label: str, *, field: str, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ApplicationError(f"Enter {label}.", field=field)
+    if len(value) > MAX_NARRATIVE:
+        raise ApplicationError(
+            f"{label.capitalize()} is too long: keep it under {MAX_NARRATIVE:,} characters.", field=field
+        )
+    return value
+
+
+def _audit(
+    by: Any, case: Case, obj: Any, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any
+) -> None:
+    audit_record(
+        action=action, actor=by, request=request, obj=obj, school=case.school_id, extra={"case": case.pk, **extra}
+    )
+
+
+def _bump(case: Case, expected_version: int | None) -> None:
+    """Refuse a save made from a stale page (DESIGN §11), then move the version on."""
+    updated = Case.objects.filter(pk=case.pk, **({"version": expected_version} if expected_version else {})).update(
+        version=F("version") + 1
+    )
+    if not updated:
+        raise ApplicationError(
+            "Someone else changed this case while you were working on it. Your entry was not saved: "
+            "reload the page, check what changed, and enter it again.",
+            code="stale",
+        )
+    case.refresh_from_db(fields=["version"])
+
+
+@transaction.atomic
+def case_open(*, by: Any, concern: Concern, title: str = "", request: HttpRequest | None = None) -> Case:
+    """Open a case from a concern: the concern's children join with their roles."""
+    _require_dsl(by, concern.school)
+    if concern.case_id:
+        raise ApplicationError("This concern is already part of a case.")
+    if concern.status == Concern.Status.NO_FURTHER_ACTION:
+        raise ApplicationError("This concern was closed with no further action: it cannot open a case.")
+    title = (title or "").strip()[:200] or ", ".join(c.name for c in concern.categories.all())[:200] or "Case"
+    case = Case.objects.create(
+        school=concern.school, reference=reference_next("K", concern.school), title=title, opened_by=by
+    )
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.OPENED, by=by, text=f"Opened from concern {concern.reference}"
+    )
+    _audit(by, case, case, request)
+    _attach_concern(by=by, case=case, concern=concern, request=request)
+    return case
+
+
+def _attach_concern(*, by: Any, case: Case, concern: Concern, request: HttpRequest | None) -> None:
+    concern_acknowledge(by=by, concern=concern, request=request)
+    concern.case = case
+    concern.status = Concern.Status.IN_CASE
+    concern.save(update_fields=["case", "status"])
+    existing = set(case.children.values_list("pupil_id", flat=True))
+    for link in concern.children.all():
+        if link.pupil_id not in existing:
+            CaseChild.objects.create(case=case, pupil_id=link.pupil_id, role=link.role)
+            existing.add(link.pupil_id)
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.CONCERN_ADDED, by=by, text=concern.reference)
+    _audit(by, case, concern, request, action=Action.UPDATE, status=concern.status)
+
+
+@transaction.atomic
+def case_add_concern(*, by: Any, case: Case, concern: Concern, request: HttpRequest | None = None) -> Case:
+    _require_dsl(by, case)
+    if concern.school_id != case.school_id:
+        raise ApplicationError("A concern can only join a case at the same school.")
+    if concern.case_id:
+        raise ApplicationError("This concern is already part of a case.")
+    if case.status != Case.Status.OPEN:
+        raise ApplicationError("Reopen the case before adding a concern to it.")
+    _attach_concern(by=by, case=case, concern=concern, request=request)
+    return case
+
+
+@transaction.atomic
+def case_child_add(*, by: Any, case: Case, pupil: Pupil, role: str, request: HttpRequest | None = None) -> CaseChild:
+    _require_dsl(by, case)
+    if pupil.school_id != case.school_id:
+        raise ApplicationError("That child is not on this school's roll.", field="pupil")
+    if role not in ChildRole.values:
+        raise ApplicationError("Choose the child's role.", field="role")
+    if case.children.filter(pupil=pupil).exists():
+        raise ApplicationError("That child is already in this case.", field="pupil")
+    link = CaseChild.objects.create(case=case, pupil=pupil, role=role)
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.CHILD_ADDED, pupil=pupil, by=by, text=link.get_role_display()
+    )
+    _audit(by, case, link, request)
+    return link
+
+
+@transaction.atomic
+def consideration_answer(
+    *,
+    by: Any,
+    case: Case,
+    item: str,
+    answer: str,
+    notes: str = "",
+    version: int | None = None,
+    request: HttpRequest | None = None,
+) -> ConsiderationAnswer:
+    """Answer one of the DSL's considerations (policy §7); a new answer supersedes the old."""
+    _require_dsl(by, case)
+    if item not in Consideration.values:
+        raise ApplicationError("Unknown consideration.", field="item")
+    if answer not in ConsiderationAnswer.Answer.values:
+        raise ApplicationError("Choose an answer.", field="answer")
+    _bump(case, version)
+    row = ConsiderationAnswer.objects.create(
+        case=case, item=item, answer=answer, notes=_text(notes, "notes", field="notes", required=False), by=by
+    )
+    _audit(by, case, row, request, item=item)
+    return row
+
+
+def case_children_ages(case: Case, on: dt.date | None = None) -> list[int]:
+    on = on or timezone.localdate()
+    return [rules.age_on(c.pupil.date_of_birth, on) for c in case.children.select_related("pupil")]
+
+
+def case_categories(case: Case) -> list[Category]:
+    return list(Category.objects.filter(concerns__case=case).distinct())
+
+
+def case_prompts(case: Case) -> list[rules.Prompt]:
+    return rules.statutory_prompts(categories=case_categories(case), children_ages=case_children_ages(case))
+
+
+def current_routes(case: Case) -> set[str]:
+    routes: set[str] = set()
+    for d in case.decisions.order_by("at", "pk"):
+        (routes.discard if d.withdrawn else routes.add)(d.route)
+    return routes
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    by: Any,
+    case: Case,
+    route: str,
+    rationale: str,
+    statutory_override: str = "",
+    withdraw: bool = False,
+    version: int | None = None,
+    request: HttpRequest | None = None,
+) -> Decision:
+    """Record a route decision with its rationale (policy §7 a-d, §11).
+
+    DESIGN §3 rules 3 and 4: when the case involves rape, assault by penetration or sexual
+    assault (police is the starting point), or a sexual category with a child under 13
+    (police and social care), a decision that leaves those routes out, or withdraws one,
+    needs an explicit recorded explanation in ``statutory_override``.
+    """
+    _require_dsl(by, case)
+    if route not in Route.values:
+        raise ApplicationError("Choose a route.", field="route")
+    rationale = _text(rationale, "the reason for this decision", field="rationale")
+    override = (statutory_override or "").strip()
+    routes_after = current_routes(case)
+    (routes_after.discard if withdraw else routes_after.add)(route)
+    unmet = rules.unmet_prompts(case_prompts(case), routes_after)
+    if unmet and not override:
+        raise ApplicationError(" ".join(p.text for p in unmet), field="statutory_override", code="statutory_prompt")
+    _bump(case, version)
+    decision = Decision.objects.create(
+        case=case,
+        route=route,
+        rationale=rationale,
+        withdrawn=withdraw,
+        statutory_override=override if unmet else "",
+        by=by,
+    )
+    _audit(by, case, decision, request, route=route, withdrawn=withdraw, override=bool(unmet))
+    return decision
+
+
+@transaction.atomic
+def parents_informed_record(
+    *,
+    by: Any,
+    case: Case,
+    pupil: Pupil,
+    informed: bool,
+    informed_on: dt.date | None = None,
+    rationale: str = "",
+    request: HttpRequest | None = None,
+) -> ParentsInformed:
+    """DESIGN §3 rule 5: per child, parents informed (when) or why not, recorded either way."""
+    _require_dsl(by, case)
+    if not case.children.filter(pupil=pupil).exists():
+        raise ApplicationError("That child is not in this case.", field="pupil")
+    rationale = (rationale or "").strip()
+    if informed and not informed_on:
+        raise ApplicationError("Enter the date parents or carers were informed.", field="informed_on")
+    if informed and informed_on and informed_on > timezone.localdate():
+        raise ApplicationError("The date parents were informed cannot be in the future.", field="informed_on")
+    if not informed and not rationale:
+        raise ApplicationError(
+            "Explain why parents or carers were not informed (for example, it would put the child at greater risk).",
+            field="rationale",
+        )
+    row = ParentsInformed.objects.create(
+        case=case,
+        pupil=pupil,
+        informed=informed,
+        informed_on=informed_on if informed else None,
+        rationale=rationale,
+        by=by,
+    )
+    _audit(by, case, row, request, informed=informed)
+    return row
+
+
+@transaction.atomic
+def referral_make(
+    *,
+    by: Any,
+    case: Case,
+    agency: str,
+    referred_on: dt.date,
+    pupil: Pupil | None = None,
+    organisation_name: str = "",
+    agency_reference: str = "",
+    notes: str = "",
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Record a referral; it waits for an outcome (DESIGN §11: every referral is followed up)."""
+    _require_dsl(by, case)
+    if agency not in Agency.values:
+        raise ApplicationError("Choose who the referral went to.", field="agency")
+    if agency == Agency.EXTERNAL and not organisation_name.strip():
+        raise ApplicationError("Name the organisation.", field="organisation_name")
+    if referred_on > timezone.localdate():
+        raise ApplicationError("The referral date cannot be in the future.", field="referred_on")
+    if pupil is not None and not case.children.filter(pupil=pupil).exists():
+        raise ApplicationError("That child is not in this case.", field="pupil")
+    referral = Referral.objects.create(
+        case=case,
+        pupil=pupil,
+        agency=agency,
+        organisation_name=organisation_name.strip()[:200],
+        referred_on=referred_on,
+        agency_reference=agency_reference.strip()[:100],
+        notes=_text(notes, "notes", field="notes", required=False),
+        by=by,
+    )
+    _audit(by, case, referral, request, agency=agency)
+    return referral
+
+
+@transaction.atomic
+def referral_outcome_record(
+    *,
+    by: Any,
+    referral: Referral,
+    outcome: str,
+    outcome_on: dt.date,
+    agency_reference: str = "",
+    request: HttpRequest | None = None,
+) -> ReferralOutcome:
+    case = referral.case
+    _require_dsl(by, case)
+    if outcome_on > timezone.localdate():
+        raise ApplicationError("The outcome date cannot be in the future.", field="outcome_on")
+    if outcome_on < referral.referred_on:
+        raise ApplicationError("The outcome cannot come before the referral.", field="outcome_on")
+    row = ReferralOutcome.objects.create(
+        referral=referral,
+        outcome=_text(outcome, "the outcome", field="outcome"),
+        outcome_on=outcome_on,
+        agency_reference=agency_reference.strip()[:100],
+        by=by,
+    )
+    _audit(by, case, row, request)
+    return row
+
+
+@transaction.atomic
+def support_record(
+    *, by: Any, case: Case, pupil: Pupil, description: str, request: HttpRequest | None = None
+) -> Support:
+    _require_dsl(by, case)
+    if not case.children.filter(pupil=pupil).exists():
+        raise ApplicationError("That child is not in this case.", field="pupil")
+    row = Support.objects.create(
+        case=case, pupil=pupil, description=_text(description, "the support", field="description"), by=by
+    )
+    _audit(by, case, row, request)
+    return row
+
+
+@transaction.atomic
+def sanction_record(
+    *, by: Any, case: Case, pupil: Pupil, description: str, decided_on: dt.date, request: HttpRequest | None = None
+) -> Sanction:
+    _require_dsl(by, case)
+    if not case.children.filter(pupil=pupil).exists():
+        raise ApplicationError("That child is not in this case.", field="pupil")
+    if decided_on > timezone.localdate():
+        raise ApplicationError("The date cannot be in the future.", field="decided_on")
+    row = Sanction.objects.create(
+        case=case,
+        pupil=pupil,
+        description=_text(description, "the sanction", field="description"),
+        decided_on=decided_on,
+        by=by,
+    )
+    _audit(by, case, row, request)
+    return row
+
+
+@transaction.atomic
+def task_add(
+    *, by: Any, case: Case, title: str, assignee: Any, due_on: dt.date, request: HttpRequest | None = None
+) -> Task:
+    _require_dsl(by, case)
+    title = _text(title, "what needs doing", field="title")[:200]
+    if not can(assignee, Capability.READ_SCHOOL_RECORDS, school=case.school):
+        raise ApplicationError("Tasks can only be given to people who can read this school's cases.", field="assignee")
+    task = Task.objects.create(case=case, title=title, assignee=assignee, due_on=due_on, created_by=by)
+    _audit(by, case, task, request)
+    return task
+
+
+@transaction.atomic
+def task_complete(*, by: Any, task: Task, request: HttpRequest | None = None) -> Task:
+    case = task.case
+    if not (can(by, Capability.WRITE_SCHOOL_RECORDS, school=case.school) or task.assignee_id == by.pk):
+        raise ApplicationError("Only the person given the task or a safeguarding lead can complete it.")
+    if task.done_at is None:
+        task.done_at = timezone.now()
+        task.done_by = by
+        task.save(update_fields=["done_at", "done_by"])
+        _audit(by, case, task, request, action=Action.UPDATE, done=True)
+    return task
+
+
+@transaction.atomic
+def case_event_record(
+    *, by: Any, case: Case, kind: str, text: str = "", version: int | None = None, request: HttpRequest | None = None
+) -> CaseEvent:
+    """Close (rationale required), reopen (reason required), record the child's wishes or a note."""
+    _require_dsl(by, case)
+    K = CaseEvent.Kind
+    if kind == K.CLOSED:
+        if case.status == Case.Status.CLOSED:
+            raise ApplicationError("The case is already closed.")
+        text = _text(text, "why the case can be closed", field="text")
+        if case.tasks.filter(done_at__isnull=True).exists():
+            raise ApplicationError("Complete or hand over the open tasks before closing the case.", field="text")
+        case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
+    elif kind == K.REOPENED:
+        if case.status != Case.Status.CLOSED:
+            raise ApplicationError("The case is open.")
+        text = _text(text, "why the case is reopened", field="text")
+        case.status, case.closed_at = Case.Status.OPEN, None
+    elif kind in (K.WISHES, K.NOTE):
+        text = _text(text, "the text", field="text")
+    else:
+        raise ApplicationError("Unknown change.")
+    _bump(case, version)
+    case.save(update_fields=["status", "closed_at"])
+    event = CaseEvent.objects.create(case=case, kind=kind, text=text, by=by)
+    _audit(by, case, event, request, kind=kind)
+    return event
+
+
+@transaction.atomic
+def case_access_set(
+    *,
+    by: Any,
+    case: Case,
+    restricted: bool,
+    named_users: list[Any],
+    shared_with_trust: bool,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Restrict a case to named people (who restricts it is always named), and share it
+    with the trust lead or not. Each change is an event on the case."""
+    _require_dsl(by, case)
+    named = {u.pk: u for u in named_users if can(u, Capability.READ_SCHOOL_RECORDS, school=case.school)}
+    if restricted:
+        named[by.pk] = by
+    events = []
+    if restricted != case.restricted:
+        events.append(CaseEvent.Kind.RESTRICTED if restricted else CaseEvent.Kind.UNRESTRICTED)
+    if shared_with_trust != case.shared_with_trust:
+        if shared_with_trust and case.school.trust_id is None:
+            raise ApplicationError("This school is not in a trust.", field="shared_with_trust")
+        events.append(CaseEvent.Kind.SHARED if shared_with_trust else CaseEvent.Kind.UNSHARED)
+    case.restricted = restricted
+    case.shared_with_trust = shared_with_trust
+    case.save(update_fields=["restricted", "shared_with_trust"])
+    case.restricted_to.set(named.values() if restricted else [])
+    names = ", ".join(sorted(u.full_name for u in named.values())) if restricted else ""
+    for kind in events:
+        CaseEvent.objects.create(case=case, kind=kind, by=by, text=names if kind == CaseEvent.Kind.RESTRICTED else "")
+    _audit(by, case, case, request, action=Action.UPDATE, restricted=restricted, shared=shared_with_trust)
+    return case

@@ -1,0 +1,394 @@
+"""The DSL dashboard, triage, one case and chronologies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from haven.access.policy import Capability, can, has_any
+from haven.accounts.models import User
+from haven.concerns.models import Category, Concern, Location
+from haven.concerns.selectors import concern_get_for, pupils_matching
+from haven.concerns.services import concern_close_no_further_action
+from haven.core.errors import ApplicationError
+
+from . import forms, rules, selectors, services
+from .models import Case, Consideration, Referral
+
+
+def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip()[:100] for k in keys}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not has_any(request.user, Capability.READ_SCHOOL_RECORDS):
+        raise Http404
+    filters = _filters(request, ("q", "child", "category", "location", "from", "to", "urgent"))
+    board = selectors.dashboard_for(request.user, filters=filters)
+    page = Paginator(board.to_triage, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/dashboard.html",
+        {
+            "board": board,
+            "page": page,
+            "open_cases": list(board.open_cases[:100]),
+            "filters": filters,
+            "query": query.urlencode(),
+            "categories": Category.objects.filter(parent__isnull=True, authority__isnull=True),
+            "locations": Location.choices,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# -- Triage ----------------------------------------------------------------------------------
+
+
+def _triage_concern(request: HttpRequest, reference: str) -> Concern:
+    concern = concern_get_for(request.user, reference, request=request)
+    if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=concern.school):
+        raise Http404
+    return concern
+
+
+@login_required
+def triage(request: HttpRequest, reference: str) -> HttpResponse:
+    """Acknowledge a concern; open a case, add it to one, or close it with a rationale."""
+    concern = _triage_concern(request, reference)
+    open_cases = selectors.case_list_for(request.user).filter(school=concern.school, status=Case.Status.OPEN)
+    action = request.POST.get("action", "")
+    open_form = forms.OpenCaseForm(request.POST if action == "open" else None)
+    add_form = forms.AddToCaseForm(request.POST if action == "add" else None, cases=open_cases)
+    nfa_form = forms.NoFurtherActionForm(request.POST if action == "nfa" else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if action == "acknowledge":
+                services.concern_acknowledge(by=request.user, concern=concern, request=request)
+                messages.success(request, f"{concern.reference} marked as received.")
+                return redirect("cases:triage", reference=concern.reference)
+            if action == "open" and open_form.is_valid():
+                case = services.case_open(
+                    by=request.user, concern=concern, title=open_form.cleaned_data["title"], request=request
+                )
+                messages.success(request, f"Case {case.reference} opened.")
+                return redirect("cases:detail", reference=case.reference)
+            if action == "add" and add_form.is_valid():
+                case = services.case_add_concern(
+                    by=request.user, case=add_form.cleaned_data["case"], concern=concern, request=request
+                )
+                messages.success(request, f"{concern.reference} added to case {case.reference}.")
+                return redirect("cases:detail", reference=case.reference)
+            if action == "nfa" and nfa_form.is_valid():
+                concern_close_no_further_action(
+                    by=request.user, concern=concern, rationale=nfa_form.cleaned_data["rationale"], request=request
+                )
+                messages.success(request, f"{concern.reference} closed with no further action.")
+                return redirect("cases:dashboard")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        status = 400
+    return render(
+        request,
+        "cases/triage.html",
+        {
+            "concern": concern,
+            "open_form": open_form,
+            "add_form": add_form,
+            "nfa_form": nfa_form,
+            "has_open_cases": open_cases.exists(),
+            "flags": _child_flags(concern.school_id, [c.pupil_id for c in concern.children.all()]),
+        },
+        status=status,
+    )
+
+
+def _child_flags(school_id: int, pupil_ids: list[int]) -> list[str]:
+    flags: list[str] = []
+    for pupil_id in pupil_ids:
+        for flag in selectors.repeat_involvement_flags(school_ids=[school_id], pupil_id=pupil_id):
+            if flag not in flags:
+                flags.append(flag)
+    return flags
+
+
+# -- One case --------------------------------------------------------------------------------
+
+
+def _latest(rows: list[Any], key: str) -> dict[Any, Any]:
+    latest: dict[Any, Any] = {}
+    for row in rows:
+        latest[getattr(row, key)] = row
+    return latest
+
+
+def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    bound = bound or {}
+    readers = (
+        User.objects.filter(
+            memberships__school=case.school,
+            memberships__role__in=["dsl", "deputy_dsl", "head"],
+            memberships__ended_at__isnull=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+    answers = _latest(list(case.consideration_answers.select_related("by")), "item")
+    decisions = list(case.decisions.select_related("by"))
+    routes = services.current_routes(case)
+    prompts = services.case_prompts(case)
+    today = timezone.localdate()
+    children = list(case.children.all())
+    parents = _latest(list(case.parents_informed.select_related("by", "pupil")), "pupil_id")
+    referrals = list(case.referrals.select_related("by", "pupil").prefetch_related("outcomes"))
+    due = {r.pk: selectors.add_school_days(r.referred_on, selectors.REFERRAL_OUTCOME_SCHOOL_DAYS) for r in referrals}
+
+    def form(name: str, cls: Any, **kw: Any) -> Any:
+        return bound.get(name) or cls(case=case, **kw)
+
+    return {
+        "case": case,
+        "children": [
+            {"link": c, "age": rules.age_on(c.pupil.date_of_birth, today), "parents": parents.get(c.pupil_id)}
+            for c in children
+        ],
+        "considerations": [(value, label, answers.get(value)) for value, label in Consideration.choices],
+        "decisions": decisions,
+        "routes": routes,
+        "prompts": [(p, p.routes_needed <= routes) for p in prompts],
+        "referrals": [
+            (r, list(r.outcomes.all()), due[r.pk], not r.outcomes.all() and due[r.pk] < today) for r in referrals
+        ],
+        "support": list(case.support.select_related("by", "pupil")),
+        "sanctions": list(case.sanctions.select_related("by", "pupil")),
+        "tasks": list(case.tasks.select_related("assignee", "done_by")),
+        "events": list(case.events.select_related("by", "pupil")),
+        "flags": _child_flags(case.school_id, [c.pupil_id for c in children]),
+        "is_dsl": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=case.school),
+        "today": today,
+        "f": {
+            "decision": form("decision", forms.DecisionForm),
+            "parents": form("parents", forms.ParentsInformedForm),
+            "referral": form("referral", forms.ReferralForm, initial={"referred_on": today}),
+            "support": form("support", forms.SupportForm),
+            "sanction": form("sanction", forms.SanctionForm, initial={"decided_on": today}),
+            "task": form("task", forms.TaskForm, assignees=readers),
+            "child": form("child", forms.ChildForm),
+            "access": form(
+                "access",
+                forms.AccessForm,
+                readers=readers,
+                initial={
+                    "restricted": case.restricted,
+                    "shared_with_trust": case.shared_with_trust,
+                    "named": list(case.restricted_to.all()),
+                },
+            ),
+            "close": form("close", forms.EventForm, initial={"kind": "closed"}),
+            "reopen": form("reopen", forms.EventForm, initial={"kind": "reopened"}),
+            "wishes": form("wishes", forms.EventForm, initial={"kind": "wishes"}),
+            "consideration": bound.get("consideration"),
+        },
+        "readers": readers,
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_get_for(request.user, reference, request=request)
+    return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+ACTIONS = {
+    "decision": forms.DecisionForm,
+    "parents": forms.ParentsInformedForm,
+    "referral": forms.ReferralForm,
+    "outcome": forms.OutcomeForm,
+    "support": forms.SupportForm,
+    "sanction": forms.SanctionForm,
+    "task": forms.TaskForm,
+    "task_done": None,
+    "close": forms.EventForm,
+    "reopen": forms.EventForm,
+    "wishes": forms.EventForm,
+    "consideration": forms.ConsiderationForm,
+    "child": forms.ChildForm,
+    "access": forms.AccessForm,
+}
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    """One change to a case. Errors re-render the case with the form as typed (status 400)."""
+    if action not in ACTIONS:
+        raise Http404
+    case = selectors.case_get_for(request.user, reference, request=request, audit=False)
+    if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=case.school):
+        raise Http404
+    ctx = _case_context(request, case)
+    form_class = ACTIONS[action]
+    extra: dict[str, Any] = {}
+    if action == "task":
+        extra["assignees"] = ctx["readers"]
+    if action == "access":
+        extra["readers"] = ctx["readers"]
+    form = form_class(request.POST, case=case, **extra) if form_class else None
+    try:
+        if action == "task_done":
+            task = case.tasks.filter(
+                pk=request.POST.get("task", "0") if request.POST.get("task", "").isdigit() else 0
+            ).first()
+            if task is None:
+                raise Http404
+            services.task_complete(by=request.user, task=task, request=request)
+            messages.success(request, "Task marked as done.")
+            return redirect("cases:detail", reference=case.reference)
+        if form.is_valid():
+            _apply(request, case, action, form.cleaned_data)
+            messages.success(request, "Saved.")
+            return redirect(f"/cases/{case.reference}/#{action}")
+    except ApplicationError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    ctx = _case_context(request, case, bound={action: form})
+    ctx["error_action"] = action
+    ctx["error_messages"] = [str(e) for errors in form.errors.values() for e in errors]
+    return render(request, "cases/case_detail.html", ctx, status=400)
+
+
+def _apply(request: HttpRequest, case: Case, action: str, d: dict[str, Any]) -> None:
+    by, v = request.user, d.get("version")
+    if action == "decision":
+        services.decision_record(
+            by=by,
+            case=case,
+            route=d["route"],
+            rationale=d["rationale"],
+            withdraw=d["withdraw"],
+            statutory_override=d["statutory_override"],
+            version=v,
+            request=request,
+        )
+    elif action == "parents":
+        services.parents_informed_record(
+            by=by,
+            case=case,
+            pupil=d["pupil"],
+            informed=d["informed"],
+            informed_on=d["informed_on"],
+            rationale=d["rationale"],
+            request=request,
+        )
+    elif action == "referral":
+        services.referral_make(
+            by=by,
+            case=case,
+            agency=d["agency"],
+            referred_on=d["referred_on"],
+            pupil=d["pupil"],
+            organisation_name=d["organisation_name"],
+            agency_reference=d["agency_reference"],
+            notes=d["notes"],
+            request=request,
+        )
+    elif action == "outcome":
+        referral = Referral.objects.filter(case=case, pk=d["referral"]).first()
+        if referral is None:
+            raise ApplicationError("That referral is not part of this case.")
+        services.referral_outcome_record(
+            by=by,
+            referral=referral,
+            outcome=d["outcome"],
+            outcome_on=d["outcome_on"],
+            agency_reference=d["agency_reference"],
+            request=request,
+        )
+    elif action == "support":
+        services.support_record(by=by, case=case, pupil=d["pupil"], description=d["description"], request=request)
+    elif action == "sanction":
+        services.sanction_record(
+            by=by,
+            case=case,
+            pupil=d["pupil"],
+            description=d["description"],
+            decided_on=d["decided_on"],
+            request=request,
+        )
+    elif action == "task":
+        services.task_add(
+            by=by, case=case, title=d["title"], assignee=d["assignee"], due_on=d["due_on"], request=request
+        )
+    elif action in ("close", "reopen", "wishes"):
+        services.case_event_record(by=by, case=case, kind=d["kind"], text=d["text"], version=v, request=request)
+    elif action == "consideration":
+        services.consideration_answer(
+            by=by, case=case, item=d["item"], answer=d["answer"], notes=d["notes"], version=v, request=request
+        )
+    elif action == "child":
+        matches = pupils_matching(school_id=case.school_id, query=d["query"])
+        if len(matches) != 1:
+            raise ApplicationError(
+                "No pupil on the roll matches that name."
+                if not matches
+                else f"{len(matches)} pupils match: add more of the name, or use the UPN.",
+                field="query",
+            )
+        services.case_child_add(by=by, case=case, pupil=matches[0], role=d["role"], request=request)
+    elif action == "access":
+        services.case_access_set(
+            by=by,
+            case=case,
+            restricted=d["restricted"],
+            named_users=list(d["named"]),
+            shared_with_trust=d["shared_with_trust"],
+            request=request,
+        )
+
+
+# -- Chronologies ----------------------------------------------------------------------------
+
+
+@login_required
+def case_chronology(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_get_for(request.user, reference, request=request)
+    filters = _filters(request, ("kinds", "from", "to"))
+    entries = selectors.case_chronology(case, filters=filters)
+    return render(
+        request,
+        "cases/chronology.html",
+        {
+            "case": case,
+            "entries": entries,
+            "filters": filters,
+            "kinds": selectors.KINDS,
+            "title": f"Chronology of case {case.reference}",
+        },
+    )
+
+
+@login_required
+def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    filters = _filters(request, ("kinds", "from", "to"))
+    pupil, entries = selectors.pupil_chronology_for(request.user, pupil_id, request=request, filters=filters)
+    return render(
+        request,
+        "cases/chronology.html",
+        {
+            "pupil": pupil,
+            "entries": entries,
+            "filters": filters,
+            "kinds": selectors.KINDS,
+            "title": f"Chronology for {pupil.display_name}",
+        },
+    )

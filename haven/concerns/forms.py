@@ -1,0 +1,187 @@
+"""The concern form: fast on a phone, working without JavaScript, losing nothing typed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from .models import Amendment, Category, ChildRole, Concern, Location
+from .selectors import pupils_matching
+
+CHILD_ROWS = 6
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+@dataclass
+class ChildRow:
+    index: int
+    query: str = ""
+    role: str = ""
+    pupil: Any = None
+    choices: list[Any] = field(default_factory=list)
+    error: str = ""
+
+
+class ConcernForm(forms.Form):
+    occurred_on = forms.DateField(
+        label="Date it happened",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Enter the date it happened.", "invalid": "Enter a real date, like 21/11/2026."},
+    )
+    occurred_time = forms.TimeField(
+        label="Time it happened",
+        required=False,
+        help_text="Leave blank if you do not know.",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        error_messages={"invalid": "Enter a time like 13:45."},
+    )
+    location = forms.ChoiceField(
+        label="Where it happened",
+        choices=[("", "Choose a place"), *Location.choices],
+        error_messages={"required": "Choose where it happened."},
+    )
+    online_platform = forms.CharField(
+        label="If online: which app, game or website",
+        required=False,
+        max_length=100,
+        help_text="For example Snapchat, TikTok, WhatsApp, Roblox.",
+    )
+    location_detail = forms.CharField(label="More about where", required=False, max_length=200)
+    categories = forms.ModelMultipleChoiceField(
+        label="What kind of concern is it?",
+        queryset=Category.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose all that apply. If you are not sure, choose the closest and say so below.",
+        error_messages={"required": "Choose at least one kind of concern."},
+    )
+    what_happened = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What you saw, heard or were told. Facts, not opinions.",
+        error_messages={"required": "Enter what happened."},
+    )
+    child_words = forms.CharField(
+        label="The child's exact words",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Write down what the child said, in their words, even if they are rude or unclear.",
+    )
+    actions_taken = forms.CharField(
+        label="What you have done so far",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    child_told_next_steps = forms.ChoiceField(
+        label="Did you tell the child what happens next?",
+        choices=Concern.ToldNextSteps.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether you told the child what happens next."},
+    )
+    urgent = forms.BooleanField(
+        label="This is urgent: a child may be at risk of harm now",
+        required=False,
+        help_text="Every safeguarding lead is alerted at once. If a child is in immediate danger, call 999 first.",
+    )
+    attachments = MultipleFileField(
+        label="Attachments",
+        required=False,
+        help_text="Optional: notes written by hand (a photo or scan), a document. Up to 5 files, 10 MB each.",
+    )
+
+    def __init__(self, *args: Any, school: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.school = school
+        from .services import categories_valid_for
+
+        self.fields["categories"].queryset = categories_valid_for(school, timezone.localdate()).select_related("parent")
+        if not self.is_bound:
+            now = timezone.localtime()
+            self.initial.setdefault("occurred_on", now.date())
+            self.initial.setdefault("occurred_time", now.strftime("%H:%M"))
+        self.child_rows = self._child_rows()
+
+    def _child_rows(self) -> list[ChildRow]:
+        data = self.data if self.is_bound else {}
+        rows = []
+        for i in range(1, CHILD_ROWS + 1):
+            query = (data.get(f"child_{i}_query") or "").strip()[:100]
+            picked = data.get(f"child_{i}_pupil") or ""
+            if picked.isdigit():  # chosen from the list of pupils matching a name
+                query = f"#{picked}"
+            rows.append(ChildRow(index=i, query=query, role=data.get(f"child_{i}_role") or ""))
+        return rows
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        chosen = []
+        for row in self.child_rows:
+            if not row.query:
+                continue
+            matches = pupils_matching(school_id=self.school.pk, query=row.query)
+            if not matches:
+                row.error = f"No pupil on the roll matches “{row.query}”. Check the spelling, or use their UPN."
+            elif len(matches) > 1:
+                row.choices = matches
+                row.error = f"{len(matches)} pupils match “{row.query}”: choose one."
+            else:
+                row.pupil = matches[0]
+                row.query = f"{row.pupil.display_name} (Year {row.pupil.year_group}) #{row.pupil.pk}"
+            if row.role not in ChildRole.values:
+                row.error = (row.error + " " if row.error else "") + "Choose this child's role."
+            if row.pupil and not row.error:
+                chosen.append(row)
+        if any(r.error for r in self.child_rows):
+            self.add_error(None, "Check the children named: " + " ".join(r.error for r in self.child_rows if r.error))
+        elif not chosen:
+            self.add_error(None, "Name at least one child, with their role.")
+        cleaned["children"] = chosen
+        on = cleaned.get("occurred_on")
+        if on:
+            at = cleaned.get("occurred_time") or dt.time(0, 0)
+            cleaned["occurred_at"] = timezone.make_aware(dt.datetime.combine(on, at))
+            if cleaned["occurred_at"] > timezone.now() + dt.timedelta(minutes=5):
+                self.add_error("occurred_on", "When it happened cannot be in the future.")
+        if cleaned.get("location") == Location.ONLINE and not cleaned.get("online_platform"):
+            self.add_error("online_platform", "Name the app, game or website.")
+        return cleaned
+
+
+class AmendmentForm(forms.ModelForm):
+    class Meta:
+        model = Amendment
+        fields = ["kind", "text"]
+        labels = {"kind": "Is this a correction or an addition?", "text": "Your amendment"}
+        widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"text": {"required": "Enter your amendment."}, "kind": {"required": "Choose one."}}
+
+
+def category_groups(form: ConcernForm) -> list[tuple[str, list[Any]]]:
+    """The category checkboxes grouped under their parent, in taxonomy order."""
+    by_pk = {c.pk: c for c in form.fields["categories"].queryset}
+    groups: dict[int, tuple[str, list[Any]]] = {}
+    for widget in form["categories"]:
+        category = by_pk.get(int(str(widget.data["value"])))
+        if category is None:
+            continue
+        top = category.parent if category.parent_id else category
+        groups.setdefault(top.pk, (top.name, []))[1].append(widget)
+    return list(groups.values())

@@ -1,0 +1,81 @@
+"""Reads of concerns, for an acting user, scoped by haven.access."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
+
+from haven.access.policy import Capability, concern_visibility, deny, schools_for
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.people.models import Pupil
+
+from .models import Amendment, Concern, ConcernChild
+
+_ID_SUFFIX = re.compile(r"#(\d+)\s*$")
+
+
+def pupils_matching(*, school_id: int, query: str, limit: int = 10) -> list[Pupil]:
+    """Pupils on a school's roll matching a typed name or UPN ("#123" picks pupil 123)."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    qs = Pupil.objects.filter(school_id=school_id, left_on__isnull=True)
+    m = _ID_SUFFIX.search(query)
+    if m:
+        return list(qs.filter(pk=int(m.group(1))))
+    for term in query.split()[:4]:
+        qs = qs.filter(
+            Q(legal_forename__istartswith=term)
+            | Q(preferred_forename__istartswith=term)
+            | Q(legal_surname__istartswith=term)
+            | Q(upn__iexact=term)
+        )
+    return list(qs.order_by("legal_surname", "legal_forename", "pk")[:limit])
+
+
+def pupil_search_for(user: Any, *, school_id: int, query: str) -> list[Pupil]:
+    """Type-ahead for the concern form: only at a school where the user records concerns."""
+    if not schools_for(user, Capability.RECORD_CONCERN).filter(pk=school_id).exists():
+        return []
+    return pupils_matching(school_id=school_id, query=query)
+
+
+def concern_list_for(user: Any) -> QuerySet[Concern]:
+    return (
+        Concern.objects.filter(concern_visibility(user))
+        .select_related("school", "recorded_by", "case")
+        .prefetch_related("categories", Prefetch("children", queryset=ConcernChild.objects.select_related("pupil")))
+    )
+
+
+def concerns_recorded_by(user: Any) -> QuerySet[Concern]:
+    """The member of staff's own concerns: whether the DSL has received them, not the case."""
+    return (
+        Concern.objects.filter(recorded_by=user.pk, school__in=schools_for(user, Capability.RECORD_CONCERN))
+        .select_related("school")
+        .prefetch_related("categories")
+        .order_by("-recorded_at")
+    )
+
+
+def concern_get_for(user: Any, reference: str, *, request: HttpRequest | None = None) -> Concern:
+    """One concern the user may read, with its children, categories, amendments and
+    attachments; the read is audited. Otherwise 404 (and the refusal audited)."""
+    concern = (
+        concern_list_for(user)
+        .prefetch_related(
+            Prefetch("amendments", queryset=Amendment.objects.select_related("author")),
+            "attachments",
+        )
+        .filter(reference=reference)
+        .first()
+    )
+    if concern is None:
+        school_id = Concern.objects.filter(reference=reference).values_list("school_id", flat=True).first()
+        raise deny(request, object_type="concerns.concern", object_id=reference, school=school_id)
+    audit_record(action=Action.VIEW, actor=user, request=request, obj=concern, school=concern.school_id)
+    return concern

@@ -1,0 +1,272 @@
+"""Every write about concerns: one function per use case, transactional, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.access.policy import Capability, can
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.core.errors import ApplicationError
+from haven.core.models import counter_next
+from haven.organisations.models import School
+from haven.people.models import Pupil
+
+from . import files
+from .models import Amendment, Attachment, Category, ChildRole, Concern, ConcernChild, Location
+from .rules import UKCIS_NUDES_ADVICE
+
+MAX_NARRATIVE = 20_000
+FUTURE_SLACK = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ChildInConcern:
+    pupil_id: int
+    role: str
+
+
+def categories_valid_for(school: School, on: dt.date) -> Any:
+    """Categories a concern at this school may use for something that happened on ``on``."""
+    return Category.objects.filter(
+        Q(authority__isnull=True) | Q(authority_id=school.authority_id),
+        valid_from__lte=on,
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+
+
+def _check_text(value: str, field: str, label: str, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ApplicationError(f"Enter {label}.", field=field)
+    if len(value) > MAX_NARRATIVE:
+        raise ApplicationError(
+            f"{label.capitalize()} is {len(value):,} characters; the most is {MAX_NARRATIVE:,}. "
+            "Keep the key facts here and add the rest as an attachment or an amendment.",
+            field=field,
+        )
+    return value
+
+
+def reference_next(prefix: str, school: School) -> str:
+    """C-140001-00042: the school's URN makes it unique everywhere, the number counts up."""
+    return f"{prefix}-{school.urn}-{counter_next(f'{prefix}:{school.pk}'):05d}"
+
+
+@transaction.atomic
+def concern_submit(
+    *,
+    by: Any,
+    school: School,
+    children: Sequence[ChildInConcern],
+    occurred_at: dt.datetime,
+    location: str,
+    category_ids: Iterable[int],
+    what_happened: str,
+    child_words: str = "",
+    actions_taken: str = "",
+    child_told_next_steps: str,
+    urgent: bool = False,
+    location_detail: str = "",
+    online_platform: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    source: str = "web",
+    request: HttpRequest | None = None,
+) -> Concern:
+    """Record a concern (policy §4-§5: every concern, in the child's own words).
+
+    Refuses, with a message naming the field: no child; a child not on this school's roll
+    (including a forged id from another school); a time in the future; a location of
+    "online" with no platform; an unknown or retired category; a narrative over the limit;
+    attachments that are too big or not an allowed kind by their content; and any image or
+    video for sharing nudes and semi-nudes (UKCIS advice, DESIGN §3 rule 7).
+    """
+    if not can(by, Capability.RECORD_CONCERN, school=school):
+        raise ApplicationError("You cannot record concerns at this school.", code="forbidden")
+    now = timezone.now()
+    if not children:
+        raise ApplicationError("Add at least one child: who is this concern about?", field="children")
+    roles = {c.role for c in children}
+    if not roles <= set(ChildRole.values):
+        raise ApplicationError("Choose each child's role from the list.", field="children")
+    pupil_ids = [c.pupil_id for c in children]
+    if len(set(pupil_ids)) != len(pupil_ids):
+        raise ApplicationError("A child is named twice: give each child once, with one role.", field="children")
+    pupils = {p.pk: p for p in Pupil.objects.filter(pk__in=pupil_ids, school=school, left_on__isnull=True)}
+    if len(pupils) != len(pupil_ids):
+        raise ApplicationError("One of the children is not on this school's roll.", field="children")
+    if occurred_at > now + FUTURE_SLACK:
+        raise ApplicationError("When it happened cannot be in the future.", field="occurred_at")
+    if occurred_at < now - dt.timedelta(days=365 * 20):
+        raise ApplicationError("Check the date it happened: it is more than 20 years ago.", field="occurred_at")
+    if location not in Location.values:
+        raise ApplicationError("Choose where it happened from the list.", field="location")
+    online_platform = (online_platform or "").strip()[:100]
+    if location == Location.ONLINE and not online_platform:
+        raise ApplicationError(
+            "Name the app, game or website (for example Snapchat), so hot spots online can be seen.",
+            field="online_platform",
+        )
+    category_ids = list({int(c) for c in category_ids})
+    if not category_ids:
+        raise ApplicationError("Choose at least one kind of concern.", field="categories")
+    categories = list(categories_valid_for(school, occurred_at.date()).filter(pk__in=category_ids))
+    if len(categories) != len(category_ids):
+        raise ApplicationError("One of the kinds of concern chosen is not in use for that date.", field="categories")
+    what_happened = _check_text(what_happened, "what_happened", "what happened", required=True)
+    child_words = _check_text(child_words, "child_words", "the child's words")
+    actions_taken = _check_text(actions_taken, "actions_taken", "the actions taken")
+    if child_told_next_steps not in Concern.ToldNextSteps.values:
+        raise ApplicationError("Say whether the child was told what happens next.", field="child_told_next_steps")
+
+    checked = _check_attachments(attachments, nudes=any(c.nudes_images for c in categories))
+
+    concern = Concern(
+        school=school,
+        reference=reference_next("C", school),
+        recorded_by=by,
+        recorded_at=now,
+        occurred_at=min(occurred_at, now),
+        location=location,
+        location_detail=(location_detail or "").strip()[:200],
+        online_platform=online_platform,
+        what_happened=what_happened,
+        child_words=child_words,
+        actions_taken=actions_taken,
+        child_told_next_steps=child_told_next_steps,
+        urgent=urgent,
+        source=source,
+    )
+    concern.full_clean(exclude=["categories", "case"])
+    concern.save()
+    concern.categories.set(categories)
+    ConcernChild.objects.bulk_create(
+        [ConcernChild(concern=concern, pupil=pupils[c.pupil_id], role=c.role) for c in children]
+    )
+    for upload, content_type, data in checked:
+        _attachment_store(concern=concern, by=by, upload=upload, content_type=content_type, data=data)
+    audit_record(
+        action=Action.CREATE,
+        actor=by,
+        request=request,
+        obj=concern,
+        school=school,
+        extra={"urgent": urgent, "children": len(children), "attachments": len(checked), "source": source},
+    )
+    if urgent:
+        from .tasks import urgent_concern_alert
+
+        transaction.on_commit(lambda: urgent_concern_alert.enqueue(concern.pk))
+    return concern
+
+
+def _check_attachments(attachments: Sequence[UploadedFile], *, nudes: bool) -> list[tuple[UploadedFile, str, bytes]]:
+    if len(attachments) > files.MAX_ATTACHMENTS:
+        raise ApplicationError(f"Attach at most {files.MAX_ATTACHMENTS} files.", field="attachments")
+    checked = []
+    for upload in attachments:
+        if upload.size and upload.size > files.MAX_ATTACHMENT_BYTES:
+            raise ApplicationError(
+                f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the most is "
+                f"{files.MAX_ATTACHMENT_BYTES // 1024 // 1024} MB.",
+                field="attachments",
+            )
+        data = upload.read()
+        content_type = files.sniff(data)
+        if nudes and files.is_image_or_video(content_type):
+            raise ApplicationError(UKCIS_NUDES_ADVICE, field="attachments", code="nudes_image")
+        if content_type not in files.ALLOWED_TYPES:
+            raise ApplicationError(
+                f"{upload.name} is not a kind of file Haven keeps. Attach a PDF, a Word document, a text file "
+                "or a photo (JPEG or PNG) of written notes.",
+                field="attachments",
+            )
+        checked.append((upload, content_type, data))
+    return checked
+
+
+def _attachment_store(*, concern: Concern, by: Any, upload: UploadedFile, content_type: str, data: bytes) -> Attachment:
+    digest = hashlib.sha256(data).hexdigest()
+    attachment = Attachment(
+        concern=concern,
+        original_name=(upload.name or "attachment")[-200:],
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=by,
+    )
+    # Stored under a name of our own: the uploader's name never reaches the file system.
+    attachment.file.save(f"{digest[:32]}", ContentFile(data), save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def amendment_add(*, by: Any, concern: Concern, kind: str, text: str, request: HttpRequest | None = None) -> Amendment:
+    """Append a correction or addition; the concern itself never changes (DESIGN §11)."""
+    text = _check_text(text, "text", "the amendment", required=True)
+    if kind not in Amendment.Kind.values:
+        raise ApplicationError("Choose whether this corrects or adds to the concern.", field="kind")
+    amendment = Amendment.objects.create(concern=concern, kind=kind, text=text, author=by)
+    audit_record(
+        action=Action.CREATE,
+        actor=by,
+        request=request,
+        obj=amendment,
+        school=concern.school_id,
+        extra={"concern": concern.pk, "kind": kind},
+    )
+    return amendment
+
+
+@transaction.atomic
+def concern_acknowledge(*, by: Any, concern: Concern, request: HttpRequest | None = None) -> Concern:
+    """The DSL has received the concern; the member of staff sees that it arrived."""
+    if concern.acknowledged_at is None:
+        concern.acknowledged_by = by
+        concern.acknowledged_at = timezone.now()
+        if concern.status == Concern.Status.NEW:
+            concern.status = Concern.Status.ACKNOWLEDGED
+        concern.save(update_fields=["acknowledged_by", "acknowledged_at", "status"])
+        audit_record(
+            action=Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=concern,
+            school=concern.school_id,
+            extra={"status": concern.status, "acknowledged": True},
+        )
+    return concern
+
+
+@transaction.atomic
+def concern_close_no_further_action(
+    *, by: Any, concern: Concern, rationale: str, request: HttpRequest | None = None
+) -> Concern:
+    """Close a concern with no further action; the rationale is required (policy §11)."""
+    rationale = _check_text(rationale, "rationale", "why no further action is needed", required=True)
+    if concern.case_id:
+        raise ApplicationError("This concern is part of a case: close the case instead.")
+    concern_acknowledge(by=by, concern=concern, request=request)
+    concern.status = Concern.Status.NO_FURTHER_ACTION
+    concern.closed_rationale = rationale
+    concern.save(update_fields=["status", "closed_rationale"])
+    audit_record(
+        action=Action.UPDATE,
+        actor=by,
+        request=request,
+        obj=concern,
+        school=concern.school_id,
+        extra={"status": concern.status},
+    )
+    return concern

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "concerns"
+urlpatterns = [
+    path("", views.concern_mine, name="mine"),
+    path("new/", views.concern_new, name="new"),
+    path("pupil-search/", views.pupil_search, name="pupil_search"),
+    path("<str:reference>/", views.concern_detail, name="detail"),
+    path("<str:reference>/amend/", views.concern_amend, name="amend"),
+    path("<str:reference>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+]

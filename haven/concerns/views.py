@@ -1,0 +1,176 @@
+"""Recording a concern, reading one, amending it, and its attachments."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from haven.access.policy import Capability, can, has_any, schools_for
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.core.errors import ApplicationError
+
+from . import selectors, services
+from .forms import AmendmentForm, ConcernForm, category_groups
+from .models import ChildRole
+
+
+def _school_for_recording(request: HttpRequest):
+    schools = list(schools_for(request.user, Capability.RECORD_CONCERN).order_by("name"))
+    if not schools:
+        raise Http404
+    wanted = request.POST.get("school") or request.GET.get("school")
+    for school in schools:
+        if wanted and str(school.pk) == wanted:
+            return school, schools
+    return schools[0], schools
+
+
+@login_required
+def concern_new(request: HttpRequest) -> HttpResponse:
+    """Record a concern: children with roles, when, where, what happened in the child's
+    words. A form with errors keeps everything typed (except files, which browsers never
+    resend; the page says so)."""
+    school, schools = _school_for_recording(request)
+    form = ConcernForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        school=school,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                concern = services.concern_submit(
+                    by=request.user,
+                    school=school,
+                    children=[services.ChildInConcern(r.pupil.pk, r.role) for r in data["children"]],
+                    occurred_at=data["occurred_at"],
+                    location=data["location"],
+                    location_detail=data["location_detail"],
+                    online_platform=data["online_platform"],
+                    category_ids=[c.pk for c in data["categories"]],
+                    what_happened=data["what_happened"],
+                    child_words=data["child_words"],
+                    actions_taken=data["actions_taken"],
+                    child_told_next_steps=data["child_told_next_steps"],
+                    urgent=data["urgent"],
+                    attachments=data["attachments"],
+                    request=request,
+                )
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"Thank you. Your concern {concern.reference} has been sent to the safeguarding leads"
+                    + (" and they have been alerted that it is urgent." if concern.urgent else "."),
+                )
+                return redirect("concerns:detail", reference=concern.reference)
+        status = 400
+    return render(
+        request,
+        "concerns/concern_new.html",
+        {
+            "form": form,
+            "school": school,
+            "schools": schools,
+            "roles": ChildRole.choices,
+            "category_groups": category_groups(form),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def pupil_search(request: HttpRequest) -> JsonResponse:
+    """Type-ahead for naming children (JSON); the form works without it."""
+    school_id = request.GET.get("school", "")
+    if not school_id.isdigit():
+        return JsonResponse({"pupils": []})
+    pupils = selectors.pupil_search_for(request.user, school_id=int(school_id), query=request.GET.get("q", ""))
+    return JsonResponse(
+        {"pupils": [{"id": p.pk, "label": f"{p.display_name} (Year {p.year_group}) #{p.pk}"} for p in pupils]}
+    )
+
+
+@login_required
+def concern_mine(request: HttpRequest) -> HttpResponse:
+    """The member of staff's own concerns and whether a safeguarding lead has received them."""
+    if not has_any(request.user, Capability.RECORD_CONCERN):
+        raise Http404
+    page = Paginator(selectors.concerns_recorded_by(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "concerns/concern_mine.html", {"page": page})
+
+
+@login_required
+def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    concern = selectors.concern_get_for(request.user, reference, request=request)
+    reads_school = can(request.user, Capability.READ_SCHOOL_RECORDS, school=concern.school)
+    return render(
+        request,
+        "concerns/concern_detail.html",
+        {
+            "concern": concern,
+            "amend_form": AmendmentForm(),
+            "is_dsl": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=concern.school),
+            "reads_school": reads_school,
+        },
+    )
+
+
+@login_required
+@require_POST
+def concern_amend(request: HttpRequest, reference: str) -> HttpResponse:
+    concern = selectors.concern_get_for(request.user, reference, request=request)
+    form = AmendmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.amendment_add(
+                by=request.user,
+                concern=concern,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+                request=request,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your amendment has been added. The original record is unchanged.")
+            return redirect("concerns:detail", reference=concern.reference)
+    return render(
+        request,
+        "concerns/concern_detail.html",
+        {"concern": concern, "amend_form": form, "is_dsl": False, "reads_school": False},
+        status=400,
+    )
+
+
+@login_required
+def attachment_download(request: HttpRequest, reference: str, attachment_id: int) -> FileResponse:
+    """Served only through this access-checked, audited view; never from the web root."""
+    concern = selectors.concern_get_for(request.user, reference, request=request)
+    attachment = next((a for a in concern.attachments.all() if a.pk == attachment_id), None)
+    if attachment is None:
+        raise Http404
+    audit_record(action=Action.EXPORT, actor=request.user, request=request, obj=attachment, school=concern.school_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=attachment.original_name,
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def concern_url(concern) -> str:
+    return reverse("concerns:detail", kwargs={"reference": concern.reference})

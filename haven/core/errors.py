@@ -1,0 +1,13 @@
+"""A domain refusal that views turn into a clear message and the API into a 4xx problem."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """The user asked for something the rules do not allow; ``field`` names the form field."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
