@@ -8,6 +8,14 @@ PORT="${HAVEN_PORT:-8000}"
 export HAVEN_DATA_DIR="${HAVEN_DATA_DIR:-$PWD/var}"
 mkdir -p "$HAVEN_DATA_DIR/logs"
 
+# PDFs (WeasyPrint) need Pango and a font from the distribution; install them when missing.
+if ! $PY -c "import weasyprint" >/dev/null 2>&1; then
+  echo "Installing Pango and fonts for PDF output..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
+fi
+
 $PY manage.py migrate --no-input -v0
 $PY manage.py collectstatic --no-input -v0
 if [ "${HAVEN_ENV:-development}" != "production" ]; then

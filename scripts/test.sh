@@ -13,6 +13,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# PDFs (WeasyPrint) need Pango and a font from the distribution; install them when missing.
+if ! $PY -c "import weasyprint" >/dev/null 2>&1; then
+  echo "Installing Pango and fonts for PDF output..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
+fi
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
