@@ -9,5 +9,6 @@ urlpatterns = [
     path("concerns/", include("haven.concerns.urls")),
     path("cases/", include("haven.cases.urls")),
     path("pupils/<int:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),
+    path("pupils/<int:pupil_id>/chronology.pdf", case_views.pupil_chronology_pdf, name="pupil_chronology_pdf"),
     path("", include("haven.people.urls")),
 ]

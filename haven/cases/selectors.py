@@ -229,10 +229,7 @@ class Entry:
     by: str = ""
     link: str = ""
     case: str = ""
-
-
-def _day(d: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(d, dt.time(0, 0)))
+    all_day: bool = False  # known to the day only (a referral date), shown without a time
 
 
 KINDS = {
@@ -308,7 +305,7 @@ def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int |
             "parents",
             ParentsInformed.objects.filter(**related).select_related("by", "case", "pupil"),
             lambda r: (
-                _day(r.informed_on) if r.informed_on else r.at,
+                r.informed_on if r.informed_on else r.at,
                 f"Parents or carers of {r.pupil} " + ("informed" if r.informed else "not informed"),
                 r.rationale,
             ),
@@ -317,7 +314,7 @@ def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int |
             "referral",
             Referral.objects.filter(**related).select_related("by", "case"),
             lambda r: (
-                _day(r.referred_on),
+                r.referred_on,
                 str(r) + (f" (reference {r.agency_reference})" if r.agency_reference else ""),
                 r.notes,
             ),
@@ -325,7 +322,7 @@ def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int |
         (
             "outcome",
             ReferralOutcome.objects.filter(referral__case__in=cases).select_related("by", "referral__case"),
-            lambda r: (_day(r.outcome_on), f"Outcome of {r.referral}", r.outcome),
+            lambda r: (r.outcome_on, f"Outcome of {r.referral}", r.outcome),
         ),
         (
             "support",
@@ -335,7 +332,7 @@ def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int |
         (
             "sanction",
             Sanction.objects.filter(**related).select_related("by", "case", "pupil"),
-            lambda r: (_day(r.decided_on), f"Sanction for {r.pupil}", r.description),
+            lambda r: (r.decided_on, f"Sanction for {r.pupil}", r.description),
         ),
         (
             "task",
@@ -352,6 +349,10 @@ def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int |
             qs = qs.filter(pupil_id=pupil_id)
         for row in qs:
             at, title, text = fields(row)
+            # A record known only to the day (a referral date) sits at the start of that day.
+            all_day = not isinstance(at, dt.datetime)
+            if all_day:
+                at = timezone.make_aware(dt.datetime.combine(at, dt.time(0, 0)))
             by = getattr(row, "by", None) or getattr(row, "created_by", None)
             case = getattr(row, "case", None) or getattr(getattr(row, "referral", None), "case", None)
             entries.append(
@@ -363,6 +364,7 @@ def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int |
                     text,
                     by.full_name if by else "",
                     case=case.reference if case else "",
+                    all_day=all_day,
                 )
             )
     entries.sort(key=lambda e: (e.at, e.recorded_at))

@@ -1,0 +1,65 @@
+"""Printing a chronology: real text, page numbers, "Confidential" on every page, audited."""
+
+from __future__ import annotations
+
+import io
+
+from django.urls import reverse
+from pypdf import PdfReader
+
+from conftest import sign_in
+from haven.audit.models import Action, AuditEvent
+from haven.cases import services
+
+
+def _pdf_text(response) -> tuple[PdfReader, list[str]]:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    return reader, [page.extract_text() for page in reader.pages]
+
+
+def test_a_case_chronology_prints_with_page_numbers_and_confidential_marking(client, world, make_concern):
+    dsl = world.users["dsl_a"]
+    concern = make_concern(what_happened="Pushed into the lockers by an older pupil.")
+    case = services.case_open(by=dsl, concern=concern)
+    for i in range(25):  # enough to run over several pages
+        services.consideration_answer(
+            by=dsl, case=case, item="pattern", answer="considered", notes=f"Review note {i}. " * 12
+        )
+    services.decision_record(by=dsl, case=case, route="internal", rationale="Managed under the anti-bullying policy.")
+    sign_in(client, dsl)
+    reader, pages = _pdf_text(client.get(reverse("cases:chronology_pdf", args=[case.reference])))
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert "CONFIDENTIAL" in text
+        assert f"Page {number} of {len(pages)}" in text
+    everything = "\n".join(pages)
+    assert "Pushed into the lockers by an older pupil." in everything
+    assert "Managed under the anti-bullying policy." in everything
+    assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"])  # a tagged PDF
+    assert AuditEvent.objects.filter(action=Action.EXPORT, object_type="cases.case", object_id=str(case.pk)).exists()
+
+
+def test_a_childs_chronology_prints_and_is_audited_on_their_record(client, world, make_concern):
+    make_concern(what_happened="Name-calling on the bus.")
+    sign_in(client, world.users["dsl_a"])
+    _, pages = _pdf_text(client.get(reverse("pupil_chronology_pdf", args=[world.pupils["a"].pk])))
+    assert "Name-calling on the bus." in "\n".join(pages)
+    assert AuditEvent.objects.filter(
+        action=Action.EXPORT, object_type="people.pupil", object_id=str(world.pupils["a"].pk)
+    ).exists()
+
+
+def test_another_schools_dsl_cannot_print(client, world, make_concern):
+    case = services.case_open(by=world.users["dsl_a"], concern=make_concern())
+    sign_in(client, world.users["dsl_b"])
+    assert client.get(reverse("cases:chronology_pdf", args=[case.reference])).status_code == 404
+    assert client.get(reverse("pupil_chronology_pdf", args=[world.pupils["a"].pk])).status_code == 404
+
+
+def test_markup_in_a_record_prints_as_text(client, world, make_concern):
+    make_concern(what_happened="<img src=http://evil.example/x.png> <b>not bold</b>")
+    sign_in(client, world.users["dsl_a"])
+    _, pages = _pdf_text(client.get(reverse("pupil_chronology_pdf", args=[world.pupils["a"].pk])))
+    assert "<b>not bold</b>" in "\n".join(pages)
