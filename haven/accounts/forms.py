@@ -11,7 +11,7 @@ class SignInForm(forms.Form):
             "required": "Enter your email address.",
             "invalid": "Enter an email address like name@school.org.uk.",
         },
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
     )
     password = forms.CharField(
         label="Password",
@@ -28,9 +28,7 @@ class TokenForm(forms.Form):
         max_length=16,
         error_messages={"required": "Enter the code from your app, or a recovery code."},
         help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "spellcheck": "false"}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"}),
     )
 
     def clean_token(self) -> str:

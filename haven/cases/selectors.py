@@ -17,6 +17,7 @@ from haven.access.policy import Capability, case_visibility, concern_visibility,
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Amendment, ChildRole, Concern, ConcernChild
+from haven.concerns.search import concern_text_matches
 from haven.people.models import Pupil
 
 from .models import (
@@ -152,14 +153,7 @@ def apply_concern_filters(qs: QuerySet[Concern], filters: dict[str, str]) -> Que
     if filters.get("urgent") == "1":
         qs = qs.filter(urgent=True)
     if filters.get("q"):
-        for term in filters["q"].split()[:6]:
-            qs = qs.filter(
-                Q(what_happened__icontains=term)
-                | Q(child_words__icontains=term)
-                | Q(actions_taken__icontains=term)
-                | Q(reference__iexact=term)
-                | Exists(Amendment.objects.filter(concern=OuterRef("pk"), text__icontains=term))
-            )
+        qs = qs.filter(Q(reference__iexact=filters["q"].strip()) | concern_text_matches(filters["q"]))
     return qs
 
 

@@ -162,11 +162,6 @@ def test_dsl_without_an_authenticator_is_taken_through_set_up(transactional_db, 
     assert TOTPDevice.objects.filter(user=dsl, confirmed=True).count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sign-in form's email field has autofocus (haven/accounts/forms.py SignInForm), "
-    "so the first Tab goes to Password and skips the skip link",
-)
 def test_the_first_tab_on_the_sign_in_page_reaches_the_skip_link(transactional_db, live_server, page):
     page.goto(live_server.url + "/")
     skip = page.get_by_role("link", name="Skip to main content")
