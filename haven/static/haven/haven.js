@@ -19,6 +19,30 @@
     });
   }
 
+  // Naming children on a concern: suggestions as you type, from the school's roll.
+  // Without this the server matches what was typed and asks which pupil if several match.
+  var suggestions = document.getElementById("pupil-suggestions");
+  var pending;
+  Array.prototype.forEach.call(document.querySelectorAll("[data-pupil-search]"), function (input) {
+    input.addEventListener("input", function () {
+      clearTimeout(pending);
+      var q = input.value.trim();
+      if (q.length < 2 || q.indexOf("#") !== -1) { return; }
+      pending = setTimeout(function () {
+        fetch(input.getAttribute("data-pupil-search") + "&q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : { pupils: [] }; })
+          .then(function (data) {
+            suggestions.textContent = "";
+            data.pupils.forEach(function (p) {
+              var option = document.createElement("option");
+              option.value = p.label;
+              suggestions.appendChild(option);
+            });
+          });
+      }, 200);
+    });
+  });
+
   // Idle timeout: warn five minutes before the server ends the session.
   var idle = parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
   if (!idle) { return; }
