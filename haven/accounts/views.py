@@ -20,6 +20,7 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 
 from . import services
+from .decorators import STEP_UP_NEXT
 from .forms import ConfirmDeviceForm, SignInForm, TokenForm
 
 
@@ -150,7 +151,12 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         request.session["fresh_recovery_codes"] = services.recovery_codes_replace(user=request.user, request=request)
         return redirect("accounts:recovery_codes")
     codes = request.session.pop("fresh_recovery_codes", None)
-    response = render(request, "accounts/recovery_codes.html", {"codes": codes})
+    next_url = request.session.pop(STEP_UP_NEXT, "") if codes else ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    response = render(
+        request, "accounts/recovery_codes.html", {"codes": codes, "next_url": next_url or settings.LOGIN_REDIRECT_URL}
+    )
     response["Cache-Control"] = "no-store"
     return response
 

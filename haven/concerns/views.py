@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from haven.access.policy import Capability, can, has_any, schools_for
+from haven.accounts.decorators import two_factor_required
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core.errors import ApplicationError
@@ -72,7 +73,9 @@ def concern_new(request: HttpRequest) -> HttpResponse:
                     f"Thank you. Your concern {concern.reference} has been sent to the safeguarding leads"
                     + (" and they have been alerted that it is urgent." if concern.urgent else "."),
                 )
-                return redirect("concerns:detail", reference=concern.reference)
+                if request.user.is_verified():
+                    return redirect("concerns:detail", reference=concern.reference)
+                return redirect("concerns:mine")
         status = 400
     return render(
         request,
@@ -111,6 +114,7 @@ def concern_mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@two_factor_required
 def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
     concern = selectors.concern_get_for(request.user, reference, request=request)
     reads_school = can(request.user, Capability.READ_SCHOOL_RECORDS, school=concern.school)
@@ -127,6 +131,7 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
+@two_factor_required
 @require_POST
 def concern_amend(request: HttpRequest, reference: str) -> HttpResponse:
     concern = selectors.concern_get_for(request.user, reference, request=request)
@@ -154,6 +159,7 @@ def concern_amend(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
+@two_factor_required
 def attachment_download(request: HttpRequest, reference: str, attachment_id: int) -> FileResponse:
     """Served only through this access-checked, audited view; never from the web root."""
     concern = selectors.concern_get_for(request.user, reference, request=request)

@@ -49,7 +49,7 @@ def test_acknowledging_shows_the_member_of_staff_it_arrived(client, world, make_
     sign_in(client, world.users["dsl_a"])
     client.post(reverse("cases:triage", args=[concern.reference]), {"action": "acknowledge"})
     client.logout()
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     page = client.get(reverse("concerns:detail", args=[concern.reference]))
     assert "Received by Dsl A" in page.text
 
@@ -268,7 +268,7 @@ def test_staff_cannot_read_the_case_that_follows_their_concern(client, world, ma
     concern = make_concern()
     case = _open_case(client, world, concern)
     client.logout()
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 404
     page = client.get(reverse("concerns:detail", args=[concern.reference]))
     assert page.status_code == 200 and case.reference not in page.text

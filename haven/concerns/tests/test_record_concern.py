@@ -39,7 +39,7 @@ def _form(world, **overrides):
 
 
 def test_staff_record_a_concern_and_see_it_arrived(client, world):
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     r = client.post(reverse("concerns:new"), _form(world))
     assert r.status_code == 302, r.content.decode()[:2000]
     concern = Concern.objects.get()
@@ -117,7 +117,7 @@ def test_a_one_megabyte_narrative_is_refused_with_the_limit(client, world):
 
 def test_markup_in_every_text_field_is_shown_as_text(client, world):
     script = "<script>alert('x')</script><b>bold</b>"
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     r = client.post(
         reverse("concerns:new"),
         _form(world, what_happened=script, child_words=script, actions_taken=script, location_detail=script),
@@ -151,7 +151,7 @@ def test_it_refuses_nude_images_and_explains_what_to_do(client, world):
 
 def test_a_document_is_kept_outside_the_web_root_and_served_with_audit(client, world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     doc = SimpleUploadedFile("notes.pdf", PDF, content_type="application/pdf")
     r = client.post(reverse("concerns:new"), {**_form(world), "attachments": [doc]})
     assert r.status_code == 302
@@ -164,7 +164,7 @@ def test_a_document_is_kept_outside_the_web_root_and_served_with_audit(client, w
     assert b"".join(response.streaming_content) == PDF
     assert AuditEvent.objects.filter(action=Action.EXPORT, object_type="concerns.attachment").exists()
     client.logout()
-    sign_in(client, world.users["staff_b"], verified=False)
+    sign_in(client, world.users["staff_b"])
     assert client.get(url).status_code == 404
 
 
@@ -222,7 +222,7 @@ def test_an_acknowledged_urgent_concern_does_not_escalate(client, world):
 
 
 def test_a_submitted_concern_cannot_be_edited_only_amended(client, world):
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     client.post(reverse("concerns:new"), _form(world))
     concern = Concern.objects.get()
     concern.what_happened = "changed"
@@ -236,3 +236,35 @@ def test_a_submitted_concern_cannot_be_edited_only_amended(client, world):
     page = client.get(reverse("concerns:detail", args=[concern.reference]))
     assert "It was Tuesday, not Monday." in page.text
     assert "Sam said an older boy pushed him" in page.text
+
+
+def test_staff_without_two_factors_record_but_must_step_up_to_read(client, world):
+    """DESIGN §11: record without a second factor, read history only with one."""
+    sign_in(client, world.users["staff_a"], verified=False)
+    r = client.post(reverse("concerns:new"), _form(world))
+    assert r.status_code == 302 and r["Location"] == reverse("concerns:mine")
+    concern = Concern.objects.get()
+    mine = client.get(reverse("concerns:mine"))
+    assert concern.reference in mine.text and "Not yet" in mine.text
+    assert "Bullying" not in mine.text  # no content before the step-up
+    r = client.get(reverse("concerns:detail", args=[concern.reference]))
+    assert r.status_code == 302 and r["Location"] == reverse("accounts:two_factor_setup")
+    assert "shoving" not in client.get(r["Location"]).text
+
+
+def test_after_setting_up_two_factors_staff_return_to_the_record(client, world):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    sign_in(client, world.users["staff_a"], verified=False)
+    client.post(reverse("concerns:new"), _form(world))
+    concern = Concern.objects.get()
+    detail = reverse("concerns:detail", args=[concern.reference])
+    client.get(detail)  # sends them to set up
+    client.get(reverse("accounts:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=world.users["staff_a"], confirmed=False)
+    token = str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(6)
+    client.post(reverse("accounts:two_factor_setup"), {"token": token})
+    codes = client.get(reverse("accounts:recovery_codes"))
+    assert f'href="{detail}"' in codes.text
+    assert client.get(detail).status_code == 200

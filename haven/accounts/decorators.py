@@ -1,0 +1,38 @@
+"""Step-up: pages that show safeguarding history need two-factor sign-in, even for roles
+that may record without it (DESIGN §11: "staff can usually record without a second factor
+but need one to read history")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django_otp import devices_for_user
+
+STEP_UP_NEXT = "two_factor_next"
+
+
+def two_factor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
+            request.session[STEP_UP_NEXT] = request.get_full_path()
+            if any(True for _ in devices_for_user(user, confirmed=True)):
+                return redirect(
+                    reverse("accounts:two_factor_verify") + "?" + urlencode({"next": request.get_full_path()})
+                )
+            messages.info(
+                request,
+                "To read safeguarding records you need two-factor sign-in. It takes a minute to set up.",
+            )
+            return redirect("accounts:two_factor_setup")
+        return view(request, *args, **kwargs)
+
+    return wrapped
