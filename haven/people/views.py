@@ -47,11 +47,17 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    from haven.cases.selectors import repeat_involvement_flags
+
     pupil = selectors.pupil_get_for(request.user, pupil_id, request=request)
     return render(
         request,
         "people/pupil_detail.html",
-        {"pupil": pupil, "can_view_log": can(request.user, Capability.VIEW_ACCESS_LOG, school=pupil.school)},
+        {
+            "pupil": pupil,
+            "can_view_log": can(request.user, Capability.VIEW_ACCESS_LOG, school=pupil.school),
+            "flags": repeat_involvement_flags(school_ids=[pupil.school_id], pupil_id=pupil.pk),
+        },
     )
 
 
