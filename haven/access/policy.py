@@ -36,6 +36,7 @@ class Capability(StrEnum):
     ENQUIRY_LOG = "enquiry_log"
     MANAGE_PEOPLE = "manage_people"  # users, roles and the pupil roster of schools and trusts
     MANAGE_AUTHORITY_PEOPLE = "manage_authority_people"  # an authority's own people, not its schools
+    MANAGE_TAXONOMY = "manage_taxonomy"  # the authority's own categories of concern
     RESOURCES_READ = "resources_read"
     RESOURCES_PROPOSE = "resources_propose"
     RESOURCES_CURATE = "resources_curate"
@@ -61,6 +62,7 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     Capability.TRUST_DASHBOARDS: {Role.TRUST_LEAD: TRUST, Role.GOVERNOR: TRUST},
     Capability.COUNTY_DASHBOARDS: {Role.LA_OFFICER: AUTHORITY},
     Capability.ENQUIRY_LOG: {Role.LA_OFFICER: AUTHORITY},
+    Capability.MANAGE_TAXONOMY: {Role.LA_OFFICER: AUTHORITY},
     # An authority's administrator manages the authority's own people, not schools' rosters.
     Capability.MANAGE_PEOPLE: {Role.ADMIN: SCHOOL_OR_TRUST},
     Capability.MANAGE_AUTHORITY_PEOPLE: {Role.ADMIN: AUTHORITY},

@@ -21,6 +21,8 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         or authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)
     ):
         items.append(("People", reverse("manage:people")))
+    if authorities_for(user, Capability.MANAGE_TAXONOMY):
+        items.append(("Categories", reverse("taxonomy")))
     items.append(("Your account", reverse("accounts:account")))
     return [(label, url, path == url or (url != "/" and path.startswith(url))) for label, url in items]
 

@@ -69,6 +69,7 @@ PROTECTED = [
         A_READERS,
         must_show=lambda w: w.concern.reference,
     ),
+    Protected("categories of concern", lambda w: reverse("taxonomy"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected(
         "pupil list",
         lambda w: reverse("people:pupil_list"),
