@@ -268,3 +268,13 @@ def test_after_setting_up_two_factors_staff_return_to_the_record(client, world):
     codes = client.get(reverse("accounts:recovery_codes"))
     assert f'href="{detail}"' in codes.text
     assert client.get(detail).status_code == 200
+
+
+def test_the_escalation_sweep_command(client, world, capsys):
+    from django.core.management import call_command
+
+    sign_in(client, world.users["staff_a"], verified=False)
+    client.post(reverse("concerns:new"), _form(world, urgent="on"))
+    Concern.objects.update(recorded_at=timezone.now() - dt.timedelta(hours=2))
+    call_command("escalate_concerns")
+    assert "Escalation alerts sent: 1" in capsys.readouterr().out
