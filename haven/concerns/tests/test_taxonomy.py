@@ -15,9 +15,21 @@ from haven.concerns.services import categories_valid_for
 
 def test_the_national_taxonomy_has_the_policy_categories_and_flags(db):
     codes = set(Category.objects.filter(authority__isnull=True).values_list("code", flat=True))
-    assert {"bullying", "online_bullying", "racist", "rape", "sexual_assault", "upskirting", "nudes", "cce", "radicalisation"} <= codes
+    assert {
+        "bullying",
+        "online_bullying",
+        "racist",
+        "rape",
+        "sexual_assault",
+        "upskirting",
+        "nudes",
+        "cce",
+        "radicalisation",
+    } <= codes
     assert set(Category.objects.filter(police_starting_point=True).values_list("code", flat=True)) == {
-        "rape", "assault_by_penetration", "sexual_assault"
+        "rape",
+        "assault_by_penetration",
+        "sexual_assault",
     }
     assert Category.objects.get(code="nudes").nudes_images
 
@@ -37,7 +49,10 @@ def test_an_la_officer_adds_and_retires_a_local_category(client, world):
     local = Category.objects.get(authority=world.authority, name="Vaping pressure")
     assert local in categories_valid_for(world.school_a, today)
     assert local not in categories_valid_for(world.school_m, today)  # another authority's school
-    r = client.post(reverse("taxonomy"), {"action": "retire", "category": local.pk, "valid_to": (today + dt.timedelta(days=1)).isoformat()})
+    r = client.post(
+        reverse("taxonomy"),
+        {"action": "retire", "category": local.pk, "valid_to": (today + dt.timedelta(days=1)).isoformat()},
+    )
     assert r.status_code == 302
     assert local not in categories_valid_for(world.school_a, today + dt.timedelta(days=1))
 
