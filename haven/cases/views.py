@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from haven.access.policy import Capability, can, has_any
+from haven.access.policy import Capability, can, has_any, schools_for
 from haven.accounts.models import User
 from haven.audit.models import Action
 from haven.audit.services import audit_record
@@ -52,6 +52,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "categories": Category.objects.filter(parent__isnull=True, authority__isnull=True),
             "locations": Location.choices,
             "today": timezone.localdate(),
+            "triage_school_ids": set(
+                schools_for(request.user, Capability.WRITE_SCHOOL_RECORDS).values_list("pk", flat=True)
+            ),
         },
     )
 

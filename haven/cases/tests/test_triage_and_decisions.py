@@ -382,3 +382,11 @@ def test_repeat_involvement_shows_on_the_childs_page(client, world, make_concern
     other = client.get(reverse("people:pupil_detail", args=[world.pupils["a"].pk]))
     assert "named as a child alleged to have harmed" not in other.text  # the flag is about Jordan
     assert "are named together again" in other.text
+
+
+def test_the_head_is_linked_to_the_concern_not_to_triage(client, world, make_concern):
+    concern = make_concern()
+    sign_in(client, world.users["head_a"])
+    page = client.get(reverse("cases:dashboard"))
+    assert reverse("concerns:detail", args=[concern.reference]) in page.text
+    assert reverse("cases:triage", args=[concern.reference]) not in page.text
