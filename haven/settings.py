@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "haven.people",
     "haven.concerns",
     "haven.cases",
+    "rest_framework",
+    "drf_spectacular",
+    "haven.api",
 ]
 
 MIDDLEWARE = [
@@ -282,3 +285,40 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 AXES_USERNAME_CALLABLE = "haven.accounts.lockout.username_from"
+
+# The JSON API (haven.api): personal tokens or a two-factor session, JSON in and out,
+# application/problem+json for every error, per-user throttles through the cache.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "haven.api.authentication.BearerTokenAuthentication",
+        "haven.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["haven.api.permissions.UsesTheApi"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["haven.api.parsers.StrictJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "haven.api.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["haven.api.permissions.ReadThrottle", "haven.api.permissions.WriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_read": f"{envint('HAVEN_API_READS_PER_MINUTE', 600)}/min",
+        "api_write": f"{envint('HAVEN_API_WRITES_PER_MINUTE', 120)}/min",
+    },
+    "EXCEPTION_HANDLER": "haven.api.errors.problem_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Haven API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "Safeguarding records for schools: record and read concerns, read cases and chronologies.",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ConcernStatusEnum": "haven.concerns.models.Concern.Status",
+        "CaseStatusEnum": "haven.cases.models.Case.Status",
+        "RouteEnum": "haven.cases.models.Route",
+    },
+}

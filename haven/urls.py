@@ -13,4 +13,5 @@ urlpatterns = [
     path("pupils/<int:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),
     path("pupils/<int:pupil_id>/chronology.pdf", case_views.pupil_chronology_pdf, name="pupil_chronology_pdf"),
     path("", include("haven.people.urls")),
+    path("api/", include("haven.api.urls")),
 ]

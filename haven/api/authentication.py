@@ -1,0 +1,83 @@
+"""Two ways in: a personal token (``Authorization: Bearer <token>``) or the browser session,
+the latter only once it has passed two-factor sign-in when the user's role needs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django_otp import devices_for_user
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from .models import LAST_USED_GRANULARITY, TOKEN_PREFIX, ApiToken, token_hash
+
+MAX_TOKEN_LENGTH = 200
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """A personal API token, looked up by its SHA-256 hash."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None  # not ours: let the session (or nothing) authenticate
+        if len(header) != 2:
+            raise AuthenticationFailed("Send the token as 'Authorization: Bearer <token>', with no spaces in it.")
+        try:
+            raw = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise AuthenticationFailed("The token is not valid.") from exc
+        if not raw.startswith(TOKEN_PREFIX) or len(raw) > MAX_TOKEN_LENGTH:
+            raise AuthenticationFailed("The token is not valid.")
+        token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(raw)).first()
+        if token is None or token.revoked_at is not None or not token.user.is_active:
+            raise AuthenticationFailed("The token is not valid.")
+        now = timezone.now()
+        if token.expires_at <= now:
+            raise AuthenticationFailed("The token has expired: create a new one on the API tokens page.")
+        self._touch(token, now)
+        return token.user, token
+
+    @staticmethod
+    def _touch(token: ApiToken, now: Any) -> None:
+        """Record use at most once a minute, so a busy integration does not write on every request."""
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
+            ApiToken.objects.filter(pk=token.pk).filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_GRANULARITY)
+            ).update(last_used_at=now)
+            token.last_used_at = now
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="haven"'
+
+
+class VerifiedSessionAuthentication(SessionAuthentication):
+    """The browser session (with CSRF for unsafe methods, as DRF does), but only when the
+    session has passed its second factor: the same rule as TwoFactorRequiredMiddleware, so
+    the API is no way round two-factor sign-in."""
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        if not _second_factor_passed(user):
+            raise AuthenticationFailed(
+                "This session has not passed two-factor sign-in. Sign in with your second factor, or use an API token."
+            )
+        return result
+
+
+def _second_factor_passed(user: Any) -> bool:
+    is_verified = getattr(user, "is_verified", None)
+    if callable(is_verified) and is_verified():
+        return True
+    if user.needs_two_factor:
+        return False
+    # Anyone who has set up a second factor is held to it (as the middleware does).
+    return not any(True for _ in devices_for_user(user, confirmed=True))

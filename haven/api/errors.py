@@ -1,0 +1,149 @@
+"""Every API error as an RFC 9457 problem (``application/problem+json``).
+
+The body is always ``{"type", "title", "status", "detail", "instance", "errors"}``, where
+``errors`` maps a field (``children.0.upn`` for nested ones) to its messages, so a client
+can show each message by its field. Domain refusals (:class:`ApplicationError`) become 400,
+or 403 when the service says ``forbidden``. Anything else unexpected is left to Django's
+500 handling: a bug should be loud, and bad input never reaches that far.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from haven.core.errors import ApplicationError
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+NON_FIELD = "non_field_errors"
+TYPE_PREFIX = "urn:haven:problem:"
+
+
+def problem(
+    status: int,
+    *,
+    detail: str = "",
+    errors: dict[str, list[str]] | None = None,
+    type_: str = "about:blank",
+    title: str | None = None,
+    instance: str = "",
+) -> dict[str, Any]:
+    """A problem body; with the default type the title is the HTTP status phrase (RFC 9457 §4.2.1)."""
+    return {
+        "type": type_,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or HTTPStatus(status).description,
+        "instance": instance,
+        "errors": errors or {},
+    }
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error structure as {"field.sub.0.name": ["message", ...]}."""
+    out: dict[str, list[str]] = {}
+
+    def add(key: str, messages: list[str]) -> None:
+        out.setdefault(key or NON_FIELD, []).extend(messages)
+
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = str(key) if not prefix else f"{prefix}.{key}"
+            if key == NON_FIELD:
+                name = prefix or NON_FIELD
+            for k, v in flatten_errors(value, name).items():
+                add(k, v)
+    elif isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            add(prefix, [str(item) for item in detail])
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    for k, v in flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                        add(k, v)
+    else:
+        add(prefix, [str(detail)])
+    return out
+
+
+def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: turn every expected failure into a problem response."""
+    request = context.get("request")
+    instance = request.path if request is not None else ""
+    headers: dict[str, str] = {}
+
+    if isinstance(exc, ApplicationError):
+        status = 403 if exc.code == "forbidden" else 400
+        body = problem(
+            status,
+            type_=f"{TYPE_PREFIX}{exc.code}",
+            title="Not allowed" if status == 403 else "The request breaks a rule",
+            detail=exc.message,
+            errors={exc.field or NON_FIELD: [exc.message]},
+            instance=instance,
+        )
+    elif isinstance(exc, DjangoValidationError):
+        errors = {
+            (NON_FIELD if k == "__all__" else k): [str(m) for m in v]
+            for k, v in (exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}).items()
+        }
+        body = problem(
+            400,
+            type_=f"{TYPE_PREFIX}invalid",
+            title="The request is not valid",
+            detail=" ".join(m for v in errors.values() for m in v),
+            errors=errors,
+            instance=instance,
+        )
+    else:
+        if isinstance(exc, Http404):
+            exc = exceptions.NotFound()
+        elif isinstance(exc, DjangoPermissionDenied):
+            exc = exceptions.PermissionDenied()
+        if not isinstance(exc, exceptions.APIException):
+            return None
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = f"{int(exc.wait):d}"  # type: ignore[attr-defined]
+        if isinstance(exc, exceptions.ValidationError):
+            errors = flatten_errors(exc.detail)
+            body = problem(
+                400,
+                type_=f"{TYPE_PREFIX}invalid",
+                title="The request is not valid",
+                detail=_summary(errors),
+                errors=errors,
+                instance=instance,
+            )
+        else:
+            body = problem(exc.status_code, detail=str(exc.detail), instance=instance)
+    set_rollback()
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _summary(errors: dict[str, list[str]]) -> str:
+    first = next(iter(errors.items()), None)
+    if first is None:
+        return "The request is not valid."
+    field, messages = first
+    more = len(errors) - 1
+    lead = messages[0] if field == NON_FIELD else f"{field}: {messages[0]}"
+    return lead + (f" (and {more} more field{'s' if more > 1 else ''} with errors)" if more else "")
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Any other URL under /api/v1/: a problem, not the HTML 404 page."""
+    detail = "There is no such API endpoint."
+    if not request.path.endswith("/"):
+        detail += f" API paths end with a slash: did you mean {request.path}/ ?"
+    return JsonResponse(
+        problem(404, detail=detail, instance=request.path), status=404, content_type=PROBLEM_CONTENT_TYPE
+    )

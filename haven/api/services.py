@@ -1,0 +1,83 @@
+"""Writes of the API app: creating and revoking personal API tokens, audited.
+
+The audit log records the token's id, name and display prefix, never the token itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.core.errors import ApplicationError
+
+from .models import DEFAULT_LIFETIME, DISPLAY_PREFIX_LENGTH, TOKEN_PREFIX, ApiToken, token_hash
+from .permissions import uses_the_api
+
+MAX_LIFETIME = dt.timedelta(days=366)
+MAX_LIVE_TOKENS = 20
+
+
+@transaction.atomic
+def token_create(
+    *, by: Any, name: str, lifetime: dt.timedelta = DEFAULT_LIFETIME, request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for ``by`` and return it with the token text, which is shown once and
+    never again: only its hash is kept. Refused for roles that do not use the API."""
+    if not uses_the_api(by):
+        raise ApplicationError("Your role does not use the Haven API.", code="forbidden")
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("Say what the token is for, e.g. the name of the system that will use it.", field="name")
+    if len(name) > 100:
+        raise ApplicationError("Keep the name under 100 characters.", field="name")
+    if not dt.timedelta(minutes=1) <= lifetime <= MAX_LIFETIME:
+        raise ApplicationError("A token lasts at most a year.", field="lifetime")
+    if ApiToken.objects.usable().filter(user=by).count() >= MAX_LIVE_TOKENS:
+        raise ApplicationError(f"You have {MAX_LIVE_TOKENS} tokens in use: revoke one you no longer need first.")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=by,
+        name=name,
+        prefix=raw[:DISPLAY_PREFIX_LENGTH],
+        key_hash=token_hash(raw),
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    audit_record(
+        action=Action.CREATE,
+        actor=by,
+        request=request,
+        object_type="api.token",
+        object_id=token.pk,
+        extra={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, by: Any, token: ApiToken, request: HttpRequest | None = None) -> ApiToken:
+    """Revoke one of the user's own tokens at once. The row stays, so the audit trail and
+    the tokens page can still say which token it was."""
+    if token.user_id != by.pk:
+        raise ApplicationError("You can only revoke your own tokens.", code="forbidden")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.revoked_by = by
+        token.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            action=Action.UPDATE,
+            actor=by,
+            request=request,
+            object_type="api.token",
+            object_id=token.pk,
+            extra={"revoked": True, "name": token.name, "prefix": token.prefix},
+        )
+    return token

@@ -1,0 +1,57 @@
+"""/api/v1/ (the JSON API), /api/schema/ (its OpenAPI 3 document) and /api/tokens/ (the
+page where a user manages their personal API tokens)."""
+
+from django.urls import path, re_path, register_converter
+from drf_spectacular.views import SpectacularAPIView
+
+from . import errors, token_views, views
+
+
+class ReferenceConverter:
+    """C-140001-00042 and K-…: letters, digits and hyphens only, so nothing odd (a NUL, a
+    huge string) ever reaches a database query."""
+
+    regex = r"[A-Za-z0-9-]{1,24}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class IdConverter:
+    """A record id, short enough to fit a database integer."""
+
+    regex = r"[0-9]{1,15}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(ReferenceConverter, "api_reference")
+register_converter(IdConverter, "api_id")
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("tokens/", token_views.token_list, name="tokens"),
+    path("tokens/<api_id:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
+    path("v1/", views.ApiRootApi.as_view(), name="root"),
+    path("v1/concerns/", views.ConcernListCreateApi.as_view(), name="concern-list"),
+    path("v1/concerns/<api_reference:reference>/", views.ConcernDetailApi.as_view(), name="concern-detail"),
+    path(
+        "v1/concerns/<api_reference:reference>/amendments/",
+        views.AmendmentCreateApi.as_view(),
+        name="concern-amendments",
+    ),
+    path("v1/cases/", views.CaseListApi.as_view(), name="case-list"),
+    path("v1/cases/<api_reference:reference>/", views.CaseDetailApi.as_view(), name="case-detail"),
+    path("v1/cases/<api_reference:reference>/chronology/", views.CaseChronologyApi.as_view(), name="case-chronology"),
+    path("v1/pupils/<api_id:pupil_id>/chronology/", views.PupilChronologyApi.as_view(), name="pupil-chronology"),
+    path("v1/categories/", views.CategoryListApi.as_view(), name="category-list"),
+    re_path(r"^v1/", errors.not_found),
+]
