@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -155,7 +155,9 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
     response = render(
-        request, "accounts/recovery_codes.html", {"codes": codes, "next_url": next_url or settings.LOGIN_REDIRECT_URL}
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next_url": next_url or resolve_url(settings.LOGIN_REDIRECT_URL)},
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -56,6 +56,7 @@ def test_set_up_shows_a_local_qr_code_and_the_key_then_recovery_codes(client, wo
     codes_page = client.get(reverse("accounts:recovery_codes"))
     codes = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", codes_page.text)
     assert len(codes) == 10
+    assert '<a class="button" href="/">' in codes_page.text  # continue to the home page
     assert codes_page["Cache-Control"] == "no-store"
     # Shown once only.
     assert not re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", client.get(reverse("accounts:recovery_codes")).text)
