@@ -390,3 +390,14 @@ def test_the_head_is_linked_to_the_concern_not_to_triage(client, world, make_con
     page = client.get(reverse("cases:dashboard"))
     assert reverse("concerns:detail", args=[concern.reference]) in page.text
     assert reverse("cases:triage", args=[concern.reference]) not in page.text
+
+
+def test_the_dsl_can_go_from_the_concern_to_triage(client, world, make_concern):
+    concern = make_concern()
+    sign_in(client, world.users["dsl_a"])
+    page = client.get(reverse("concerns:detail", args=[concern.reference]))
+    assert reverse("cases:triage", args=[concern.reference]) in page.text
+    client.logout()
+    sign_in(client, world.users["head_a"])
+    page = client.get(reverse("concerns:detail", args=[concern.reference]))
+    assert reverse("cases:triage", args=[concern.reference]) not in page.text
