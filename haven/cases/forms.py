@@ -9,10 +9,11 @@ from django import forms
 from django.utils import timezone
 
 from haven.concerns.models import ChildRole
+from haven.core.forms import DateInput
 
 from .models import Agency, CaseEvent, Consideration, ConsiderationAnswer, Route
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 def _not_future(value: Any) -> Any:

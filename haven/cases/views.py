@@ -162,7 +162,9 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
     due = {r.pk: selectors.add_school_days(r.referred_on, selectors.REFERRAL_OUTCOME_SCHOOL_DAYS) for r in referrals}
 
     def form(name: str, cls: Any, **kw: Any) -> Any:
-        return bound.get(name) or cls(case=case, **kw)
+        # Each form gets its own id prefix: a dozen forms share this page, and Django's
+        # default ids (id_rationale, id_pupil...) would tie later labels to earlier fields.
+        return bound.get(name) or cls(case=case, auto_id=f"{name}-%s", **kw)
 
     return {
         "case": case,
@@ -251,7 +253,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         extra["assignees"] = ctx["readers"]
     if action == "access":
         extra["readers"] = ctx["readers"]
-    form = form_class(request.POST, case=case, **extra) if form_class else None
+    form = form_class(request.POST, case=case, auto_id=f"{action}-%s", **extra) if form_class else None
     try:
         if action == "task_done":
             task = case.tasks.filter(

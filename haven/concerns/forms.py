@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from haven.core.forms import DateInput, TimeInput
+
 from .models import Amendment, Category, ChildRole, Concern, Location
 from .selectors import pupils_matching
 
@@ -44,14 +46,14 @@ class ChildRow:
 class ConcernForm(forms.Form):
     occurred_on = forms.DateField(
         label="Date it happened",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         error_messages={"required": "Enter the date it happened.", "invalid": "Enter a real date, like 21/11/2026."},
     )
     occurred_time = forms.TimeField(
         label="Time it happened",
         required=False,
         help_text="Leave blank if you do not know.",
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=TimeInput(),
         error_messages={"invalid": "Enter a time like 13:45."},
     )
     location = forms.ChoiceField(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for
 from haven.core.errors import ApplicationError
+from haven.core.forms import DateInput
 from haven.organisations.models import Authority
 
 from . import taxonomy_services
@@ -23,7 +24,7 @@ class CategoryForm(forms.Form):
     parent = forms.ModelChoiceField(
         label="Group", queryset=Category.objects.none(), required=False, empty_label="None (a top-level category)"
     )
-    valid_from = forms.DateField(label="In use from", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label="In use from", widget=DateInput())
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     sexual = forms.BooleanField(label="Sexual (counts towards sexual violence and harassment)", required=False)
     police_starting_point = forms.BooleanField(label="Police is the starting point (policy §8)", required=False)

@@ -451,12 +451,6 @@ def test_the_concern_form_works_with_the_keyboard_alone(transactional_db, taxono
 # -- Known product bugs (strict: when one is fixed, its test fails until the mark goes) -----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Date inputs render the en-GB format (value='23/11/2026'), which <input type=date> drops: "
-    "the form's default date never shows (haven/concerns/forms.py DateInput needs format='%Y-%m-%d'; "
-    "so does DATE in haven/cases/forms.py)",
-)
 def test_the_form_starts_with_todays_date(transactional_db, taxonomy, live_server, world, page):
     base = live_server.url
     sign_in(page, base, world.users["staff_a"])
@@ -482,12 +476,6 @@ LABEL_PROBLEMS = """() => {
 }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The case page renders a dozen forms with Django's default ids (id_rationale, id_pupil, id_text, "
-    "id_description, id_kind, id_version...): later forms' labels point at the first form's field "
-    "(haven/cases/views.py should give each form its own auto_id)",
-)
 def test_every_label_on_the_case_page_names_a_field_in_its_own_form(
     transactional_db, taxonomy, live_server, world, make_concern, page
 ):
