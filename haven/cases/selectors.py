@@ -33,7 +33,7 @@ from .models import (
     Support,
     Task,
 )
-from .schooldays import add_school_days
+from .schooldays import Closure, add_school_days, closures_by_school
 
 REFERRAL_OUTCOME_SCHOOL_DAYS = 10
 REPEAT_WINDOW = dt.timedelta(days=365)
@@ -69,6 +69,11 @@ def case_get_for(user: Any, reference: str, *, request: HttpRequest | None = Non
     if audit:
         audit_record(action=Action.VIEW, actor=user, request=request, obj=case, school=case.school_id)
     return case
+
+
+def referral_due(referral: Referral, closures: list[Closure]) -> dt.date:
+    """The day by which a referral's outcome is due: 10 school days after it was made."""
+    return add_school_days(referral.referred_on, REFERRAL_OUTCOME_SCHOOL_DAYS, closures)
 
 
 @dataclass
@@ -109,16 +114,19 @@ def dashboard_for(user: Any, *, filters: dict[str, str] | None = None) -> Dashbo
         .select_related("case", "assignee")
         .order_by("due_on")
     )
-    # Outcomes are due 10 school days after the referral; the oldest a still-due referral
-    # can be is found by stepping back, then each is checked exactly.
-    waiting = (
+    # Outcomes are due 10 school days after the referral (holidays excluded): anything
+    # referred in the last 10 calendar days cannot be late yet; the rest is checked exactly.
+    waiting = list(
         Referral.objects.filter(case__in=visible_cases)
         .exclude(Exists(ReferralOutcome.objects.filter(referral=OuterRef("pk"))))
         .filter(referred_on__lt=today - dt.timedelta(days=REFERRAL_OUTCOME_SCHOOL_DAYS))
         .select_related("case")
         .order_by("referred_on")[:200]
     )
-    overdue_referrals = [r for r in waiting if add_school_days(r.referred_on, REFERRAL_OUTCOME_SCHOOL_DAYS) < today]
+    closures = closures_by_school(
+        {r.case.school_id for r in waiting}, since=min((r.referred_on for r in waiting), default=today)
+    )
+    overdue_referrals = [r for r in waiting if referral_due(r, closures.get(r.case.school_id, [])) < today]
     return Dashboard(
         to_triage=to_triage,
         open_cases=open_cases,

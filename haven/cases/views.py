@@ -25,6 +25,7 @@ from haven.core.pdf import pdf_response
 
 from . import forms, rules, selectors, services
 from .models import Case, Consideration, Referral
+from .schooldays import closures_by_school
 
 
 def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
@@ -159,7 +160,10 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
     children = list(case.children.all())
     parents = _latest(list(case.parents_informed.select_related("by", "pupil")), "pupil_id")
     referrals = list(case.referrals.select_related("by", "pupil").prefetch_related("outcomes"))
-    due = {r.pk: selectors.add_school_days(r.referred_on, selectors.REFERRAL_OUTCOME_SCHOOL_DAYS) for r in referrals}
+    closures = closures_by_school(
+        [case.school_id], since=min((r.referred_on for r in referrals), default=timezone.localdate())
+    ).get(case.school_id, [])
+    due = {r.pk: selectors.referral_due(r, closures) for r in referrals}
 
     def form(name: str, cls: Any, **kw: Any) -> Any:
         # Each form gets its own id prefix: a dozen forms share this page, and Django's

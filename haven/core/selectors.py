@@ -142,6 +142,7 @@ def home_sections_for(user: User) -> list[Section]:
             section.items.append(
                 Item(f"Import the pupil roster for {school.name}", reverse("people:roster_import", args=[school.pk]))
             )
+            section.items.append(Item(f"Term dates for {school.name}", reverse("term_dates", args=[school.pk])))
         sections.append(section)
 
     trust_schools = list(schools_for(user, Capability.TRUST_DASHBOARDS))

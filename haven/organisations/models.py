@@ -112,3 +112,26 @@ class School(models.Model):
     @property
     def is_maintained(self) -> bool:
         return self.trust_id is None
+
+
+class SchoolClosure(models.Model):
+    """Days a school is closed (holidays, training days), so deadlines counted in school
+    days (10 for a referral outcome, 5 for a file transfer) skip them. Weekends are never
+    school days and need no entry."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="closures")
+    name = models.CharField(max_length=100, help_text="For example: Autumn half term.")
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")), name="closure_ends_after_it_starts"
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "first_day"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.first_day:%d %b %Y} to {self.last_day:%d %b %Y})"

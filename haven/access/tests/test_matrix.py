@@ -113,6 +113,11 @@ PROTECTED = [
         frozenset({"trust_admin_a"}),
     ),
     Protected(
+        "term dates",
+        lambda w: reverse("term_dates", args=[w.school_a.pk]),
+        frozenset({"admin_a", "trust_admin_a"}),
+    ),
+    Protected(
         "roster import",
         lambda w: reverse("people:roster_import", args=[w.school_a.pk]),
         frozenset({"admin_a", "trust_admin_a"}),
