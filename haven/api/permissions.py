@@ -27,9 +27,19 @@ def uses_the_api(user: Any) -> bool:
     return (
         has_any(user, Capability.RECORD_CONCERN)
         or has_any(user, Capability.READ_SCHOOL_RECORDS)
-        # Trust leads read shared cases; policy has no capability for that yet, only the role.
-        or any(m.role == Role.TRUST_LEAD for m in user.active_memberships)
+        or reads_shared_cases(user)
     )
+
+
+def reads_cases(user: Any) -> bool:
+    """Who has a case list: the school's readers (as the dashboard) and trust leads."""
+    return has_any(user, Capability.READ_SCHOOL_RECORDS) or reads_shared_cases(user)
+
+
+def reads_shared_cases(user: Any) -> bool:
+    """Trust leads read the cases schools share with their trust (access.case_visibility).
+    The policy has no capability for that yet, only the role: ask access when it does."""
+    return any(m.role == Role.TRUST_LEAD for m in user.active_memberships)
 
 
 class UsesTheApi(BasePermission):
