@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +53,10 @@ if HAVEN_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(f"HAVEN_ENV must be development, test or production, not {HAVEN_ENV!r}")
 PRODUCTION = HAVEN_ENV == "production"
 
+if "HAVEN_DATA_DIR" not in os.environ and "pytest" in sys.modules:
+    # A test run never touches a developer's data: anything that reaches past the test
+    # database finds an empty folder of its own.
+    os.environ["HAVEN_DATA_DIR"] = tempfile.mkdtemp(prefix="haven-pytest-")
 DATA_DIR = Path(os.environ.get("HAVEN_DATA_DIR", BASE_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 

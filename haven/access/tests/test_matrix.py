@@ -19,6 +19,10 @@ from django.urls import reverse
 from conftest import World, build_world, sign_in
 from haven.audit.models import Action, AuditEvent
 
+# Marked so that pytest-django always sets up the test database: without a marked test in
+# the run, a module fixture would reach the development database instead.
+pytestmark = pytest.mark.django_db
+
 ALL_USERS = [
     *(f"{role}_{s}" for s in "abm" for role in ("staff", "dsl", "deputy", "head", "governor", "admin")),
     *(f"{role}_{s}" for s in "ab" for role in ("trust_lead", "trustee", "trust_admin")),
