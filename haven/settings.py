@@ -53,11 +53,11 @@ if HAVEN_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(f"HAVEN_ENV must be development, test or production, not {HAVEN_ENV!r}")
 PRODUCTION = HAVEN_ENV == "production"
 
-if "HAVEN_DATA_DIR" not in os.environ and "pytest" in sys.modules:
+if not os.environ.get("HAVEN_DATA_DIR") and "pytest" in sys.modules:
     # A test run never touches a developer's data: anything that reaches past the test
     # database finds an empty folder of its own.
     os.environ["HAVEN_DATA_DIR"] = tempfile.mkdtemp(prefix="haven-pytest-")
-DATA_DIR = Path(os.environ.get("HAVEN_DATA_DIR", BASE_DIR / "var")).resolve()
+DATA_DIR = Path(os.environ.get("HAVEN_DATA_DIR") or BASE_DIR / "var").resolve()  # empty means unset
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
