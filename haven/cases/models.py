@@ -33,6 +33,17 @@ class AppendOnly(models.Model):
         raise ValueError(f"{type(self).__name__} records are append-only")
 
 
+class Recorded(AppendOnly):
+    """An append-only record of something someone did on a case: who, and when."""
+
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+
 class Case(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -74,7 +85,7 @@ class CaseChild(models.Model):
         return f"{self.pupil} ({self.get_role_display()})"
 
 
-class CaseEvent(AppendOnly):
+class CaseEvent(Recorded):
     """Opening, closing (with rationale), reopening, restricting and sharing a case."""
 
     class Kind(models.TextChoices):
@@ -94,11 +105,8 @@ class CaseEvent(AppendOnly):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     text = models.TextField(blank=True)
     pupil = models.ForeignKey("people.Pupil", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(Recorded.Meta):
         constraints = [
             models.CheckConstraint(condition=~Q(kind="closed") | ~Q(text=""), name="case_close_needs_rationale"),
             models.CheckConstraint(condition=~Q(kind="reopened") | ~Q(text=""), name="case_reopen_needs_reason"),
@@ -122,7 +130,7 @@ class Consideration(models.TextChoices):
     EXPLOITATION = "exploitation", "Links to exploitation (CCE, CSE, county lines) or radicalisation"
 
 
-class ConsiderationAnswer(AppendOnly):
+class ConsiderationAnswer(Recorded):
     class Answer(models.TextChoices):
         YES = "yes", "Yes"
         NO = "no", "No"
@@ -133,11 +141,6 @@ class ConsiderationAnswer(AppendOnly):
     item = models.CharField(max_length=20, choices=Consideration.choices)
     answer = models.CharField(max_length=12, choices=Answer.choices)
     notes = models.TextField(blank=True)
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.get_item_display()}: {self.get_answer_display()}"
@@ -152,7 +155,7 @@ class Route(models.TextChoices):
     SOCIAL_CARE = "social_care", "Refer to children's social care (advice and support service / MASH)"
 
 
-class Decision(AppendOnly):
+class Decision(Recorded):
     """A route decision with its rationale. ``withdrawn`` rows end an earlier decision."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
@@ -163,18 +166,15 @@ class Decision(AppendOnly):
         blank=True,
         help_text="Why the police / social-care starting point (policy §8, the under-13 rule) was not followed.",
     )
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(Recorded.Meta):
         constraints = [models.CheckConstraint(condition=~Q(rationale=""), name="decision_needs_rationale")]
 
     def __str__(self) -> str:
         return self.get_route_display()
 
 
-class ParentsInformed(AppendOnly):
+class ParentsInformed(Recorded):
     """Per child: were parents/carers informed, or why not (policy §10, DESIGN §3 rule 5)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parents_informed")
@@ -182,11 +182,8 @@ class ParentsInformed(AppendOnly):
     informed = models.BooleanField()
     informed_on = models.DateField(null=True, blank=True)
     rationale = models.TextField(blank=True)
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(Recorded.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=Q(informed=True, informed_on__isnull=False) | (Q(informed=False) & ~Q(rationale="")),
@@ -208,7 +205,7 @@ class Agency(models.TextChoices):
     INTERNAL = "internal", "Internal support"
 
 
-class Referral(AppendOnly):
+class Referral(Recorded):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
     pupil = models.ForeignKey("people.Pupil", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     agency = models.CharField(max_length=12, choices=Agency.choices)
@@ -216,10 +213,8 @@ class Referral(AppendOnly):
     referred_on = models.DateField()
     agency_reference = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
+    class Meta(Recorded.Meta):
         ordering = ["referred_on", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -231,48 +226,36 @@ class Referral(AppendOnly):
         return f"Referral to {self.organisation_name or self.get_agency_display()}"
 
 
-class ReferralOutcome(AppendOnly):
+class ReferralOutcome(Recorded):
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="outcomes")
     outcome = models.TextField()
     outcome_on = models.DateField()
     agency_reference = models.CharField(max_length=100, blank=True)
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"Outcome of {self.referral}"
 
 
-class Support(AppendOnly):
+class Support(Recorded):
     """Support for a child in the case, the child alleged to have harmed included (policy §6)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="support")
     pupil = models.ForeignKey("people.Pupil", on_delete=models.PROTECT, related_name="+")
     description = models.TextField()
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"Support for {self.pupil}"
 
 
-class Sanction(AppendOnly):
+class Sanction(Recorded):
     """A sanction under the behaviour policy, kept apart from safeguarding decisions (policy §11)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sanctions")
     pupil = models.ForeignKey("people.Pupil", on_delete=models.PROTECT, related_name="+")
     description = models.TextField()
     decided_on = models.DateField()
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
+    class Meta(Recorded.Meta):
         ordering = ["decided_on", "pk"]
 
     def __str__(self) -> str:
