@@ -1,5 +1,6 @@
 """The demo world (DESIGN §10) and its logins: the right shape, the same every time, never in
-production, and every printed login really signs in."""
+production, and every printed login really signs in; and its two years of concerns and cases,
+shaped like the county review."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections import Counter
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.contrib.auth import authenticate
@@ -21,7 +24,20 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import TWO_FACTOR_ROLES, Membership, Role, User
-from haven.core.demo import DEMO_PASSWORD, DemoWorldRefused, birth_range, demo_world_build
+from haven.audit.models import AuditEvent
+from haven.cases.models import Case, CaseEvent, Decision, ParentsInformed, Referral, Sanction, Support, Task
+from haven.cases.rules import age_on
+from haven.cases.selectors import dashboard_for, repeat_involvement_flags
+from haven.concerns.models import Alert, Amendment, ChildRole, Concern, ConcernChild
+from haven.core.demo import (
+    DEMO_NOW,
+    DEMO_PASSWORD,
+    TERM_DAYS,
+    DemoWorldRefused,
+    birth_range,
+    demo_world_build,
+    year_offset,
+)
 from haven.organisations.models import Authority, Pyramid, School, Trust
 from haven.people.models import Pupil
 from haven.people.upn import upn_problem
@@ -71,6 +87,44 @@ def _digest() -> str:
             )
         ),
         "devices": list(TOTPDevice.objects.order_by("user__email").values_list("user__email", "key", "confirmed")),
+        "concerns": [
+            (*row, hashlib.sha256(f"{what}|{words}|{actions}".encode()).hexdigest())
+            for *row, what, words, actions in Concern.objects.order_by("reference").values_list(
+                "reference",
+                "occurred_at",
+                "recorded_at",
+                "recorded_by__email",
+                "location",
+                "online_platform",
+                "urgent",
+                "status",
+                "acknowledged_at",
+                "case__reference",
+                "what_happened",
+                "child_words",
+                "actions_taken",
+            )
+        ],
+        "concern_children": list(
+            ConcernChild.objects.order_by("concern__reference", "pupil__upn").values_list(
+                "concern__reference", "pupil__upn", "role"
+            )
+        ),
+        "cases": list(
+            Case.objects.order_by("reference").values_list(
+                "reference", "title", "status", "opened_at", "closed_at", "restricted", "shared_with_trust"
+            )
+        ),
+        "decisions": list(
+            Decision.objects.order_by("case__reference", "at", "route").values_list(
+                "case__reference", "route", "at", "statutory_override"
+            )
+        ),
+        "referrals": list(
+            Referral.objects.order_by(
+                "case__reference", "referred_on", "agency", "pupil__upn", "agency_reference", "outcomes__outcome_on"
+            ).values_list("case__reference", "agency", "referred_on", "pupil__upn", "outcomes__outcome_on")
+        ),
     }
     return hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
 
@@ -83,7 +137,8 @@ def _logins() -> dict:
 
 @pytest.fixture
 def demo(db):
-    return demo_world_build()
+    """The world without later steps' records: quick, and all that most of these tests need."""
+    return demo_world_build(steps=())
 
 
 def test_it_builds_the_county_trusts_and_six_schools(demo):
@@ -169,32 +224,26 @@ def test_two_factor_roles_have_a_confirmed_device_and_others_none(demo):
         assert len(devices) == (1 if needs else 0), user.email
 
 
-def test_two_builds_give_identical_rows(db):
-    with transaction.atomic():
-        demo_world_build()
-        first = _digest()
-        transaction.set_rollback(True)
-    assert not School.objects.exists()
-    demo_world_build()
-    assert _digest() == first
-
-
 def test_another_seed_gives_another_world(db):
     with transaction.atomic():
-        demo_world_build()
+        demo_world_build(steps=())
         first = _digest()
         transaction.set_rollback(True)
-    demo_world_build(seed=7)
+    demo_world_build(seed=7, steps=())
     assert _digest() != first
 
 
-def test_it_loads_in_a_few_seconds(db):
-    started = time.monotonic()
-    call_command("load_demo", stdout=StringIO())
-    assert time.monotonic() - started < 10
+@pytest.mark.slow
+def test_another_seed_still_gives_two_years_of_concerns_and_cases(db):
+    world = demo_world_build(seed=7)
+    assert 300 <= world.summary()["concerns"] == Concern.objects.count() <= 500
+    assert Case.objects.filter(restricted=True).count() == 3
+    assert Concern.objects.filter(status=Concern.Status.NEW, urgent=True).count() == 1
+    call_command("verify_audit", stdout=StringIO())
 
 
-def test_load_demo_if_empty_is_a_no_op_the_second_time(db):
+def test_load_demo_if_empty_is_a_no_op_the_second_time(db, monkeypatch):
+    monkeypatch.setattr("haven.core.demo.DEMO_STEPS", ())  # the command's behaviour, quickly
     out = StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
     assert "1,500 pupils" in out.getvalue()
@@ -302,3 +351,221 @@ def test_docs_demo_logins_matches_the_command(demo, monkeypatch):
         "docs/demo-logins.md is stale: run `.venv/bin/python manage.py demo_logins --markdown > docs/demo-logins.md` "
         "on a fresh demo database"
     )
+
+
+# --------------------------------------------------------------------------------------
+# Two years of concerns and cases (built once for the class, rolled back after it)
+# --------------------------------------------------------------------------------------
+
+SEXUAL_VIOLENCE_AND_HARASSMENT = ("sexual_violence", "sexual_harassment")
+IN_SCHOOL = {"classroom", "corridor", "toilets", "changing_rooms", "playground", "dining_hall", "library"}
+
+
+# The digest of the world the class below built, so the determinism test after it needs
+# one more build, not two.
+_BUILT: dict[str, str] = {}
+
+
+@pytest.fixture(scope="class")
+def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = demo_world_build()
+        _BUILT["digest"] = _digest()
+        yield built
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def at_demo_now():
+    """The demo stands still on Friday 20 November 2026 at half past four."""
+    with mock.patch("django.utils.timezone.now", lambda: DEMO_NOW.astimezone(dt.UTC)):
+        yield
+
+
+def _family(concern: Concern) -> set[str]:
+    return {c.parent.code if c.parent_id else c.code for c in concern.categories.all()}
+
+
+@pytest.mark.slow  # the world is built once for the class: about ten seconds
+@pytest.mark.usefixtures("world", "db")
+class TestConcernsAndCases:
+    def test_volume_follows_each_schools_roll(self, world):
+        total = Concern.objects.count()
+        assert 300 <= total <= 500
+        assert world.summary()["concerns"] == total and world.summary()["cases"] == Case.objects.count()
+        per_school = {s.phase + ":" + s.name: s.concerns.count() for s in School.objects.all()}
+        secondary = [n for k, n in per_school.items() if k.startswith("secondary")]
+        assert min(secondary) > max(n for k, n in per_school.items() if not k.startswith(("secondary", "all")))
+        assert all(n >= 5 for n in per_school.values()), per_school
+        for school in School.objects.filter(phase="secondary"):  # about one a year for every nine pupils
+            assert 0.07 < school.concerns.count() / school.pupils.count() / 2.3 < 0.16
+
+    def test_most_concerns_are_bullying_and_a_few_per_cent_sexual_violence_and_harassment(self):
+        concerns = list(Concern.objects.prefetch_related("categories__parent"))
+        families = Counter(code for c in concerns for code in _family(c))
+        top = [code for code, _ in families.most_common(3)]
+        assert top[:2] == ["bullying", "online_bullying"] or top[:2] == ["online_bullying", "bullying"]
+        svh = [c for c in concerns if _family(c) & set(SEXUAL_VIOLENCE_AND_HARASSMENT)]
+        assert 0.02 <= len(svh) / len(concerns) <= 0.08
+        assert families["physical"] > families["sexual_harassment"] and families["prejudice"] > 10
+        secondary = ("secondary", "all_through")
+        nudes = Concern.objects.filter(categories__code="nudes")
+        assert 3 <= nudes.count() <= 8 and not nudes.exclude(school__phase__in=secondary).exists()
+        assert 1 <= Concern.objects.filter(categories__code="cce").exclude(school__phase="primary").count() <= 3
+        assert list(
+            Concern.objects.filter(categories__code="radicalisation").values_list("school__phase", flat=True)
+        ) == ["secondary"]
+
+    def test_corridors_toilets_and_online_are_the_hot_spots_with_platforms_named(self):
+        places = Counter(Concern.objects.values_list("location", flat=True))
+        assert {place for place, _ in places.most_common(3)} == {"corridor", "toilets", "online"}
+        assert not Concern.objects.filter(location="online", online_platform="").exists()
+        platforms = set(Concern.objects.exclude(online_platform="").values_list("online_platform", flat=True))
+        assert {"Snapchat", "TikTok", "WhatsApp", "Instagram"} <= platforms
+        assert Concern.objects.filter(online_platform="Roblox", school__phase="primary").exists()
+
+    def test_each_concern_names_one_to_three_children_of_an_age_to_be_at_that_school_then(self):
+        years = {
+            s.pk: {year_offset(y) for y in s.pupils.values_list("year_group", flat=True)} for s in School.objects.all()
+        }
+        for concern in Concern.objects.prefetch_related("children__pupil"):
+            links = list(concern.children.all())
+            assert 1 <= len(links) <= 3
+            assert sum(link.role == ChildRole.AFFECTED for link in links) == 1
+            day = concern.occurred_at.date()
+            back = 2026 - (day.year if day.month >= 9 else day.year - 1)
+            for link in links:
+                year_then = year_offset(link.pupil.year_group) - back
+                # on the roll then: a year group the school teaches (the Reception of 2024 were in nursery)
+                assert year_then >= min(years[concern.school_id]), (concern.reference, link.pupil.year_group)
+                assert 3 <= age_on(link.pupil.date_of_birth, day) <= 19
+                assert link.pupil.school_id == concern.school_id
+
+    def test_times_are_term_time_and_school_hours_except_online(self):
+        terms = set(TERM_DAYS)
+        for concern in Concern.objects.all():
+            recorded = concern.recorded_at.astimezone(DEMO_NOW.tzinfo)
+            occurred = concern.occurred_at.astimezone(DEMO_NOW.tzinfo)
+            assert occurred <= recorded <= DEMO_NOW
+            assert recorded.date() in terms, concern.reference
+            if concern.location in IN_SCHOOL:
+                assert occurred.date() in terms and dt.time(8) <= occurred.time() <= dt.time(17), concern.reference
+        evenings = Concern.objects.filter(location="online")
+        assert sum(c.occurred_at.astimezone(DEMO_NOW.tzinfo).hour >= 17 for c in evenings) == evenings.count()
+
+    def test_narratives_are_filled_in_and_name_the_children(self):
+        for concern in Concern.objects.prefetch_related("children__pupil"):
+            text = concern.what_happened + concern.child_words + concern.actions_taken
+            assert "{" not in text and "}" not in text, concern.reference
+            affected = next(link.pupil for link in concern.children.all() if link.role == ChildRole.AFFECTED)
+            assert (affected.preferred_forename or affected.legal_forename) in concern.what_happened
+        assert Concern.objects.values("what_happened").distinct().count() > 250
+        assert 10 <= Amendment.objects.count() <= 60
+
+    def test_triage_nothing_old_is_left_waiting(self):
+        statuses = Counter(Concern.objects.values_list("status", flat=True))
+        total = sum(statuses.values())
+        assert 0.2 <= statuses["nfa"] / total <= 0.4
+        assert not Concern.objects.filter(status="nfa", closed_rationale="").exists()
+        assert statuses["acknowledged"] == 0
+        new = Concern.objects.filter(status=Concern.Status.NEW)
+        last_days = TERM_DAYS[-3]
+        assert all(c.recorded_at.astimezone(DEMO_NOW.tzinfo).date() >= last_days for c in new)
+        per_school = Counter(new.values_list("school__name", flat=True))
+        assert set(per_school) == set(School.objects.values_list("name", flat=True))
+        assert set(per_school.values()) <= {1, 2}
+        urgent_new = new.filter(urgent=True)
+        assert list(urgent_new.values_list("school__name", flat=True)) == ["Oakfield Park Academy"]
+        for concern in Concern.objects.filter(urgent=True).exclude(status=Concern.Status.NEW):
+            assert concern.acknowledged_at - concern.recorded_at <= dt.timedelta(minutes=15)
+        assert Alert.objects.filter(kind="urgent").count() == 2 * Concern.objects.filter(urgent=True).count()
+        assert 2 <= total / Case.objects.count() <= 3  # one case for every two or three concerns
+
+    def test_cases_have_checklists_decisions_parents_support_and_closure(self):
+        cases = list(Case.objects.prefetch_related("children", "consideration_answers", "decisions", "events"))
+        for case in cases:
+            assert len({a.item for a in case.consideration_answers.all()}) >= 5, case.reference
+            assert case.decisions.exists(), case.reference
+            helped = set(Support.objects.filter(case=case).values_list("pupil_id", flat=True))
+            told = set(ParentsInformed.objects.filter(case=case).values_list("pupil_id", flat=True))
+            for child in case.children.all():
+                if child.role in (ChildRole.AFFECTED, ChildRole.ALLEGED_HARMER):
+                    assert child.pupil_id in helped and child.pupil_id in told, (case.reference, child.role)
+            if case.status == Case.Status.CLOSED:
+                closing = [e for e in case.events.all() if e.kind == CaseEvent.Kind.CLOSED]
+                assert closing and closing[-1].text, case.reference
+                assert not case.tasks.filter(done_at__isnull=True).exists()
+        closed = sum(c.status == Case.Status.CLOSED for c in cases)
+        assert closed / len(cases) > 0.8
+        assert CaseEvent.objects.filter(kind=CaseEvent.Kind.REOPENED).count() >= 2
+        assert 2 <= ParentsInformed.objects.filter(informed=False).exclude(rationale="").count() <= 3
+        assert Sanction.objects.exists() and Task.objects.filter(done_at__isnull=False).exists()
+        routes = Counter(Decision.objects.values_list("route", flat=True))
+        assert routes["internal"] > routes["early_help"] > 0 and routes["police"] > 0 and routes["social_care"] > 0
+
+    def test_sexual_assault_and_under_13_sexual_cases_go_to_police_and_social_care(self):
+        for case in Case.objects.filter(concerns__categories__police_starting_point=True).distinct():
+            assert {"police", "social_care"} <= set(case.decisions.values_list("route", flat=True)), case.reference
+        for case in Case.objects.filter(concerns__categories__sexual=True).distinct():
+            ages = [age_on(c.pupil.date_of_birth, case.opened_at.date()) for c in case.children.all()]
+            routes = set(case.decisions.values_list("route", flat=True))
+            if min(ages) < 13 and not {"police", "social_care"} <= routes:
+                assert not case.decisions.filter(statutory_override="").exists(), case.reference
+        assert Decision.objects.exclude(statutory_override="").exists()
+
+    def test_restricted_to_dsl_and_head_and_some_shared_with_the_trust(self):
+        restricted = Case.objects.filter(restricted=True)
+        assert 2 <= restricted.count() <= 3
+        for case in restricted:
+            emails = set(case.restricted_to.values_list("email", flat=True))
+            domain = case.school.concerns.first().recorded_by.email.split("@")[1]
+            assert emails == {f"dsl@{domain}", f"head@{domain}"}
+        shared = Case.objects.filter(shared_with_trust=True)
+        assert 1 <= shared.count() <= 2 and not shared.filter(school__trust__isnull=True).exists()
+
+    def test_the_dashboard_shows_flags_overdue_work_and_an_urgent_new_concern(self, at_demo_now):
+        schools = list(School.objects.values_list("pk", flat=True))
+        flags = repeat_involvement_flags(school_ids=schools)
+        assert any("alleged to have harmed in" in f for f in flags)
+        assert any("named together again" in f for f in flags)
+        assert any("Toilets, Oakfield Park Academy" in f for f in flags)
+        dsl = User.objects.get(email="dsl@oakfield-park.example")
+        board = dashboard_for(dsl)
+        assert board.to_triage.first().urgent and board.to_triage.count() == 2
+        overdue_referrals = overdue_tasks = 0
+        for school in School.objects.all():
+            lead = User.objects.get(email=f"dsl@{school.concerns.first().recorded_by.email.split('@')[1]}")
+            board = dashboard_for(lead)
+            overdue_referrals += len(board.overdue_referrals)
+            overdue_tasks += board.overdue_tasks.count()
+        assert 2 <= overdue_referrals <= 4 and 1 <= overdue_tasks <= 3
+        assert Referral.objects.filter(outcomes__isnull=False).distinct().count() > overdue_referrals
+
+    def test_records_carry_the_historical_times_and_the_audit_log_verifies(self):
+        first = AuditEvent.objects.filter(object_type="concerns.concern").order_by("at").first()
+        assert first.at < dt.datetime(2024, 10, 1, tzinfo=dt.UTC)
+        assert Case.objects.order_by("opened_at").first().opened_at < dt.datetime(2024, 10, 1, tzinfo=dt.UTC)
+        assert not AuditEvent.objects.filter(at__gt=DEMO_NOW).exclude(action="import").exists()
+        out = StringIO()
+        call_command("verify_audit", stdout=out)
+        assert "intact" in out.getvalue()
+
+
+@pytest.mark.slow
+def test_a_second_build_is_identical_and_loads_in_well_under_a_minute(db):
+    """Everything, concerns and cases included: the same references, times and words. The
+    load takes about 10 s on SQLite and 25 s on PostgreSQL on a lightly loaded machine, as
+    the history is written through the real services, each audited; the bound only catches
+    a pathological slowdown on a busy test machine."""
+    first = _BUILT.get("digest")
+    if first is None:  # run on its own: build the first world here
+        with transaction.atomic():
+            demo_world_build()
+            first = _digest()
+            transaction.set_rollback(True)
+    assert not School.objects.exists() and not Concern.objects.exists()
+    started = time.monotonic()
+    call_command("load_demo", stdout=StringIO())
+    assert time.monotonic() - started < 90
+    assert Concern.objects.count() > 300
+    assert _digest() == first
