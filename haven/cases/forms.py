@@ -70,15 +70,18 @@ class ConsiderationForm(_CaseForm):
 
 
 class DecisionForm(_CaseForm):
-    route = forms.ChoiceField(
-        label="Route", choices=Route.choices, widget=forms.RadioSelect, error_messages={"required": "Choose a route."}
+    routes = forms.MultipleChoiceField(
+        label="Routes (several may apply)",
+        choices=Route.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one route."},
     )
     rationale = forms.CharField(
         label="Why",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Give the reason for this decision."},
     )
-    withdraw = forms.BooleanField(label="This withdraws an earlier decision for this route", required=False)
+    withdraw = forms.BooleanField(label="This withdraws an earlier decision for these routes", required=False)
     statutory_override = forms.CharField(
         label="If you are not following the statutory starting point, explain why",
         required=False,

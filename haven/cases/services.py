@@ -7,6 +7,7 @@ only carries its status, sharing and a version number that refuses stale saves.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -190,18 +191,19 @@ def current_routes(case: Case) -> set[str]:
 
 
 @transaction.atomic
-def decision_record(
+def decisions_record(
     *,
     by: Any,
     case: Case,
-    route: str,
+    routes: Sequence[str],
     rationale: str,
     statutory_override: str = "",
     withdraw: bool = False,
     version: int | None = None,
     request: HttpRequest | None = None,
-) -> Decision:
-    """Record a route decision with its rationale (policy §7 a-d, §11).
+) -> list[Decision]:
+    """Record one decision on one or more routes, with its rationale (policy §7 a-d, §11).
+    Several routes may apply, and are checked against the statutory prompts together.
 
     DESIGN §3 rules 3 and 4: when the case involves rape, assault by penetration or sexual
     assault (police is the starting point), or a sexual category with a child under 13
@@ -209,26 +211,38 @@ def decision_record(
     needs an explicit recorded explanation in ``statutory_override``.
     """
     _require_dsl(by, case)
-    if route not in Route.values:
-        raise ApplicationError("Choose a route.", field="route")
+    routes = list(dict.fromkeys(routes))
+    if not routes or not set(routes) <= set(Route.values):
+        raise ApplicationError("Choose at least one route.", field="routes")
     rationale = _text(rationale, "the reason for this decision", field="rationale")
     override = (statutory_override or "").strip()
     routes_after = current_routes(case)
-    (routes_after.discard if withdraw else routes_after.add)(route)
+    for route in routes:
+        (routes_after.discard if withdraw else routes_after.add)(route)
     unmet = rules.unmet_prompts(case_prompts(case), routes_after)
     if unmet and not override:
         raise ApplicationError(" ".join(p.text for p in unmet), field="statutory_override", code="statutory_prompt")
     _bump(case, version)
-    decision = Decision.objects.create(
-        case=case,
-        route=route,
-        rationale=rationale,
-        withdrawn=withdraw,
-        statutory_override=override if unmet else "",
-        by=by,
-    )
-    _audit(by, case, decision, request, route=route, withdrawn=withdraw, override=bool(unmet))
-    return decision
+    decisions = []
+    for route in routes:
+        decision = Decision.objects.create(
+            case=case,
+            route=route,
+            rationale=rationale,
+            withdrawn=withdraw,
+            statutory_override=override if unmet else "",
+            by=by,
+        )
+        _audit(by, case, decision, request, route=route, withdrawn=withdraw, override=bool(unmet))
+        decisions.append(decision)
+    return decisions
+
+
+def decision_record(*, route: str, **kwargs: Any) -> Decision:
+    """One route: see :func:`decisions_record`."""
+    if route not in Route.values:
+        raise ApplicationError("Choose a route.", field="routes")
+    return decisions_record(routes=[route], **kwargs)[0]
 
 
 @transaction.atomic

@@ -283,10 +283,10 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 def _apply(request: HttpRequest, case: Case, action: str, d: dict[str, Any]) -> None:
     by, v = request.user, d.get("version")
     if action == "decision":
-        services.decision_record(
+        services.decisions_record(
             by=by,
             case=case,
-            route=d["route"],
+            routes=d["routes"],
             rationale=d["rationale"],
             withdraw=d["withdraw"],
             statutory_override=d["statutory_override"],

@@ -219,7 +219,7 @@ def test_an_urgent_concern_becomes_a_case_with_a_police_report_and_a_printed_chr
 
     # Managing it internally, with no reason for leaving the police out: refused.
     decision = page.locator("form").filter(has=page.get_by_role("heading", name="Record a decision"))
-    decision.get_by_role("radio", name="Manage internally").check()
+    decision.get_by_role("checkbox", name="Manage internally").check()
     reason = "Both children spoken to; behaviour plan and separate timetables."
     decision.get_by_label("Why", exact=True).fill(reason)
     submit(page, decision.get_by_role("button", name="Record decision"))
@@ -230,12 +230,13 @@ def test_an_urgent_concern_becomes_a_case_with_a_police_report_and_a_printed_chr
     expect(alert).to_contain_text("Your entry was not saved")
     decision = page.locator("form").filter(has=page.get_by_role("heading", name="Record a decision"))
     expect(decision.get_by_label("Why", exact=True)).to_have_value(reason)
-    expect(decision.get_by_role("radio", name="Manage internally")).to_be_checked()
+    expect(decision.get_by_role("checkbox", name="Manage internally")).to_be_checked()
     assert not Decision.objects.exists()
     axe_check(page, label="case with the decision refused")
 
     # The police route: accepted, and the prompt is met.
-    decision.get_by_role("radio", name="Report to the police").check()
+    decision.get_by_role("checkbox", name="Manage internally").uncheck()
+    decision.get_by_role("checkbox", name="Report to the police").check()
     decision.get_by_label("Why", exact=True).fill(
         "A sexual assault: reported to the police on 101, as the policy says."
     )

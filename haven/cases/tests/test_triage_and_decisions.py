@@ -89,17 +89,17 @@ def test_police_is_the_starting_point_for_sexual_assault(client, world, make_con
     page = client.get(reverse("cases:detail", args=[case.reference]))
     assert "the starting point is that they are reported to the police" in page.text
     url = reverse("cases:action", args=[case.reference, "decision"])
-    r = client.post(url, {"route": "internal", "rationale": "Pastoral support in school.", "version": case.version})
+    r = client.post(url, {"routes": "internal", "rationale": "Pastoral support in school.", "version": case.version})
     assert r.status_code == 400
     assert "reported to the police" in r.text
     assert "Pastoral support in school." in r.text  # kept
     assert not Decision.objects.exists()
     # A police route meets the prompt...
-    r = client.post(url, {"route": "police", "rationale": "Reported to police, ref 123.", "version": case.version})
+    r = client.post(url, {"routes": "police", "rationale": "Reported to police, ref 123.", "version": case.version})
     assert r.status_code == 302
     case.refresh_from_db()
     # ...and then other routes can be added.
-    r = client.post(url, {"route": "internal", "rationale": "Pastoral support too.", "version": case.version})
+    r = client.post(url, {"routes": "internal", "rationale": "Pastoral support too.", "version": case.version})
     assert r.status_code == 302
     assert services.current_routes(case) == {"police", "internal"}
 
@@ -279,7 +279,9 @@ def test_the_head_reads_but_cannot_decide(client, world, make_concern):
     client.logout()
     sign_in(client, world.users["head_a"])
     assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 200
-    r = client.post(reverse("cases:action", args=[case.reference, "decision"]), {"route": "internal", "rationale": "x"})
+    r = client.post(
+        reverse("cases:action", args=[case.reference, "decision"]), {"routes": "internal", "rationale": "x"}
+    )
     assert r.status_code == 404
 
 
@@ -401,3 +403,38 @@ def test_the_dsl_can_go_from_the_concern_to_triage(client, world, make_concern):
     sign_in(client, world.users["head_a"])
     page = client.get(reverse("concerns:detail", args=[concern.reference]))
     assert reverse("cases:triage", args=[concern.reference]) not in page.text
+
+
+def test_police_and_social_care_decided_together_meet_the_under_13_rule(world, make_concern, second_child):
+    young = second_child
+    young.date_of_birth = timezone.localdate().replace(year=timezone.localdate().year - 11)
+    young.save()
+    case = services.case_open(
+        by=world.users["dsl_a"], concern=make_concern(codes=["sexual_comments"], children=[(young, "affected")])
+    )
+    decisions = services.decisions_record(
+        by=world.users["dsl_a"],
+        case=case,
+        routes=["police", "social_care"],
+        rationale="Reported and referred the same day.",
+    )
+    assert [d.route for d in decisions] == ["police", "social_care"]
+    assert all(d.statutory_override == "" for d in decisions)
+
+
+def test_several_routes_from_the_page(client, world, make_concern):
+    case = services.case_open(by=world.users["dsl_a"], concern=make_concern())
+    sign_in(client, world.users["dsl_a"])
+    r = client.post(
+        reverse("cases:action", args=[case.reference, "decision"]),
+        {
+            "routes": ["internal", "early_help"],
+            "rationale": "Behaviour plan and an early help assessment.",
+            "version": case.version,
+        },
+    )
+    assert r.status_code == 302
+    assert services.current_routes(case) == {"internal", "early_help"}
+    assert (
+        client.post(reverse("cases:action", args=[case.reference, "decision"]), {"rationale": "x"}).status_code == 400
+    )

@@ -62,6 +62,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Loaded the demo world (seed {world.seed}) in {time.monotonic() - started:.1f} s: "
                 f"{world.authority.name}, {s['trusts']} trusts, {s['schools']} schools, {s['pupils']:,} pupils, "
-                f"{s['users']} users in {s['memberships']} roles ({s['totp_devices']} with a fixed TOTP secret)."
+                f"{s['users']} users in {s['memberships']} roles ({s['totp_devices']} with a fixed TOTP secret)"
+                + (f", {s['concerns']:,} concerns and {s['cases']:,} cases." if "concerns" in s else ".")
             )
         )
