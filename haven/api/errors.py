@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -139,6 +140,7 @@ def _summary(errors: dict[str, list[str]]) -> str:
     return lead + (f" (and {more} more field{'s' if more > 1 else ''} with errors)" if more else "")
 
 
+@csrf_exempt  # a POST to a mistyped path is told it is not found, not that CSRF failed
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Any other URL under /api/v1/: a problem, not the HTML 404 page."""
     detail = "There is no such API endpoint."

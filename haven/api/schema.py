@@ -33,3 +33,23 @@ class VerifiedSessionScheme(OpenApiAuthenticationExtension):
             "description": "The browser session, once it has passed two-factor sign-in; unsafe methods also need "
             "the CSRF token in `X-CSRFToken`.",
         }
+
+
+CLOSED_REQUESTS = ("ConcernCreateRequest", "ConcernChildInputRequest", "AmendmentCreateRequest")
+
+
+def closed_request_bodies(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Request bodies refuse fields they do not know (a misspelt field is an error, not lost):
+    say so in the schema with ``additionalProperties: false``."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in CLOSED_REQUESTS:
+        if name in schemas:
+            schemas[name]["additionalProperties"] = False
+    # drf-spectacular leaves out the bounds of a nested list serializer.
+    children = schemas.get("ConcernCreateRequest", {}).get("properties", {}).get("children")
+    if children is not None:
+        children.update(minItems=1, maxItems=50)
+    child = schemas.get("ConcernChildInputRequest")
+    if child is not None:  # a child is named by UPN or by pupil id, not both
+        child["oneOf"] = [{"required": ["upn"]}, {"required": ["pupil_id"]}]
+    return result

@@ -63,11 +63,43 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+class _JsonStrict:
+    """JSON types as the schema says: no number where text is expected, no "yes" for true.
+    DRF coerces them (it was made for HTML forms too); an integration sending 12 for a
+    narrative, or "false" for urgent, has a bug it should hear about."""
+
+    json_types: tuple[type, ...] = (str,)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, self.json_types) or (bool not in self.json_types and isinstance(data, bool)):
+            self.fail("json_type")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class TextField(_JsonStrict, serializers.CharField):
+    default_error_messages = {"json_type": "Send text (a JSON string)."}
+
+
+class PatternField(_JsonStrict, serializers.RegexField):
+    default_error_messages = {"json_type": "Send text (a JSON string)."}
+
+
+class FlagField(_JsonStrict, serializers.BooleanField):
+    json_types = (bool,)
+    default_error_messages = {"json_type": "Send true or false (a JSON boolean)."}
+
+
 def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 # -- Output pieces ------------------------------------------------------------------------------
+
+
+def _absolute(serializer: serializers.Serializer, path: str) -> str:
+    """An absolute URL (as Location and the paging links are), when the request is known."""
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 class SchoolOutput(serializers.Serializer):
@@ -93,7 +125,7 @@ class ChildOutput(serializers.Serializer):
     role = serializers.ChoiceField(choices=ChildRole.choices, help_text="affected, alleged_harmer, witness or other.")
     upn = serializers.SerializerMethodField(help_text="Only for users who read the school's records; otherwise null.")
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_upn(self, link: Any) -> str | None:
         return link.pupil.upn if link.pupil.school_id in self.context.get("readers", ()) else None
 
@@ -145,11 +177,11 @@ class ConcernSummaryOutput(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, concern: Concern) -> str:
-        return reverse("api:concern-detail", args=[concern.reference])
+        return _absolute(self, reverse("api:concern-detail", args=[concern.reference]))
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_web_url(self, concern: Concern) -> str:
-        return reverse("concerns:detail", args=[concern.reference])
+        return _absolute(self, reverse("concerns:detail", args=[concern.reference]))
 
     def get_received(self, concern: Concern) -> bool:
         return concern.acknowledged_at is not None
@@ -198,11 +230,11 @@ class CaseSummaryOutput(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, case: Any) -> str:
-        return reverse("api:case-detail", args=[case.reference])
+        return _absolute(self, reverse("api:case-detail", args=[case.reference]))
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_web_url(self, case: Any) -> str:
-        return reverse("cases:detail", args=[case.reference])
+        return _absolute(self, reverse("cases:detail", args=[case.reference]))
 
 
 class CaseConcernOutput(serializers.Serializer):
@@ -215,7 +247,7 @@ class CaseConcernOutput(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, concern: Concern) -> str:
-        return reverse("api:concern-detail", args=[concern.reference])
+        return _absolute(self, reverse("api:concern-detail", args=[concern.reference]))
 
 
 class DecisionOutput(serializers.Serializer):

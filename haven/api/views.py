@@ -44,9 +44,12 @@ from .serializers import (
     ConcernSummaryOutput,
     DecisionOutput,
     EntryOutput,
+    FlagField,
+    PatternField,
     ProblemSerializer,
     ReferralOutput,
     SchoolOutput,
+    TextField,
     id_field,
 )
 
@@ -78,7 +81,7 @@ def _context(request: Request) -> dict[str, Any]:
 
 
 def _paginated(view: APIView, request: Request, queryset: Any, output: type[serializers.Serializer]) -> Response:
-    paginator = Pagination()
+    paginator = view.pagination_class()  # type: ignore[attr-defined]
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(output(page, many=True, context=_context(request)).data)
 
@@ -137,9 +140,7 @@ ATTACHMENTS_NOT_IN_API = (
 class ConcernChildInput(serializers.Serializer):
     """One child in a new concern: identified by UPN or Haven's pupil id, with their role."""
 
-    upn = serializers.RegexField(
-        r"^[A-Za-z0-9]{13}$", required=False, help_text="The pupil's UPN; give this or pupil_id."
-    )
+    upn = PatternField(r"^[A-Za-z0-9]{13}$", required=False, help_text="The pupil's UPN; give this or pupil_id.")
     pupil_id = id_field(required=False, help_text="Haven's id of the pupil; give this or upn.")
     role = serializers.ChoiceField(
         choices=ChildRole.choices,
@@ -158,6 +159,8 @@ class ConcernChildInput(serializers.Serializer):
 
 class ConcernListCreateApi(APIView):
     """GET: the concerns you may read. POST: record a concern (policy §4-§5)."""
+
+    pagination_class = Pagination  # for the schema: GET answers a page
 
     class FilterSerializer(serializers.Serializer):
         class Meta:
@@ -184,16 +187,18 @@ class ConcernListCreateApi(APIView):
         class Meta:
             ref_name = "ConcernCreate"
 
-        school = serializers.RegexField(
-            r"^[0-9]{6}$", help_text="The URN of the school, one where you record concerns."
-        )
+        school = PatternField(r"^[0-9]{6}$", help_text="The URN of the school, one where you record concerns.")
         children = ConcernChildInput(
-            many=True, max_length=50, help_text="Each child the concern is about, with their own role in it."
+            many=True,
+            min_length=1,
+            max_length=50,
+            error_messages={"min_length": "Add at least one child: who is this concern about?"},
+            help_text="Each child the concern is about, with their own role in it.",
         )
         occurred_at = AwareDateTimeField(help_text="When it happened: ISO 8601 with a time zone, not in the future.")
         location = serializers.ChoiceField(choices=Location.choices)
-        location_detail = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-        online_platform = serializers.CharField(
+        location_detail = TextField(max_length=200, required=False, allow_blank=True, default="")
+        online_platform = TextField(
             max_length=100,
             required=False,
             allow_blank=True,
@@ -201,24 +206,26 @@ class ConcernListCreateApi(APIView):
             help_text="The app, game or website; required when location is online.",
         )
         categories = serializers.ListField(
-            child=serializers.CharField(max_length=60),
+            child=TextField(max_length=60),
+            min_length=1,
             max_length=20,
+            error_messages={"min_length": "Choose at least one kind of concern."},
             help_text="Codes from GET /api/v1/categories/ in use on the day it happened. At least one.",
         )
-        what_happened = serializers.CharField(max_length=MAX_NARRATIVE)
-        child_words = serializers.CharField(
+        what_happened = TextField(max_length=MAX_NARRATIVE)
+        child_words = TextField(
             max_length=MAX_NARRATIVE,
             required=False,
             allow_blank=True,
             default="",
             help_text="The child's exact words, as they said them. Stored exactly as sent.",
         )
-        actions_taken = serializers.CharField(max_length=MAX_NARRATIVE, required=False, allow_blank=True, default="")
+        actions_taken = TextField(max_length=MAX_NARRATIVE, required=False, allow_blank=True, default="")
         child_told_next_steps = serializers.ChoiceField(
             choices=Concern.ToldNextSteps.choices,
             help_text="Was the child told what happens next? yes, no or na (the child did not tell you).",
         )
-        urgent = serializers.BooleanField(
+        urgent = FlagField(
             required=False, default=False, help_text="Alerts every safeguarding lead of the school at once."
         )
 
@@ -255,7 +262,7 @@ class ConcernListCreateApi(APIView):
         "lead's or head's school concerns. A summary each: read one concern for its narrative (that read is "
         "audited).",
         parameters=[FilterSerializer],
-        responses={**_ok(ConcernSummaryOutput(many=True)), **_problems(400, 404)},
+        responses={(200, JSON): ConcernSummaryOutput(many=True), **_problems(400, 404)},
         tags=["concerns"],
     )
     def get(self, request: Request) -> Response:
@@ -397,7 +404,7 @@ class AmendmentCreateApi(APIView):
             ref_name = "AmendmentCreate"
 
         kind = serializers.ChoiceField(choices=Amendment.Kind.choices)
-        text = serializers.CharField(max_length=MAX_NARRATIVE)
+        text = TextField(max_length=MAX_NARRATIVE)
 
         def to_internal_value(self, data: Any) -> dict[str, Any]:
             _reject_unknown_fields(self, data, {})
@@ -430,6 +437,8 @@ class AmendmentCreateApi(APIView):
 
 
 class CaseListApi(APIView):
+    pagination_class = Pagination
+
     class FilterSerializer(serializers.Serializer):
         class Meta:
             ref_name = "CaseFilter"
@@ -443,7 +452,7 @@ class CaseListApi(APIView):
         description="The cases you may read, newest first: your schools' cases (a restricted case only if you are "
         "named on it) or, for a trust lead, those shared with the trust.",
         parameters=[FilterSerializer],
-        responses={**_ok(CaseSummaryOutput(many=True)), **_problems(400, 404)},
+        responses={(200, JSON): CaseSummaryOutput(many=True), **_problems(400, 404)},
         tags=["cases"],
     )
     def get(self, request: Request) -> Response:
@@ -499,7 +508,7 @@ class CaseDetailApi(APIView):
 class ChronologyFilterSerializer(serializers.Serializer):
     kinds = serializers.CharField(
         required=False,
-        max_length=200,
+        max_length=1000,
         help_text="Comma-separated kinds to show: " + ", ".join(case_selectors.KINDS) + ".",
     )
     from_ = serializers.DateField(required=False, help_text="From this day (YYYY-MM-DD).")
@@ -510,7 +519,7 @@ class ChronologyFilterSerializer(serializers.Serializer):
         self.fields["from"] = self.fields.pop("from_")
 
     def validate_kinds(self, value: str) -> str:
-        kinds = [k.strip() for k in value.split(",") if k.strip()]
+        kinds = list(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
         unknown = [k for k in kinds if k not in case_selectors.KINDS]
         if unknown:
             raise serializers.ValidationError(
@@ -528,7 +537,13 @@ class ChronologyFilterSerializer(serializers.Serializer):
 
 
 _CHRONOLOGY_PARAMETERS = [
-    OpenApiParameter("kinds", OpenApiTypes.STR, description=ChronologyFilterSerializer().fields["kinds"].help_text),
+    OpenApiParameter(
+        "kinds",
+        {"type": "array", "items": {"type": "string", "enum": list(case_selectors.KINDS)}},
+        style="form",
+        explode=False,
+        description="Only these kinds of entry, comma-separated.",
+    ),
     OpenApiParameter("from", OpenApiTypes.DATE, description="From this day (YYYY-MM-DD)."),
     OpenApiParameter("to", OpenApiTypes.DATE, description="To this day (YYYY-MM-DD)."),
 ]

@@ -19,10 +19,6 @@ from haven.api.services import token_create
 
 from .conftest import problem_of
 
-# Every test here asks for the database, so pytest-django sets up the test database even when
-# only these tests run (a module fixture alone does not make it: it would use the real one).
-pytestmark = pytest.mark.django_db
-
 TRUST_LEADS = frozenset({"trust_lead_a", "trust_lead_b"})
 API_USERS = SCHOOL_ROLES | TRUST_LEADS
 
@@ -130,3 +126,23 @@ def test_a_content_role_without_its_second_factor_is_stopped(
         response = client.get(protected.url(api_world))
         assert response.status_code == 302
         assert response["Location"].startswith("/account/two-factor/")
+
+
+def test_every_get_endpoint_is_in_the_matrix(db):
+    """Also asks for the database, so pytest-django sets up the test database when only this
+    file runs: a module fixture alone does not make it, and would use the real database.
+    (Marking the module instead opens each test's transaction outside the module's world,
+    which then outlives the module.)"""
+    from types import SimpleNamespace
+
+    from haven.api import urls
+
+    record = SimpleNamespace(reference="<ref>")
+    fake = SimpleNamespace(concern=record, case=record, pupils={"a": SimpleNamespace(pk="<id>")})
+    covered = {p.url(fake) for p in API_PROTECTED}  # type: ignore[arg-type]
+    gets = {
+        "/api/" + str(p.pattern).replace("<api_reference:reference>", "<ref>").replace("<api_id:pupil_id>", "<id>")
+        for p in urls.urlpatterns
+        if str(p.pattern).startswith("v1/") and p.name and p.name != "concern-amendments"  # POST only
+    }
+    assert gets == covered

@@ -213,3 +213,20 @@ def test_an_urgent_concern_alerts_the_safeguarding_leads(world, api_as, body, dj
         assert api.post(URL, body(urgent=True)).status_code == 201
     recipients = {a.recipient.email for a in Alert.objects.filter(kind="urgent")}
     assert {"dsl_a@example.org", "deputy_a@example.org"} <= recipients
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("what_happened", 12),
+        ("school", 140001),
+        ("urgent", "yes"),
+        ("urgent", 1),
+        ("child_words", True),
+        ("categories", [1]),
+    ],
+)
+def test_json_types_are_as_the_schema_says(world, api_as, body, field, value):
+    """No coercion of numbers to text or of "yes" to true: a client sending them has a bug."""
+    errors = _errors(api_as(world.users["staff_a"]).post(URL, body(**{field: value})))
+    assert field in errors or f"{field}.0" in errors

@@ -66,3 +66,12 @@ def test_it_says_attachments_are_not_in_the_api(schema):
     create = schema["paths"]["/api/v1/concerns/"]["post"]
     assert "Attachments are not accepted by the API" in create["description"]
     assert "UKCIS" in json.dumps(create)
+
+
+def test_request_bodies_are_closed_and_bounded(schema):
+    """They refuse unknown fields, and the schema says so (as it does the need for a child)."""
+    components = schema["components"]["schemas"]
+    for name in ("ConcernCreateRequest", "ConcernChildInputRequest", "AmendmentCreateRequest"):
+        assert components[name]["additionalProperties"] is False
+    create = components["ConcernCreateRequest"]["properties"]
+    assert create["children"]["minItems"] == create["categories"]["minItems"] == 1
