@@ -327,5 +327,8 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "haven.cases.models.Case.Status",
         "RouteEnum": "haven.cases.models.Route",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "haven.api.schema.closed_request_bodies"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "haven.api.schema.closed_request_bodies",
+    ],
 }

@@ -1,8 +1,13 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from haven.cases import views as case_views
 from haven.concerns import taxonomy_views
+from haven.core.converters import IdConverter, ReferenceConverter
 from haven.organisations import views as organisation_views
+
+# Registered before any app's URLs are read: references and ids never reach a query unchecked.
+register_converter(ReferenceConverter, "reference")
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", include("haven.core.urls")),
@@ -11,9 +16,9 @@ urlpatterns = [
     path("concerns/", include("haven.concerns.urls")),
     path("cases/", include("haven.cases.urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),
-    path("schools/<int:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),
-    path("pupils/<int:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),
-    path("pupils/<int:pupil_id>/chronology.pdf", case_views.pupil_chronology_pdf, name="pupil_chronology_pdf"),
+    path("schools/<id:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),
+    path("pupils/<id:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),
+    path("pupils/<id:pupil_id>/chronology.pdf", case_views.pupil_chronology_pdf, name="pupil_chronology_pdf"),
     path("", include("haven.people.urls")),
     path("api/", include("haven.api.urls")),
 ]

@@ -29,6 +29,7 @@ class Capability(StrEnum):
     RECORD_CONCERN = "record_concern"
     READ_SCHOOL_RECORDS = "read_school_records"  # all concerns, cases, plans, pupil files
     WRITE_SCHOOL_RECORDS = "write_school_records"  # triage, decide, refer, plan
+    READ_SHARED_CASES = "read_shared_cases"  # cases a school shares with its trust
     VIEW_ACCESS_LOG = "view_access_log"  # who viewed a child's file
     PUPIL_VOICE_INBOX = "pupil_voice_inbox"
     TRUST_DASHBOARDS = "trust_dashboards"
@@ -56,6 +57,7 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     Capability.RECORD_CONCERN: dict.fromkeys(_SCHOOL_ROLES, SCHOOL),
     Capability.READ_SCHOOL_RECORDS: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
     Capability.WRITE_SCHOOL_RECORDS: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
+    Capability.READ_SHARED_CASES: {Role.TRUST_LEAD: TRUST},
     Capability.VIEW_ACCESS_LOG: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
     Capability.PUPIL_VOICE_INBOX: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
     # Trust governors (trustees) see trust dashboards; a school governor does not.
@@ -183,20 +185,6 @@ def deny(
 
 
 # -- Concerns and cases --------------------------------------------------------------------
-# Trust leads read the cases a school shares with the trust (DESIGN §8), nothing else.
-
-
-def _trust_lead_school_ids(user: Any) -> list[int]:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    trust_ids = [m.trust_id for m in user.active_memberships if m.role == Role.TRUST_LEAD and m.trust_id]
-    if not trust_ids:
-        return []
-    from haven.organisations.models import School
-
-    return list(School.objects.filter(trust_id__in=trust_ids).values_list("pk", flat=True))
-
-
 def case_visibility(user: Any, *, prefix: str = "") -> Q:
     """A filter for the cases the user may read (``prefix`` e.g. "case__" from a concern).
 
@@ -211,9 +199,9 @@ def case_visibility(user: Any, *, prefix: str = "") -> Q:
     named = Case.restricted_to.through.objects.filter(user_id=user.pk).values("case_id")
     not_restricted = Q(**{f"{p}restricted": False}) | Q(**{f"{p}pk__in": named})
     q = Q(**{f"{p}school__in": readers}) & not_restricted
-    lead_schools = _trust_lead_school_ids(user)
-    if lead_schools:
-        q |= Q(**{f"{p}school__in": lead_schools, f"{p}shared_with_trust": True}) & not_restricted
+    if has_any(user, Capability.READ_SHARED_CASES):
+        shared_schools = schools_for(user, Capability.READ_SHARED_CASES).values("pk")
+        q |= Q(**{f"{p}school__in": shared_schools, f"{p}shared_with_trust": True}) & not_restricted
     return q
 
 

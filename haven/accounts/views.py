@@ -16,6 +16,7 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from haven.api.permissions import uses_the_api
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 
@@ -170,7 +171,12 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"has_totp": has_totp, "recovery_left": recovery_left, "memberships": request.user.active_memberships},
+        {
+            "has_totp": has_totp,
+            "recovery_left": recovery_left,
+            "memberships": request.user.active_memberships,
+            "uses_the_api": uses_the_api(request.user),
+        },
     )
 
 

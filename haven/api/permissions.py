@@ -15,7 +15,6 @@ from rest_framework.request import Request
 from rest_framework.throttling import UserRateThrottle
 
 from haven.access.policy import Capability, has_any
-from haven.accounts.models import Role
 
 
 def uses_the_api(user: Any) -> bool:
@@ -37,9 +36,8 @@ def reads_cases(user: Any) -> bool:
 
 
 def reads_shared_cases(user: Any) -> bool:
-    """Trust leads read the cases schools share with their trust (access.case_visibility).
-    The policy has no capability for that yet, only the role: ask access when it does."""
-    return any(m.role == Role.TRUST_LEAD for m in user.active_memberships)
+    """Trust leads read the cases schools share with their trust (access.case_visibility)."""
+    return has_any(user, Capability.READ_SHARED_CASES)
 
 
 class UsesTheApi(BasePermission):

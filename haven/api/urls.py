@@ -4,33 +4,9 @@ page where a user manages their personal API tokens)."""
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
+from haven.core.converters import IdConverter, ReferenceConverter
+
 from . import errors, token_views, views
-
-
-class ReferenceConverter:
-    """C-140001-00042 and K-…: letters, digits and hyphens only, so nothing odd (a NUL, a
-    huge string) ever reaches a database query."""
-
-    regex = r"[A-Za-z0-9-]{1,24}"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-class IdConverter:
-    """A record id, short enough to fit a database integer."""
-
-    regex = r"[0-9]{1,15}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
 
 register_converter(ReferenceConverter, "api_reference")
 register_converter(IdConverter, "api_id")

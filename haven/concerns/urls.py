@@ -7,7 +7,7 @@ urlpatterns = [
     path("", views.concern_mine, name="mine"),
     path("new/", views.concern_new, name="new"),
     path("pupil-search/", views.pupil_search, name="pupil_search"),
-    path("<str:reference>/", views.concern_detail, name="detail"),
-    path("<str:reference>/amend/", views.concern_amend, name="amend"),
-    path("<str:reference>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("<reference:reference>/", views.concern_detail, name="detail"),
+    path("<reference:reference>/amend/", views.concern_amend, name="amend"),
+    path("<reference:reference>/attachments/<id:attachment_id>/", views.attachment_download, name="attachment"),
 ]

@@ -19,9 +19,9 @@ from django.urls import reverse
 from conftest import World, build_world, sign_in
 from haven.audit.models import Action, AuditEvent
 
-# Marked so that pytest-django always sets up the test database: without a marked test in
-# the run, a module fixture would reach the development database instead.
-pytestmark = pytest.mark.django_db
+# Not marked django_db as a module: the per-test transaction would then open before the
+# module's world and outlive it. The tests below that use ``world`` make pytest-django set up
+# the test database; run alone, the matrix finds the empty data folder settings give pytest.
 
 ALL_USERS = [
     *(f"{role}_{s}" for s in "abm" for role in ("staff", "dsl", "deputy", "head", "governor", "admin")),

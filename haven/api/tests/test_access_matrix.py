@@ -124,8 +124,8 @@ def test_a_content_role_without_its_second_factor_is_stopped(
     with django_db_blocker.unblock():
         client.force_login(api_world.users["dsl_a"])
         response = client.get(protected.url(api_world))
-        assert response.status_code == 302
-        assert response["Location"].startswith("/account/two-factor/")
+        assert response.status_code == 401
+        assert response["Content-Type"] == "application/problem+json"
 
 
 def test_every_get_endpoint_is_in_the_matrix(db):

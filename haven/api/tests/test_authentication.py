@@ -30,11 +30,12 @@ def test_a_session_that_passed_two_factors_works(client, world):
 
 
 def test_a_dsl_session_without_its_second_factor_is_stopped(client, world):
-    """The two-factor middleware stops it first (sending the browser to the second factor)."""
+    """Through the whole stack the API answers for itself: a 401 problem, not a redirect."""
     client.force_login(world.users["dsl_a"])
     response = client.get(CASES)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/account/two-factor/")
+    assert response.status_code == 401
+    assert "two-factor" in problem_of(response)["detail"]
+    assert client.get("/api/tokens/")["Location"].startswith("/account/two-factor/")  # pages still redirect
 
 
 def test_the_api_itself_refuses_a_session_without_its_second_factor(client, world, settings):
