@@ -17,6 +17,10 @@ from haven.organisations.models import Authority, School, Trust
 from haven.people.models import Pupil
 from haven.testing import factories as f
 
+# The browser fixtures (one Chromium for the whole run) are registered once, here: imported
+# into several directories' conftests they would start a second Playwright per directory.
+pytest_plugins = ["haven.testing.browser"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
 # the test itself (setting up data) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
