@@ -19,7 +19,7 @@ from haven.access.policy import Capability, can
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category, ChildRole, Concern
-from haven.concerns.services import MAX_NARRATIVE, concern_acknowledge, reference_next
+from haven.concerns.services import concern_acknowledge, reference_next, text_checked
 from haven.core.errors import ApplicationError
 from haven.people.models import Pupil
 
@@ -46,17 +46,6 @@ def _require_dsl(by: Any, case_or_school: Any) -> None:
     school = getattr(case_or_school, "school", case_or_school)
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=school):
         raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
-
-
-def _text(value: str, label: str, *, field: str, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ApplicationError(f"Enter {label}.", field=field)
-    if len(value) > MAX_NARRATIVE:
-        raise ApplicationError(
-            f"{label.capitalize()} is too long: keep it under {MAX_NARRATIVE:,} characters.", field=field
-        )
-    return value
 
 
 def _audit(
@@ -164,7 +153,11 @@ def consideration_answer(
         raise ApplicationError("Choose an answer.", field="answer")
     _bump(case, version)
     row = ConsiderationAnswer.objects.create(
-        case=case, item=item, answer=answer, notes=_text(notes, "notes", field="notes", required=False), by=by
+        case=case,
+        item=item,
+        answer=answer,
+        notes=text_checked(notes, field="notes", label="notes", required=False),
+        by=by,
     )
     _audit(by, case, row, request, item=item)
     return row
@@ -214,7 +207,7 @@ def decisions_record(
     routes = list(dict.fromkeys(routes))
     if not routes or not set(routes) <= set(Route.values):
         raise ApplicationError("Choose at least one route.", field="routes")
-    rationale = _text(rationale, "the reason for this decision", field="rationale")
+    rationale = text_checked(rationale, field="rationale", label="the reason for this decision", required=True)
     override = (statutory_override or "").strip()
     routes_after = current_routes(case)
     for route in routes:
@@ -312,7 +305,7 @@ def referral_make(
         organisation_name=organisation_name.strip()[:200],
         referred_on=referred_on,
         agency_reference=agency_reference.strip()[:100],
-        notes=_text(notes, "notes", field="notes", required=False),
+        notes=text_checked(notes, field="notes", label="notes", required=False),
         by=by,
     )
     _audit(by, case, referral, request, agency=agency)
@@ -337,7 +330,7 @@ def referral_outcome_record(
         raise ApplicationError("The outcome cannot come before the referral.", field="outcome_on")
     row = ReferralOutcome.objects.create(
         referral=referral,
-        outcome=_text(outcome, "the outcome", field="outcome"),
+        outcome=text_checked(outcome, field="outcome", label="the outcome", required=True),
         outcome_on=outcome_on,
         agency_reference=agency_reference.strip()[:100],
         by=by,
@@ -354,7 +347,10 @@ def support_record(
     if not case.children.filter(pupil=pupil).exists():
         raise ApplicationError("That child is not in this case.", field="pupil")
     row = Support.objects.create(
-        case=case, pupil=pupil, description=_text(description, "the support", field="description"), by=by
+        case=case,
+        pupil=pupil,
+        description=text_checked(description, field="description", label="the support", required=True),
+        by=by,
     )
     _audit(by, case, row, request)
     return row
@@ -372,7 +368,7 @@ def sanction_record(
     row = Sanction.objects.create(
         case=case,
         pupil=pupil,
-        description=_text(description, "the sanction", field="description"),
+        description=text_checked(description, field="description", label="the sanction", required=True),
         decided_on=decided_on,
         by=by,
     )
@@ -385,7 +381,7 @@ def task_add(
     *, by: Any, case: Case, title: str, assignee: Any, due_on: dt.date, request: HttpRequest | None = None
 ) -> Task:
     _require_dsl(by, case)
-    title = _text(title, "what needs doing", field="title")[:200]
+    title = text_checked(title, field="title", label="what needs doing", required=True)[:200]
     if not can(assignee, Capability.READ_SCHOOL_RECORDS, school=case.school):
         raise ApplicationError("Tasks can only be given to people who can read this school's cases.", field="assignee")
     task = Task.objects.create(case=case, title=title, assignee=assignee, due_on=due_on, created_by=by)
@@ -416,17 +412,17 @@ def case_event_record(
     if kind == K.CLOSED:
         if case.status == Case.Status.CLOSED:
             raise ApplicationError("The case is already closed.")
-        text = _text(text, "why the case can be closed", field="text")
+        text = text_checked(text, field="text", label="why the case can be closed", required=True)
         if case.tasks.filter(done_at__isnull=True).exists():
             raise ApplicationError("Complete or hand over the open tasks before closing the case.", field="text")
         case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
     elif kind == K.REOPENED:
         if case.status != Case.Status.CLOSED:
             raise ApplicationError("The case is open.")
-        text = _text(text, "why the case is reopened", field="text")
+        text = text_checked(text, field="text", label="why the case is reopened", required=True)
         case.status, case.closed_at = Case.Status.OPEN, None
     elif kind in (K.WISHES, K.NOTE):
-        text = _text(text, "the text", field="text")
+        text = text_checked(text, field="text", label="the text", required=True)
     else:
         raise ApplicationError("Unknown change.")
     _bump(case, version)

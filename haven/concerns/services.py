@@ -45,7 +45,9 @@ def categories_valid_for(school: School, on: dt.date) -> Any:
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
 
 
-def _check_text(value: str, field: str, label: str, *, required: bool = False) -> str:
+def text_checked(value: str, *, field: str, label: str, required: bool = False) -> str:
+    """Free text from a form or the API, trimmed; refused (naming the field) when required
+    and empty, or over the length a record may hold."""
     value = (value or "").strip()
     if required and not value:
         raise ApplicationError(f"Enter {label}.", field=field)
@@ -123,9 +125,9 @@ def concern_submit(
     categories = list(categories_valid_for(school, occurred_at.date()).filter(pk__in=category_ids))
     if len(categories) != len(category_ids):
         raise ApplicationError("One of the kinds of concern chosen is not in use for that date.", field="categories")
-    what_happened = _check_text(what_happened, "what_happened", "what happened", required=True)
-    child_words = _check_text(child_words, "child_words", "the child's words")
-    actions_taken = _check_text(actions_taken, "actions_taken", "the actions taken")
+    what_happened = text_checked(what_happened, field="what_happened", label="what happened", required=True)
+    child_words = text_checked(child_words, field="child_words", label="the child's words")
+    actions_taken = text_checked(actions_taken, field="actions_taken", label="the actions taken")
     if child_told_next_steps not in Concern.ToldNextSteps.values:
         raise ApplicationError("Say whether the child was told what happens next.", field="child_told_next_steps")
 
@@ -214,7 +216,7 @@ def _attachment_store(*, concern: Concern, by: Any, upload: UploadedFile, conten
 @transaction.atomic
 def amendment_add(*, by: Any, concern: Concern, kind: str, text: str, request: HttpRequest | None = None) -> Amendment:
     """Append a correction or addition; the concern itself never changes (DESIGN §11)."""
-    text = _check_text(text, "text", "the amendment", required=True)
+    text = text_checked(text, field="text", label="the amendment", required=True)
     if kind not in Amendment.Kind.values:
         raise ApplicationError("Choose whether this corrects or adds to the concern.", field="kind")
     amendment = Amendment.objects.create(concern=concern, kind=kind, text=text, author=by)
@@ -254,7 +256,7 @@ def concern_close_no_further_action(
     *, by: Any, concern: Concern, rationale: str, request: HttpRequest | None = None
 ) -> Concern:
     """Close a concern with no further action; the rationale is required (policy §11)."""
-    rationale = _check_text(rationale, "rationale", "why no further action is needed", required=True)
+    rationale = text_checked(rationale, field="rationale", label="why no further action is needed", required=True)
     if concern.case_id:
         raise ApplicationError("This concern is part of a case: close the case instead.")
     concern_acknowledge(by=by, concern=concern, request=request)
