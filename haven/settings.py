@@ -327,6 +327,7 @@ SPECTACULAR_SETTINGS = {
         "ConcernStatusEnum": "haven.concerns.models.Concern.Status",
         "CaseStatusEnum": "haven.cases.models.Case.Status",
         "RouteEnum": "haven.cases.models.Route",
+        "SafetyPlanStatusEnum": "haven.safety_plans.models.SafetyPlan.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

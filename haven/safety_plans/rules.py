@@ -24,8 +24,11 @@ class Band(StrEnum):
 BANDS = ((2, 4, Band.LOW), (6, 9, Band.MEDIUM), (12, 18, Band.HIGH))
 
 
+POSSIBLE_RISKS = frozenset(a * b for a in HAZARD for b in LIKELIHOOD)
+
+
 def hazard_check(value: object) -> int:
-    if value not in HAZARD:
+    if type(value) is not int or value not in HAZARD:
         raise ValidationError(
             "The hazard rating (A) must be 1 (minor effect), 2 (moderate effect) or 3 (major effect).",
             code="hazard_rating",
@@ -34,7 +37,7 @@ def hazard_check(value: object) -> int:
 
 
 def likelihood_check(value: object) -> int:
-    if value not in LIKELIHOOD:
+    if type(value) is not int or value not in LIKELIHOOD:
         raise ValidationError(
             "The likelihood (B) must be 2 (unlikely), 4 (possible) or 6 (probable).", code="likelihood"
         )
@@ -47,6 +50,8 @@ def risk_rating(hazard: object, likelihood: object) -> int:
 
 
 def band_for(risk: int) -> Band:
+    if risk not in POSSIBLE_RISKS:
+        raise ValidationError(f"A risk rating of {risk} is not possible: it must be A x B from the form's key.")
     for low, high, band in BANDS:
         if low <= risk <= high:
             return band

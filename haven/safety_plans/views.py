@@ -56,9 +56,7 @@ def _save(request: HttpRequest, form: PlanForm, formset: Any, write: Any) -> Any
 
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
-    if not (
-        has_any(request.user, Capability.READ_SCHOOL_RECORDS) or has_any(request.user, Capability.READ_SHARED_CASES)
-    ):
+    if not has_any(request.user, Capability.READ_SCHOOL_RECORDS):
         raise Http404
     filters = {k: request.GET.get(k, "").strip()[:60] for k in ("status", "due", "band", "child")}
     page = Paginator(selectors.plan_list_for(request.user, filters=filters), 25).get_page(request.GET.get("page"))
