@@ -11,6 +11,8 @@ register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", include("haven.core.urls")),
+    path("", include("haven.pupil_voice.tell_urls")),
+    path("pupil-voice/", include("haven.pupil_voice.urls")),
     path("account/", include("haven.accounts.urls")),
     path("manage/", include("haven.accounts.manage_urls")),
     path("concerns/", include("haven.concerns.urls")),

@@ -7,5 +7,4 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("hide/", views.hide, name="hide"),
-    path("tell/<str:code>/", views.tell, name="tell"),
 ]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from haven.accounts.views import sign_in
-from haven.organisations.models import School
 
 from .selectors import home_sections_for
 
@@ -30,13 +29,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception as exc:
         return JsonResponse({"status": "unavailable", "database": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-def tell(request: HttpRequest, code: str) -> HttpResponse:
-    """A school's pupil-reporting link. Until online reporting is switched on it tells a
-    child who to talk to and where to get help now. Unknown codes answer 404."""
-    school = get_object_or_404(School.objects.only("name", "phase"), report_code=code)
-    return render(request, "core/tell.html", {"school": school})
 
 
 def hide(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PupilVoiceConfig(AppConfig):
+    name = "haven.pupil_voice"
+    label = "pupil_voice"
+    verbose_name = "Pupil voice"

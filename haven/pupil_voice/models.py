@@ -1,0 +1,183 @@
+"""Pupil voice: a child tells the school, with no account, and can read replies later.
+
+A report keeps nothing that identifies the device it came from: no network address, no
+user agent (the audit events of pupil actions carry neither). The pupil comes back with a
+reference and a passphrase; only a slow hash of the passphrase is stored. Reports are
+concerns to triage, never automatic sanctions (DESIGN §11): a DSL may convert one into a
+concern, close it with a reason, or mark it as malicious with a reason.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Where(models.TextChoices):
+    """Hot spots (DESIGN §2), in words a child uses; mapped to a concern's location."""
+
+    CLASSROOM = "classroom", "In a classroom"
+    CORRIDOR = "corridor", "In a corridor or on the stairs"
+    TOILETS = "toilets", "In the toilets"
+    CHANGING_ROOMS = "changing_rooms", "In the changing rooms"
+    PLAYGROUND = "playground", "On the playground or field"
+    DINING_HALL = "dining_hall", "In the dining hall"
+    TRANSPORT = "transport", "On the bus or on the way to or from school"
+    ONLINE = "online", "Online, on a phone, game or app"
+    COMMUNITY = "community", "Outside school"
+    OTHER = "other", "Somewhere else, or I'm not sure"
+
+
+# A child's "where" as a concern's location (haven.concerns.models.Location).
+WHERE_TO_LOCATION = {
+    Where.CLASSROOM: "classroom",
+    Where.CORRIDOR: "corridor",
+    Where.TOILETS: "toilets",
+    Where.CHANGING_ROOMS: "changing_rooms",
+    Where.PLAYGROUND: "playground",
+    Where.DINING_HALL: "dining_hall",
+    Where.TRANSPORT: "journey",
+    Where.ONLINE: "online",
+    Where.COMMUNITY: "community",
+    Where.OTHER: "other",
+}
+
+
+class When(models.TextChoices):
+    TODAY = "today", "Today"
+    YESTERDAY = "yesterday", "Yesterday"
+    THIS_WEEK = "this_week", "Earlier this week"
+    LONGER = "longer", "Longer ago"
+    MANY_TIMES = "many_times", "It keeps happening"
+    NOT_SURE = "not_sure", "I'm not sure"
+
+
+class HappenedTo(models.TextChoices):
+    ME = "me", "It happened to me"
+    FRIEND = "friend", "It happened to a friend or someone else"
+    SAW = "saw", "I saw or heard it happen"
+
+
+class Contact(models.TextChoices):
+    IN_PERSON = "in_person", "Yes, I would like an adult to talk to me at school"
+    REPLY_HERE = "reply_here", "Yes, but write back to me here"
+    NO = "no", "No, I just want you to know"
+
+
+class PupilReport(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Being looked at"
+        CONVERTED = "converted", "Made into a concern"
+        CLOSED = "closed", "Closed"
+        MALICIOUS = "malicious", "Closed: marked as malicious"
+
+    school = models.ForeignKey("organisations.School", on_delete=models.PROTECT, related_name="pupil_reports")
+    reference = models.CharField(max_length=12, unique=True, help_text="The pupil's reference, e.g. K7MQ-4XB2.")
+    passphrase_hash = models.CharField(max_length=200, help_text="A slow hash; the passphrase itself is never kept.")
+    created_at = models.DateTimeField(default=timezone.now)
+    # What the pupil wrote, kept exactly as written.
+    what_happened = models.TextField()
+    where = models.CharField(max_length=20, choices=Where.choices, blank=True)
+    when = models.CharField(max_length=20, choices=When.choices, blank=True)
+    who_involved = models.TextField(blank=True)
+    happened_to = models.CharField(max_length=10, choices=HappenedTo.choices, blank=True)
+    contact = models.CharField(max_length=12, choices=Contact.choices, blank=True)
+    pupil_name = models.CharField(max_length=200, blank=True)
+    # Triage.
+    urgent = models.BooleanField(default=False)
+    danger_words = models.JSONField(default=list, blank=True, help_text="Words that made the report urgent.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    closed_reason = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    concern = models.OneToOneField(
+        "concerns.Concern", on_delete=models.PROTECT, null=True, blank=True, related_name="pupil_report"
+    )
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    pupil_wrote_last = models.BooleanField(default=True, help_text="The pupil is waiting for an answer.")
+
+    class Meta:
+        ordering = ["-urgent", "-created_at"]
+        indexes = [models.Index(fields=["school", "status", "-urgent", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["closed", "malicious"]) | ~Q(closed_reason=""),
+                name="pupil_report_closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="converted") | Q(concern__isnull=False),
+                name="pupil_report_converted_has_concern",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pupil report {self.reference}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (self.Status.CLOSED, self.Status.MALICIOUS)
+
+
+class ReportMessage(models.Model):
+    """One message in a report's conversation, appended, never edited."""
+
+    class Kind(models.TextChoices):
+        PUPIL = "pupil", "From the pupil"
+        REPLY = "reply", "Reply"
+        QUESTION = "question", "Question"
+
+    report = models.ForeignKey(PupilReport, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The member of staff; empty for the pupil.",
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="pupil", author__isnull=True) | (~Q(kind="pupil") & Q(author__isnull=False)),
+                name="report_message_author_matches_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.report_id}"
+
+
+class ReportAlert(models.Model):
+    """An urgent report's alert to one DSL or deputy (as for urgent concerns)."""
+
+    report = models.ForeignKey(PupilReport, on_delete=models.PROTECT, related_name="alerts")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Alert for report {self.report_id}"
+
+
+class VoiceSettings(models.Model):
+    """What a school adds to its pupil pages: its own reporting email and trusted adults."""
+
+    school = models.OneToOneField("organisations.School", on_delete=models.CASCADE, related_name="voice_settings")
+    reporting_email = models.EmailField(blank=True)
+    trusted_adults = models.TextField(blank=True, help_text="One a line, e.g. 'Mrs Patel, Head of Year 8, Room 12'.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Pupil voice settings for school {self.school_id}"
+
+    def adults(self) -> list[str]:
+        return [line.strip() for line in self.trusted_adults.splitlines() if line.strip()]
