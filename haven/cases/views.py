@@ -22,6 +22,7 @@ from haven.concerns.selectors import concern_get_for, pupils_matching
 from haven.concerns.services import concern_close_no_further_action
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
+from haven.pupil_voice.selectors import new_report_count_for
 from haven.safety_plans import selectors as plan_selectors
 
 from . import forms, rules, selectors, services
@@ -57,6 +58,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "plan_reviews": [(p, plan_selectors.due_reasons(p)) for p in plan_selectors.reviews_due_for(request.user)],
             "triage_school_ids": set(
                 schools_for(request.user, Capability.WRITE_SCHOOL_RECORDS).values_list("pk", flat=True)
+            ),
+            # Pupils' reports: only for those who keep the pupil-voice inbox (DSLs and deputies).
+            "pupil_reports_new": (
+                new_report_count_for(request.user) if has_any(request.user, Capability.PUPIL_VOICE_INBOX) else None
             ),
         },
     )

@@ -44,6 +44,7 @@ class Protected:
 DSLS_AND_HEADS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy", "head") for s in "abm"})
 SCHOOL_ROLES = frozenset({f"{r}_{s}" for r in ("staff", "dsl", "deputy", "head") for s in "abm"})
 A_READERS = frozenset({"dsl_a", "deputy_a", "head_a"})
+INBOX_KEEPERS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"})
 
 PROTECTED = [
     Protected("record a concern", lambda w: reverse("concerns:new"), SCHOOL_ROLES),
@@ -147,6 +148,20 @@ PROTECTED = [
         lambda w: reverse("manage:person", args=[w.users["trust_lead_a"].pk]),
         frozenset({"trust_admin_a"}),
     ),
+    Protected("pupils' reports inbox", lambda w: reverse("pupil_voice:inbox"), INBOX_KEEPERS),
+    Protected(
+        "a pupil's report",
+        lambda w: reverse("pupil_voice:detail", args=[w.pupil_report.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+        must_show=lambda w: w.pupil_report.what_happened,
+    ),
+    Protected(
+        "convert a pupil's report",
+        lambda w: reverse("pupil_voice:convert", args=[w.pupil_report.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+        must_show=lambda w: w.pupil_report.what_happened,
+    ),
+    Protected("pupil reporting settings", lambda w: reverse("pupil_voice:settings"), INBOX_KEEPERS),
     Protected(
         "term dates",
         lambda w: reverse("term_dates", args=[w.school_a.pk]),
@@ -214,6 +229,11 @@ def _with_records(world: World) -> World:
         },
         risk_lines=[{"hazard": "Matrix hazard: comments in the toilets", "hazard_rating": 2, "likelihood": 4}],
     )
+    from haven.pupil_voice.services import report_submit
+
+    world.pupil_report = report_submit(  # type: ignore[attr-defined]
+        school=world.school_a, what_happened="Matrix pupil report: comments on the bus."
+    ).report
     return world
 
 
