@@ -145,7 +145,7 @@ def test_rate_limits_per_address_are_held_in_memory(client, world):
 def test_rate_limits_per_school_code(client, world):
     from haven.pupil_voice import limits
 
-    for i in range(limits.REPORTS_PER_SCHOOL.count):
+    for _ in range(limits.REPORTS_PER_SCHOOL.count):
         limits.hit(limits.REPORTS_PER_SCHOOL, world.school_a.report_code)
     assert tell(client, world.school_a.report_code, ip="192.0.2.1").status_code == 429
     assert tell(client, world.school_b.report_code, ip="192.0.2.1").status_code == 200
