@@ -16,6 +16,8 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         items.append(("Safeguarding", reverse("cases:dashboard")))
         items.append(("Pupils", reverse("people:pupil_list")))
         items.append(("Safety plans", reverse("safety_plans:list")))
+    if has_any(user, Capability.PUPIL_VOICE_INBOX):
+        items.append(("Pupils' reports", reverse("pupil_voice:inbox")))
     if (
         has_any(user, Capability.MANAGE_PEOPLE)
         or trusts_for(user, Capability.MANAGE_PEOPLE)
