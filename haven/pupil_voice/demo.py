@@ -19,9 +19,11 @@ from unittest import mock
 from django.utils import timezone
 
 from haven.accounts.models import Membership, Role
+from haven.cases.models import Case, CaseChild
+from haven.cases.services import case_add_concern
 from haven.concerns.models import Category, ChildRole
-from haven.concerns.services import ChildInConcern
-from haven.core.demo import DEMO_TODAY, DemoWorld, _NoEmailForThePast, _rng, _simulated_clock
+from haven.concerns.services import ChildInConcern, concern_close_no_further_action
+from haven.core.demo import DEMO_TODAY, TERM_DAYS, DemoWorld, _NoEmailForThePast, _rng, _simulated_clock
 from haven.people.models import Pupil
 
 from . import secrets_words, services, tasks
@@ -55,7 +57,8 @@ STORIES = (
         24,
         10,
         "converted",
-        "An older pupil on the bus keeps touching my leg and I asked him to stop but he won't.",
+        "An older pupil on the bus keeps taking my phone and pushing me into the window. "
+        "I asked him to stop but he won't.",
         "transport",
     ),
     (30, 14, "closed", "People were being mean about my haircut in PE.", "changing_rooms"),
@@ -99,10 +102,49 @@ def _seeded_secrets(rng: random.Random) -> Iterator[None]:
         yield
 
 
+def _converted(*, report, school, dsl, clock, rng):  # type: ignore[no-untyped-def]
+    """The DSL makes the report a concern about the child affected in an open case it fits,
+    and adds it to that case (or, with no such case, closes it with no further action and a reason)."""
+    link = (
+        CaseChild.objects.filter(
+            case__school=school,
+            case__status=Case.Status.OPEN,
+            case__restricted=False,
+            case__opened_at__lt=clock["at"],
+            role=ChildRole.AFFECTED,
+        )
+        .select_related("case", "pupil")
+        .order_by("-case__opened_at")
+        .first()
+    )
+    pupil = link.pupil if link else rng.choice(list(Pupil.objects.filter(school=school, left_on__isnull=True)[:20]))
+    bullying = Category.objects.filter(authority__isnull=True, code="bullying").order_by("-valid_from").first()
+    concern = services.report_convert(
+        by=dsl,
+        report=report,
+        children=[ChildInConcern(pupil.pk, ChildRole.AFFECTED)],
+        occurred_at=_at(TERM_DAYS[-17], 15) + dt.timedelta(minutes=30),
+        location="journey",
+        category_ids=[bullying.pk],
+        what_happened=f"A pupil reported this through the school's reporting page. When the DSL spoke to the bus "
+        f"route's year group, {pupil.preferred_forename or pupil.legal_forename} said it was happening to them.",
+        child_told_next_steps="yes",
+    )
+    if link:
+        case_add_concern(by=dsl, case=link.case, concern=concern)
+    else:
+        concern_close_no_further_action(
+            by=dsl,
+            concern=concern,
+            rationale="Dealt with by the transport coordinator: a seating plan on the bus and a word with the older "
+            "pupil's parents. No further safeguarding action; the pupil has been told who to go to.",
+        )
+    return concern
+
+
 def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
     """Seven reports in each school, in every state, with replies (see :data:`STORIES`)."""
-    made = 0
-    touching = Category.objects.filter(authority__isnull=True, code="sexual_physical").order_by("-valid_from").first()
+    made = converted = 0
     with _simulated_clock() as clock:
         for school in world.schools.values():
             rng = _rng(seed, "pupil_voice", school.urn)
@@ -111,6 +153,8 @@ def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
             with _seeded_secrets(rng):
                 for days, hour, fate, text, where in STORIES:
                     start = _at(DEMO_TODAY - dt.timedelta(days=days), hour)
+                    if fate == "converted":  # told on a school day, so the concern is recorded in term time
+                        start = _at(TERM_DAYS[-16], hour)
                     clock["at"] = start
                     report = services.report_submit(
                         school=school,
@@ -126,7 +170,7 @@ def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
                             ReportAlert.objects.create(report=report, recipient=user, sent_at=start)
                     if fate == "new":
                         continue
-                    clock["at"] = start + dt.timedelta(hours=1 if fate == "urgent" else 18)
+                    clock["at"] = start + dt.timedelta(hours={"urgent": 1, "converted": 3}.get(fate, 18))
                     services.report_mark_read(by=dsl, report=report)
                     if fate in ("replied", "urgent"):
                         services.staff_message_add(
@@ -143,19 +187,8 @@ def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
                         clock["at"] += dt.timedelta(hours=20)
                         services.pupil_message_add(report=report, body="It was last Tuesday after lunch.")
                     elif fate == "converted":
-                        roll = Pupil.objects.filter(school=school, left_on__isnull=True).order_by("pk")
-                        pupil = rng.choice(list(roll[:20]))
-                        services.report_convert(
-                            by=dsl,
-                            report=report,
-                            children=[ChildInConcern(pupil.pk, ChildRole.AFFECTED)],
-                            occurred_at=start - dt.timedelta(hours=4),
-                            location="journey",
-                            category_ids=[touching.pk],
-                            what_happened="A pupil reported this through the school's reporting page. The pupil "
-                            "named on this concern came forward when the DSL spoke to the bus route's year group.",
-                            child_told_next_steps="yes",
-                        )
+                        _converted(report=report, school=school, dsl=dsl, clock=clock, rng=rng)
+                        converted += 1
                         services.staff_message_add(
                             by=dsl,
                             report=report,
@@ -183,3 +216,5 @@ def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
                             "about the reporting page.",
                         )
     world.extra["pupil reports"] = made
+    # Concerns made from reports are concerns like any other in the world's count.
+    world.extra["concerns"] = world.extra.get("concerns", 0) + converted
