@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "haven.people",
     "haven.concerns",
     "haven.cases",
+    "haven.resources",
     "rest_framework",
     "drf_spectacular",
     "haven.api",
