@@ -86,7 +86,9 @@ def test_search_and_filters(client, world, query, present, absent):
     assert absent not in response.text
 
 
-def test_the_list_pages_and_its_queries_do_not_grow_with_the_data(client, world, approved, django_assert_max_num_queries):
+def test_the_list_pages_and_its_queries_do_not_grow_with_the_data(
+    client, world, approved, django_assert_max_num_queries
+):
     sign_in(client, world.users["dsl_a"])
     with django_assert_max_num_queries(14):
         first = client.get(reverse("resources:list"))
