@@ -132,7 +132,9 @@ class CurateForm(forms.Form):
             ("changes", "Ask for changes"),
             ("reject", "Reject"),
             ("reviewed", "Mark reviewed"),
-        ]
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what to do with this resource."},
     )
     note = forms.CharField(
         label="Note for the person who proposed it",
@@ -181,8 +183,12 @@ class CaseStudyForm(forms.ModelForm):
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["categories"].queryset = _categories(school.authority_id)
+        # Needed to send it; a draft may be saved without them.
+        drafting = self.is_bound and not self.data.get("send")
         for name in ("context", "what_happened", "school_response", "what_worked", "outcome"):
-            self.fields[name].required = False  # a draft may be partial; sending it checks them
+            field = self.fields[name]
+            field.required = not drafting
+            field.error_messages["required"] = f"Write {str(field.label).lower()} before sending it."
         if not self.instance.pk:
             self.fields["phase"].initial = school.phase
 
@@ -208,7 +214,11 @@ class CaseStudyFilterForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    action = forms.ChoiceField(choices=[("publish", "Publish"), ("return", "Return with comments")])
+    action = forms.ChoiceField(
+        choices=[("publish", "Publish"), ("return", "Return with comments")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose to publish it or return it."},
+    )
     comments = forms.CharField(
         label="Comments for the author",
         required=False,
