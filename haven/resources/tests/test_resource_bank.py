@@ -90,11 +90,11 @@ def test_the_list_pages_and_its_queries_do_not_grow_with_the_data(
     client, world, approved, django_assert_max_num_queries
 ):
     sign_in(client, world.users["dsl_a"])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         first = client.get(reverse("resources:list"))
     for n in range(30):
         approved(title=f"Extra resource {n:02d}")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         again = client.get(reverse("resources:list") + "?page=2")
     assert again.status_code == 200 and first.status_code == 200
     assert 'rel="prev"' in again.text
