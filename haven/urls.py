@@ -15,6 +15,8 @@ urlpatterns = [
     path("manage/", include("haven.accounts.manage_urls")),
     path("concerns/", include("haven.concerns.urls")),
     path("cases/", include("haven.cases.urls")),
+    path("safety-plans/", include("haven.safety_plans.urls")),
+    path("enquiries/", include("haven.insights.urls")),
     path("resources/", include("haven.resources.urls")),
     path("case-studies/", include("haven.resources.case_study_urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),

@@ -84,6 +84,47 @@ PROTECTED = [
         A_READERS,
         must_show=lambda w: w.concern.reference,
     ),
+    Protected(
+        "safety plans",
+        lambda w: reverse("safety_plans:list"),
+        DSLS_AND_HEADS,
+    ),
+    Protected(
+        "write a safety plan",
+        lambda w: reverse("safety_plans:new", args=[w.case.reference, w.pupils["a"].pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected(
+        "a safety plan",
+        lambda w: reverse("safety_plans:detail", args=[w.plan.pk]),
+        A_READERS,
+        must_show=lambda w: "Matrix hazard: comments in the toilets",
+    ),
+    Protected("a safety plan's PDF", lambda w: reverse("safety_plans:pdf", args=[w.plan.pk]), A_READERS),
+    Protected(
+        "review a safety plan",
+        lambda w: reverse("safety_plans:edit", args=[w.plan.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected("a safety plan version", lambda w: reverse("safety_plans:version", args=[w.plan.pk, 1]), A_READERS),
+    Protected("safety plan changes", lambda w: reverse("safety_plans:compare", args=[w.plan.pk]), A_READERS),
+    Protected(
+        "a child's own safety plan",
+        lambda w: reverse("safety_plans:child", args=[w.plan.pk]),
+        A_READERS,
+        must_show=lambda w: "Matrix words for the child",
+    ),
+    Protected("a child's safety plan PDF", lambda w: reverse("safety_plans:child_pdf", args=[w.plan.pk]), A_READERS),
+    Protected("the enquiry log", lambda w: reverse("insights:enquiries"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("log an enquiry", lambda w: reverse("insights:enquiry_new"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("enquiries by month", lambda w: reverse("insights:monthly"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("import enquiries", lambda w: reverse("insights:import"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected(
+        "an enquiry",
+        lambda w: reverse("insights:enquiry", args=[w.enquiry.pk]),
+        frozenset({"la_officer_a"}),
+        must_show=lambda w: "Matrix enquiry: a question about a group chat",
+    ),
     Protected("categories of concern", lambda w: reverse("taxonomy"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected(
         "pupil list",
@@ -219,7 +260,34 @@ def _with_records(world: World) -> World:
     world.concern = concern("Matrix concern: name-calling in the toilets.")  # type: ignore[attr-defined]
     world.case = case_open(by=world.users["dsl_a"], concern=world.concern, title="Matrix case title")  # type: ignore[attr-defined]
     world.concern2 = concern("Second matrix concern, still to triage.")  # type: ignore[attr-defined]
+    from haven.safety_plans.services import plan_create
+
+    world.plan = plan_create(  # type: ignore[attr-defined]
+        by=world.users["dsl_a"],
+        case=world.case,
+        pupil=world.pupils["a"],
+        content={
+            "referrer_name_role": "Staff A, member of staff",
+            "schools_affected": world.school_a.name,
+            "review_date": timezone.localdate() + dt.timedelta(days=14),
+            "worried_about": "Matrix words for the child.",
+        },
+        risk_lines=[{"hazard": "Matrix hazard: comments in the toilets", "hazard_rating": 2, "likelihood": 4}],
+    )
     _with_resources(world)
+    from haven.insights.services import enquiry_record
+
+    world.enquiry = enquiry_record(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"],
+        authority=world.authority,
+        school=world.school_a,
+        at=timezone.now() - dt.timedelta(hours=3),
+        caller_role="dsl",
+        channel="phone",
+        category_ids=[Category.objects.get(code="bullying").pk],
+        summary="Matrix enquiry: a question about a group chat.",
+        advice="Matrix advice.",
+    )
     return world
 
 
