@@ -105,9 +105,9 @@ WEIGHTS = {
     "online_bullying": 22,
     "physical": 18,
     "prejudice": 10,
-    "sexual_harassment": 2,
-    "nudes": 1.5,
-    "harmful_sexual_behaviour": 1,
+    "sexual_harassment": 1.2,
+    "nudes": 0.8,
+    "harmful_sexual_behaviour": 0.6,
 }
 
 
