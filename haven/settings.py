@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "haven.people",
     "haven.concerns",
     "haven.cases",
+    "haven.network",
     "rest_framework",
     "drf_spectacular",
     "haven.api",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("manage/", include("haven.accounts.manage_urls")),
     path("concerns/", include("haven.concerns.urls")),
     path("cases/", include("haven.cases.urls")),
+    path("network/", include("haven.network.urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),
     path("schools/<id:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),
     path("pupils/<id:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),

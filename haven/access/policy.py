@@ -41,6 +41,8 @@ class Capability(StrEnum):
     RESOURCES_READ = "resources_read"
     RESOURCES_PROPOSE = "resources_propose"
     RESOURCES_CURATE = "resources_curate"
+    NETWORK_MANAGE = "network_manage"  # pyramids and DSL network meetings of the authority
+    NETWORK_ATTEND = "network_attend"  # be invited to, and read, DSL network meetings
 
 
 SCHOOL = frozenset({"school"})
@@ -76,6 +78,9 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     },
     Capability.RESOURCES_PROPOSE: {**dict.fromkeys(_SCHOOL_ROLES, SCHOOL), Role.TRUST_LEAD: TRUST},
     Capability.RESOURCES_CURATE: {Role.LA_OFFICER: AUTHORITY},
+    Capability.NETWORK_MANAGE: {Role.LA_OFFICER: AUTHORITY},
+    # DSLs and deputies are invited; a head reads the meetings their school is invited to.
+    Capability.NETWORK_ATTEND: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
 }
 
 
@@ -214,3 +219,24 @@ def concern_visibility(user: Any) -> Q:
     readers = schools_for(user, Capability.READ_SCHOOL_RECORDS).values("pk")
     unfiled = Q(school__in=readers, case__isnull=True)
     return own | unfiled | (Q(case__isnull=False) & case_visibility(user, prefix="case__"))
+
+
+# -- DSL network meetings --------------------------------------------------------------------
+def meeting_visibility(user: Any) -> Q:
+    """A filter for the network meetings the user may read: every meeting of an authority
+    they manage meetings for, and, for a DSL, deputy or head, meetings their school is
+    invited to or they are invited to personally (while they still hold such a role in
+    the meeting's authority)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    from haven.network.models import Invitation, Meeting
+
+    managed = [a.pk for a in authorities_for(user, Capability.NETWORK_MANAGE)]
+    q = Q(authority_id__in=managed)
+    if has_any(user, Capability.NETWORK_ATTEND):
+        schools = schools_for(user, Capability.NETWORK_ATTEND)
+        invited_schools = Meeting.schools.through.objects.filter(school_id__in=schools.values("pk"))
+        q |= Q(pk__in=invited_schools.values("meeting_id"))
+        invited = Invitation.objects.filter(user_id=user.pk).values("meeting_id")
+        q |= Q(pk__in=invited, authority_id__in=schools.values("authority_id"))
+    return q

@@ -21,6 +21,8 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         or authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)
     ):
         items.append(("People", reverse("manage:people")))
+    if has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND):
+        items.append(("Network meetings", reverse("network:index")))
     if authorities_for(user, Capability.MANAGE_TAXONOMY):
         items.append(("Categories", reverse("taxonomy")))
     items.append(("Your account", reverse("accounts:account")))
