@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from haven.people.models import Pupil
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+_PARTS = re.compile(r"['’-]")
 _UPN_SHAPE = re.compile(r"\b[A-Za-z][0-9]{11}[0-9A-Za-z]\b")
 # Names too short to tell from ordinary words are only reported as part of a full name.
 _MIN_SINGLE = 3
@@ -56,8 +57,10 @@ def minutes_findings(text: str, *, names: set[str]) -> list[Finding]:
             findings.append(Finding(match.group(0), "upn"))
     for match in _WORD.finditer(text or ""):
         word = match.group(0)
-        key = word.casefold()
-        if key in names and key not in seen:
-            seen.add(key)
-            findings.append(Finding(word, "name"))
+        # "O'Neill" and "Smith-Jones" whole, and "Tobias's" as "Tobias".
+        for part in (word, *_PARTS.split(word)):
+            key = part.casefold()
+            if key in names and key not in seen:
+                seen.add(key)
+                findings.append(Finding(part, "name"))
     return findings
