@@ -40,9 +40,10 @@ def roster_names(school_ids: Iterable[int]) -> set[str]:
     )
     for row in rows:
         for name in row:
-            for part in _WORD.findall(name or ""):
-                if len(part) >= _MIN_SINGLE:
-                    names.add(part.casefold())
+            for word in _WORD.findall(name or ""):
+                for part in (word, *_PARTS.split(word)):
+                    if len(part) >= _MIN_SINGLE:
+                        names.add(part.casefold())
     return names
 
 
@@ -58,7 +59,8 @@ def minutes_findings(text: str, *, names: set[str]) -> list[Finding]:
     for match in _WORD.finditer(text or ""):
         word = match.group(0)
         # "O'Neill" and "Smith-Jones" whole, and "Tobias's" as "Tobias".
-        for part in (word, *_PARTS.split(word)):
+        stem = word[:-2] if word[-2:].casefold() in ("'s", "’s") else word
+        for part in (word, stem, *_PARTS.split(word)):
             key = part.casefold()
             if key in names and key not in seen:
                 seen.add(key)

@@ -21,7 +21,7 @@ class Net:
 @pytest.fixture
 def schedule(world):
     def _schedule(*, days: float = 7, pyramid=None, title="North pyramid DSL meeting", by=None, **kw) -> Meeting:
-        start = timezone.now() + dt.timedelta(days=days)
+        start = (timezone.now() + dt.timedelta(days=days)).replace(second=0, microsecond=0)
         return meeting_schedule(
             by=by or world.users["la_officer_a"],
             authority=kw.pop("authority", world.authority),
