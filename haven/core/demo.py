@@ -99,7 +99,10 @@ DEMO_EPOCH = dt.datetime(2024, 9, 2, 8, 0, tzinfo=dt.UTC)
 TOTP_DEVICE_NAME = "Demo authenticator"
 
 # Functions that add later issues' records to the world, as dotted paths (module docstring).
-DEMO_STEPS: tuple[str, ...] = ("haven.core.demo.demo_concerns_and_cases",)
+DEMO_STEPS: tuple[str, ...] = (
+    "haven.core.demo.demo_concerns_and_cases",
+    "haven.network.demo.demo_network_meetings",
+)
 
 # The same unambiguous alphabet as organisations.new_report_code, but drawn from the seed so
 # the demo's pupil-reporting links are stable across rebuilds.
