@@ -104,7 +104,8 @@ _ATTENDANCE = (
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=LONDON)
+    # In UTC, as the database gives it back: the audit chain hashes the time as written.
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=LONDON).astimezone(dt.UTC)
 
 
 def demo_network_meetings(*, world: DemoWorld, seed: int) -> None:

@@ -164,7 +164,17 @@ def _set_invitations(meeting: Meeting, invitee_ids: Iterable[int] | None) -> int
         raise ApplicationError(
             "Only the DSLs, deputies and headteachers of the invited schools can be invited.", field="invitees"
         )
-    meeting.invitations.exclude(user_id__in=wanted).delete()
+    leaving = meeting.invitations.exclude(user_id__in=wanted)
+    kept = set(leaving.exclude(attendance="").values_list("user__full_name", flat=True))
+    kept |= set(meeting.actions.exclude(owner_id__in=wanted).values_list("owner__full_name", flat=True))
+    if kept:
+        raise ApplicationError(
+            "Their attendance or an action is recorded at this meeting, so they stay invited: "
+            + ", ".join(sorted(kept))
+            + ".",
+            field="invitees",
+        )
+    leaving.delete()
     existing = set(meeting.invitations.values_list("user_id", flat=True))
     Invitation.objects.bulk_create(
         [Invitation(meeting=meeting, user_id=u, school_id=allowed[u]) for u in wanted if u not in existing]

@@ -257,3 +257,24 @@ def test_the_meeting_page_has_constant_queries(client, world, net, django_assert
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert "Action 5" in response.text
+
+
+def test_someone_with_recorded_attendance_or_an_action_stays_invited(world, net):
+    officer = world.users["la_officer_a"]
+    dsl, deputy = world.users["dsl_a"], world.users["deputy_a"]
+    invitation = net.past.invitations.get(user=deputy)
+    services.attendance_record(by=officer, meeting=net.past, attendance={invitation.pk: "apologies"})
+    services.action_add(by=officer, meeting=net.past, text="Rota", owner_id=dsl.pk, due_on=timezone.localdate())
+    with pytest.raises(ApplicationError, match="stay invited: Deputy A, Dsl A"):
+        services.meeting_update(
+            by=officer,
+            meeting=net.past,
+            title=net.past.title,
+            starts_at=net.past.starts_at,
+            ends_at=net.past.ends_at,
+            agenda="",
+            venue="Hall",
+            online_link="",
+            invitee_ids=[],
+        )
+    assert net.past.invitations.count() == 2

@@ -76,3 +76,18 @@ def test_the_page_lists_only_the_officers_own_authority(client, world):
     assert world.school_a.name in response.text
     assert world.school_m.name not in response.text
     assert "Northshire pyramid" not in response.text
+
+
+def test_the_page_has_constant_queries(client, world, django_assert_max_num_queries):
+    from haven.testing import factories as f
+
+    sign_in(client, world.users["la_officer_a"])
+    client.get(URL)
+    with django_assert_max_num_queries(12) as few:
+        client.get(URL)
+    for n in range(5):
+        pyramid = Pyramid.objects.create(authority=world.authority, name=f"Pyramid {n}")
+        f.SchoolFactory(name=f"Extra School {n}", urn=f"15000{n}", authority=world.authority, pyramid=pyramid)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(URL)
+    assert "Extra School 4" in response.text and "Pyramid 4" in response.text
