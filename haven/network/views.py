@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from haven.access.policy import Capability, authorities_for, schools_for
 from haven.audit.models import Action
@@ -390,7 +390,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     user = selectors.feed_token_user(token)
     if user is None or not selectors.may_use_network(user):
@@ -399,7 +399,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     return _ics(meetings_calendar(meetings, name="DSL network meetings"), "network-meetings.ics")
 
 
-@require_GET
+@require_safe
 def pyramid_feed(request: HttpRequest, pyramid_id: int, token: str) -> HttpResponse:
     user = selectors.feed_token_user(token)
     if user is None or not selectors.may_use_network(user):

@@ -278,3 +278,19 @@ def test_someone_with_recorded_attendance_or_an_action_stays_invited(world, net)
             invitee_ids=[],
         )
     assert net.past.invitations.count() == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/network/meetings/99999999999999999999999/",
+        "/network/meetings/1%00/",
+        "/network/meetings/999999/trend-pack/",
+        "/network/feeds/%00.ics",
+        "/network/feeds/" + "A" * 64 + ".ics",
+        "/network/feeds/pyramids/99999999999999999999/" + "0" * 64 + ".ics",
+    ],
+)
+def test_odd_addresses_answer_404(client, world, url):
+    sign_in(client, world.users["la_officer_a"])
+    assert client.get(url).status_code == 404
