@@ -86,7 +86,7 @@ def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> 
     grid.append([*(sum(r[j] for r in rows) for j in range(n_cols)), sum(map(sum, rows))])
     primary = {(i, j) for i, row in enumerate(grid) for j, v in enumerate(row) if is_small(v, threshold)}
     hidden = set(primary)
-    _secondary(grid, hidden)
+    _secondary(grid, hidden, threshold)
     cell = [
         [Cell(None if (i, j) in hidden else v, primary=(i, j) in primary) for j, v in enumerate(row)]
         for i, row in enumerate(grid)
@@ -99,11 +99,11 @@ def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> 
     )
 
 
-def _secondary(grid: list[list[int]], hidden: set[tuple[int, int]]) -> None:
+def _secondary(grid: list[list[int]], hidden: set[tuple[int, int]], threshold: int = THRESHOLD) -> None:
     """Hide more cells of the bordered ``grid`` until no hidden one can be worked out."""
     n_rows, n_cols = len(grid), len(grid[0])
     while True:
-        problem = _weak_line(grid, hidden) or _bridge(grid, hidden)
+        problem = _weak_line(grid, hidden) or _pinned_line(grid, hidden, threshold) or _bridge(grid, hidden)
         if problem is None:
             return
         candidates = [c for c in problem if c not in hidden]
@@ -137,6 +137,55 @@ def _weak_line(grid: list[list[int]], hidden: set[tuple[int, int]]) -> list[tupl
         if margin not in hidden and interior_hidden:
             hidden_sum = sum(grid[i][j] for i, j in interior_hidden)
             if hidden_sum == len(interior_hidden):
+                return line
+    return None
+
+
+Intervals = list[tuple[int, int]]
+
+
+def _merge(intervals: Intervals) -> Intervals:
+    out: Intervals = []
+    for lo, hi in sorted(intervals):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _plus(a: Intervals, b: Intervals, cap: int) -> Intervals:
+    return _merge([(x + y, min(p + q, cap)) for x, p in a for y, q in b if x + y <= cap])
+
+
+def _pinned_line(grid: list[list[int]], hidden: set[tuple[int, int]], threshold: int) -> list[tuple[int, int]] | None:
+    """A line whose hidden cells an onlooker can pin down from its shown total, knowing that
+    "<5" means 1 to 4 and "[c]" means 0 or at least 5 (for example "<5" and "[c]" adding up
+    to 6 can only be 1 and 5). Returns the line's cells, or None."""
+    for line in _lines(len(grid), len(grid[0])):
+        margin = line[-1]
+        interior = [c for c in line[:-1] if c in hidden]
+        if margin in hidden or len(interior) < 2:
+            continue
+        total = sum(grid[i][j] for i, j in interior)
+        domains = [
+            [(1, threshold - 1)]
+            if is_small(grid[i][j], threshold)
+            else _merge([(0, 0), (threshold, max(total, threshold))])
+            for i, j in interior
+        ]
+        for k, domain in enumerate(domains):
+            others: Intervals = [(0, 0)]
+            for m, other in enumerate(domains):
+                if m != k:
+                    others = _plus(others, other, total)
+            # Values v of this cell with total - v reachable by the others.
+            feasible = 0
+            for lo, hi in domain:
+                for olo, ohi in others:
+                    a, b = max(lo, total - ohi), min(hi, total - olo)
+                    feasible += max(0, b - a + 1)
+            if feasible <= 1:
                 return line
     return None
 

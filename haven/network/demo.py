@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from haven.accounts.models import Role
-from haven.core.demo import AUTHORITY_DOMAIN, LONDON, DemoWorld, _rng, _simulated_clock
+from haven.core.demo import AUTHORITY_DOMAIN, DEMO_NOW, LONDON, DemoWorld, _rng, _simulated_clock
 from haven.organisations.models import Pyramid
 
 from . import services
@@ -116,7 +116,9 @@ def demo_network_meetings(*, world: DemoWorld, seed: int) -> None:
     with _simulated_clock() as clock:
         for n, (pyramid_name, day, title, venue, link) in enumerate(_MEETINGS):
             topic = _TOPICS[n % len(_TOPICS)]
-            clock["at"] = _at(day - dt.timedelta(days=28), 10)
+            # Scheduled four weeks ahead, but never after the demo's "now" (nothing in the
+            # audit log may come from the future).
+            clock["at"] = min(_at(day - dt.timedelta(days=28), 10), DEMO_NOW.astimezone(dt.UTC) - dt.timedelta(days=7))
             meeting = services.meeting_schedule(
                 by=officer,
                 authority=world.authority,

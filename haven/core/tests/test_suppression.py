@@ -195,3 +195,53 @@ def test_no_line_of_hidden_cells_is_forced_to_ones(counts):
 @given(st.lists(st.lists(st.integers(5, 500), min_size=3, max_size=3), min_size=1, max_size=6))
 def test_a_table_of_large_counts_hides_nothing(counts):
     assert suppress(counts).hidden_count == 0
+
+
+def _line_values(domains: list[list[int]], total: int) -> list[set[int]]:
+    """Brute force: the values each cell takes over every assignment adding up to ``total``."""
+    seen: list[set[int]] = [set() for _ in domains]
+
+    def walk(k: int, left: int, chosen: list[int]) -> None:
+        if k == len(domains):
+            if left == 0:
+                for n, v in enumerate(chosen):
+                    seen[n].add(v)
+            return
+        for v in domains[k]:
+            if v <= left:
+                walk(k + 1, left - v, [*chosen, v])
+
+    walk(0, total, [])
+    return seen
+
+
+small_tables = st.integers(1, 3).flatmap(
+    lambda r: st.integers(1, 3).flatmap(
+        lambda c: st.lists(st.lists(st.integers(0, 7), min_size=c, max_size=c), min_size=r, max_size=r)
+    )
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_tables)
+def test_no_hidden_cell_is_pinned_by_its_lines_total_and_what_the_markers_say(counts):
+    """An onlooker who knows "<5" is 1-4 and "[c]" is 0 or 5 and over still cannot pin any
+    hidden cell from one line's shown total (checked by brute force)."""
+    table = suppress(counts)
+    truth = _bordered_values(counts)
+    bordered = table.bordered()
+    n_rows, n_cols = len(bordered), len(bordered[0])
+    lines = [[(i, j) for j in range(n_cols)] for i in range(n_rows)] + [
+        [(i, j) for i in range(n_rows)] for j in range(n_cols)
+    ]
+    for line in lines:
+        margin = line[-1]
+        if bordered[margin[0]][margin[1]].hidden:
+            continue
+        interior = [c for c in line[:-1] if bordered[c[0]][c[1]].hidden]
+        if not interior:
+            continue
+        total = sum(truth[i][j] for i, j in interior)
+        domains = [list(range(1, 5)) if bordered[i][j].primary else [0, *range(5, total + 1)] for i, j in interior]
+        for cell, values in zip(interior, _line_values(domains, total), strict=True):
+            assert len(values) >= 2, f"cell {cell} of {truth} is pinned to {values}"
