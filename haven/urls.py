@@ -15,6 +15,7 @@ urlpatterns = [
     path("manage/", include("haven.accounts.manage_urls")),
     path("concerns/", include("haven.concerns.urls")),
     path("cases/", include("haven.cases.urls")),
+    path("safety-plans/", include("haven.safety_plans.urls")),
     path("network/", include("haven.network.urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),
     path("schools/<id:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),

@@ -246,6 +246,7 @@ KINDS = {
     "support": "Support",
     "sanction": "Sanction",
     "task": "Task",
+    "plan": "Safety plan",
 }
 
 
@@ -369,6 +370,9 @@ def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int |
                     all_day=all_day,
                 )
             )
+    from haven.safety_plans.selectors import chronology_entries
+
+    entries.extend(chronology_entries(cases, pupil_id))
     entries.sort(key=lambda e: (e.at, e.recorded_at))
     return entries
 

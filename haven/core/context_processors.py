@@ -15,6 +15,7 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
     if has_any(user, Capability.READ_SCHOOL_RECORDS):
         items.append(("Safeguarding", reverse("cases:dashboard")))
         items.append(("Pupils", reverse("people:pupil_list")))
+        items.append(("Safety plans", reverse("safety_plans:list")))
     if (
         has_any(user, Capability.MANAGE_PEOPLE)
         or trusts_for(user, Capability.MANAGE_PEOPLE)

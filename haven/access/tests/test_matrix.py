@@ -81,6 +81,37 @@ PROTECTED = [
         A_READERS,
         must_show=lambda w: w.concern.reference,
     ),
+    Protected(
+        "safety plans",
+        lambda w: reverse("safety_plans:list"),
+        DSLS_AND_HEADS,
+    ),
+    Protected(
+        "write a safety plan",
+        lambda w: reverse("safety_plans:new", args=[w.case.reference, w.pupils["a"].pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected(
+        "a safety plan",
+        lambda w: reverse("safety_plans:detail", args=[w.plan.pk]),
+        A_READERS,
+        must_show=lambda w: "Matrix hazard: comments in the toilets",
+    ),
+    Protected("a safety plan's PDF", lambda w: reverse("safety_plans:pdf", args=[w.plan.pk]), A_READERS),
+    Protected(
+        "review a safety plan",
+        lambda w: reverse("safety_plans:edit", args=[w.plan.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected("a safety plan version", lambda w: reverse("safety_plans:version", args=[w.plan.pk, 1]), A_READERS),
+    Protected("safety plan changes", lambda w: reverse("safety_plans:compare", args=[w.plan.pk]), A_READERS),
+    Protected(
+        "a child's own safety plan",
+        lambda w: reverse("safety_plans:child", args=[w.plan.pk]),
+        A_READERS,
+        must_show=lambda w: "Matrix words for the child",
+    ),
+    Protected("a child's safety plan PDF", lambda w: reverse("safety_plans:child_pdf", args=[w.plan.pk]), A_READERS),
     Protected("categories of concern", lambda w: reverse("taxonomy"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected(
         "pupil list",
@@ -210,6 +241,20 @@ def _with_records(world: World) -> World:
     world.concern = concern("Matrix concern: name-calling in the toilets.")  # type: ignore[attr-defined]
     world.case = case_open(by=world.users["dsl_a"], concern=world.concern, title="Matrix case title")  # type: ignore[attr-defined]
     world.concern2 = concern("Second matrix concern, still to triage.")  # type: ignore[attr-defined]
+    from haven.safety_plans.services import plan_create
+
+    world.plan = plan_create(  # type: ignore[attr-defined]
+        by=world.users["dsl_a"],
+        case=world.case,
+        pupil=world.pupils["a"],
+        content={
+            "referrer_name_role": "Staff A, member of staff",
+            "schools_affected": world.school_a.name,
+            "review_date": timezone.localdate() + dt.timedelta(days=14),
+            "worried_about": "Matrix words for the child.",
+        },
+        risk_lines=[{"hazard": "Matrix hazard: comments in the toilets", "hazard_rating": 2, "likelihood": 4}],
+    )
 
     from haven.network.models import FeedToken
     from haven.network.services import meeting_schedule
