@@ -21,7 +21,7 @@ with at least two nodes on each side lies on a 4-cycle), so the loop always ends
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 THRESHOLD = 5
@@ -70,11 +70,18 @@ def is_small(value: int, threshold: int = THRESHOLD) -> bool:
     return 0 < value < threshold
 
 
-def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> SuppressedTable:
+def suppress(
+    counts: Sequence[Sequence[int]],
+    *,
+    threshold: int = THRESHOLD,
+    hide: Iterable[tuple[int, int]] = (),
+) -> SuppressedTable:
     """Hide small counts and whatever would let them be worked out; totals are computed here.
 
     ``counts`` is a list of rows of non-negative integers, all the same length (at least one
-    row and one column).
+    row and one column). ``hide`` names further cells of the bordered table (row, column;
+    the totals are the last row and column) to hide from the start: the way to keep two
+    tables that publish the same totals consistent (see :func:`suppress_together`).
     """
     rows = [list(map(int, r)) for r in counts]
     if not rows or not rows[0] or any(len(r) != len(rows[0]) for r in rows):
@@ -85,7 +92,7 @@ def suppress(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> 
     grid = [[*r, sum(r)] for r in rows]
     grid.append([*(sum(r[j] for r in rows) for j in range(n_cols)), sum(map(sum, rows))])
     primary = {(i, j) for i, row in enumerate(grid) for j, v in enumerate(row) if is_small(v, threshold)}
-    hidden = set(primary)
+    hidden = set(primary) | {(i, j) for i, j in hide if 0 <= i < len(grid) and 0 <= j < len(grid[0])}
     _secondary(grid, hidden, threshold)
     cell = [
         [Cell(None if (i, j) in hidden else v, primary=(i, j) in primary) for j, v in enumerate(row)]
@@ -236,3 +243,17 @@ def _component(start: tuple[str, int], edges: list[tuple[int, int]]) -> set[tupl
                 seen.add(nxt)
                 stack.append(nxt)
     return seen
+
+
+def suppress_together(*tables: Sequence[Sequence[int]], threshold: int = THRESHOLD) -> list[SuppressedTable]:
+    """Suppress tables that share their column totals (the same counts cut different ways,
+    e.g. concerns by month and kind, and by month and place): a total hidden in one is hidden
+    in all, and each is suppressed again until they agree, so one table's shown total cannot
+    unlock another's hidden cells."""
+    shared: set[int] = set()  # hidden columns of the totals row (the last is the grand total)
+    while True:
+        results = [suppress(t, threshold=threshold, hide=[(len(t), j) for j in shared]) for t in tables]
+        hidden = {j for r in results for j, c in enumerate([*r.column_totals, r.total]) if c.hidden}
+        if hidden == shared:
+            return results
+        shared = hidden

@@ -16,7 +16,7 @@ from haven.access.policy import Capability, authorities_for, deny, has_any, meet
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category, Concern, Location
-from haven.core.suppression import SuppressedTable, suppress
+from haven.core.suppression import SuppressedTable, suppress_together
 
 from .models import ActionItem, FeedToken, Invitation, Meeting
 
@@ -171,40 +171,50 @@ def trend_pack(meeting: Meeting) -> TrendPack:
             loc_counts.setdefault(row["location"], [0] * len(months))[month_index[month]] += row["n"]
     locations = [code for code in Location.values if code in loc_counts]
 
+    # Each concern counted once, under its main kind (the first of its kinds in the list), so
+    # both tables count the same concerns and share their month totals.
     through = Concern.categories.through
-    by_category = (
+    links = (
         through.objects.filter(concern__in=concerns)
-        .annotate(group=Coalesce(F("category__parent_id"), F("category_id")))
-        .annotate(month=TruncMonth("concern__occurred_at", tzinfo=LONDON))
-        .values("group", "month")
-        .annotate(n=Count("concern_id", distinct=True))
-        .order_by()
+        .annotate(
+            group=Coalesce(F("category__parent_id"), F("category_id")),
+            group_position=Coalesce(F("category__parent__position"), F("category__position")),
+            month=TruncMonth("concern__occurred_at", tzinfo=LONDON),
+        )
+        .values_list("concern_id", "group", "group_position", "month")
     )
+    main: dict[int, tuple[int, int, Any]] = {}
+    for concern_id, group, position, month in links:
+        if concern_id not in main or (position, group) < main[concern_id][:2]:
+            main[concern_id] = (position, group, month)
     cat_counts: dict[int, list[int]] = {}
-    for row in by_category:
-        month = _as_date(row["month"])
-        if month in month_index:
-            cat_counts.setdefault(row["group"], [0] * len(months))[month_index[month]] += row["n"]
+    for _, group, month in main.values():
+        day = _as_date(month)
+        if day in month_index:
+            cat_counts.setdefault(group, [0] * len(months))[month_index[day]] += 1
     categories = list(Category.objects.filter(pk__in=list(cat_counts)).order_by("position", "name"))
     columns = [f"{m:%B %Y}" for m in months]
     empty = [[0] * len(months)]
+    by_kind, by_place = suppress_together(
+        [cat_counts[c.pk] for c in categories] or empty, [loc_counts[code] for code in locations] or empty
+    )
     return TrendPack(
         start=start,
         end=end,
         school_count=len(school_ids),
         by_category=TrendTable(
-            "Concerns by kind and month",
+            "Concerns by main kind and month",
             "Kind of concern",
             [c.name for c in categories] or ["No concerns"],
             columns,
-            suppress([cat_counts[c.pk] for c in categories] or empty),
+            by_kind,
         ),
         by_location=TrendTable(
             "Hot spots: concerns by where they happened and month",
             "Where",
             [location_labels[code] for code in locations] or ["No concerns"],
             columns,
-            suppress([loc_counts[code] for code in locations] or empty),
+            by_place,
         ),
     )
 

@@ -245,3 +245,70 @@ def test_no_hidden_cell_is_pinned_by_its_lines_total_and_what_the_markers_say(co
         domains = [list(range(1, 5)) if bordered[i][j].primary else [0, *range(5, total + 1)] for i, j in interior]
         for cell, values in zip(interior, _line_values(domains, total), strict=True):
             assert len(values) >= 2, f"cell {cell} of {truth} is pinned to {values}"
+
+
+def _joint_derivable(tables) -> list[tuple[int, int, int]]:  # (-1, 0, j): shared total j
+    """Hidden cells (table, row, column) fixed by the line sums of both tables together, the
+    totals row being one set of unknowns shared by both."""
+    index: dict[tuple[int, int, int], int] = {}
+    for t, table in enumerate(tables):
+        bordered = table.bordered()
+        last = len(bordered) - 1
+        for i, row in enumerate(bordered):
+            for j, cell in enumerate(row):
+                if cell.hidden:
+                    key = (-1, 0, j) if i == last else (t, i, j)  # a shared total is one unknown
+                    index.setdefault(key, len(index))
+    equations: list[list[Fraction]] = []
+    for t, table in enumerate(tables):
+        bordered = table.bordered()
+        n_rows, n_cols = len(bordered), len(bordered[0])
+
+        def var(i: int, j: int, t=t, last=n_rows - 1):
+            return index.get((-1, 0, j) if i == last else (t, i, j))
+
+        for i in range(n_rows):
+            eq = [Fraction(0)] * len(index)
+            for j in range(n_cols):
+                if (k := var(i, j)) is not None:
+                    eq[k] += -1 if j == n_cols - 1 else 1
+            equations.append(eq)
+        for j in range(n_cols):
+            eq = [Fraction(0)] * len(index)
+            for i in range(n_rows):
+                if (k := var(i, j)) is not None:
+                    eq[k] += -1 if i == n_rows - 1 else 1
+            equations.append(eq)
+    base = _rank(equations) if index else 0
+    fixed = []
+    for key, k in index.items():
+        unit = [Fraction(0)] * len(index)
+        unit[k] = Fraction(1)
+        if _rank([*equations, unit]) == base:
+            fixed.append(key)
+    return fixed
+
+
+@st.composite
+def table_pairs(draw):
+    """Two tables of the same months: the second's month totals equal the first's."""
+    first = draw(counts_tables)
+    totals = [sum(col) for col in zip(*first, strict=True)]
+    rows = draw(st.integers(1, 4))
+    second = []
+    for _ in range(rows - 1):
+        second.append([draw(st.integers(0, total)) for total in totals])
+        totals = [t - v for t, v in zip(totals, second[-1], strict=True)]
+    second.append(totals)
+    return first, second
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table_pairs())
+def test_tables_sharing_totals_give_nothing_away_together(pair):
+    from haven.core.suppression import suppress_together
+
+    first, second = pair
+    a, b = suppress_together(first, second)
+    assert [c.hidden for c in [*a.column_totals, a.total]] == [c.hidden for c in [*b.column_totals, b.total]]
+    assert _joint_derivable([a, b]) == []

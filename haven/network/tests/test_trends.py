@@ -58,3 +58,29 @@ def test_categories_are_grouped_under_their_heading(world, net, make_concern):
     pack = trend_pack(net.meeting)
     assert len(pack.by_category.rows) == 1
     assert "bullying" in pack.by_category.rows[0].lower()
+
+
+def test_both_tables_count_each_concern_once_and_share_their_month_totals(world, net, make_concern):
+    for _ in range(6):
+        make_concern(codes=("bullying", "physical"), location="corridor", days_ago=2)
+    for _ in range(2):
+        make_concern(codes=("physical",), location="toilets", days_ago=2)
+    pack = trend_pack(net.meeting)
+    kind, place = pack.by_category.table, pack.by_location.table
+    assert [str(c) for c in kind.column_totals] == [str(c) for c in place.column_totals]
+    assert str(kind.total) == str(place.total)
+    kinds = dict(pack.by_category.lines())
+    assert kinds["Total"][-1].hidden or kinds["Total"][-1].value == 8
+
+
+def test_a_total_hidden_in_one_table_is_hidden_in_the_other():
+    from haven.core.suppression import suppress, suppress_together
+
+    by_kind = [[12, 6], [1, 0]]  # the month totals 13 and 6 hide to protect the 1
+    by_place = [[7, 0], [6, 6]]  # the same month totals, nothing small
+    assert suppress(by_place).hidden_count == 0
+    assert suppress(by_kind).column_totals[0].hidden
+    kind, place = suppress_together(by_kind, by_place)
+    for a, b in zip([*kind.column_totals, kind.total], [*place.column_totals, place.total], strict=True):
+        assert a.hidden == b.hidden
+    assert place.hidden_count > 0
