@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "haven.concerns",
     "haven.cases",
     "haven.safety_plans",
+    "haven.resources",
     "haven.network",
     "rest_framework",
     "drf_spectacular",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("concerns/", include("haven.concerns.urls")),
     path("cases/", include("haven.cases.urls")),
     path("safety-plans/", include("haven.safety_plans.urls")),
+    path("resources/", include("haven.resources.urls")),
+    path("case-studies/", include("haven.resources.case_study_urls")),
     path("network/", include("haven.network.urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),
     path("schools/<id:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),

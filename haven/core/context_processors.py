@@ -16,14 +16,18 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         items.append(("Safeguarding", reverse("cases:dashboard")))
         items.append(("Pupils", reverse("people:pupil_list")))
         items.append(("Safety plans", reverse("safety_plans:list")))
+    if has_any(user, Capability.RESOURCES_READ):
+        items.append(("Resources", reverse("resources:list")))
+    if has_any(user, Capability.CASE_STUDIES_READ):
+        items.append(("Case studies", reverse("case_studies:list")))
+    if has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND):
+        items.append(("Network meetings", reverse("network:index")))
     if (
         has_any(user, Capability.MANAGE_PEOPLE)
         or trusts_for(user, Capability.MANAGE_PEOPLE)
         or authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)
     ):
         items.append(("People", reverse("manage:people")))
-    if has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND):
-        items.append(("Network meetings", reverse("network:index")))
     if authorities_for(user, Capability.MANAGE_TAXONOMY):
         items.append(("Categories", reverse("taxonomy")))
     items.append(("Your account", reverse("accounts:account")))

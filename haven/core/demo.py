@@ -101,6 +101,8 @@ TOTP_DEVICE_NAME = "Demo authenticator"
 # Functions that add later issues' records to the world, as dotted paths (module docstring).
 DEMO_STEPS: tuple[str, ...] = (
     "haven.core.demo.demo_concerns_and_cases",
+    "haven.safety_plans.demo.demo_safety_plans",
+    "haven.resources.demo.demo_resources_and_case_studies",
     "haven.network.demo.demo_network_meetings",
 )
 

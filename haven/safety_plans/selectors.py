@@ -195,7 +195,8 @@ def plan_prefill(case: Case, pupil: Pupil, by: Any) -> tuple[dict[str, Any], lis
             row["on"] = on.isoformat()
         row["notes"] = "; ".join(filter(None, [row["notes"], note]))[:500]
 
-    parents = ParentsInformed.objects.filter(case=case, pupil=pupil).order_by("-at", "-pk").first()
+    now = timezone.now()
+    parents = ParentsInformed.objects.filter(case=case, pupil=pupil, at__lte=now).order_by("-at", "-pk").first()
     if parents:
         if parents.informed:
             mark(rules.PlanAction.PARENTS, parents.informed_on, "")
@@ -210,15 +211,16 @@ def plan_prefill(case: Case, pupil: Pupil, by: Any) -> tuple[dict[str, Any], lis
         Agency.INTERNAL: rules.PlanAction.INTERNAL,
         Agency.YOUTH_OFFENDING: rules.PlanAction.OTHER,
     }
-    for r in Referral.objects.filter(case=case).filter(Q(pupil=pupil) | Q(pupil__isnull=True)):
+    referrals = Referral.objects.filter(case=case, at__lte=now, referred_on__lte=timezone.localdate(now))
+    for r in referrals.filter(Q(pupil=pupil) | Q(pupil__isnull=True)):
         note = f"{r.organisation_name or r.get_agency_display()}" + (
             f", reference {r.agency_reference}" if r.agency_reference else ""
         )
         mark(by_agency[r.agency], r.referred_on, note)
-    for s in Support.objects.filter(case=case, pupil=pupil):
+    for s in Support.objects.filter(case=case, pupil=pupil, at__lte=now):
         mark(rules.PlanAction.INTERNAL, timezone.localdate(s.at), s.description[:120])
     by_route = {Route.POLICE: rules.PlanAction.POLICE, Route.EARLY_HELP: rules.PlanAction.EARLY_HELP}
-    for d in Decision.objects.filter(case=case, withdrawn=False, route__in=list(by_route)):
+    for d in Decision.objects.filter(case=case, withdrawn=False, route__in=list(by_route), at__lte=now):
         if not actions[by_route[d.route].value]["taken"]:
             mark(by_route[d.route], None, f"Decided: {d.get_route_display().lower()}")
 

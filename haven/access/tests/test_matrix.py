@@ -47,6 +47,17 @@ class Protected:
 DSLS_AND_HEADS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy", "head") for s in "abm"})
 SCHOOL_ROLES = frozenset({f"{r}_{s}" for r in ("staff", "dsl", "deputy", "head") for s in "abm"})
 A_READERS = frozenset({"dsl_a", "deputy_a", "head_a"})
+# DESIGN §8 resource bank: staff, DSLs, heads, trust leads read and propose; LA officers curate;
+# governors (school and trust) read; administrators nothing.
+RESOURCE_READERS = SCHOOL_ROLES | frozenset(
+    {"trust_lead_a", "trust_lead_b", "la_officer_a", "la_officer_m", "trustee_a", "trustee_b"}
+    | {f"governor_{s}" for s in "abm"}
+)
+RESOURCE_PROPOSERS = SCHOOL_ROLES | frozenset({"trust_lead_a", "trust_lead_b"})
+CASE_STUDY_READERS = frozenset(
+    {f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"} | {"la_officer_a", "la_officer_m"}
+)
+CASE_STUDY_WRITERS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"})
 LA_OFFICERS = frozenset({"la_officer_a", "la_officer_m"})
 NETWORK_USERS = DSLS_AND_HEADS | LA_OFFICERS
 # The network meeting is for a pyramid holding school A only: its DSL and deputy are invited,
@@ -198,6 +209,45 @@ PROTECTED = [
         lambda w: reverse("people:roster_import", args=[w.school_a.pk]),
         frozenset({"admin_a", "trust_admin_a"}),
     ),
+    Protected("resource bank", lambda w: reverse("resources:list"), RESOURCE_READERS),
+    Protected(
+        "a resource in the bank",
+        lambda w: reverse("resources:detail", args=[w.resource.pk]),
+        RESOURCE_READERS,
+        must_show=lambda w: w.resource.title,
+    ),
+    Protected(
+        "a proposed resource",
+        lambda w: reverse("resources:detail", args=[w.proposal.pk]),
+        frozenset({"staff_a", "la_officer_a"}),  # its proposer and the authority's officers
+        must_show=lambda w: w.proposal.title,
+    ),
+    Protected("propose a resource", lambda w: reverse("resources:propose"), RESOURCE_PROPOSERS),
+    Protected(
+        "change a proposed resource",
+        lambda w: reverse("resources:edit", args=[w.proposal.pk]),
+        frozenset({"staff_a", "la_officer_a"}),
+    ),
+    Protected("resources to curate", lambda w: reverse("resources:queue"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("case studies", lambda w: reverse("case_studies:list"), CASE_STUDY_READERS),
+    Protected("write a case study", lambda w: reverse("case_studies:new"), CASE_STUDY_WRITERS),
+    Protected(
+        "a published case study",
+        lambda w: reverse("case_studies:detail", args=[w.case_study.pk]),
+        frozenset({"dsl_a", "deputy_a", "dsl_b", "deputy_b", "la_officer_a"}),  # DSLs across the authority
+        must_show=lambda w: w.case_study.what_worked,
+    ),
+    Protected(
+        "a draft case study",
+        lambda w: reverse("case_studies:detail", args=[w.case_study_draft.pk]),
+        frozenset({"dsl_a", "deputy_a", "la_officer_a"}),  # the school's DSLs and the authority's officers
+        must_show=lambda w: w.case_study_draft.what_happened,
+    ),
+    Protected(
+        "change a draft case study",
+        lambda w: reverse("case_studies:edit", args=[w.case_study_draft.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
 ]
 
 
@@ -255,6 +305,7 @@ def _with_records(world: World) -> World:
         },
         risk_lines=[{"hazard": "Matrix hazard: comments in the toilets", "hazard_rating": 2, "likelihood": 4}],
     )
+    _with_resources(world)
 
     from haven.network.models import FeedToken
     from haven.network.services import meeting_schedule
@@ -275,6 +326,40 @@ def _with_records(world: World) -> World:
     # Every user gets a token, so the feeds can be asked for as each of them.
     world.feed_tokens = {key: FeedToken.objects.create(user=user).token for key, user in world.users.items()}  # type: ignore[attr-defined]
     return world
+
+
+def _with_resources(world: World) -> None:
+    """An approved resource, a proposal by staff_a, a published case study and a draft (school A)."""
+    from haven.resources import services as rs
+
+    def resource(title: str):
+        return rs.resource_propose(
+            by=world.users["staff_a"],
+            school=world.school_a,
+            data={"title": title, "kind": "teaching", "url": "https://example.org/", "for_staff": True, "ks3": True},
+        )
+
+    world.resource = rs.resource_curate(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"], resource=resource("Matrix approved resource"), action="approve"
+    )
+    world.proposal = resource("Matrix proposed resource")  # type: ignore[attr-defined]
+    study = {
+        "title": "Matrix case study",
+        "phase": "secondary",
+        "context": "A secondary school.",
+        "what_happened": "Matrix draft: comments in a group chat.",
+        "school_response": "Spoke to everyone involved.",
+        "what_worked": "Matrix published: a restorative meeting.",
+        "outcome": "It stopped.",
+    }
+    published = rs.case_study_save(by=world.users["dsl_a"], school=world.school_a, data=study)
+    rs.case_study_submit(by=world.users["dsl_a"], case_study=published)
+    world.case_study = rs.case_study_review(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"], case_study=published, action="publish"
+    )
+    world.case_study_draft = rs.case_study_save(  # type: ignore[attr-defined]
+        by=world.users["dsl_a"], school=world.school_a, data={**study, "what_worked": "Draft only."}
+    )
 
 
 CASES = [(p, user) for p in PROTECTED for user in ALL_USERS]

@@ -550,6 +550,25 @@ class TestConcernsAndCases:
         call_command("verify_audit", stdout=out)
         assert "intact" in out.getvalue()
 
+    def test_safety_plans_are_active_overdue_reviewed_closed_and_draft_across_schools(self, at_demo_now):
+        from haven.safety_plans.models import PlanVersion, RiskLine, SafetyPlan
+        from haven.safety_plans.selectors import due_reasons, plans_annotated
+
+        plans = list(plans_annotated(SafetyPlan.objects.all()))
+        assert len(plans) >= 10
+        assert {p.status for p in plans} == {"draft", "active", "closed"}
+        assert len({p.school_id for p in plans}) >= 3
+        overdue = [p for p in plans if any("has passed" in r for r in due_reasons(p))]
+        assert overdue, "an overdue review for the dashboard"
+        assert any(p.new_concern for p in plans if p.status == "active"), "a review due after a new incident"
+        assert PlanVersion.objects.filter(reason="new_incident").exists()
+        assert PlanVersion.objects.filter(reason="scheduled").exists()
+        # Every version's lines are on Annex A's key and every plan's band is its highest line.
+        for p in plans:
+            lines = RiskLine.objects.filter(version__plan=p, version__number=p.current_version)
+            assert p.highest_risk == max(line.risk for line in lines)
+        assert not SafetyPlan.objects.filter(version_at__gt=DEMO_NOW).exists()
+
 
 @pytest.mark.slow
 def test_a_second_build_is_identical_and_loads_in_well_under_a_minute(db):
