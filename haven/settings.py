@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "haven.cases",
     "haven.safety_plans",
     "haven.resources",
+    "haven.insights",
     "haven.network",
     "rest_framework",
     "drf_spectacular",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("concerns/", include("haven.concerns.urls")),
     path("cases/", include("haven.cases.urls")),
     path("safety-plans/", include("haven.safety_plans.urls")),
+    path("enquiries/", include("haven.insights.urls")),
     path("resources/", include("haven.resources.urls")),
     path("case-studies/", include("haven.resources.case_study_urls")),
     path("network/", include("haven.network.urls")),

@@ -28,6 +28,8 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         or authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)
     ):
         items.append(("People", reverse("manage:people")))
+    if authorities_for(user, Capability.ENQUIRY_LOG):
+        items.append(("Enquiry log", reverse("insights:enquiries")))
     if authorities_for(user, Capability.MANAGE_TAXONOMY):
         items.append(("Categories", reverse("taxonomy")))
     items.append(("Your account", reverse("accounts:account")))

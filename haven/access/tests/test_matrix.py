@@ -123,6 +123,16 @@ PROTECTED = [
         must_show=lambda w: "Matrix words for the child",
     ),
     Protected("a child's safety plan PDF", lambda w: reverse("safety_plans:child_pdf", args=[w.plan.pk]), A_READERS),
+    Protected("the enquiry log", lambda w: reverse("insights:enquiries"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("log an enquiry", lambda w: reverse("insights:enquiry_new"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("enquiries by month", lambda w: reverse("insights:monthly"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("import enquiries", lambda w: reverse("insights:import"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected(
+        "an enquiry",
+        lambda w: reverse("insights:enquiry", args=[w.enquiry.pk]),
+        frozenset({"la_officer_a"}),
+        must_show=lambda w: "Matrix enquiry: a question about a group chat",
+    ),
     Protected("categories of concern", lambda w: reverse("taxonomy"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected(
         "pupil list",
@@ -306,6 +316,19 @@ def _with_records(world: World) -> World:
         risk_lines=[{"hazard": "Matrix hazard: comments in the toilets", "hazard_rating": 2, "likelihood": 4}],
     )
     _with_resources(world)
+    from haven.insights.services import enquiry_record
+
+    world.enquiry = enquiry_record(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"],
+        authority=world.authority,
+        school=world.school_a,
+        at=timezone.now() - dt.timedelta(hours=3),
+        caller_role="dsl",
+        channel="phone",
+        category_ids=[Category.objects.get(code="bullying").pk],
+        summary="Matrix enquiry: a question about a group chat.",
+        advice="Matrix advice.",
+    )
 
     from haven.network.models import FeedToken
     from haven.network.services import meeting_schedule
