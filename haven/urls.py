@@ -19,6 +19,7 @@ urlpatterns = [
     path("enquiries/", include("haven.insights.urls")),
     path("resources/", include("haven.resources.urls")),
     path("case-studies/", include("haven.resources.case_study_urls")),
+    path("network/", include("haven.network.urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),
     path("schools/<id:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),
     path("pupils/<id:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),

@@ -20,6 +20,8 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         items.append(("Resources", reverse("resources:list")))
     if has_any(user, Capability.CASE_STUDIES_READ):
         items.append(("Case studies", reverse("case_studies:list")))
+    if has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND):
+        items.append(("Network meetings", reverse("network:index")))
     if (
         has_any(user, Capability.MANAGE_PEOPLE)
         or trusts_for(user, Capability.MANAGE_PEOPLE)
