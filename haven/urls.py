@@ -19,6 +19,8 @@ urlpatterns = [
     path("safety-plans/", include("haven.safety_plans.urls")),
     path("enquiries/", include("haven.insights.urls")),
     path("insights/", insight_views.insights, name="insights"),
+    path("insights/report/", insight_views.report, name="insights_report"),
+    path("insights/report.pdf", insight_views.report_pdf, name="insights_report_pdf"),
     path("resources/", include("haven.resources.urls")),
     path("case-studies/", include("haven.resources.case_study_urls")),
     path("network/", include("haven.network.urls")),

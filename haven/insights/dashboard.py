@@ -137,7 +137,7 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     return out
 
 
-def dashboard_for(scope: Scope, filters: Filters) -> Dashboard:
+def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = None) -> Dashboard:
     schools = scope.schools
     if filters.school:
         schools = schools.filter(pk=filters.school)
@@ -257,10 +257,11 @@ def dashboard_for(scope: Scope, filters: Filters) -> Dashboard:
             ],
         )
     )
-    _publish(tables, scope.suppressed)
+    suppressed = scope.suppressed if suppressed is None else suppressed
+    _publish(tables, suppressed)
     board.tables = tables
 
-    minimum = 5 if scope.suppressed else 1
+    minimum = 5 if suppressed else 1
     if acked >= minimum:
         board.response.append(("Concern to acknowledgement", _hours(ack_hours / acked)))
     total_decisions = sum(routes.values())
@@ -324,3 +325,58 @@ def default_filters(today: dt.date | None = None) -> Filters:
     end = month_of(timezone.now()) if today is None else today.replace(day=1)
     start = (end - dt.timedelta(days=330)).replace(day=1)
     return Filters(start=start, end=end)
+
+
+# --- Termly reports for governors and trustees ---------------------------------------------
+
+TERMS = {"autumn": ((9, 1), (12, 1)), "spring": ((1, 1), (3, 1)), "summer": ((4, 1), (8, 1))}
+
+
+def term_of(day: dt.date) -> tuple[int, str]:
+    name = "autumn" if day.month >= 9 else "spring" if day.month <= 3 else "summer"
+    return day.year, name
+
+
+def term_bounds(year: int, name: str) -> tuple[dt.date, dt.date]:
+    (sm, _), (em, _) = TERMS[name]
+    return dt.date(year, sm, 1), dt.date(year, em, 1)
+
+
+def term_label(year: int, name: str) -> str:
+    if name == "autumn":
+        return f"Autumn term {year}"
+    return f"{name.capitalize()} term {year}"
+
+
+@dataclass
+class Report:
+    scope: Scope
+    label: str
+    this: Dashboard
+    last_year: Dashboard
+
+    def figure(self, board: Dashboard, key: str) -> Cell:
+        return board.table(key).published.total
+
+    @property
+    def headline(self) -> list[tuple[str, Cell, Cell]]:
+        rows = []
+        for key, label in (("kind", "Concerns recorded"), ("route", "Route decisions")):
+            rows.append((label, self.figure(self.this, key), self.figure(self.last_year, key)))
+        sexual_now = self.this.table("month").published.column_totals[0]
+        sexual_then = self.last_year.table("month").published.column_totals[0]
+        rows.insert(1, ("About sexual violence, harassment or harmful sexual behaviour", sexual_now, sexual_then))
+        return rows
+
+
+def report_for(scope: Scope, year: int, name: str) -> Report:
+    """A term's figures beside the same term a year before, always suppressed: governors and
+    trustees read them, and they never need a number small enough to point at a child."""
+    start, end = term_bounds(year, name)
+    last_start, last_end = term_bounds(year - 1, name)
+    return Report(
+        scope,
+        term_label(year, name),
+        dashboard_for(scope, Filters(start, end), suppressed=True),
+        dashboard_for(scope, Filters(last_start, last_end), suppressed=True),
+    )

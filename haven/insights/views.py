@@ -300,3 +300,64 @@ def insights(request: HttpRequest) -> HttpResponse:
             "families": Category.objects.filter(parent__isnull=True, authority__isnull=True).order_by("pk"),
         },
     )
+
+
+def _report(request: HttpRequest) -> Any:
+    from . import dashboard
+
+    scope = dashboard.scope_for(request.user)
+    if scope is None:
+        raise Http404
+    year, name = dashboard.term_of(timezone.localdate())
+    asked = request.GET.get("term", "")
+    if "-" in asked:
+        y, n = asked.split("-", 1)
+        if y.isdigit() and 2000 <= int(y) <= 2100 and n in dashboard.TERMS:
+            year, name = int(y), n
+    report = dashboard.report_for(scope, year, name)
+    terms = []
+    y, n = dashboard.term_of(timezone.localdate())
+    for _ in range(6):
+        terms.append((f"{y}-{n}", dashboard.term_label(y, n)))
+        y, n = (y, "summer") if n == "autumn" else (y, "spring") if n == "summer" else (y - 1, "autumn")
+    return scope, report, f"{year}-{name}", terms
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    scope, report, term, terms = _report(request)
+    audit_record(
+        action=Action.VIEW,
+        actor=request.user,
+        request=request,
+        object_type="insights.report",
+        object_id=term,
+        extra={"scope": scope.name},
+    )
+    return render(request, "insights/report.html", {"report": report, "term": term, "terms": terms})
+
+
+@login_required
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    from haven.core.pdf import pdf_response
+
+    scope, report, term, _ = _report(request)
+    audit_record(
+        action=Action.EXPORT,
+        actor=request.user,
+        request=request,
+        object_type="insights.report",
+        object_id=term,
+        extra={"scope": scope.name, "format": "pdf"},
+    )
+    return pdf_response(
+        request,
+        "insights/report_pdf.html",
+        {
+            "report": report,
+            "school_name": scope.name,
+            "printed_at": timezone.localtime(),
+            "printed_by": request.user.full_name,
+        },
+        filename=f"safeguarding-report-{term}.pdf",
+    )

@@ -128,6 +128,16 @@ PROTECTED = [
         lambda w: reverse("insights"),
         DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
     ),
+    Protected(
+        "the termly report",
+        lambda w: reverse("insights_report"),
+        DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
+    ),
+    Protected(
+        "the termly report PDF",
+        lambda w: reverse("insights_report_pdf"),
+        DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
+    ),
     Protected("the enquiry log", lambda w: reverse("insights:enquiries"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected("log an enquiry", lambda w: reverse("insights:enquiry_new"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected("enquiries by month", lambda w: reverse("insights:monthly"), frozenset({"la_officer_a", "la_officer_m"})),

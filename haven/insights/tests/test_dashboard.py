@@ -143,3 +143,29 @@ def test_a_spike_and_under_recording_are_signalled(world):
     found = signals_for(schools, today)
     assert any(s.startswith(f"{world.school_b.name}: 30 concerns in October 2026") for s in found)
     assert any(s.startswith(f"{world.school_a.name}: 0.0 concerns per 100 pupils") for s in found)
+
+
+@pytest.mark.parametrize("user", ["dsl_a", "trust_lead_a", "la_officer_a"])
+def test_the_termly_report_compares_a_year_before_and_prints(client, world, concerns, user):
+    from pypdf import PdfReader
+
+    sign_in(client, world.users[user])
+    response = client.get(reverse("insights_report"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Concerns recorded" in html and "A year before" in html
+    # Even a school's own report is suppressed: governors read it.
+    assert all(n == 0 or n >= 5 for n in _numbers(html))
+    for pupil in world.pupils.values():
+        assert pupil.legal_surname not in html
+    pdf = client.get(reverse("insights_report_pdf"))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Safeguarding report for governors" in text and "Page 1 of" in text
+    assert client.get(reverse("insights_report") + "?term=2025-summer").context["report"].label == "Summer term 2025"
+
+
+@pytest.mark.parametrize("user", ["staff_a", "admin_a", "governor_a"])
+def test_no_report_for_others(client, world, user):
+    sign_in(client, world.users[user])
+    assert client.get(reverse("insights_report")).status_code == 404
+    assert client.get(reverse("insights_report_pdf")).status_code == 404
