@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for, schools_for, trusts_for
@@ -20,7 +20,7 @@ from haven.cases.models import Route
 from haven.concerns.models import Category, ChildRole, Location
 from haven.core.suppression import Cell, SuppressedTable, suppress_together
 from haven.organisations.models import School
-from haven.people.models import Sex, YearGroup
+from haven.people.models import Pupil, Sex, YearGroup
 from haven.safety_plans.models import SafetyPlan
 
 from .models import ChildRollup, ConcernRollup, RouteRollup
@@ -289,7 +289,13 @@ def signals_for(schools: list[School], today: dt.date) -> list[str]:
     monthly: dict[int, dict[dt.date, int]] = {}
     for r in rows:
         monthly.setdefault(r["school_id"], {})[r["month"]] = r["n"]
-    rolls = {s.pk: max(1, s.pupils.filter(left_on__isnull=True).count()) for s in schools}
+    on_roll = dict(
+        Pupil.objects.filter(school__in=schools, left_on__isnull=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    rolls = {s.pk: max(1, on_roll.get(s.pk, 0)) for s in schools}
     out = []
     last = (this_month - dt.timedelta(days=1)).replace(day=1)
     for s in schools:
