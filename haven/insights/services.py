@@ -40,7 +40,14 @@ def _require_officer(by: Any, authority: Authority) -> None:
 def identifying_flags(school: School, texts: dict[str, str], roster: anonymise.Roster | None = None) -> list[Any]:
     """What in the texts could identify a child at that school (pupil names, UPNs, dates)."""
     roster = roster or anonymise.roster_for(school)
-    return [f for f in anonymise.check(texts, roster) if f.kind in ENQUIRY_KINDS]
+    return [
+        f
+        for f in anonymise.check(texts, roster)
+        if f.kind in ENQUIRY_KINDS
+        # A single word in lower case ("will", "may", "grace") is an ordinary word in running
+        # text, not a name; written with a capital, or as forename and surname, it is flagged.
+        and not (f.kind == "pupil_name" and f.text.islower() and " " not in f.text.strip())
+    ]
 
 
 @transaction.atomic

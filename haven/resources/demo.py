@@ -26,7 +26,8 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def _at(day: dt.date, hour: int = 16) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=LONDON)
+    """A London time of the story, in UTC as the database gives it back (the audit hash covers it)."""
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=LONDON).astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,12 @@ def test_the_demo_bank_holds_the_seeds_and_proposals_in_every_state(demo):
     assert demo.extra["case_studies"] == CaseStudy.objects.count() == 7
 
 
+def test_the_demo_steps_audit_chain_verifies(demo):
+    from django.core.management import call_command
+
+    call_command("verify_audit")
+
+
 def test_the_demo_case_studies_are_published_drafted_sent_and_returned(demo, client):
     assert sorted(CaseStudy.objects.values_list("status", flat=True)) == [
         "draft",
