@@ -3,6 +3,7 @@ from django.urls import include, path, register_converter
 from haven.cases import views as case_views
 from haven.concerns import taxonomy_views
 from haven.core.converters import IdConverter, ReferenceConverter
+from haven.insights import views as insight_views
 from haven.organisations import views as organisation_views
 
 # Registered before any app's URLs are read: references and ids never reach a query unchecked.
@@ -17,6 +18,7 @@ urlpatterns = [
     path("cases/", include("haven.cases.urls")),
     path("safety-plans/", include("haven.safety_plans.urls")),
     path("enquiries/", include("haven.insights.urls")),
+    path("insights/", insight_views.insights, name="insights"),
     path("resources/", include("haven.resources.urls")),
     path("case-studies/", include("haven.resources.case_study_urls")),
     path("network/", include("haven.network.urls")),

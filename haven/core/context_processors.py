@@ -28,6 +28,12 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         or authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)
     ):
         items.append(("People", reverse("manage:people")))
+    if (
+        has_any(user, Capability.READ_SCHOOL_RECORDS)
+        or trusts_for(user, Capability.TRUST_DASHBOARDS)
+        or authorities_for(user, Capability.COUNTY_DASHBOARDS)
+    ):
+        items.append(("Insights", reverse("insights")))
     if authorities_for(user, Capability.ENQUIRY_LOG):
         items.append(("Enquiry log", reverse("insights:enquiries")))
     if authorities_for(user, Capability.MANAGE_TAXONOMY):

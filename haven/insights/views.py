@@ -236,3 +236,67 @@ def enquiry_import(request: HttpRequest) -> HttpResponse:
     return render(
         request, "insights/import.html", {"form": form, "problems": problems, "authority": authority}, status=status
     )
+
+
+# --- Dashboards ---------------------------------------------------------------------------
+
+
+@login_required
+def insights(request: HttpRequest) -> HttpResponse:
+    from haven.organisations.models import School
+
+    from . import dashboard
+
+    scope = dashboard.scope_for(request.user)
+    if scope is None:
+        raise Http404
+    filters = dashboard.default_filters()
+    start = services.parse_month(request.GET.get("from", ""))
+    end = services.parse_month(request.GET.get("to", ""))
+    if start:
+        filters.start = start
+    if end:
+        filters.end = end
+    if filters.start > filters.end:
+        filters.start, filters.end = filters.end, filters.start
+    if (filters.end.year - filters.start.year) * 12 + filters.end.month - filters.start.month > 120:
+        filters.start = filters.end.replace(year=filters.end.year - 10)
+    school = request.GET.get("school", "")
+    if school.isdigit() and scope.schools.filter(pk=int(school)).exists():
+        filters.school = int(school)
+    if request.GET.get("phase") in School.Phase.values:
+        filters.phase = request.GET["phase"]
+    family = request.GET.get("family", "")
+    if Category.objects.filter(code=family, parent__isnull=True).exists():
+        filters.family = family
+    board = dashboard.dashboard_for(scope, filters)
+    audit_record(
+        action=Action.VIEW,
+        actor=request.user,
+        request=request,
+        object_type="insights.dashboard",
+        object_id=scope.kind,
+        extra={"scope": scope.name, "from": filters.start.isoformat(), "to": filters.end.isoformat()},
+        **({"school": scope.schools.first().pk} if scope.kind == "school" else {}),
+    )
+    section = request.GET.get("csv", "")
+    if section:
+        table = next((t for t in board.tables if t.key == section), None)
+        if table is None:
+            raise Http404
+        rows = table.csv_rows()
+        return _csv(f"insights-{section}-{filters.start:%Y-%m}-to-{filters.end:%Y-%m}.csv", rows[0], rows[1:])
+    query = request.GET.copy()
+    query.pop("csv", None)
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "board": board,
+            "scope": scope,
+            "filters": filters,
+            "query": query.urlencode(),
+            "phases": School.Phase.choices,
+            "families": Category.objects.filter(parent__isnull=True, authority__isnull=True).order_by("pk"),
+        },
+    )

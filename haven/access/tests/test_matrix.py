@@ -123,6 +123,11 @@ PROTECTED = [
         must_show=lambda w: "Matrix words for the child",
     ),
     Protected("a child's safety plan PDF", lambda w: reverse("safety_plans:child_pdf", args=[w.plan.pk]), A_READERS),
+    Protected(
+        "insights",
+        lambda w: reverse("insights"),
+        DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
+    ),
     Protected("the enquiry log", lambda w: reverse("insights:enquiries"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected("log an enquiry", lambda w: reverse("insights:enquiry_new"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected("enquiries by month", lambda w: reverse("insights:monthly"), frozenset({"la_officer_a", "la_officer_m"})),
