@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for, schools_for, trusts_for
 from haven.cases.models import Route
-from haven.concerns.models import Category, ChildRole, Location
+from haven.concerns.models import Category, Location
 from haven.core.suppression import Cell, SuppressedTable, suppress_together
 from haven.organisations.models import School
 from haven.people.models import Pupil, Sex, YearGroup
@@ -154,21 +154,18 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
     families = {c.code: c.name for c in Category.objects.filter(parent__isnull=True).order_by("pk")}
     sexual_cols = ["Sexual violence, harassment or harmful sexual behaviour", "Other concerns"]
 
+    # Aggregated in the database: the page reads a handful of small results whatever the
+    # number of schools and months (the roll-ups of a county's ten years are millions of rows).
     by_month = {m: [0, 0] for m in months}
+    for month, sexual, n in concern_rows.values_list("month", "sexual").annotate(n=Sum("concerns")).order_by():
+        by_month.setdefault(month, [0, 0])[0 if sexual else 1] += n
     by_school = {s.pk: [0, 0] for s in school_list}
-    by_kind: dict[str, int] = {}
-    by_place: dict[str, int] = {}
-    acked, ack_hours = 0, 0.0
-    for school_id, month, family, location, sexual, n, a, h in concern_rows.values_list(
-        "school_id", "month", "family", "location", "sexual", "concerns", "acknowledged", "hours_to_acknowledge"
-    ):
-        col = 0 if sexual else 1
-        by_month[month][col] += n
-        by_school[school_id][col] += n
-        by_kind[family] = by_kind.get(family, 0) + n
-        by_place[location] = by_place.get(location, 0) + n
-        acked += a
-        ack_hours += h
+    for school_id, sexual, n in concern_rows.values_list("school_id", "sexual").annotate(n=Sum("concerns")).order_by():
+        by_school[school_id][0 if sexual else 1] += n
+    by_kind = dict(concern_rows.values_list("family").annotate(n=Sum("concerns")).order_by())
+    by_place = dict(concern_rows.values_list("location").annotate(n=Sum("concerns")).order_by())
+    totals = concern_rows.aggregate(acked=Sum("acknowledged"), hours=Sum("hours_to_acknowledge"))
+    acked, ack_hours = totals["acked"] or 0, totals["hours"] or 0.0
     place_labels = dict(Location.choices)
     tables = [
         Table("month", "Concerns by month", [f"{m:%b %Y}" for m in months], sexual_cols, [by_month[m] for m in months]),
@@ -202,14 +199,11 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
     years = [y for y, _ in YearGroup.choices]
     sexes = [s for s, _ in Sex.choices]
     grid = {(y, s): 0 for y in years for s in sexes}
-    needs = [[0, 0], [0, 0]]
-    roles = {ChildRole.AFFECTED: 0, ChildRole.ALLEGED_HARMER: 0}
-    for role, year, sex, send, lac, n in children.values_list(
-        "role", "year_group", "sex", "send", "looked_after", "children"
-    ):
+    for year, sex, n in children.values_list("year_group", "sex").annotate(n=Sum("children")).order_by():
         grid[(year, sex)] = grid.get((year, sex), 0) + n
+    needs = [[0, 0], [0, 0]]
+    for send, lac, n in children.values_list("send", "looked_after").annotate(n=Sum("children")).order_by():
         needs[0 if send else 1][0 if lac else 1] += n
-        roles[role] = roles.get(role, 0) + n
     used_years = [y for y in years if any(grid[(y, s)] for s in sexes)]
     tables += [
         Table(
@@ -230,7 +224,12 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
     ]
     routes = dict.fromkeys(Route.values, 0)
     decide = dict.fromkeys(Route.values, 0.0)
-    for route, n, h in RouteRollup.objects.filter(window).values_list("route", "decisions", "hours_to_decide"):
+    for route, n, h in (
+        RouteRollup.objects.filter(window)
+        .values_list("route")
+        .annotate(n=Sum("decisions"), h=Sum("hours_to_decide"))
+        .order_by()
+    ):
         routes[route] = routes.get(route, 0) + n
         decide[route] = decide.get(route, 0.0) + h
     tables.append(
