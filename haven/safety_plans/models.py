@@ -56,7 +56,11 @@ class SafetyPlan(models.Model):
             models.CheckConstraint(
                 condition=Q(highest_risk__isnull=True) | Q(highest_risk__in=[2, 4, 6, 8, 12, 18]),
                 name="plan_highest_risk_possible",
-            )
+            ),
+            # Two safeguarding leads writing at once still end with one open plan for the child.
+            models.UniqueConstraint(
+                fields=["case", "pupil"], condition=~Q(status="closed"), name="plan_one_open_per_child_and_case"
+            ),
         ]
 
     def __str__(self) -> str:

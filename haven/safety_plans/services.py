@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -247,7 +247,13 @@ def plan_create(
         created_by=by,
         review_date=checked["review_date"],
     )
-    plan.save()
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError:
+        raise ApplicationError(
+            f"{pupil.display_name} already has an open safety plan in this case: review that one."
+        ) from None
     _version_write(by=by, plan=plan, number=1, content=checked, lines=lines, reason=ReviewReason.FIRST, reason_notes="")
     plan.save()
     PlanEvent.objects.create(plan=plan, school_id=plan.school_id, by=by, kind=PlanEvent.Kind.CREATED, version=1)

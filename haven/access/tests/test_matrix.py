@@ -39,12 +39,31 @@ class Protected:
     allowed: frozenset[str]
     # Text that only an allowed user may see on the page (checked on 200 responses).
     must_show: Callable[[World], str] | None = None
+    # A calendar feed: no session, the user's own secret token is in the address, so ``url``
+    # is called as url(world, user_key); a wrong or revoked token answers 404.
+    token: bool = False
 
 
 DSLS_AND_HEADS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy", "head") for s in "abm"})
 SCHOOL_ROLES = frozenset({f"{r}_{s}" for r in ("staff", "dsl", "deputy", "head") for s in "abm"})
 A_READERS = frozenset({"dsl_a", "deputy_a", "head_a"})
 INBOX_KEEPERS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"})
+# DESIGN §8 resource bank: staff, DSLs, heads, trust leads read and propose; LA officers curate;
+# governors (school and trust) read; administrators nothing.
+RESOURCE_READERS = SCHOOL_ROLES | frozenset(
+    {"trust_lead_a", "trust_lead_b", "la_officer_a", "la_officer_m", "trustee_a", "trustee_b"}
+    | {f"governor_{s}" for s in "abm"}
+)
+RESOURCE_PROPOSERS = SCHOOL_ROLES | frozenset({"trust_lead_a", "trust_lead_b"})
+CASE_STUDY_READERS = frozenset(
+    {f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"} | {"la_officer_a", "la_officer_m"}
+)
+CASE_STUDY_WRITERS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"})
+LA_OFFICERS = frozenset({"la_officer_a", "la_officer_m"})
+NETWORK_USERS = DSLS_AND_HEADS | LA_OFFICERS
+# The network meeting is for a pyramid holding school A only: its DSL and deputy are invited,
+# its head reads it, the authority's officer runs it.
+MEETING_READERS = A_READERS | {"la_officer_a"}
 
 PROTECTED = [
     Protected("record a concern", lambda w: reverse("concerns:new"), SCHOOL_ROLES),
@@ -105,6 +124,31 @@ PROTECTED = [
         must_show=lambda w: "Matrix words for the child",
     ),
     Protected("a child's safety plan PDF", lambda w: reverse("safety_plans:child_pdf", args=[w.plan.pk]), A_READERS),
+    Protected(
+        "insights",
+        lambda w: reverse("insights"),
+        DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
+    ),
+    Protected(
+        "the termly report",
+        lambda w: reverse("insights_report"),
+        DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
+    ),
+    Protected(
+        "the termly report PDF",
+        lambda w: reverse("insights_report_pdf"),
+        DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
+    ),
+    Protected("the enquiry log", lambda w: reverse("insights:enquiries"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("log an enquiry", lambda w: reverse("insights:enquiry_new"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("enquiries by month", lambda w: reverse("insights:monthly"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("import enquiries", lambda w: reverse("insights:import"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected(
+        "an enquiry",
+        lambda w: reverse("insights:enquiry", args=[w.enquiry.pk]),
+        frozenset({"la_officer_a"}),
+        must_show=lambda w: "Matrix enquiry: a question about a group chat",
+    ),
     Protected("categories of concern", lambda w: reverse("taxonomy"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected(
         "pupil list",
@@ -167,10 +211,82 @@ PROTECTED = [
         lambda w: reverse("term_dates", args=[w.school_a.pk]),
         frozenset({"admin_a", "trust_admin_a"}),
     ),
+    Protected("network meetings", lambda w: reverse("network:index"), NETWORK_USERS),
+    Protected("pyramids", lambda w: reverse("network:pyramids"), LA_OFFICERS),
+    Protected("schedule a network meeting", lambda w: reverse("network:meeting_new"), LA_OFFICERS),
+    Protected(
+        "a network meeting",
+        lambda w: reverse("network:meeting", args=[w.meeting.pk]),
+        MEETING_READERS,
+        must_show=lambda w: w.meeting.title,
+    ),
+    Protected(
+        "change a network meeting",
+        lambda w: reverse("network:meeting_edit", args=[w.meeting.pk]),
+        frozenset({"la_officer_a"}),
+    ),
+    Protected(
+        "a network meeting's trend pack",
+        lambda w: reverse("network:trends", args=[w.meeting.pk]),
+        MEETING_READERS,
+        must_show=lambda w: "Hot spots",
+    ),
+    Protected(
+        "a person's meetings calendar (.ics)",
+        lambda w, u: reverse("network:feed", args=[w.feed_tokens[u]]),
+        NETWORK_USERS,
+        token=True,
+    ),
+    Protected(
+        "a pyramid's meetings calendar (.ics)",
+        lambda w, u: reverse("network:pyramid_feed", args=[w.meeting.pyramid_id, w.feed_tokens[u]]),
+        MEETING_READERS,
+        must_show=lambda w: w.meeting.title,
+        token=True,
+    ),
     Protected(
         "roster import",
         lambda w: reverse("people:roster_import", args=[w.school_a.pk]),
         frozenset({"admin_a", "trust_admin_a"}),
+    ),
+    Protected("resource bank", lambda w: reverse("resources:list"), RESOURCE_READERS),
+    Protected(
+        "a resource in the bank",
+        lambda w: reverse("resources:detail", args=[w.resource.pk]),
+        RESOURCE_READERS,
+        must_show=lambda w: w.resource.title,
+    ),
+    Protected(
+        "a proposed resource",
+        lambda w: reverse("resources:detail", args=[w.proposal.pk]),
+        frozenset({"staff_a", "la_officer_a"}),  # its proposer and the authority's officers
+        must_show=lambda w: w.proposal.title,
+    ),
+    Protected("propose a resource", lambda w: reverse("resources:propose"), RESOURCE_PROPOSERS),
+    Protected(
+        "change a proposed resource",
+        lambda w: reverse("resources:edit", args=[w.proposal.pk]),
+        frozenset({"staff_a", "la_officer_a"}),
+    ),
+    Protected("resources to curate", lambda w: reverse("resources:queue"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("case studies", lambda w: reverse("case_studies:list"), CASE_STUDY_READERS),
+    Protected("write a case study", lambda w: reverse("case_studies:new"), CASE_STUDY_WRITERS),
+    Protected(
+        "a published case study",
+        lambda w: reverse("case_studies:detail", args=[w.case_study.pk]),
+        frozenset({"dsl_a", "deputy_a", "dsl_b", "deputy_b", "la_officer_a"}),  # DSLs across the authority
+        must_show=lambda w: w.case_study.what_worked,
+    ),
+    Protected(
+        "a draft case study",
+        lambda w: reverse("case_studies:detail", args=[w.case_study_draft.pk]),
+        frozenset({"dsl_a", "deputy_a", "la_officer_a"}),  # the school's DSLs and the authority's officers
+        must_show=lambda w: w.case_study_draft.what_happened,
+    ),
+    Protected(
+        "change a draft case study",
+        lambda w: reverse("case_studies:edit", args=[w.case_study_draft.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
     ),
 ]
 
@@ -234,7 +350,74 @@ def _with_records(world: World) -> World:
     world.pupil_report = report_submit(  # type: ignore[attr-defined]
         school=world.school_a, what_happened="Matrix pupil report: comments on the bus."
     ).report
+    _with_resources(world)
+    from haven.insights.services import enquiry_record
+
+    world.enquiry = enquiry_record(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"],
+        authority=world.authority,
+        school=world.school_a,
+        at=timezone.now() - dt.timedelta(hours=3),
+        caller_role="dsl",
+        channel="phone",
+        category_ids=[Category.objects.get(code="bullying").pk],
+        summary="Matrix enquiry: a question about a group chat.",
+        advice="Matrix advice.",
+    )
+
+    from haven.network.models import FeedToken
+    from haven.network.services import meeting_schedule
+    from haven.organisations.models import Pyramid
+
+    pyramid = Pyramid.objects.create(authority=world.authority, name="Alder pyramid")
+    world.school_a.pyramid = pyramid
+    world.school_a.save(update_fields=["pyramid"])
+    world.meeting = meeting_schedule(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"],
+        authority=world.authority,
+        pyramid=pyramid,
+        title="Matrix network meeting",
+        starts_at=timezone.now() + dt.timedelta(days=7),
+        ends_at=timezone.now() + dt.timedelta(days=7, hours=2),
+        venue="County Hall",
+    )
+    # Every user gets a token, so the feeds can be asked for as each of them.
+    world.feed_tokens = {key: FeedToken.objects.create(user=user).token for key, user in world.users.items()}  # type: ignore[attr-defined]
     return world
+
+
+def _with_resources(world: World) -> None:
+    """An approved resource, a proposal by staff_a, a published case study and a draft (school A)."""
+    from haven.resources import services as rs
+
+    def resource(title: str):
+        return rs.resource_propose(
+            by=world.users["staff_a"],
+            school=world.school_a,
+            data={"title": title, "kind": "teaching", "url": "https://example.org/", "for_staff": True, "ks3": True},
+        )
+
+    world.resource = rs.resource_curate(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"], resource=resource("Matrix approved resource"), action="approve"
+    )
+    world.proposal = resource("Matrix proposed resource")  # type: ignore[attr-defined]
+    study = {
+        "title": "Matrix case study",
+        "phase": "secondary",
+        "context": "A secondary school.",
+        "what_happened": "Matrix draft: comments in a group chat.",
+        "school_response": "Spoke to everyone involved.",
+        "what_worked": "Matrix published: a restorative meeting.",
+        "outcome": "It stopped.",
+    }
+    published = rs.case_study_save(by=world.users["dsl_a"], school=world.school_a, data=study)
+    rs.case_study_submit(by=world.users["dsl_a"], case_study=published)
+    world.case_study = rs.case_study_review(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"], case_study=published, action="publish"
+    )
+    world.case_study_draft = rs.case_study_save(  # type: ignore[attr-defined]
+        by=world.users["dsl_a"], school=world.school_a, data={**study, "what_worked": "Draft only."}
+    )
 
 
 CASES = [(p, user) for p in PROTECTED for user in ALL_USERS]
@@ -243,8 +426,11 @@ CASES = [(p, user) for p in PROTECTED for user in ALL_USERS]
 @pytest.mark.parametrize(("protected", "user_key"), CASES, ids=[f"{p.name} as {u}" for p, u in CASES])
 def test_matrix(protected: Protected, user_key: str, matrix_world: World, client, django_db_blocker):
     with django_db_blocker.unblock():
-        sign_in(client, matrix_world.users[user_key])
-        response = client.get(protected.url(matrix_world))
+        if protected.token:
+            response = client.get(protected.url(matrix_world, user_key))
+        else:
+            sign_in(client, matrix_world.users[user_key])
+            response = client.get(protected.url(matrix_world))
         if user_key in protected.allowed:
             assert response.status_code == 200, f"{user_key} should open {protected.name}"
             if protected.must_show:
@@ -258,6 +444,10 @@ def test_matrix(protected: Protected, user_key: str, matrix_world: World, client
 @pytest.mark.parametrize("protected", PROTECTED, ids=[p.name for p in PROTECTED])
 def test_a_visitor_is_sent_to_sign_in(protected: Protected, matrix_world: World, client, django_db_blocker):
     with django_db_blocker.unblock():
+        if protected.token:  # a feed has no sign-in: a made-up token is simply not found
+            good = protected.url(matrix_world, "dsl_a")
+            assert client.get(good.replace(matrix_world.feed_tokens["dsl_a"], "0" * 64)).status_code == 404
+            return
         url = protected.url(matrix_world)
         response = client.get(url)
         assert response.status_code == 302
@@ -271,6 +461,9 @@ def test_a_content_role_without_its_second_factor_is_stopped(
     """Signed in with a password only, a DSL reaches the two-factor step, not the page."""
     with django_db_blocker.unblock():
         client.force_login(matrix_world.users["dsl_a"])
+        if protected.token:  # the token, not the session, opens a feed; it holds no content
+            assert client.get(protected.url(matrix_world, "dsl_a")).status_code == 200
+            return
         response = client.get(protected.url(matrix_world))
         assert response.status_code == 302
         assert response["Location"].startswith("/account/two-factor/")

@@ -571,11 +571,10 @@ class TestConcernsAndCases:
 
 
 @pytest.mark.slow
-def test_a_second_build_is_identical_and_loads_in_well_under_a_minute(db):
-    """Everything, concerns and cases included: the same references, times and words. The
-    load takes about 10 s on SQLite and 25 s on PostgreSQL on a lightly loaded machine, as
-    the history is written through the real services, each audited; the bound only catches
-    a pathological slowdown on a busy test machine."""
+def test_a_second_build_is_identical_and_loads_in_well_under_three_minutes(db):
+    """Everything, every later issue's story included: the same references, times and words.
+    The history is written through the real services, each audited, so the load takes tens
+    of seconds; the bound only catches a pathological slowdown on a busy test machine."""
     first = _BUILT.get("digest")
     if first is None:  # run on its own: build the first world here
         with transaction.atomic():
@@ -585,6 +584,8 @@ def test_a_second_build_is_identical_and_loads_in_well_under_a_minute(db):
     assert not School.objects.exists() and not Concern.objects.exists()
     started = time.monotonic()
     call_command("load_demo", stdout=StringIO())
-    assert time.monotonic() - started < 90
+    # Every later issue adds its story (plans, resources, enquiries, meetings...), so the bound
+    # is generous: it catches a pathological slowdown, not an ordinary busy machine.
+    assert time.monotonic() - started < 180
     assert Concern.objects.count() > 300
     assert _digest() == first

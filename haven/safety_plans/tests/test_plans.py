@@ -233,3 +233,29 @@ def test_plans_are_listed_with_filters_and_constant_queries(
     high = client.get(reverse("safety_plans:list") + "?band=HIGH")
     assert [p.pupil_id for p in high.context["page"]] == [world.pupils["a"].pk]
     assert client.get(reverse("safety_plans:list") + "?child=Jordan").context["page"].paginator.count == 1
+
+
+def test_the_database_keeps_one_open_plan_per_child_and_case(world, plan_case):
+    """Even when the service's own check is raced past, the database refuses a second open plan."""
+    from django.db import IntegrityError, transaction
+
+    from haven.safety_plans.services import plan_close, plan_create
+
+    content = {
+        "referrer_name_role": "Staff A",
+        "schools_affected": "School A",
+        "review_date": timezone.localdate() + dt.timedelta(days=7),
+    }
+    first = plan_create(by=world.users["dsl_a"], case=plan_case, pupil=world.pupils["a"], content=content)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SafetyPlan.objects.create(
+            school=first.school,
+            case=plan_case,
+            pupil=world.pupils["a"],
+            role="affected",
+            created_by=world.users["dsl_a"],
+            review_date=first.review_date,
+        )
+    plan_close(by=world.users["dsl_a"], plan=first, reason="Replaced by a new plan.")
+    second = plan_create(by=world.users["dsl_a"], case=plan_case, pupil=world.pupils["a"], content=content)
+    assert second.pk != first.pk
