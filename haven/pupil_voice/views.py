@@ -107,6 +107,26 @@ def _voice_settings(school: School) -> VoiceSettings | None:
     return VoiceSettings.objects.filter(school=school).first()
 
 
+def _local_help(school: School) -> list[Any]:
+    """Local support organisations and helplines for pupils of this phase, from the
+    authority's curated resource bank (approved items only: public information)."""
+    from haven.resources.models import Kind, Resource
+    from haven.resources.selectors import _phase_q
+
+    return list(
+        Resource.objects.filter(
+            status=Resource.Status.APPROVED,
+            for_pupils=True,
+            national=False,
+            authority_id=school.authority_id,
+            kind__in=[Kind.SUPPORT_ORGANISATION, Kind.HELPLINE],
+        )
+        .filter(_phase_q(phase_of(school)))
+        .only("title", "provider", "phone", "url")
+        .order_by("title", "pk")[:10]
+    )
+
+
 def explainer(request: HttpRequest, code: str, topic: str) -> HttpResponse:
     school = _school(code)
     if topic not in explainers.TOPICS:
@@ -120,6 +140,7 @@ def explainer(request: HttpRequest, code: str, topic: str) -> HttpResponse:
             "title": explainers.TOPICS[topic],
             "sections": explainers.PAGES[topic][phase_of(school)],
             "help_links": explainers.HELP_LINKS if topic == "help" else (),
+            "local_help": _local_help(school) if topic == "help" else (),
             "settings": _voice_settings(school),
         },
     )

@@ -30,3 +30,27 @@ def test_every_topic_has_both_versions_and_an_unknown_topic_is_not_found(client,
         assert "data-quick-exit" in primary.text
     assert client.get(f"/tell/{world.school_a.report_code}/about/nope/").status_code == 404
     assert client.get("/tell/not-a-code/about/help/").status_code == 404
+
+
+def test_the_help_page_lists_local_help_for_pupils_from_the_resource_bank(client, world):
+    from haven.resources.models import Resource
+
+    def item(title, **kw):
+        base = {
+            "kind": "helpline",
+            "for_pupils": True,
+            "national": False,
+            "status": "approved",
+            "authority": world.authority,
+        }
+        return Resource.objects.create(title=title, **{**base, **kw})
+
+    item("Midshire Young People's Line", phone="01234 567890", ks3=True, ks4=True)
+    item("Primary-only Buddies", ks2=True)
+    item("Still waiting for approval", status="proposed", ks3=True)
+    item("For staff only", for_pupils=False, ks3=True)
+    item("Another county's line", authority=world.other_authority, ks3=True)
+    secondary = client.get(f"/tell/{world.school_a.report_code}/about/help/").text
+    assert "Midshire Young People&#x27;s Line" in secondary and "01234 567890" in secondary
+    for hidden in ("Primary-only Buddies", "Still waiting", "For staff only", "Another county"):
+        assert hidden not in secondary
