@@ -210,3 +210,39 @@ def test_the_chronology_prints_times_as_the_date_filter_does(client, world, make
     page = client.get(reverse("cases:chronology", args=[case.reference])).text
     first = entries[0]
     assert f'<time datetime="{first.iso}">{first.when}</time>' in page
+
+
+# The loop cases/chronology.html had before its entries were printed in Python.
+_LOOP = """{% for e in entries %}
+  <li class="chronology-entry chronology-{{ e.kind }}">
+    <p class="chronology-when"><time datetime="{{ e.iso }}">{{ e.when }}</time>{% if e.recorded_when %} \
+<span class="hint">(recorded {{ e.recorded_when }})</span>{% endif %}{% if e.case %} <span class="hint">case \
+{{ e.case }}</span>{% endif %}</p>
+    <p><strong>{% if e.link %}<a href="{{ e.link }}">{{ e.title }}</a>{% else %}{{ e.title }}{% endif %}</strong>\
+{% if e.by %} <span class="hint">by {{ e.by }}</span>{% endif %}</p>
+    {% if e.text %}<div>{{ e.text|linebreaks }}</div>{% endif %}
+  </li>
+{% empty %}
+  <li>Nothing to show.</li>
+{% endfor %}"""
+
+
+def test_the_chronology_entries_print_exactly_as_the_template_loop_did(world, make_concern):
+    from django.template import Context, Template
+
+    from haven.cases.templatetags.chronology import chronology_items
+
+    dsl = world.users["dsl_a"]
+    hostile = "<script>alert(\"x\")</script> & 'quotes'"
+    concern = make_concern(what_happened=f"{hostile}\nline two\n\n\nnew paragraph", child_words=hostile)
+    case = services.case_open(by=dsl, concern=concern, title=hostile)
+    services.referral_make(
+        by=dsl, case=case, agency="external", organisation_name=hostile, referred_on=timezone.localdate()
+    )
+    services.task_add(by=dsl, case=case, title=hostile, assignee=dsl, due_on=timezone.localdate())
+    entries = case_chronology(case)
+    assert len(entries) >= 4 and any(e.link for e in entries) and any(not e.text for e in entries)
+    loop = Template(_LOOP)
+    assert str(chronology_items(entries)) == loop.render(Context({"entries": entries}))
+    assert str(chronology_items([])) == loop.render(Context({"entries": []}))
+    assert "<script>" not in str(chronology_items(entries))
