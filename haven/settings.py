@@ -103,6 +103,9 @@ INSTALLED_APPS = [
     "haven.people",
     "haven.concerns",
     "haven.cases",
+    "haven.safety_plans",
+    "haven.resources",
+    "haven.insights",
     "rest_framework",
     "drf_spectacular",
     "haven.api",
@@ -326,6 +329,7 @@ SPECTACULAR_SETTINGS = {
         "ConcernStatusEnum": "haven.concerns.models.Concern.Status",
         "CaseStatusEnum": "haven.cases.models.Case.Status",
         "RouteEnum": "haven.cases.models.Route",
+        "SafetyPlanStatusEnum": "haven.safety_plans.models.SafetyPlan.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -26,7 +26,15 @@ fi
 # The task worker sends email and runs imports; it stops when this script stops.
 $PY manage.py db_worker --queue-name default >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+# Hourly sweeps a cron would run in production: safety plan review reminders and the
+# escalation safety net, queued for the worker.
+(while true; do
+  $PY manage.py remind_plan_reviews >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
+  $PY manage.py escalate_concerns >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
+  sleep 3600
+done) &
+sweeper=$!
+trap 'pkill -P $sweeper 2>/dev/null; kill $worker $sweeper 2>/dev/null || true' EXIT INT TERM
 
 echo "Haven is serving on http://127.0.0.1:${PORT}/ (Ctrl-C to stop). Logs: $HAVEN_DATA_DIR/logs/"
 if [ "${1:-}" = "--dev" ]; then

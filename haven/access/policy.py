@@ -41,6 +41,9 @@ class Capability(StrEnum):
     RESOURCES_READ = "resources_read"
     RESOURCES_PROPOSE = "resources_propose"
     RESOURCES_CURATE = "resources_curate"
+    CASE_STUDIES_WRITE = "case_studies_write"  # write the school's case studies
+    CASE_STUDIES_READ = "case_studies_read"  # read published case studies
+    CASE_STUDIES_REVIEW = "case_studies_review"  # review and publish the authority's case studies
 
 
 SCHOOL = frozenset({"school"})
@@ -76,6 +79,10 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     },
     Capability.RESOURCES_PROPOSE: {**dict.fromkeys(_SCHOOL_ROLES, SCHOOL), Role.TRUST_LEAD: TRUST},
     Capability.RESOURCES_CURATE: {Role.LA_OFFICER: AUTHORITY},
+    # County review: "a bank of case studies" written by DSLs, published by the authority.
+    Capability.CASE_STUDIES_WRITE: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
+    Capability.CASE_STUDIES_READ: {**dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL), Role.LA_OFFICER: AUTHORITY},
+    Capability.CASE_STUDIES_REVIEW: {Role.LA_OFFICER: AUTHORITY},
 }
 
 
@@ -214,3 +221,39 @@ def concern_visibility(user: Any) -> Q:
     readers = schools_for(user, Capability.READ_SCHOOL_RECORDS).values("pk")
     unfiled = Q(school__in=readers, case__isnull=True)
     return own | unfiled | (Q(case__isnull=False) & case_visibility(user, prefix="case__"))
+
+
+# -- Resource bank and case studies -----------------------------------------------------------
+def _authorities_q(user: Any, capability: Capability, field: str = "authority") -> Q:
+    """Rows of the authorities whose area the capability covers for the user: those of the
+    schools it covers (a subquery) and those of the authority memberships granting it."""
+    own = [a.pk for a in authorities_for(user, capability)]
+    covered = schools_for(user, capability).values("authority_id")
+    return Q(**{f"{field}__in": own}) | Q(**{f"{field}__in": covered})
+
+
+def resource_visibility(user: Any) -> Q:
+    """A filter for the resources the user may read (DESIGN §8: staff, DSLs, heads, trust
+    leads and governors read; LA officers curate). Approved items of the national list, of
+    the user's authorities, and local items marked useful anywhere; a proposal only to its
+    proposer and the officers who curate it. Administrators read nothing."""
+    if not has_any(user, Capability.RESOURCES_READ):
+        return Q(pk__in=[])
+    area = _authorities_q(user, Capability.RESOURCES_READ)
+    approved = Q(status="approved") & (Q(authority__isnull=True) | Q(national=True) | area)
+    curated = Q(authority__in=[a.pk for a in authorities_for(user, Capability.RESOURCES_CURATE)])
+    own = Q(proposed_by=user.pk)
+    return approved | curated | own
+
+
+def case_study_visibility(user: Any) -> Q:
+    """A filter for the case studies the user may read. Published: DSLs and officers of the
+    same authority, and everyone who reads case studies when the author shared it wider.
+    Drafts, submitted and returned: the author, their school's DSLs, the authority's officers."""
+    if not has_any(user, Capability.CASE_STUDIES_READ):
+        return Q(pk__in=[])
+    area = _authorities_q(user, Capability.CASE_STUDIES_READ)
+    published = Q(status="published") & (area | Q(share_wider=True))
+    writers = schools_for(user, Capability.CASE_STUDIES_WRITE).values("pk")
+    reviewers = [a.pk for a in authorities_for(user, Capability.CASE_STUDIES_REVIEW)]
+    return published | Q(school__in=writers) | Q(authority__in=reviewers)

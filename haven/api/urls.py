@@ -5,6 +5,7 @@ from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
 from haven.core.converters import IdConverter, ReferenceConverter
+from haven.safety_plans import api as safety_plan_api
 
 from . import errors, token_views, views
 
@@ -29,5 +30,12 @@ urlpatterns = [
     path("v1/cases/<api_reference:reference>/chronology/", views.CaseChronologyApi.as_view(), name="case-chronology"),
     path("v1/pupils/<api_id:pupil_id>/chronology/", views.PupilChronologyApi.as_view(), name="pupil-chronology"),
     path("v1/categories/", views.CategoryListApi.as_view(), name="category-list"),
+    path("v1/safety-plans/", safety_plan_api.SafetyPlanListApi.as_view(), name="safety-plan-list"),
+    path("v1/safety-plans/<api_id:plan_id>/", safety_plan_api.SafetyPlanDetailApi.as_view(), name="safety-plan-detail"),
+    path(
+        "v1/cases/<api_reference:reference>/safety-plans/",
+        safety_plan_api.CaseSafetyPlanCreateApi.as_view(),
+        name="case-safety-plans",
+    ),
     re_path(r"^v1/", errors.not_found),
 ]

@@ -279,6 +279,7 @@ KINDS = {
     "support": "Support",
     "sanction": "Sanction",
     "task": "Task",
+    "plan": "Safety plan",
 }
 
 # The columns each source needs, read as dictionaries rather than model instances (a 300-entry
@@ -491,6 +492,9 @@ def _entries(concerns: QuerySet[Concern], case_refs: dict[int, str], pupil_id: i
                     all_day=all_day,
                 )
             )
+    from haven.safety_plans.selectors import chronology_entries
+
+    entries.extend(chronology_entries(cases, pupil_id))
     entries.sort(key=lambda e: (e.at, e.recorded_at))
     return entries
 

@@ -22,6 +22,7 @@ from haven.concerns.selectors import concern_get_for, pupils_matching
 from haven.concerns.services import concern_close_no_further_action
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
+from haven.safety_plans import selectors as plan_selectors
 
 from . import forms, rules, selectors, services
 from .models import Case, Consideration, Referral
@@ -53,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "categories": Category.objects.filter(parent__isnull=True, authority__isnull=True),
             "locations": Location.choices,
             "today": timezone.localdate(),
+            "plan_reviews": [(p, plan_selectors.due_reasons(p)) for p in plan_selectors.reviews_due_for(request.user)],
             "triage_school_ids": set(
                 schools_for(request.user, Capability.WRITE_SCHOOL_RECORDS).values_list("pk", flat=True)
             ),
@@ -129,6 +131,19 @@ def _child_flags(school_id: int, pupil_ids: list[int]) -> list[str]:
 # -- One case --------------------------------------------------------------------------------
 
 
+def _plans_by_child(case: Case, children: list[Any]) -> list[tuple[Any, list[Any], bool]]:
+    """Each child of the case with their safety plans, and whether one is open."""
+    plans = plan_selectors.case_plans(case)
+    return [
+        (
+            c,
+            [p for p in plans if p.pupil_id == c.pupil_id],
+            any(p.pupil_id == c.pupil_id and p.is_open for p in plans),
+        )
+        for c in children
+    ]
+
+
 def _latest(rows: list[Any], key: str) -> dict[Any, Any]:
     latest: dict[Any, Any] = {}
     for row in rows:
@@ -183,6 +198,7 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
         "tasks": list(case.tasks.select_related("assignee", "done_by")),
         "events": list(case.events.select_related("by", "pupil")),
         "flags": _child_flags(case.school_id, [c.pupil_id for c in children]),
+        "plans": _plans_by_child(case, children),
         "is_dsl": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=case.school),
         "today": today,
         "f": {

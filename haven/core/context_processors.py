@@ -15,12 +15,19 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
     if has_any(user, Capability.READ_SCHOOL_RECORDS):
         items.append(("Safeguarding", reverse("cases:dashboard")))
         items.append(("Pupils", reverse("people:pupil_list")))
+        items.append(("Safety plans", reverse("safety_plans:list")))
+    if has_any(user, Capability.RESOURCES_READ):
+        items.append(("Resources", reverse("resources:list")))
+    if has_any(user, Capability.CASE_STUDIES_READ):
+        items.append(("Case studies", reverse("case_studies:list")))
     if (
         has_any(user, Capability.MANAGE_PEOPLE)
         or trusts_for(user, Capability.MANAGE_PEOPLE)
         or authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)
     ):
         items.append(("People", reverse("manage:people")))
+    if authorities_for(user, Capability.ENQUIRY_LOG):
+        items.append(("Enquiry log", reverse("insights:enquiries")))
     if authorities_for(user, Capability.MANAGE_TAXONOMY):
         items.append(("Categories", reverse("taxonomy")))
     items.append(("Your account", reverse("accounts:account")))

@@ -99,7 +99,12 @@ DEMO_EPOCH = dt.datetime(2024, 9, 2, 8, 0, tzinfo=dt.UTC)
 TOTP_DEVICE_NAME = "Demo authenticator"
 
 # Functions that add later issues' records to the world, as dotted paths (module docstring).
-DEMO_STEPS: tuple[str, ...] = ("haven.core.demo.demo_concerns_and_cases",)
+DEMO_STEPS: tuple[str, ...] = (
+    "haven.core.demo.demo_concerns_and_cases",
+    "haven.safety_plans.demo.demo_safety_plans",
+    "haven.resources.demo.demo_resources_and_case_studies",
+    "haven.insights.demo.demo_enquiries",
+)
 
 # The same unambiguous alphabet as organisations.new_report_code, but drawn from the seed so
 # the demo's pupil-reporting links are stable across rebuilds.

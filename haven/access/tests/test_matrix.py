@@ -44,6 +44,17 @@ class Protected:
 DSLS_AND_HEADS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy", "head") for s in "abm"})
 SCHOOL_ROLES = frozenset({f"{r}_{s}" for r in ("staff", "dsl", "deputy", "head") for s in "abm"})
 A_READERS = frozenset({"dsl_a", "deputy_a", "head_a"})
+# DESIGN §8 resource bank: staff, DSLs, heads, trust leads read and propose; LA officers curate;
+# governors (school and trust) read; administrators nothing.
+RESOURCE_READERS = SCHOOL_ROLES | frozenset(
+    {"trust_lead_a", "trust_lead_b", "la_officer_a", "la_officer_m", "trustee_a", "trustee_b"}
+    | {f"governor_{s}" for s in "abm"}
+)
+RESOURCE_PROPOSERS = SCHOOL_ROLES | frozenset({"trust_lead_a", "trust_lead_b"})
+CASE_STUDY_READERS = frozenset(
+    {f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"} | {"la_officer_a", "la_officer_m"}
+)
+CASE_STUDY_WRITERS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"})
 
 PROTECTED = [
     Protected("record a concern", lambda w: reverse("concerns:new"), SCHOOL_ROLES),
@@ -72,6 +83,47 @@ PROTECTED = [
         lambda w: reverse("pupil_chronology", args=[w.pupils["a"].pk]),
         A_READERS,
         must_show=lambda w: w.concern.reference,
+    ),
+    Protected(
+        "safety plans",
+        lambda w: reverse("safety_plans:list"),
+        DSLS_AND_HEADS,
+    ),
+    Protected(
+        "write a safety plan",
+        lambda w: reverse("safety_plans:new", args=[w.case.reference, w.pupils["a"].pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected(
+        "a safety plan",
+        lambda w: reverse("safety_plans:detail", args=[w.plan.pk]),
+        A_READERS,
+        must_show=lambda w: "Matrix hazard: comments in the toilets",
+    ),
+    Protected("a safety plan's PDF", lambda w: reverse("safety_plans:pdf", args=[w.plan.pk]), A_READERS),
+    Protected(
+        "review a safety plan",
+        lambda w: reverse("safety_plans:edit", args=[w.plan.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected("a safety plan version", lambda w: reverse("safety_plans:version", args=[w.plan.pk, 1]), A_READERS),
+    Protected("safety plan changes", lambda w: reverse("safety_plans:compare", args=[w.plan.pk]), A_READERS),
+    Protected(
+        "a child's own safety plan",
+        lambda w: reverse("safety_plans:child", args=[w.plan.pk]),
+        A_READERS,
+        must_show=lambda w: "Matrix words for the child",
+    ),
+    Protected("a child's safety plan PDF", lambda w: reverse("safety_plans:child_pdf", args=[w.plan.pk]), A_READERS),
+    Protected("the enquiry log", lambda w: reverse("insights:enquiries"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("log an enquiry", lambda w: reverse("insights:enquiry_new"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("enquiries by month", lambda w: reverse("insights:monthly"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("import enquiries", lambda w: reverse("insights:import"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected(
+        "an enquiry",
+        lambda w: reverse("insights:enquiry", args=[w.enquiry.pk]),
+        frozenset({"la_officer_a"}),
+        must_show=lambda w: "Matrix enquiry: a question about a group chat",
     ),
     Protected("categories of concern", lambda w: reverse("taxonomy"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected(
@@ -126,6 +178,45 @@ PROTECTED = [
         lambda w: reverse("people:roster_import", args=[w.school_a.pk]),
         frozenset({"admin_a", "trust_admin_a"}),
     ),
+    Protected("resource bank", lambda w: reverse("resources:list"), RESOURCE_READERS),
+    Protected(
+        "a resource in the bank",
+        lambda w: reverse("resources:detail", args=[w.resource.pk]),
+        RESOURCE_READERS,
+        must_show=lambda w: w.resource.title,
+    ),
+    Protected(
+        "a proposed resource",
+        lambda w: reverse("resources:detail", args=[w.proposal.pk]),
+        frozenset({"staff_a", "la_officer_a"}),  # its proposer and the authority's officers
+        must_show=lambda w: w.proposal.title,
+    ),
+    Protected("propose a resource", lambda w: reverse("resources:propose"), RESOURCE_PROPOSERS),
+    Protected(
+        "change a proposed resource",
+        lambda w: reverse("resources:edit", args=[w.proposal.pk]),
+        frozenset({"staff_a", "la_officer_a"}),
+    ),
+    Protected("resources to curate", lambda w: reverse("resources:queue"), frozenset({"la_officer_a", "la_officer_m"})),
+    Protected("case studies", lambda w: reverse("case_studies:list"), CASE_STUDY_READERS),
+    Protected("write a case study", lambda w: reverse("case_studies:new"), CASE_STUDY_WRITERS),
+    Protected(
+        "a published case study",
+        lambda w: reverse("case_studies:detail", args=[w.case_study.pk]),
+        frozenset({"dsl_a", "deputy_a", "dsl_b", "deputy_b", "la_officer_a"}),  # DSLs across the authority
+        must_show=lambda w: w.case_study.what_worked,
+    ),
+    Protected(
+        "a draft case study",
+        lambda w: reverse("case_studies:detail", args=[w.case_study_draft.pk]),
+        frozenset({"dsl_a", "deputy_a", "la_officer_a"}),  # the school's DSLs and the authority's officers
+        must_show=lambda w: w.case_study_draft.what_happened,
+    ),
+    Protected(
+        "change a draft case study",
+        lambda w: reverse("case_studies:edit", args=[w.case_study_draft.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
 ]
 
 
@@ -169,7 +260,69 @@ def _with_records(world: World) -> World:
     world.concern = concern("Matrix concern: name-calling in the toilets.")  # type: ignore[attr-defined]
     world.case = case_open(by=world.users["dsl_a"], concern=world.concern, title="Matrix case title")  # type: ignore[attr-defined]
     world.concern2 = concern("Second matrix concern, still to triage.")  # type: ignore[attr-defined]
+    from haven.safety_plans.services import plan_create
+
+    world.plan = plan_create(  # type: ignore[attr-defined]
+        by=world.users["dsl_a"],
+        case=world.case,
+        pupil=world.pupils["a"],
+        content={
+            "referrer_name_role": "Staff A, member of staff",
+            "schools_affected": world.school_a.name,
+            "review_date": timezone.localdate() + dt.timedelta(days=14),
+            "worried_about": "Matrix words for the child.",
+        },
+        risk_lines=[{"hazard": "Matrix hazard: comments in the toilets", "hazard_rating": 2, "likelihood": 4}],
+    )
+    _with_resources(world)
+    from haven.insights.services import enquiry_record
+
+    world.enquiry = enquiry_record(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"],
+        authority=world.authority,
+        school=world.school_a,
+        at=timezone.now() - dt.timedelta(hours=3),
+        caller_role="dsl",
+        channel="phone",
+        category_ids=[Category.objects.get(code="bullying").pk],
+        summary="Matrix enquiry: a question about a group chat.",
+        advice="Matrix advice.",
+    )
     return world
+
+
+def _with_resources(world: World) -> None:
+    """An approved resource, a proposal by staff_a, a published case study and a draft (school A)."""
+    from haven.resources import services as rs
+
+    def resource(title: str):
+        return rs.resource_propose(
+            by=world.users["staff_a"],
+            school=world.school_a,
+            data={"title": title, "kind": "teaching", "url": "https://example.org/", "for_staff": True, "ks3": True},
+        )
+
+    world.resource = rs.resource_curate(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"], resource=resource("Matrix approved resource"), action="approve"
+    )
+    world.proposal = resource("Matrix proposed resource")  # type: ignore[attr-defined]
+    study = {
+        "title": "Matrix case study",
+        "phase": "secondary",
+        "context": "A secondary school.",
+        "what_happened": "Matrix draft: comments in a group chat.",
+        "school_response": "Spoke to everyone involved.",
+        "what_worked": "Matrix published: a restorative meeting.",
+        "outcome": "It stopped.",
+    }
+    published = rs.case_study_save(by=world.users["dsl_a"], school=world.school_a, data=study)
+    rs.case_study_submit(by=world.users["dsl_a"], case_study=published)
+    world.case_study = rs.case_study_review(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"], case_study=published, action="publish"
+    )
+    world.case_study_draft = rs.case_study_save(  # type: ignore[attr-defined]
+        by=world.users["dsl_a"], school=world.school_a, data={**study, "what_worked": "Draft only."}
+    )
 
 
 CASES = [(p, user) for p in PROTECTED for user in ALL_USERS]

@@ -51,6 +51,13 @@ API_PROTECTED = [
         must_show=lambda w: w.concern.reference,
     ),
     Protected("api categories", lambda w: "/api/v1/categories/", API_USERS),
+    Protected("api safety plans", lambda w: "/api/v1/safety-plans/", DSLS_AND_HEADS | TRUST_LEADS),
+    Protected(
+        "api a safety plan",
+        lambda w: f"/api/v1/safety-plans/{w.plan.pk}/",
+        A_READERS,
+        must_show=lambda w: "Matrix hazard: comments in the toilets",
+    ),
 ]
 
 
@@ -138,11 +145,19 @@ def test_every_get_endpoint_is_in_the_matrix(db):
     from haven.api import urls
 
     record = SimpleNamespace(reference="<ref>")
-    fake = SimpleNamespace(concern=record, case=record, pupils={"a": SimpleNamespace(pk="<id>")})
+    fake = SimpleNamespace(
+        concern=record, case=record, pupils={"a": SimpleNamespace(pk="<id>")}, plan=SimpleNamespace(pk="<plan>")
+    )
     covered = {p.url(fake) for p in API_PROTECTED}  # type: ignore[arg-type]
     gets = {
-        "/api/" + str(p.pattern).replace("<api_reference:reference>", "<ref>").replace("<api_id:pupil_id>", "<id>")
+        "/api/"
+        + str(p.pattern)
+        .replace("<api_reference:reference>", "<ref>")
+        .replace("<api_id:pupil_id>", "<id>")
+        .replace("<api_id:plan_id>", "<plan>")
         for p in urls.urlpatterns
-        if str(p.pattern).startswith("v1/") and p.name and p.name != "concern-amendments"  # POST only
+        if str(p.pattern).startswith("v1/")
+        and p.name
+        and p.name not in ("concern-amendments", "case-safety-plans")  # POST only
     }
     assert gets == covered

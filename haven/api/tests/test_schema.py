@@ -40,7 +40,10 @@ def test_every_endpoint_is_described(schema):
     documented = set(schema["paths"])
     routes = {
         "/api/"
-        + str(p.pattern).replace("<api_reference:reference>", "{reference}").replace("<api_id:pupil_id>", "{pupil_id}")
+        + str(p.pattern)
+        .replace("<api_reference:reference>", "{reference}")
+        .replace("<api_id:pupil_id>", "{pupil_id}")
+        .replace("<api_id:plan_id>", "{plan_id}")
         for p in api_urls.urlpatterns
         if str(p.pattern).startswith("v1/") and p.name
     }

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from haven.concerns.models import Category
+from haven.core.forms import DateInput, TimeInput
+
+from .models import CallerRole, Channel
+
+
+class CategoryChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.parent.name}: {obj.name}" if obj.parent_id else obj.name
+
+
+class EnquiryForm(forms.Form):
+    school = forms.ModelChoiceField(queryset=None, empty_label="Choose a school")
+    day = forms.DateField(label="Date", widget=DateInput)
+    time = forms.TimeField(label="Time", widget=TimeInput)
+    caller_role = forms.ChoiceField(label="Caller's role", choices=[("", "Choose"), *CallerRole.choices])
+    channel = forms.ChoiceField(label="How they got in touch", choices=[("", "Choose"), *Channel.choices])
+    categories = CategoryChoices(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one category."},
+    )
+    summary = forms.CharField(
+        label="What the school asked",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Never name a child: say “a Year 9 girl”, not her name.",
+    )
+    advice = forms.CharField(label="Advice given", widget=forms.Textarea(attrs={"rows": 5}))
+    risk_assessment_supported = forms.BooleanField(label="We supported a risk assessment", required=False)
+    follow_up_on = forms.DateField(label="Follow up by", required=False, widget=DateInput)
+    confirmed = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, *args: Any, authority: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = authority.schools.order_by("name")
+        today = timezone.localdate()
+        self.fields["categories"].queryset = (
+            Category.objects.filter(Q(authority__isnull=True) | Q(authority=authority), valid_from__lte=today)
+            .exclude(valid_to__lt=today)
+            .select_related("parent")
+            .order_by("pk")  # the taxonomy order: each family, then its members
+        )
+        # The officer confirms a flagged word is not a child's name by ticking it (added by the view).
+        self.fields["confirmed"].choices = [(c, c) for c in self.data.getlist("confirmed")] if self.data else []
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What the file holds",
+        choices=[
+            ("monthly", "Monthly counts from before Haven (month, total, sexual)"),
+            ("enquiries", "Enquiries from an earlier log, one a line"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(label="CSV file", help_text="Saved from a spreadsheet as CSV. At most 5 MB.")
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        if f.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 5 MB: split it and import each part.")
+        return f

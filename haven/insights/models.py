@@ -1,0 +1,88 @@
+"""The local authority's advice-line enquiry log (the county review's ESAS tables).
+
+An enquiry is what a school asked the authority's safeguarding advice service and what it
+was told. It never names a child: the form warns when the summary holds a name from the
+school's roster, a UPN or a date of birth. Historic months kept only as counts (before
+Haven) are imported as :class:`MonthlyCount` rows, so the monthly table spans both.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+USER = settings.AUTH_USER_MODEL
+
+
+class CallerRole(models.TextChoices):
+    DSL = "dsl", "Designated safeguarding lead"
+    DEPUTY = "deputy", "Deputy safeguarding lead"
+    HEAD = "head", "Headteacher or principal"
+    TEACHER = "teacher", "Teacher"
+    PASTORAL = "pastoral", "Pastoral or support staff"
+    OTHER = "other", "Someone else"
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "Email"
+    MEETING = "meeting", "In person or online meeting"
+    OTHER = "other", "Other"
+
+
+class Enquiry(models.Model):
+    authority = models.ForeignKey("organisations.Authority", on_delete=models.PROTECT, related_name="enquiries")
+    school = models.ForeignKey("organisations.School", on_delete=models.PROTECT, related_name="enquiries")
+    at = models.DateTimeField("When", help_text="When the school got in touch.")
+    caller_role = models.CharField("Caller's role", max_length=12, choices=CallerRole.choices)
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    categories = models.ManyToManyField("concerns.Category", related_name="enquiries")
+    summary = models.TextField(help_text="What the school asked. Never name a child.")
+    advice = models.TextField("Advice given")
+    risk_assessment_supported = models.BooleanField("Risk assessment supported", default=False)
+    follow_up_on = models.DateField("Follow up by", null=True, blank=True)
+    follow_up_done_at = models.DateTimeField(null=True, blank=True)
+    follow_up_done_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    imported = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "enquiries"
+        indexes = [models.Index(fields=["authority", "at"]), models.Index(fields=["school", "at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(summary=""), name="enquiry_has_summary"),
+            models.CheckConstraint(condition=~Q(advice=""), name="enquiry_has_advice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enquiry {self.pk} from {self.school}"
+
+
+class MonthlyCount(models.Model):
+    """One month's counts from before Haven: all enquiries, and those about sexual violence,
+    sexual harassment or harmful sexual behaviour, under the measure used then."""
+
+    authority = models.ForeignKey("organisations.Authority", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    total = models.PositiveIntegerField()
+    sexual = models.PositiveIntegerField()
+    measure = models.CharField(
+        max_length=60, default="SV&H", help_text='What "sexual" counted then, e.g. "SHB" before May 2021.'
+    )
+    imported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "month"], name="monthly_count_once"),
+            models.CheckConstraint(condition=Q(sexual__lte=models.F("total")), name="monthly_count_part_of_total"),
+            models.CheckConstraint(condition=Q(month__day=1), name="monthly_count_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y}: {self.sexual} of {self.total}"

@@ -1,0 +1,404 @@
+"""Writes to the enquiry log: one enquiry from the form, and the two CSV imports (historic
+monthly counts, and enquiry rows from an earlier log). Imports are all or nothing, with
+every problem named by its line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.access.policy import Capability, authorities_for
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.concerns.models import Category
+from haven.concerns.services import text_checked
+from haven.core.errors import ApplicationError
+from haven.organisations.models import Authority, School
+from haven.resources import anonymise
+
+from .models import CallerRole, Channel, Enquiry, MonthlyCount
+
+# What must never be in an enquiry: a child's name from the school's roster, a UPN, a date
+# of birth. A name that is also an ordinary word can be confirmed; a UPN cannot.
+ENQUIRY_KINDS = {"pupil_name", "upn", "date"}
+MAX_IMPORT_LINES = 20_000
+
+
+def _require_officer(by: Any, authority: Authority) -> None:
+    if authority.pk not in {a.pk for a in authorities_for(by, Capability.ENQUIRY_LOG)}:
+        raise ApplicationError("Only the authority's advice officers keep its enquiry log.", code="forbidden")
+
+
+def identifying_flags(school: School, texts: dict[str, str], roster: anonymise.Roster | None = None) -> list[Any]:
+    """What in the texts could identify a child at that school (pupil names, UPNs, dates)."""
+    roster = roster or anonymise.roster_for(school)
+    return [
+        f
+        for f in anonymise.check(texts, roster)
+        if f.kind in ENQUIRY_KINDS
+        # A single word in lower case ("will", "may", "grace") is an ordinary word in running
+        # text, not a name; written with a capital, or as forename and surname, it is flagged.
+        and not (f.kind == "pupil_name" and f.text.islower() and " " not in f.text.strip())
+    ]
+
+
+@transaction.atomic
+def enquiry_record(
+    *,
+    by: Any,
+    authority: Authority,
+    school: School,
+    at: dt.datetime,
+    caller_role: str,
+    channel: str,
+    category_ids: Sequence[int],
+    summary: str,
+    advice: str,
+    risk_assessment_supported: bool = False,
+    follow_up_on: dt.date | None = None,
+    confirmed: Iterable[str] = (),
+    request: HttpRequest | None = None,
+    imported: bool = False,
+    roster: anonymise.Roster | None = None,
+) -> Enquiry:
+    _require_officer(by, authority)
+    if school.authority_id != authority.pk:
+        raise ApplicationError("That school is not in this authority's area.", field="school")
+    if caller_role not in CallerRole.values:
+        raise ApplicationError("Choose the caller's role.", field="caller_role")
+    if channel not in Channel.values:
+        raise ApplicationError("Choose how the school got in touch.", field="channel")
+    if at > timezone.now() + dt.timedelta(minutes=5):
+        raise ApplicationError("The enquiry cannot be in the future.", field="at")
+    summary = text_checked(summary, field="summary", label="what the school asked", required=True)
+    advice = text_checked(advice, field="advice", label="the advice given", required=True)
+    day = timezone.localdate(at)
+    categories = list(Category.objects.filter(pk__in=category_ids, valid_from__lte=day).exclude(valid_to__lt=day))
+    categories = [c for c in categories if c.authority_id in (None, authority.pk)]
+    if not categories or len(categories) != len(set(category_ids)):
+        raise ApplicationError("Choose at least one category in use on that date.", field="categories")
+    flags = anonymise.unresolved(identifying_flags(school, {"summary": summary, "advice": advice}, roster), confirmed)
+    if flags:
+        raise ApplicationError(
+            "Take out anything that could identify a child: "
+            + "; ".join(f"{f.label.lower()}, “{f.text}”" for f in flags)
+            + ". Enquiries are kept without children's names.",
+            field="summary",
+            code="identifying",
+        )
+    enquiry = Enquiry.objects.create(
+        authority=authority,
+        school=school,
+        at=at,
+        caller_role=caller_role,
+        channel=channel,
+        summary=summary,
+        advice=advice,
+        risk_assessment_supported=risk_assessment_supported,
+        follow_up_on=follow_up_on,
+        recorded_by=by,
+        imported=imported,
+    )
+    enquiry.categories.set(categories)
+    if not imported:
+        audit_record(action=Action.CREATE, actor=by, request=request, obj=enquiry, authority=authority)
+    return enquiry
+
+
+@transaction.atomic
+def enquiry_follow_up_done(*, by: Any, enquiry: Enquiry, request: HttpRequest | None = None) -> Enquiry:
+    _require_officer(by, enquiry.authority)
+    if enquiry.follow_up_done_at:
+        raise ApplicationError("The follow-up is already marked done.")
+    enquiry.follow_up_done_at = timezone.now()
+    enquiry.follow_up_done_by = by
+    enquiry.save(update_fields=["follow_up_done_at", "follow_up_done_by"])
+    audit_record(
+        action=Action.UPDATE,
+        actor=by,
+        request=request,
+        obj=enquiry,
+        authority=enquiry.authority_id,
+        extra={"follow_up_done": True},
+    )
+    return enquiry
+
+
+# --- Imports ------------------------------------------------------------------------------
+
+
+class ImportProblems(ApplicationError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"Nothing was imported: {len(problems)} problem(s) to fix.", field="file")
+        self.problems = problems
+
+
+_MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+}
+
+
+def parse_month(text: str) -> dt.date | None:
+    """ "September 2020", "Sep 2020", "2020-09" or "09/2020" -> 1 September 2020."""
+    text = text.strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", text) or None
+    if m:
+        year, month = int(m.group(1)), int(m.group(2))
+    elif m := re.fullmatch(r"(\d{1,2})/(\d{4})", text):
+        year, month = int(m.group(2)), int(m.group(1))
+    elif m := re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{4})", text):
+        name = m.group(1).lower()
+        month = _MONTHS.get(name) or next((v for k, v in _MONTHS.items() if len(name) >= 3 and k.startswith(name)), 0)
+        year = int(m.group(2))
+    else:
+        return None
+    if not 1 <= month <= 12 or not 1990 <= year <= 2100:
+        return None
+    return dt.date(year, month, 1)
+
+
+def _rows(data: bytes | str) -> list[dict[str, str]]:
+    if isinstance(data, bytes):
+        for encoding in ("utf-8-sig", "utf-16", "cp1252"):
+            try:
+                data = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportProblems(["The file is not text: save it as CSV (UTF-8) and try again."])
+    reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff")))
+    if not reader.fieldnames:
+        raise ImportProblems(["The file is empty."])
+    reader.fieldnames = [re.sub(r"[^a-z0-9]+", "_", (f or "").strip().lower()).strip("_") for f in reader.fieldnames]
+    rows = list(reader)
+    if len(rows) > MAX_IMPORT_LINES:
+        raise ImportProblems([f"The file has {len(rows):,} lines; import at most {MAX_IMPORT_LINES:,} at a time."])
+    return rows
+
+
+def _count(value: str, line: int, label: str, problems: list[str]) -> int | None:
+    value = (value or "").strip().replace(",", "")
+    if not value.isdigit():
+        problems.append(f"Line {line}: {label} must be a whole number, not “{value}”.")
+        return None
+    return int(value)
+
+
+MONTH_COLUMNS = ("month",)
+TOTAL_COLUMNS = ("total", "enquiries", "total_enquiries", "total_no_of_enquiries_to_esas", "total_no_enquiries_to_esas")
+SEXUAL_COLUMNS = ("sexual", "sv_h", "svh", "shb", "hsb", "no_of_shb_enquiries", "no_of_sv_h_enquiries")
+
+
+def _column(row: dict[str, str], names: Sequence[str]) -> str | None:
+    for name in names:
+        if name in row:
+            return row[name]
+    return None
+
+
+@transaction.atomic
+def monthly_counts_import(
+    *, by: Any, authority: Authority, data: bytes | str, request: HttpRequest | None = None
+) -> int:
+    """Historic monthly counts: month, total, sexual (or SV&H, SHB, HSB), optional measure.
+    A month already in the log is refused, so nothing is overwritten by accident; a totals
+    line copied from a report is skipped (the table works its own totals out)."""
+    _require_officer(by, authority)
+    rows = _rows(data)
+    problems: list[str] = []
+    seen: dict[dt.date, int] = {}
+    parsed = []
+    header = set(rows[0]) if rows else set()
+    if not header & set(MONTH_COLUMNS) or not header & set(TOTAL_COLUMNS) or not header & set(SEXUAL_COLUMNS):
+        raise ImportProblems(["Line 1: the columns must include month, total and sexual (or SV&H, SHB, HSB)."])
+    sexual_column = next(c for c in SEXUAL_COLUMNS if c in header)
+    default_measure = {"shb": "SHB", "no_of_shb_enquiries": "SHB", "hsb": "HSB"}.get(sexual_column, "SV&H")
+    for n, row in enumerate(rows, start=2):
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        raw_month = (_column(row, MONTH_COLUMNS) or "").strip()
+        if raw_month.lower().startswith("total"):
+            continue  # a totals line copied from a report: the table works its own totals out
+        month = parse_month(raw_month)
+        if month is None:
+            problems.append(f"Line {n}: “{raw_month}” is not a month with its year (write it like “September 2020”).")
+        elif month in seen:
+            problems.append(f"Line {n}: {month:%B %Y} is also on line {seen[month]}.")
+        else:
+            seen[month] = n
+        total = _count(_column(row, TOTAL_COLUMNS) or "", n, "the total", problems)
+        sexual = _count(row.get(sexual_column) or "", n, "the number about sexual harm", problems)
+        if total is not None and sexual is not None and sexual > total:
+            problems.append(f"Line {n}: {sexual} enquiries about sexual harm is more than the total of {total}.")
+        measure = (row.get("measure") or "").strip() or default_measure
+        parsed.append((n, month, total, sexual, measure[:60]))
+    held = set(MonthlyCount.objects.filter(authority=authority, month__in=list(seen)).values_list("month", flat=True))
+    for n, month, *_ in parsed:
+        if month in held:
+            problems.append(
+                f"Line {n}: {month:%B %Y} is already in the log; remove it from the file to keep the other."
+            )
+    if not parsed and not problems:
+        problems.append("The file has no months in it.")
+    if problems:
+        raise ImportProblems(problems)
+    MonthlyCount.objects.bulk_create(
+        [
+            MonthlyCount(authority=authority, month=m, total=t, sexual=s, measure=meas, imported_by=by)
+            for _, m, t, s, meas in parsed
+        ]
+    )
+    audit_record(
+        action=Action.IMPORT,
+        actor=by,
+        request=request,
+        obj=authority,
+        authority=authority,
+        extra={"monthly_counts": len(parsed)},
+    )
+    return len(parsed)
+
+
+def _yes(value: str) -> bool | None:
+    return {
+        "yes": True,
+        "y": True,
+        "true": True,
+        "1": True,
+        "no": False,
+        "n": False,
+        "false": False,
+        "0": False,
+        "": False,
+    }.get((value or "").strip().lower())
+
+
+@transaction.atomic
+def enquiries_import(*, by: Any, authority: Authority, data: bytes | str, request: HttpRequest | None = None) -> int:
+    """Enquiry rows from an earlier log: date, time, school_urn, caller_role, channel,
+    categories (codes separated by ;), summary, advice, risk_assessment (yes/no),
+    follow_up_on. Every line is checked, children's names included, before any is saved."""
+    _require_officer(by, authority)
+    rows = _rows(data)
+    required = {"date", "school_urn", "caller_role", "channel", "categories", "summary", "advice"}
+    missing = required - set(rows[0] if rows else ())
+    if missing:
+        raise ImportProblems([f"Line 1: missing column(s): {', '.join(sorted(missing))}."])
+    schools = {s.urn: s for s in School.objects.filter(authority=authority)}
+    codes = {c.code: c for c in Category.objects.filter(authority__isnull=True)} | {
+        c.code: c for c in Category.objects.filter(authority=authority)
+    }
+    roles = {v: v for v in CallerRole.values} | {str(label).lower(): v for v, label in CallerRole.choices}
+    channels = {v: v for v in Channel.values} | {str(label).lower(): v for v, label in Channel.choices}
+    rosters: dict[int, anonymise.Roster] = {}
+    problems: list[str] = []
+    ready = []
+    for n, row in enumerate(rows, start=2):
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        line: list[str] = []
+        try:
+            day = dt.date.fromisoformat((row.get("date") or "").strip())
+        except ValueError:
+            line.append(f"“{row.get('date', '')}” is not a date like 2021-05-04")
+            day = None
+        time_text = (row.get("time") or "09:00").strip() or "09:00"
+        try:
+            time = dt.time.fromisoformat(time_text)
+        except ValueError:
+            line.append(f"“{time_text}” is not a time like 14:30")
+            time = dt.time(9, 0)
+        school = schools.get((row.get("school_urn") or "").strip())
+        if school is None:
+            line.append(f"no school with URN “{row.get('school_urn', '')}” in {authority.name}")
+        role = roles.get((row.get("caller_role") or "").strip().lower())
+        if role is None:
+            line.append(f"unknown caller role “{row.get('caller_role', '')}”")
+        channel = channels.get((row.get("channel") or "").strip().lower())
+        if channel is None:
+            line.append(f"unknown channel “{row.get('channel', '')}”")
+        wanted = [c.strip() for c in (row.get("categories") or "").split(";") if c.strip()]
+        unknown = [c for c in wanted if c not in codes]
+        if not wanted or unknown:
+            line.append(f"unknown categories: {', '.join(unknown) or 'none given'}")
+        elif day and any(codes[c].valid_from > day or (codes[c].valid_to and codes[c].valid_to < day) for c in wanted):
+            line.append("a category that was not in use on that date")
+        summary, advice = (row.get("summary") or "").strip(), (row.get("advice") or "").strip()
+        if not summary or not advice:
+            line.append("a summary and the advice given are both needed")
+        if school and summary:
+            roster = rosters.setdefault(school.pk, anonymise.roster_for(school))
+            flags = identifying_flags(school, {"summary": summary, "advice": advice}, roster)
+            if flags:
+                line.append(
+                    "it may identify a child (" + ", ".join(f"{f.label.lower()} “{f.text}”" for f in flags) + ")"
+                )
+        ra = _yes(row.get("risk_assessment", ""))
+        if ra is None:
+            line.append("risk_assessment must be yes or no")
+        follow = (row.get("follow_up_on") or "").strip()
+        try:
+            follow_on = dt.date.fromisoformat(follow) if follow else None
+        except ValueError:
+            line.append(f"“{follow}” is not a follow-up date like 2021-05-11")
+            follow_on = None
+        if line:
+            problems.append(f"Line {n}: " + "; ".join(line) + ".")
+            continue
+        at = timezone.make_aware(dt.datetime.combine(day, time))
+        ready.append((school, at, role, channel, [codes[c].pk for c in wanted], summary, advice, ra, follow_on))
+    if not ready and not problems:
+        problems.append("The file has no enquiries in it.")
+    if problems:
+        raise ImportProblems(problems)
+    for school, at, role, channel, cats, summary, advice, ra, follow_on in ready:
+        enquiry_record(
+            by=by,
+            authority=authority,
+            school=school,
+            at=at,
+            caller_role=role,
+            channel=channel,
+            category_ids=cats,
+            summary=summary,
+            advice=advice,
+            risk_assessment_supported=ra,
+            follow_up_on=follow_on,
+            imported=True,
+            roster=rosters.get(school.pk),
+        )
+    audit_record(
+        action=Action.IMPORT,
+        actor=by,
+        request=request,
+        obj=authority,
+        authority=authority,
+        extra={"enquiries": len(ready)},
+    )
+    return len(ready)

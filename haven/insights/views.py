@@ -1,0 +1,238 @@
+"""The enquiry log (/enquiries/): LA advice officers only (DESIGN §8)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.concerns.models import Category
+from haven.core.errors import ApplicationError
+
+from . import selectors, services
+from .forms import EnquiryForm, ImportForm
+
+
+def _authority(request: HttpRequest) -> Any:
+    authority = selectors.authority_for(request.user)
+    if authority is None:
+        raise Http404
+    return authority
+
+
+def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # so spreadsheets read it as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        # A cell starting with = + - @ would run as a formula in a spreadsheet: make it text.
+        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] and v[0] in "=+-@" else v for v in row])
+    return response
+
+
+@login_required
+def enquiry_list(request: HttpRequest) -> HttpResponse:
+    authority = _authority(request)
+    filters = {k: request.GET.get(k, "").strip()[:100] for k in ("school", "category", "from", "to", "follow_up", "q")}
+    qs = selectors.enquiry_list_for(request.user, filters=filters)
+    if request.GET.get("format") == "csv":
+        rows = list(qs[:50_000])
+        audit_record(
+            action=Action.EXPORT,
+            actor=request.user,
+            request=request,
+            obj=authority,
+            authority=authority,
+            extra={"enquiries_csv": len(rows)},
+        )
+        return _csv(
+            "enquiries.csv",
+            [
+                "date",
+                "time",
+                "school_urn",
+                "school",
+                "caller_role",
+                "channel",
+                "categories",
+                "summary",
+                "advice",
+                "risk_assessment",
+                "follow_up_on",
+                "follow_up_done",
+            ],
+            [
+                [
+                    f"{timezone.localtime(e.at):%Y-%m-%d}",
+                    f"{timezone.localtime(e.at):%H:%M}",
+                    e.school.urn,
+                    e.school.name,
+                    e.caller_role,
+                    e.channel,
+                    ";".join(c.code for c in e.categories.all()),
+                    e.summary,
+                    e.advice,
+                    "yes" if e.risk_assessment_supported else "no",
+                    e.follow_up_on.isoformat() if e.follow_up_on else "",
+                    "yes" if e.follow_up_done_at else "no",
+                ]
+                for e in rows
+            ],
+        )
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "insights/enquiry_list.html",
+        {
+            "authority": authority,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "schools": authority.schools.order_by("name"),
+            "categories": Category.objects.filter(parent__isnull=True, authority__isnull=True).order_by("pk"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def enquiry_new(request: HttpRequest) -> HttpResponse:
+    authority = _authority(request)
+    flags: list[Any] = []
+    if request.method == "POST":
+        form = EnquiryForm(request.POST, authority=authority)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                enquiry = services.enquiry_record(
+                    by=request.user,
+                    authority=authority,
+                    school=d["school"],
+                    at=timezone.make_aware(dt.datetime.combine(d["day"], d["time"])),
+                    caller_role=d["caller_role"],
+                    channel=d["channel"],
+                    category_ids=[c.pk for c in d["categories"]],
+                    summary=d["summary"],
+                    advice=d["advice"],
+                    risk_assessment_supported=d["risk_assessment_supported"],
+                    follow_up_on=d["follow_up_on"],
+                    confirmed=d["confirmed"],
+                    request=request,
+                )
+                messages.success(request, "Enquiry logged.")
+                return redirect("insights:enquiry", enquiry_id=enquiry.pk)
+            except ApplicationError as exc:
+                if exc.code == "identifying":
+                    flags = services.identifying_flags(d["school"], {"summary": d["summary"], "advice": d["advice"]})
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        status = 400
+    else:
+        now = timezone.localtime()
+        form = EnquiryForm(authority=authority, initial={"day": now.date(), "time": now.time().replace(second=0)})
+        status = 200
+    return render(
+        request,
+        "insights/enquiry_form.html",
+        {"form": form, "authority": authority, "flags": flags, "confirmed": set(form.data.getlist("confirmed"))},
+        status=status,
+    )
+
+
+@login_required
+def enquiry_detail(request: HttpRequest, enquiry_id: int) -> HttpResponse:
+    enquiry = selectors.enquiry_get_for(request.user, enquiry_id, request=request)
+    audit_record(action=Action.VIEW, actor=request.user, request=request, obj=enquiry, authority=enquiry.authority_id)
+    return render(request, "insights/enquiry_detail.html", {"enquiry": enquiry, "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def enquiry_follow_up(request: HttpRequest, enquiry_id: int) -> HttpResponse:
+    enquiry = selectors.enquiry_get_for(request.user, enquiry_id, request=request)
+    try:
+        services.enquiry_follow_up_done(by=request.user, enquiry=enquiry, request=request)
+        messages.success(request, "Follow-up marked as done.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("insights:enquiry", enquiry_id=enquiry.pk)
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    start = services.parse_month(request.GET.get("from", "")) or dt.date(today.year - 1, today.month, 1)
+    end = services.parse_month(request.GET.get("to", "")) or today.replace(day=1)
+    if start > end:
+        start, end = end, start
+    return start, end
+
+
+@login_required
+def monthly(request: HttpRequest) -> HttpResponse:
+    authority = _authority(request)
+    start, end = _period(request)
+    table = selectors.monthly_table(authority, start, end)
+    if request.GET.get("format") == "csv":
+        rows = [
+            [f"{r.month:%B %Y}", r.total, r.sexual, r.measure, "" if r.percent is None else f"{r.percent}"]
+            for r in table.rows
+        ]
+        rows.append(["Total", table.total, table.sexual, "", "" if table.percent is None else f"{table.percent}"])
+        rows += [[f"Note: {n}", "", "", "", ""] for n in table.notes]
+        return _csv(
+            f"enquiries-by-month-{start:%Y-%m}-to-{end:%Y-%m}.csv",
+            [
+                "month",
+                "enquiries",
+                "about sexual violence, harassment or harmful sexual behaviour",
+                "measure",
+                "percent",
+            ],
+            rows,
+        )
+    return render(
+        request,
+        "insights/monthly.html",
+        {"authority": authority, "table": table, "start": start, "end": end},
+    )
+
+
+@login_required
+def enquiry_import(request: HttpRequest) -> HttpResponse:
+    authority = _authority(request)
+    problems: list[str] = []
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            importer = (
+                services.monthly_counts_import if form.cleaned_data["kind"] == "monthly" else services.enquiries_import
+            )
+            try:
+                n = importer(
+                    by=request.user, authority=authority, data=form.cleaned_data["file"].read(), request=request
+                )
+                messages.success(request, f"Imported {n} line{'s' if n != 1 else ''}.")
+                return redirect("insights:monthly" if form.cleaned_data["kind"] == "monthly" else "insights:enquiries")
+            except services.ImportProblems as exc:
+                problems = exc.problems
+                form.add_error("file", exc.message)
+        status = 400
+    else:
+        form = ImportForm()
+        status = 200
+    return render(
+        request, "insights/import.html", {"form": form, "problems": problems, "authority": authority}, status=status
+    )

@@ -1,0 +1,378 @@
+"""Every write about safety plans: transactional, audited, append-only content.
+
+A plan's content is written only as a new :class:`PlanVersion` with its risk lines; the
+plan row moves its status and points at the newest version. A save based on an older
+version than the newest is refused (DESIGN §11), so two people never silently overwrite
+each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.access.policy import Capability, can
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.cases.models import Case, CaseChild
+from haven.concerns.services import text_checked
+from haven.core.errors import ApplicationError
+from haven.people.models import Pupil
+
+from . import rules
+from .models import REVIEW_REASONS, PlanEvent, PlanVersion, ReviewReason, RiskLine, SafetyPlan
+
+SHORT_FIELDS = {
+    "referrer_name_role": 200,
+    "referrer_contact": 200,
+    "schools_affected": 300,
+    "schools_harmed": 300,
+    "where_otherwise": 300,
+    "at_risk_others": 300,
+    "trusted_adult": 200,
+    "staff_informed": 300,
+}
+LONG_FIELDS = (
+    "support_from",
+    "needs_actions",
+    "risky_places",
+    "safe_places",
+    "places_actions",
+    "controls_notes",
+    *(key for key, _ in rules.VIEW_QUESTIONS_CHILD),
+    *(key for key, _ in rules.VIEW_QUESTIONS_PARENTS),
+    *(key for key, _ in rules.CHILD_PAGE),
+)
+MAX_RISK_LINES = 30
+
+
+def _require_dsl(by: Any, school: Any) -> None:
+    if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=school):
+        raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
+
+
+def _label(field: str) -> str:
+    return str(PlanVersion._meta.get_field(field).verbose_name).lower()
+
+
+def _date(value: Any, *, field: str, label: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ApplicationError(f"Enter {label} as a date, like 2026-11-23.", field=field) from None
+
+
+def content_checked(content: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
+    """Annex A's fields from a form or the API, trimmed and checked; refusals name the field."""
+    out: dict[str, Any] = {}
+    for field, limit in SHORT_FIELDS.items():
+        value = (content.get(field) or "").strip()
+        if len(value) > limit:
+            raise ApplicationError(
+                f"{_label(field).capitalize()} is too long: the most is {limit} characters.", field=field
+            )
+        out[field] = value
+    for field in LONG_FIELDS:
+        out[field] = text_checked(content.get(field, ""), field=field, label=_label(field))
+    if not out["referrer_name_role"]:
+        raise ApplicationError("Enter the referrer's name and role.", field="referrer_name_role")
+    if not out["schools_affected"]:
+        raise ApplicationError("Name the school of the child or children affected.", field="schools_affected")
+    on_premises = content.get("on_premises")
+    if on_premises not in (True, False, None):
+        raise ApplicationError("Say whether the incident happened on school premises.", field="on_premises")
+    out["on_premises"] = on_premises
+    review_date = _date(content.get("review_date"), field="review_date", label="the review date")
+    if review_date is None:
+        raise ApplicationError("Set a date to review this plan: every plan has one.", field="review_date")
+    if review_date < today:
+        raise ApplicationError("The review date must be today or later.", field="review_date")
+    if review_date > today + dt.timedelta(days=366):
+        raise ApplicationError("Review the plan within a year: choose an earlier review date.", field="review_date")
+    out["review_date"] = review_date
+
+    actions = content.get("actions") or {}
+    unknown = set(actions) - {a.value for a in rules.PlanAction}
+    if unknown:
+        raise ApplicationError(f"Unknown action: {', '.join(sorted(unknown))}.", field="actions")
+    out["actions"] = {}
+    for action in rules.PlanAction:
+        row = actions.get(action.value) or {}
+        taken = row.get("taken")
+        if taken not in (True, False, None):
+            raise ApplicationError(f"{rules.ACTION_LABELS[action]}: answer yes or no.", field=f"action_{action}_taken")
+        on = _date(row.get("on"), field=f"action_{action}_on", label=f"the date for {rules.ACTION_LABELS[action]}")
+        if on and on > today:
+            raise ApplicationError(
+                f"{rules.ACTION_LABELS[action]}: the date cannot be in the future.", field=f"action_{action}_on"
+            )
+        notes = text_checked(row.get("notes", ""), field=f"action_{action}_notes", label="the notes")
+        out["actions"][action.value] = {"taken": taken, "on": on.isoformat() if on else None, "notes": notes}
+
+    considerations = content.get("considerations") or {}
+    unknown = set(considerations) - set(rules.CONSIDERATIONS)
+    if unknown:
+        raise ApplicationError(f"Unknown question: {', '.join(sorted(unknown))}.", field="considerations")
+    out["considerations"] = {}
+    for key in rules.CONSIDERATIONS:
+        row = considerations.get(key) or {}
+        answer = row.get("answer") or ""
+        if answer and answer not in rules.CONSIDERATION_ANSWERS:
+            raise ApplicationError("Answer yes, no, not yet known or see notes.", field=f"consider_{key}_answer")
+        notes = text_checked(row.get("notes", ""), field=f"consider_{key}_notes", label="the notes")
+        out["considerations"][key] = {"answer": answer, "notes": notes}
+
+    for field, allowed in (("at_risk", rules.AT_RISK), ("controls", rules.CONTROLS)):
+        values = list(dict.fromkeys(content.get(field) or []))
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise ApplicationError(f"Unknown choice: {', '.join(map(str, bad))}.", field=field)
+        out[field] = [v for v in allowed if v in values]
+    if "others" in out["at_risk"] and not out["at_risk_others"]:
+        raise ApplicationError("Say who the others at risk are.", field="at_risk_others")
+    if "trusted_adult" in out["controls"] and not out["trusted_adult"]:
+        raise ApplicationError("Name the trusted adult.", field="trusted_adult")
+    if "staff_informed" in out["controls"] and not out["staff_informed"]:
+        raise ApplicationError("Name the staff who have been told.", field="staff_informed")
+    return out
+
+
+def risk_lines_checked(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Risk lines from a form or the API: a hazard and ratings only from Annex A's key."""
+    if len(lines) > MAX_RISK_LINES:
+        raise ApplicationError(f"A plan holds at most {MAX_RISK_LINES} risk lines.", field="risk_lines")
+    out = []
+    for n, line in enumerate(lines, start=1):
+        field = f"risk_lines[{n}]"
+        hazard = text_checked(line.get("hazard", ""), field=field, label=f"the risk on line {n}", required=True)
+        try:
+            a = rules.hazard_check(_int_or_none(line.get("hazard_rating")))
+            b = rules.likelihood_check(_int_or_none(line.get("likelihood")))
+        except ValidationError as e:
+            raise ApplicationError(f"Risk line {n}: {e.messages[0]}", field=field) from None
+        out.append(
+            {
+                "hazard": hazard,
+                "hazard_rating": a,
+                "likelihood": b,
+                "measures": text_checked(line.get("measures", ""), field=field, label="the measures of control"),
+                "contingency": text_checked(line.get("contingency", ""), field=field, label="the contingency plan"),
+            }
+        )
+    return out
+
+
+def _int_or_none(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # refused by the checks: True is not a rating
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _version_write(
+    *,
+    by: Any,
+    plan: SafetyPlan,
+    number: int,
+    content: dict[str, Any],
+    lines: list[dict[str, Any]],
+    reason: str,
+    reason_notes: str,
+) -> PlanVersion:
+    version = PlanVersion.objects.create(
+        plan=plan, school_id=plan.school_id, number=number, reason=reason, reason_notes=reason_notes, by=by, **content
+    )
+    RiskLine.objects.bulk_create(
+        [
+            RiskLine(version=version, position=i, risk=line["hazard_rating"] * line["likelihood"], **line)
+            for i, line in enumerate(lines, start=1)
+        ]
+    )
+    plan.current_version = number
+    plan.version_at = version.at
+    plan.review_date = content["review_date"]
+    plan.highest_risk = max((line["hazard_rating"] * line["likelihood"] for line in lines), default=None)
+    return version
+
+
+def _audit(by: Any, plan: SafetyPlan, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any) -> None:
+    audit_record(
+        action=action,
+        actor=by,
+        request=request,
+        obj=plan,
+        school=plan.school_id,
+        extra={"case": plan.case_id, "pupil": plan.pupil_id, **extra},
+    )
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    by: Any,
+    case: Case,
+    pupil: Pupil,
+    content: dict[str, Any],
+    risk_lines: Sequence[dict[str, Any]] = (),
+    request: HttpRequest | None = None,
+) -> SafetyPlan:
+    """Write a plan, as a draft, for one child of a case."""
+    _require_dsl(by, case.school)
+    if case.status != Case.Status.OPEN:
+        raise ApplicationError("This case is closed: reopen it before writing a new safety plan.")
+    link = CaseChild.objects.filter(case=case, pupil=pupil).first()
+    if link is None:
+        raise ApplicationError("A safety plan is written for a child in the case.", field="pupil")
+    if SafetyPlan.objects.filter(case=case, pupil=pupil).exclude(status=SafetyPlan.Status.CLOSED).exists():
+        raise ApplicationError(f"{pupil.display_name} already has an open safety plan in this case: review that one.")
+    checked = content_checked(content, today=timezone.localdate())
+    lines = risk_lines_checked(risk_lines)
+    plan = SafetyPlan(
+        school_id=case.school_id,
+        case=case,
+        pupil=pupil,
+        role=link.role,
+        created_by=by,
+        review_date=checked["review_date"],
+    )
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError:
+        raise ApplicationError(
+            f"{pupil.display_name} already has an open safety plan in this case: review that one."
+        ) from None
+    _version_write(by=by, plan=plan, number=1, content=checked, lines=lines, reason=ReviewReason.FIRST, reason_notes="")
+    plan.save()
+    PlanEvent.objects.create(plan=plan, school_id=plan.school_id, by=by, kind=PlanEvent.Kind.CREATED, version=1)
+    _audit(by, plan, request, version=1)
+    return plan
+
+
+def _locked(plan: SafetyPlan, based_on: int | None) -> SafetyPlan:
+    current = SafetyPlan.objects.select_for_update().get(pk=plan.pk)
+    if based_on is not None and current.current_version != based_on:
+        raise ApplicationError(
+            f"Someone saved a newer version of this plan (version {current.current_version}) while you were "
+            "working on it. Your changes were not saved: open the plan again, check what changed, and make them "
+            "again.",
+            code="stale",
+        )
+    return current
+
+
+@transaction.atomic
+def plan_version_add(
+    *,
+    by: Any,
+    plan: SafetyPlan,
+    content: dict[str, Any],
+    risk_lines: Sequence[dict[str, Any]],
+    based_on: int | None,
+    reason: str = "",
+    reason_notes: str = "",
+    sign_off: bool = False,
+    request: HttpRequest | None = None,
+) -> PlanVersion:
+    """Save a new version: a changed draft, or a review of a signed-off plan (with its reason).
+
+    A review leaves the plan under review until a safeguarding lead signs the new version off,
+    here (``sign_off``) or later."""
+    _require_dsl(by, plan.school)
+    plan = _locked(plan, based_on)
+    if plan.status == SafetyPlan.Status.CLOSED:
+        raise ApplicationError("This plan is closed. Write a new plan from the case if one is needed.")
+    reason_notes = text_checked(reason_notes, field="reason_notes", label="the reason for the review")
+    if plan.status == SafetyPlan.Status.DRAFT:
+        reason = ReviewReason.DRAFT
+    elif reason not in dict(REVIEW_REASONS):
+        raise ApplicationError("Choose why the plan is being reviewed.", field="reason")
+    elif reason == ReviewReason.OTHER and not reason_notes:
+        raise ApplicationError("Say why the plan is being reviewed.", field="reason_notes")
+    checked = content_checked(content, today=timezone.localdate())
+    lines = risk_lines_checked(risk_lines)
+    version = _version_write(
+        by=by,
+        plan=plan,
+        number=plan.current_version + 1,
+        content=checked,
+        lines=lines,
+        reason=reason,
+        reason_notes=reason_notes,
+    )
+    if plan.status == SafetyPlan.Status.ACTIVE:
+        plan.status = SafetyPlan.Status.UNDER_REVIEW
+    plan.save()
+    PlanEvent.objects.create(
+        plan=plan,
+        school_id=plan.school_id,
+        by=by,
+        kind=PlanEvent.Kind.VERSION,
+        version=version.number,
+        text=f"{version.get_reason_display()}{': ' + reason_notes if reason_notes else ''}",
+    )
+    _audit(by, plan, request, action=Action.UPDATE, version=version.number, reason=reason)
+    if sign_off:
+        plan_sign_off(by=by, plan=plan, based_on=version.number, request=request)
+    return version
+
+
+def _sign_off_checked(plan: SafetyPlan) -> None:
+    version = plan.versions.get(number=plan.current_version)
+    if not version.risk_lines.exists():
+        raise ApplicationError("Add at least one risk line before signing the plan off.", field="risk_lines")
+    if plan.review_date < timezone.localdate():
+        raise ApplicationError("The review date has passed: review the plan and set a new date first.")
+
+
+@transaction.atomic
+def plan_sign_off(*, by: Any, plan: SafetyPlan, based_on: int | None, request: HttpRequest | None = None) -> SafetyPlan:
+    """A safeguarding lead signs off the current version: the plan is active."""
+    _require_dsl(by, plan.school)
+    plan = _locked(plan, based_on)
+    if plan.status not in (SafetyPlan.Status.DRAFT, SafetyPlan.Status.UNDER_REVIEW):
+        raise ApplicationError("Only a draft or a plan under review is signed off.")
+    _sign_off_checked(plan)
+    plan.status = SafetyPlan.Status.ACTIVE
+    plan.signed_off_by = by
+    plan.signed_off_at = timezone.now()
+    plan.signed_off_version = plan.current_version
+    plan.save()
+    PlanEvent.objects.create(
+        plan=plan, school_id=plan.school_id, by=by, kind=PlanEvent.Kind.SIGNED_OFF, version=plan.current_version
+    )
+    _audit(by, plan, request, action=Action.UPDATE, signed_off=plan.current_version)
+    return plan
+
+
+@transaction.atomic
+def plan_close(*, by: Any, plan: SafetyPlan, reason: str, request: HttpRequest | None = None) -> SafetyPlan:
+    _require_dsl(by, plan.school)
+    reason = text_checked(reason, field="reason", label="why the plan is closing", required=True)
+    plan = _locked(plan, None)
+    if plan.status == SafetyPlan.Status.CLOSED:
+        raise ApplicationError("This plan is already closed.")
+    plan.status = SafetyPlan.Status.CLOSED
+    plan.save()
+    PlanEvent.objects.create(
+        plan=plan,
+        school_id=plan.school_id,
+        by=by,
+        kind=PlanEvent.Kind.CLOSED,
+        version=plan.current_version,
+        text=reason,
+    )
+    _audit(by, plan, request, action=Action.UPDATE, closed=True)
+    return plan

@@ -1,0 +1,79 @@
+"""Review reminders for safety plans, through the django-tasks API (DESIGN §5, §6).
+
+A signed-off plan's review is due on its review date and after any new concern about the
+child. The school's safeguarding leads and deputies get one email for each thing that made
+a review due, recorded (:class:`ReviewReminder`) so none is sent twice. The email says which
+plan and where to look, never what the plan says: email is not a safe place for it."""
+
+from __future__ import annotations
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from haven.accounts.models import Membership, Role
+from haven.concerns.tasks import _site_url
+
+from .models import ReviewReminder, SafetyPlan
+from .selectors import SIGNED_STATUSES, plans_annotated
+
+
+def _due_because(plan: SafetyPlan, today) -> list[str]:
+    keys = []
+    if plan.review_date <= today:
+        keys.append(f"review-date:{plan.review_date.isoformat()}")
+    if plan.new_concern:
+        keys.append(f"concern:{plan.new_concern}")
+    return keys
+
+
+def plan_review_reminders_send(today=None) -> int:
+    """Email a reminder for every review now due that has not been reminded about."""
+    today = today or timezone.localdate()
+    plans = plans_annotated(SafetyPlan.objects.filter(status__in=SIGNED_STATUSES)).order_by("pk")
+    leads = {}
+    sent = 0
+    for plan in plans:
+        keys = _due_because(plan, today)
+        if not keys:
+            continue
+        if plan.school_id not in leads:
+            leads[plan.school_id] = sorted(
+                {
+                    m.user.email
+                    for m in Membership.objects.filter(
+                        school_id=plan.school_id, role__in=[Role.DSL, Role.DEPUTY_DSL], ended_at__isnull=True
+                    ).select_related("user")
+                    if m.user.is_active
+                }
+            )
+        recipients = leads[plan.school_id]
+        for key in keys:
+            try:
+                with transaction.atomic():
+                    ReviewReminder.objects.create(
+                        plan=plan, school_id=plan.school_id, due_because=key, recipients=len(recipients)
+                    )
+            except IntegrityError:
+                continue  # already reminded about this
+            why = (
+                f"its review date was {plan.review_date:%-d %B %Y}"
+                if key.startswith("review-date")
+                else f"a new concern ({plan.new_concern}) has been recorded about the child"
+            )
+            url = _site_url(reverse("safety_plans:detail", args=[plan.pk]))
+            send_mail(
+                f"Safety plan review due at {plan.school.name} (plan {plan.pk})",
+                f"A safety plan at {plan.school.name} needs a review: {why}.\n\nOpen it in Haven to review it: {url}\n",
+                None,
+                recipients,
+            )
+            sent += 1
+    return sent
+
+
+@task()
+def plan_review_reminders() -> int:
+    return plan_review_reminders_send()

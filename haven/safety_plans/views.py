@@ -1,0 +1,352 @@
+"""Safety plans: list, write from a case, read, review, sign off, compare, the child's page, PDFs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from haven.access.policy import Capability, can, has_any
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.cases.models import CaseChild
+from haven.cases.selectors import case_get_for
+from haven.core.errors import ApplicationError
+from haven.core.pdf import pdf_response
+
+from . import rules, selectors, services
+from .forms import CloseForm, PlanForm, RiskLineFormSet, risk_lines_from
+from .models import SafetyPlan
+
+
+def _writer(request: HttpRequest, plan_or_case: Any) -> bool:
+    return can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=plan_or_case.school)
+
+
+def _error_summary(form: PlanForm, formset: Any) -> list[tuple[str, str]]:
+    """(anchor, message) for every error, so the summary links to each field."""
+    out = [
+        (f"id_{name}" if name != "__all__" else "plan-form", str(e)) for name, errs in form.errors.items() for e in errs
+    ]
+    for i, f in enumerate(formset.forms):
+        out += [(f"id_risk-{i}-{name}", f"Risk line {i + 1}: {e}") for name, errs in f.errors.items() for e in errs]
+    out += [("risk-lines", str(e)) for e in formset.non_form_errors()]
+    return out
+
+
+def _save(request: HttpRequest, form: PlanForm, formset: Any, write: Any) -> Any:
+    """Validate both forms and call the service; a refusal lands on the field it names."""
+    if not (form.is_valid() and formset.is_valid()):
+        return None
+    try:
+        return write(form.content(), risk_lines_from(formset))
+    except ApplicationError as exc:
+        if exc.field and exc.field.startswith("risk_lines"):
+            formset._non_form_errors = formset.error_class([exc.message])
+        else:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return None
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    if not has_any(request.user, Capability.READ_SCHOOL_RECORDS):
+        raise Http404
+    filters = {k: request.GET.get(k, "").strip()[:60] for k in ("status", "due", "band", "child")}
+    page = Paginator(selectors.plan_list_for(request.user, filters=filters), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    today = timezone.localdate()
+    for plan in page.object_list:
+        plan.due = selectors.due_reasons(plan, today)
+    return render(
+        request,
+        "safety_plans/list.html",
+        {"page": page, "filters": filters, "query": query.urlencode(), "statuses": SafetyPlan.Status.choices},
+    )
+
+
+@login_required
+def plan_new(request: HttpRequest, reference: str, pupil_id: int) -> HttpResponse:
+    case = case_get_for(request.user, reference, request=request, audit=False)
+    if not _writer(request, case):
+        raise Http404
+    link = CaseChild.objects.filter(case=case, pupil_id=pupil_id).select_related("pupil").first()
+    if link is None:
+        raise Http404
+    pupil = link.pupil
+    if request.method == "POST":
+        form = PlanForm(request.POST)
+        formset = RiskLineFormSet(request.POST, prefix="risk")
+        plan = _save(
+            request,
+            form,
+            formset,
+            lambda content, lines: services.plan_create(
+                by=request.user, case=case, pupil=pupil, content=content, risk_lines=lines, request=request
+            ),
+        )
+        if plan:
+            messages.success(
+                request, f"Draft safety plan saved for {pupil.display_name}. Sign it off when it is ready."
+            )
+            return redirect("safety_plans:detail", plan_id=plan.pk)
+        status = 400
+    else:
+        content, lines = selectors.plan_prefill(case, pupil, request.user)
+        form = PlanForm(initial=PlanForm.initial_from(content))
+        formset = RiskLineFormSet(prefix="risk", initial=lines)
+        status = 200
+    return render(
+        request,
+        "safety_plans/form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "case": case,
+            "pupil": pupil,
+            "role": link.get_role_display(),
+            "title": f"Write a safety plan for {pupil.display_name}",
+            "errors": _error_summary(form, formset) if status == 400 else [],
+        },
+        status=status,
+    )
+
+
+def _detail_context(request: HttpRequest, plan: SafetyPlan, close_form: CloseForm | None = None) -> dict[str, Any]:
+    version = selectors.version_get(plan)
+    return {
+        "plan": plan,
+        "version": version,
+        "sections": selectors.version_sections(version),
+        "risk_lines": list(version.risk_lines.all()),
+        "versions": selectors.versions_of(plan),
+        "events": selectors.events_of(plan),
+        "due": selectors.due_reasons(plan),
+        "can_write": _writer(request, plan),
+        "close_form": close_form or CloseForm(),
+        "close_open": close_form is not None,
+        "child_reading_age": rules.reading_age(" ".join(getattr(version, k) for k, _ in rules.CHILD_PAGE)),
+        "child_age": plan.pupil.age_on(timezone.localdate()),
+    }
+
+
+@login_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for(request.user, plan_id, request=request)
+    return render(request, "safety_plans/detail.html", _detail_context(request, plan))
+
+
+@login_required
+def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
+    if not _writer(request, plan) or plan.status == SafetyPlan.Status.CLOSED:
+        raise Http404
+    review = plan.status != SafetyPlan.Status.DRAFT
+    version = selectors.version_get(plan)
+    if request.method == "POST":
+        form = PlanForm(request.POST, review=review)
+        formset = RiskLineFormSet(request.POST, prefix="risk")
+        based_on = form.data.get("based_on")
+        saved = _save(
+            request,
+            form,
+            formset,
+            lambda content, lines: services.plan_version_add(
+                by=request.user,
+                plan=plan,
+                content=content,
+                risk_lines=lines,
+                based_on=int(based_on) if str(based_on).isdigit() else None,
+                reason=form.cleaned_data.get("reason", ""),
+                reason_notes=form.cleaned_data.get("reason_notes", ""),
+                sign_off=request.POST.get("then") == "sign_off",
+                request=request,
+            ),
+        )
+        if saved:
+            messages.success(
+                request,
+                f"Version {saved.number} saved"
+                + (" and signed off." if request.POST.get("then") == "sign_off" else "."),
+            )
+            return redirect("safety_plans:detail", plan_id=plan.pk)
+        status = 400
+    else:
+        content = {f.name: getattr(version, f.name) for f in version._meta.concrete_fields}
+        initial = PlanForm.initial_from(content)
+        initial["based_on"] = plan.current_version
+        if review:
+            initial["review_date"] = None if plan.review_date <= timezone.localdate() else plan.review_date
+            if plan.new_concern:
+                initial["reason"] = "new_incident"
+                initial["reason_notes"] = f"New concern {plan.new_concern}."
+        form = PlanForm(initial=initial, review=review)
+        formset = RiskLineFormSet(
+            prefix="risk",
+            initial=[
+                {k: getattr(line, k) for k in ("hazard", "hazard_rating", "likelihood", "measures", "contingency")}
+                for line in version.risk_lines.all()
+            ],
+        )
+        status = 200
+    return render(
+        request,
+        "safety_plans/form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "plan": plan,
+            "case": plan.case,
+            "pupil": plan.pupil,
+            "role": plan.get_role_display(),
+            "review": review,
+            "title": f"{'Review' if review else 'Change'} the safety plan for {plan.pupil.display_name}",
+            "errors": _error_summary(form, formset) if status == 400 else [],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def plan_sign_off(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
+    if not _writer(request, plan):
+        raise Http404
+    based_on = request.POST.get("based_on", "")
+    try:
+        services.plan_sign_off(
+            by=request.user, plan=plan, based_on=int(based_on) if based_on.isdigit() else None, request=request
+        )
+        messages.success(request, "Signed off: the plan is active.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("safety_plans:detail", plan_id=plan.pk)
+
+
+@login_required
+@require_POST
+def plan_close(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
+    if not _writer(request, plan):
+        raise Http404
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_close(by=request.user, plan=plan, reason=form.cleaned_data["reason"], request=request)
+            messages.success(request, "The plan is closed. It stays readable with all its versions.")
+            return redirect("safety_plans:detail", plan_id=plan.pk)
+        except ApplicationError as exc:
+            form.add_error("reason", exc.message)
+    return render(request, "safety_plans/detail.html", _detail_context(request, plan, form), status=400)
+
+
+@login_required
+def plan_version(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
+    plan = selectors.plan_get_for(request.user, plan_id, request=request)
+    version = selectors.version_get(plan, number)
+    if version is None:
+        raise Http404
+    return render(
+        request,
+        "safety_plans/version.html",
+        {"plan": plan, "version": version, "sections": selectors.version_sections(version)},
+    )
+
+
+@login_required
+def plan_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for(request.user, plan_id, request=request)
+    numbers = [int(n) for n in (request.GET.get("from", ""), request.GET.get("to", "")) if n.isdigit()]
+    if len(numbers) != 2:
+        numbers = [max(plan.current_version - 1, 1), plan.current_version]
+    old, new = selectors.version_get(plan, min(numbers)), selectors.version_get(plan, max(numbers))
+    if old is None or new is None:
+        raise Http404
+    sections, changes = selectors.versions_compared(old, new)
+    return render(
+        request,
+        "safety_plans/compare.html",
+        {
+            "plan": plan,
+            "old": old,
+            "new": new,
+            "sections": sections,
+            "changes": changes,
+            "versions": selectors.versions_of(plan),
+        },
+    )
+
+
+def _child_context(plan: SafetyPlan, version: Any) -> dict[str, Any]:
+    answers = [(q, getattr(version, k)) for k, q in rules.CHILD_PAGE]
+    return {
+        "plan": plan,
+        "version": version,
+        "answers": answers,
+        "reading_age": rules.reading_age(" ".join(a for _, a in answers)),
+        "child_age": plan.pupil.age_on(timezone.localdate()),
+    }
+
+
+@login_required
+def plan_child(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for(request.user, plan_id, request=request)
+    return render(request, "safety_plans/child.html", _child_context(plan, selectors.version_get(plan)))
+
+
+def _print(request: HttpRequest, plan: SafetyPlan, *, child: bool) -> None:
+    audit_record(
+        action=Action.EXPORT,
+        actor=request.user,
+        request=request,
+        obj=plan,
+        school=plan.school_id,
+        extra={"format": "pdf", "page": "child" if child else "full", "version": plan.current_version},
+    )
+
+
+def _pdf_context(request: HttpRequest, plan: SafetyPlan) -> dict[str, Any]:
+    return {
+        "school_name": plan.school.name,
+        "printed_at": timezone.localtime(),
+        "printed_by": request.user.full_name,
+    }
+
+
+@login_required
+def plan_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
+    version = selectors.version_get(plan)
+    _print(request, plan, child=False)
+    return pdf_response(
+        request,
+        "safety_plans/plan_pdf.html",
+        {
+            **_pdf_context(request, plan),
+            "plan": plan,
+            "version": version,
+            "sections": selectors.version_sections(version),
+            "risk_lines": list(version.risk_lines.all()),
+        },
+        filename=f"safety-plan-{plan.pk}-v{plan.current_version}.pdf",
+    )
+
+
+@login_required
+def plan_child_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
+    _print(request, plan, child=True)
+    return pdf_response(
+        request,
+        "safety_plans/child_pdf.html",
+        {**_pdf_context(request, plan), **_child_context(plan, selectors.version_get(plan))},
+        filename=f"safety-plan-{plan.pk}-child.pdf",
+    )
