@@ -494,7 +494,7 @@ def _entries(concerns: QuerySet[Concern], case_refs: dict[int, str], pupil_id: i
             )
     from haven.safety_plans.selectors import chronology_entries
 
-    entries.extend(chronology_entries(cases, pupil_id))
+    entries.extend(chronology_entries(case_ids, pupil_id))  # type: ignore[arg-type] (ids serve for __in)
     entries.sort(key=lambda e: (e.at, e.recorded_at))
     return entries
 
