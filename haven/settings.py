@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "haven.safety_plans",
     "haven.resources",
     "haven.insights",
+    "haven.network",
     "rest_framework",
     "drf_spectacular",
     "haven.api",

@@ -3,6 +3,7 @@ from django.urls import include, path, register_converter
 from haven.cases import views as case_views
 from haven.concerns import taxonomy_views
 from haven.core.converters import IdConverter, ReferenceConverter
+from haven.insights import views as insight_views
 from haven.organisations import views as organisation_views
 
 # Registered before any app's URLs are read: references and ids never reach a query unchecked.
@@ -17,8 +18,12 @@ urlpatterns = [
     path("cases/", include("haven.cases.urls")),
     path("safety-plans/", include("haven.safety_plans.urls")),
     path("enquiries/", include("haven.insights.urls")),
+    path("insights/", insight_views.insights, name="insights"),
+    path("insights/report/", insight_views.report, name="insights_report"),
+    path("insights/report.pdf", insight_views.report_pdf, name="insights_report_pdf"),
     path("resources/", include("haven.resources.urls")),
     path("case-studies/", include("haven.resources.case_study_urls")),
+    path("network/", include("haven.network.urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),
     path("schools/<id:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),
     path("pupils/<id:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),

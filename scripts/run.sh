@@ -26,11 +26,12 @@ fi
 # The task worker sends email and runs imports; it stops when this script stops.
 $PY manage.py db_worker --queue-name default >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 &
 worker=$!
-# Hourly sweeps a cron would run in production: safety plan review reminders and the
-# escalation safety net, queued for the worker.
+# Hourly sweeps a cron would run in production: safety plan review reminders, network
+# meeting and action reminders, and the escalation safety net.
 (while true; do
   $PY manage.py remind_plan_reviews >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py escalate_concerns >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
+  $PY manage.py network_reminders >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   sleep 3600
 done) &
 sweeper=$!

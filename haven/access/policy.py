@@ -44,6 +44,8 @@ class Capability(StrEnum):
     CASE_STUDIES_WRITE = "case_studies_write"  # write the school's case studies
     CASE_STUDIES_READ = "case_studies_read"  # read published case studies
     CASE_STUDIES_REVIEW = "case_studies_review"  # review and publish the authority's case studies
+    NETWORK_MANAGE = "network_manage"  # pyramids and DSL network meetings of the authority
+    NETWORK_ATTEND = "network_attend"  # be invited to, and read, DSL network meetings
 
 
 SCHOOL = frozenset({"school"})
@@ -83,6 +85,9 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     Capability.CASE_STUDIES_WRITE: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
     Capability.CASE_STUDIES_READ: {**dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL), Role.LA_OFFICER: AUTHORITY},
     Capability.CASE_STUDIES_REVIEW: {Role.LA_OFFICER: AUTHORITY},
+    Capability.NETWORK_MANAGE: {Role.LA_OFFICER: AUTHORITY},
+    # DSLs and deputies are invited; a head reads the meetings their school is invited to.
+    Capability.NETWORK_ATTEND: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
 }
 
 
@@ -257,3 +262,24 @@ def case_study_visibility(user: Any) -> Q:
     writers = schools_for(user, Capability.CASE_STUDIES_WRITE).values("pk")
     reviewers = [a.pk for a in authorities_for(user, Capability.CASE_STUDIES_REVIEW)]
     return published | Q(school__in=writers) | Q(authority__in=reviewers)
+
+
+# -- DSL network meetings --------------------------------------------------------------------
+def meeting_visibility(user: Any) -> Q:
+    """A filter for the network meetings the user may read: every meeting of an authority
+    they manage meetings for, and, for a DSL, deputy or head, meetings their school is
+    invited to or they are invited to personally (while they still hold such a role in
+    the meeting's authority)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    from haven.network.models import Invitation, Meeting
+
+    managed = [a.pk for a in authorities_for(user, Capability.NETWORK_MANAGE)]
+    q = Q(authority_id__in=managed)
+    if has_any(user, Capability.NETWORK_ATTEND):
+        schools = schools_for(user, Capability.NETWORK_ATTEND)
+        invited_schools = Meeting.schools.through.objects.filter(school_id__in=schools.values("pk"))
+        q |= Q(pk__in=invited_schools.values("meeting_id"))
+        invited = Invitation.objects.filter(user_id=user.pk).values("meeting_id")
+        q |= Q(pk__in=invited, authority_id__in=schools.values("authority_id"))
+    return q

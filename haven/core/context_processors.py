@@ -20,12 +20,20 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         items.append(("Resources", reverse("resources:list")))
     if has_any(user, Capability.CASE_STUDIES_READ):
         items.append(("Case studies", reverse("case_studies:list")))
+    if has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND):
+        items.append(("Network meetings", reverse("network:index")))
     if (
         has_any(user, Capability.MANAGE_PEOPLE)
         or trusts_for(user, Capability.MANAGE_PEOPLE)
         or authorities_for(user, Capability.MANAGE_AUTHORITY_PEOPLE)
     ):
         items.append(("People", reverse("manage:people")))
+    if (
+        has_any(user, Capability.READ_SCHOOL_RECORDS)
+        or trusts_for(user, Capability.TRUST_DASHBOARDS)
+        or authorities_for(user, Capability.COUNTY_DASHBOARDS)
+    ):
+        items.append(("Insights", reverse("insights")))
     if authorities_for(user, Capability.ENQUIRY_LOG):
         items.append(("Enquiry log", reverse("insights:enquiries")))
     if authorities_for(user, Capability.MANAGE_TAXONOMY):

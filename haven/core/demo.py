@@ -104,6 +104,8 @@ DEMO_STEPS: tuple[str, ...] = (
     "haven.safety_plans.demo.demo_safety_plans",
     "haven.resources.demo.demo_resources_and_case_studies",
     "haven.insights.demo.demo_enquiries",
+    "haven.network.demo.demo_network_meetings",
+    "haven.insights.demo.demo_rollups",
 )
 
 # The same unambiguous alphabet as organisations.new_report_code, but drawn from the seed so

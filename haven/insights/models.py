@@ -86,3 +86,60 @@ class MonthlyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%B %Y}: {self.sexual} of {self.total}"
+
+
+# --- Roll-ups: counts kept per school and month, so dashboards never scan the concerns ----
+
+
+class ConcernRollup(models.Model):
+    """Concerns of a school in a month (by when they happened), by main kind and place."""
+
+    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    family = models.CharField(max_length=60, help_text="The code of the concern's main category family.")
+    location = models.CharField(max_length=20)
+    sexual = models.BooleanField(help_text="Sexual violence, sexual harassment or harmful sexual behaviour.")
+    concerns = models.PositiveIntegerField()
+    acknowledged = models.PositiveIntegerField(default=0)
+    hours_to_acknowledge = models.FloatField(default=0, help_text="Summed over the acknowledged concerns.")
+
+    class Meta:
+        indexes = [models.Index(fields=["school", "month"]), models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%b %Y} school {self.school_id}: {self.concerns} {self.family} in {self.location}"
+
+
+class ChildRollup(models.Model):
+    """Children named in a school's concerns in a month, as affected or alleged to have harmed."""
+
+    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    role = models.CharField(max_length=20)
+    year_group = models.CharField(max_length=2)
+    sex = models.CharField(max_length=1)
+    send = models.BooleanField()
+    looked_after = models.BooleanField()
+    children = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["school", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%b %Y} school {self.school_id}: {self.children} {self.role}"
+
+
+class RouteRollup(models.Model):
+    """Route decisions (not withdrawn) of a school's cases in a month."""
+
+    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    route = models.CharField(max_length=12)
+    decisions = models.PositiveIntegerField()
+    hours_to_decide = models.FloatField(default=0, help_text="From the case's first concern, summed.")
+
+    class Meta:
+        indexes = [models.Index(fields=["school", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%b %Y} school {self.school_id}: {self.decisions} {self.route}"

@@ -236,3 +236,128 @@ def enquiry_import(request: HttpRequest) -> HttpResponse:
     return render(
         request, "insights/import.html", {"form": form, "problems": problems, "authority": authority}, status=status
     )
+
+
+# --- Dashboards ---------------------------------------------------------------------------
+
+
+@login_required
+def insights(request: HttpRequest) -> HttpResponse:
+    from haven.organisations.models import School
+
+    from . import dashboard
+
+    scope = dashboard.scope_for(request.user)
+    if scope is None:
+        raise Http404
+    filters = dashboard.default_filters()
+    start = services.parse_month(request.GET.get("from", ""))
+    end = services.parse_month(request.GET.get("to", ""))
+    if start:
+        filters.start = start
+    if end:
+        filters.end = end
+    if filters.start > filters.end:
+        filters.start, filters.end = filters.end, filters.start
+    if (filters.end.year - filters.start.year) * 12 + filters.end.month - filters.start.month > 120:
+        filters.start = filters.end.replace(year=filters.end.year - 10)
+    school = request.GET.get("school", "")
+    if school.isdigit() and scope.schools.filter(pk=int(school)).exists():
+        filters.school = int(school)
+    if request.GET.get("phase") in School.Phase.values:
+        filters.phase = request.GET["phase"]
+    family = request.GET.get("family", "")
+    if Category.objects.filter(code=family, parent__isnull=True).exists():
+        filters.family = family
+    board = dashboard.dashboard_for(scope, filters)
+    audit_record(
+        action=Action.VIEW,
+        actor=request.user,
+        request=request,
+        object_type="insights.dashboard",
+        object_id=scope.kind,
+        extra={"scope": scope.name, "from": filters.start.isoformat(), "to": filters.end.isoformat()},
+        **({"school": scope.schools.first().pk} if scope.kind == "school" else {}),
+    )
+    section = request.GET.get("csv", "")
+    if section:
+        table = next((t for t in board.tables if t.key == section), None)
+        if table is None:
+            raise Http404
+        rows = table.csv_rows()
+        return _csv(f"insights-{section}-{filters.start:%Y-%m}-to-{filters.end:%Y-%m}.csv", rows[0], rows[1:])
+    query = request.GET.copy()
+    query.pop("csv", None)
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "board": board,
+            "scope": scope,
+            "filters": filters,
+            "query": query.urlencode(),
+            "phases": School.Phase.choices,
+            "families": Category.objects.filter(parent__isnull=True, authority__isnull=True).order_by("pk"),
+        },
+    )
+
+
+def _report(request: HttpRequest) -> Any:
+    from . import dashboard
+
+    scope = dashboard.scope_for(request.user)
+    if scope is None:
+        raise Http404
+    year, name = dashboard.term_of(timezone.localdate())
+    asked = request.GET.get("term", "")
+    if "-" in asked:
+        y, n = asked.split("-", 1)
+        if y.isdigit() and 2000 <= int(y) <= 2100 and n in dashboard.TERMS:
+            year, name = int(y), n
+    report = dashboard.report_for(scope, year, name)
+    terms = []
+    y, n = dashboard.term_of(timezone.localdate())
+    for _ in range(6):
+        terms.append((f"{y}-{n}", dashboard.term_label(y, n)))
+        y, n = (y, "summer") if n == "autumn" else (y, "spring") if n == "summer" else (y - 1, "autumn")
+    return scope, report, f"{year}-{name}", terms
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    scope, report, term, terms = _report(request)
+    audit_record(
+        action=Action.VIEW,
+        actor=request.user,
+        request=request,
+        object_type="insights.report",
+        object_id=term,
+        extra={"scope": scope.name},
+    )
+    return render(request, "insights/report.html", {"report": report, "term": term, "terms": terms})
+
+
+@login_required
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    from haven.core.pdf import pdf_response
+
+    scope, report, term, _ = _report(request)
+    audit_record(
+        action=Action.EXPORT,
+        actor=request.user,
+        request=request,
+        object_type="insights.report",
+        object_id=term,
+        extra={"scope": scope.name, "format": "pdf"},
+    )
+    return pdf_response(
+        request,
+        "insights/report_pdf.html",
+        {
+            "report": report,
+            "school_name": scope.name,
+            "printed_at": timezone.localtime(),
+            "printed_by": request.user.full_name,
+        },
+        filename=f"safeguarding-report-{term}.pdf",
+    )

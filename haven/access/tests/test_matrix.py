@@ -39,6 +39,9 @@ class Protected:
     allowed: frozenset[str]
     # Text that only an allowed user may see on the page (checked on 200 responses).
     must_show: Callable[[World], str] | None = None
+    # A calendar feed: no session, the user's own secret token is in the address, so ``url``
+    # is called as url(world, user_key); a wrong or revoked token answers 404.
+    token: bool = False
 
 
 DSLS_AND_HEADS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy", "head") for s in "abm"})
@@ -55,6 +58,11 @@ CASE_STUDY_READERS = frozenset(
     {f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"} | {"la_officer_a", "la_officer_m"}
 )
 CASE_STUDY_WRITERS = frozenset({f"{r}_{s}" for r in ("dsl", "deputy") for s in "abm"})
+LA_OFFICERS = frozenset({"la_officer_a", "la_officer_m"})
+NETWORK_USERS = DSLS_AND_HEADS | LA_OFFICERS
+# The network meeting is for a pyramid holding school A only: its DSL and deputy are invited,
+# its head reads it, the authority's officer runs it.
+MEETING_READERS = A_READERS | {"la_officer_a"}
 
 PROTECTED = [
     Protected("record a concern", lambda w: reverse("concerns:new"), SCHOOL_ROLES),
@@ -115,6 +123,21 @@ PROTECTED = [
         must_show=lambda w: "Matrix words for the child",
     ),
     Protected("a child's safety plan PDF", lambda w: reverse("safety_plans:child_pdf", args=[w.plan.pk]), A_READERS),
+    Protected(
+        "insights",
+        lambda w: reverse("insights"),
+        DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
+    ),
+    Protected(
+        "the termly report",
+        lambda w: reverse("insights_report"),
+        DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
+    ),
+    Protected(
+        "the termly report PDF",
+        lambda w: reverse("insights_report_pdf"),
+        DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b", "trustee_a", "trustee_b", "la_officer_a", "la_officer_m"},
+    ),
     Protected("the enquiry log", lambda w: reverse("insights:enquiries"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected("log an enquiry", lambda w: reverse("insights:enquiry_new"), frozenset({"la_officer_a", "la_officer_m"})),
     Protected("enquiries by month", lambda w: reverse("insights:monthly"), frozenset({"la_officer_a", "la_officer_m"})),
@@ -172,6 +195,39 @@ PROTECTED = [
         "term dates",
         lambda w: reverse("term_dates", args=[w.school_a.pk]),
         frozenset({"admin_a", "trust_admin_a"}),
+    ),
+    Protected("network meetings", lambda w: reverse("network:index"), NETWORK_USERS),
+    Protected("pyramids", lambda w: reverse("network:pyramids"), LA_OFFICERS),
+    Protected("schedule a network meeting", lambda w: reverse("network:meeting_new"), LA_OFFICERS),
+    Protected(
+        "a network meeting",
+        lambda w: reverse("network:meeting", args=[w.meeting.pk]),
+        MEETING_READERS,
+        must_show=lambda w: w.meeting.title,
+    ),
+    Protected(
+        "change a network meeting",
+        lambda w: reverse("network:meeting_edit", args=[w.meeting.pk]),
+        frozenset({"la_officer_a"}),
+    ),
+    Protected(
+        "a network meeting's trend pack",
+        lambda w: reverse("network:trends", args=[w.meeting.pk]),
+        MEETING_READERS,
+        must_show=lambda w: "Hot spots",
+    ),
+    Protected(
+        "a person's meetings calendar (.ics)",
+        lambda w, u: reverse("network:feed", args=[w.feed_tokens[u]]),
+        NETWORK_USERS,
+        token=True,
+    ),
+    Protected(
+        "a pyramid's meetings calendar (.ics)",
+        lambda w, u: reverse("network:pyramid_feed", args=[w.meeting.pyramid_id, w.feed_tokens[u]]),
+        MEETING_READERS,
+        must_show=lambda w: w.meeting.title,
+        token=True,
     ),
     Protected(
         "roster import",
@@ -288,6 +344,25 @@ def _with_records(world: World) -> World:
         summary="Matrix enquiry: a question about a group chat.",
         advice="Matrix advice.",
     )
+
+    from haven.network.models import FeedToken
+    from haven.network.services import meeting_schedule
+    from haven.organisations.models import Pyramid
+
+    pyramid = Pyramid.objects.create(authority=world.authority, name="Alder pyramid")
+    world.school_a.pyramid = pyramid
+    world.school_a.save(update_fields=["pyramid"])
+    world.meeting = meeting_schedule(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"],
+        authority=world.authority,
+        pyramid=pyramid,
+        title="Matrix network meeting",
+        starts_at=timezone.now() + dt.timedelta(days=7),
+        ends_at=timezone.now() + dt.timedelta(days=7, hours=2),
+        venue="County Hall",
+    )
+    # Every user gets a token, so the feeds can be asked for as each of them.
+    world.feed_tokens = {key: FeedToken.objects.create(user=user).token for key, user in world.users.items()}  # type: ignore[attr-defined]
     return world
 
 
@@ -331,8 +406,11 @@ CASES = [(p, user) for p in PROTECTED for user in ALL_USERS]
 @pytest.mark.parametrize(("protected", "user_key"), CASES, ids=[f"{p.name} as {u}" for p, u in CASES])
 def test_matrix(protected: Protected, user_key: str, matrix_world: World, client, django_db_blocker):
     with django_db_blocker.unblock():
-        sign_in(client, matrix_world.users[user_key])
-        response = client.get(protected.url(matrix_world))
+        if protected.token:
+            response = client.get(protected.url(matrix_world, user_key))
+        else:
+            sign_in(client, matrix_world.users[user_key])
+            response = client.get(protected.url(matrix_world))
         if user_key in protected.allowed:
             assert response.status_code == 200, f"{user_key} should open {protected.name}"
             if protected.must_show:
@@ -346,6 +424,10 @@ def test_matrix(protected: Protected, user_key: str, matrix_world: World, client
 @pytest.mark.parametrize("protected", PROTECTED, ids=[p.name for p in PROTECTED])
 def test_a_visitor_is_sent_to_sign_in(protected: Protected, matrix_world: World, client, django_db_blocker):
     with django_db_blocker.unblock():
+        if protected.token:  # a feed has no sign-in: a made-up token is simply not found
+            good = protected.url(matrix_world, "dsl_a")
+            assert client.get(good.replace(matrix_world.feed_tokens["dsl_a"], "0" * 64)).status_code == 404
+            return
         url = protected.url(matrix_world)
         response = client.get(url)
         assert response.status_code == 302
@@ -359,6 +441,9 @@ def test_a_content_role_without_its_second_factor_is_stopped(
     """Signed in with a password only, a DSL reaches the two-factor step, not the page."""
     with django_db_blocker.unblock():
         client.force_login(matrix_world.users["dsl_a"])
+        if protected.token:  # the token, not the session, opens a feed; it holds no content
+            assert client.get(protected.url(matrix_world, "dsl_a")).status_code == 200
+            return
         response = client.get(protected.url(matrix_world))
         assert response.status_code == 302
         assert response["Location"].startswith("/account/two-factor/")

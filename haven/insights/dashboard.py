@@ -1,0 +1,382 @@
+"""The dashboards at /insights/: a school's own figures for its DSL and head; a trust's for
+its lead and trustees; the authority's for its officers. Counted from the roll-up tables.
+
+Outside a school every table is suppressed (haven.core.suppression): any count from 1 to 4
+shows as "<5", and further cells are hidden until none can be worked out from the totals.
+No child's name or identifier is ever part of these tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from haven.access.policy import Capability, authorities_for, schools_for, trusts_for
+from haven.cases.models import Route
+from haven.concerns.models import Category, ChildRole, Location
+from haven.core.suppression import Cell, SuppressedTable, suppress_together
+from haven.organisations.models import School
+from haven.people.models import Sex, YearGroup
+from haven.safety_plans.models import SafetyPlan
+
+from .models import ChildRollup, ConcernRollup, RouteRollup
+from .rollups import month_of
+
+
+@dataclass
+class Scope:
+    kind: str  # "school", "trust" or "authority"
+    name: str
+    schools: QuerySet[School]
+
+    @property
+    def suppressed(self) -> bool:
+        return self.kind != "school"
+
+
+def scope_for(user: Any) -> Scope | None:
+    authorities = authorities_for(user, Capability.COUNTY_DASHBOARDS)
+    if authorities:
+        return Scope("authority", authorities[0].name, School.objects.filter(authority=authorities[0]))
+    trusts = trusts_for(user, Capability.TRUST_DASHBOARDS)
+    if trusts:
+        return Scope("trust", trusts[0].name, School.objects.filter(trust=trusts[0]))
+    schools = schools_for(user, Capability.READ_SCHOOL_RECORDS)
+    if schools.exists():
+        first = schools.order_by("name").first()
+        return Scope("school", first.name if schools.count() == 1 else "Your schools", schools)
+    return None
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    row_labels: list[str]
+    column_labels: list[str]
+    counts: list[list[int]]
+    published: SuppressedTable | None = None
+    note: str = ""
+
+    @property
+    def rows(self) -> list[tuple[str, tuple[Cell, ...], Cell]]:
+        assert self.published is not None
+        return list(zip(self.row_labels, self.published.cells, self.published.row_totals, strict=True))
+
+    ROW = 20  # px per bar in the chart
+
+    @property
+    def bars(self) -> list[dict[str, Any]]:
+        """The chart beside the table: one bar per row, its length the row's shown total
+        (a hidden total draws no bar and says "<5" or "[c]")."""
+        shown = [c.value or 0 for _, _, c in self.rows]
+        top = max(shown, default=0) or 1
+        return [
+            {"label": label, "shown": str(total), "y": i * self.ROW, "width": round(150 * (total.value or 0) / top)}
+            for i, (label, _, total) in enumerate(self.rows)
+        ]
+
+    @property
+    def chart_height(self) -> int:
+        return max(1, len(self.row_labels)) * self.ROW
+
+    def csv_rows(self) -> list[list[str]]:
+        rows = [["", *self.column_labels, "Total"]]
+        rows += [[label, *map(str, cells), str(total)] for label, cells, total in self.rows]
+        assert self.published is not None
+        rows.append(["Total", *map(str, self.published.column_totals), str(self.published.total)])
+        return rows
+
+
+def _publish(tables: list[Table], suppressed: bool) -> None:
+    """Suppress tables that share their columns together, so one's totals cannot open another."""
+    groups: dict[tuple[str, ...], list[Table]] = {}
+    for t in tables:
+        if not t.counts:
+            t.counts = [[0] * len(t.column_labels)]
+            t.row_labels = ["None"]
+        groups.setdefault(tuple(t.column_labels), []).append(t)
+    for group in groups.values():
+        threshold = 5 if suppressed else 1  # a threshold of 1 hides nothing
+        results = suppress_together(*(t.counts for t in group), threshold=threshold)
+        for t, r in zip(group, results, strict=True):
+            t.published = r
+
+
+@dataclass
+class Filters:
+    start: dt.date
+    end: dt.date
+    school: int | None = None
+    phase: str = ""
+    family: str = ""
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    filters: Filters
+    tables: list[Table] = field(default_factory=list)
+    response: list[tuple[str, str]] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
+    schools: list[School] = field(default_factory=list)
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    out, m = [], start
+    while m <= end:
+        out.append(m)
+        m = (m + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = None) -> Dashboard:
+    schools = scope.schools
+    if filters.school:
+        schools = schools.filter(pk=filters.school)
+    if filters.phase:
+        schools = schools.filter(phase=filters.phase)
+    school_list = list(schools.order_by("name"))
+    ids = [s.pk for s in school_list]
+    window = Q(school_id__in=ids, month__gte=filters.start, month__lte=filters.end)
+    concern_rows = ConcernRollup.objects.filter(window)
+    if filters.family:
+        concern_rows = concern_rows.filter(family=filters.family)
+    board = Dashboard(scope, filters, schools=list(scope.schools.order_by("name")))
+    months = _months(filters.start, filters.end)
+    families = {c.code: c.name for c in Category.objects.filter(parent__isnull=True).order_by("pk")}
+    sexual_cols = ["Sexual violence, harassment or harmful sexual behaviour", "Other concerns"]
+
+    by_month = {m: [0, 0] for m in months}
+    by_school = {s.pk: [0, 0] for s in school_list}
+    by_kind: dict[str, int] = {}
+    by_place: dict[str, int] = {}
+    acked, ack_hours = 0, 0.0
+    for school_id, month, family, location, sexual, n, a, h in concern_rows.values_list(
+        "school_id", "month", "family", "location", "sexual", "concerns", "acknowledged", "hours_to_acknowledge"
+    ):
+        col = 0 if sexual else 1
+        by_month[month][col] += n
+        by_school[school_id][col] += n
+        by_kind[family] = by_kind.get(family, 0) + n
+        by_place[location] = by_place.get(location, 0) + n
+        acked += a
+        ack_hours += h
+    place_labels = dict(Location.choices)
+    tables = [
+        Table("month", "Concerns by month", [f"{m:%b %Y}" for m in months], sexual_cols, [by_month[m] for m in months]),
+    ]
+    if scope.kind != "school" or len(school_list) > 1:
+        tables.append(
+            Table(
+                "school",
+                "Concerns by school",
+                [s.name for s in school_list],
+                sexual_cols,
+                [by_school[s.pk] for s in school_list],
+            )
+        )
+    kinds = sorted(by_kind, key=lambda k: -by_kind[k])
+    places = sorted(by_place, key=lambda k: -by_place[k])
+    tables += [
+        Table(
+            "kind", "Concerns by kind", [families.get(k, k) for k in kinds], ["Concerns"], [[by_kind[k]] for k in kinds]
+        ),
+        Table(
+            "place",
+            "Where it happened",
+            [place_labels.get(p, p) for p in places],
+            ["Concerns"],
+            [[by_place[p]] for p in places],
+        ),
+    ]
+
+    children = ChildRollup.objects.filter(window)
+    years = [y for y, _ in YearGroup.choices]
+    sexes = [s for s, _ in Sex.choices]
+    grid = {(y, s): 0 for y in years for s in sexes}
+    needs = [[0, 0], [0, 0]]
+    roles = {ChildRole.AFFECTED: 0, ChildRole.ALLEGED_HARMER: 0}
+    for role, year, sex, send, lac, n in children.values_list(
+        "role", "year_group", "sex", "send", "looked_after", "children"
+    ):
+        grid[(year, sex)] = grid.get((year, sex), 0) + n
+        needs[0 if send else 1][0 if lac else 1] += n
+        roles[role] = roles.get(role, 0) + n
+    used_years = [y for y in years if any(grid[(y, s)] for s in sexes)]
+    tables += [
+        Table(
+            "children",
+            "Children involved, by year group and sex",
+            [f"Year {y}" if y.isdigit() else dict(YearGroup.choices)[y] for y in used_years],
+            [dict(Sex.choices)[s] for s in sexes],
+            [[grid[(y, s)] for s in sexes] for y in used_years],
+        ),
+        Table(
+            "needs",
+            "Children involved: SEND and looked after",
+            ["SEND", "No SEND"],
+            ["Looked after", "Not looked after"],
+            needs,
+            note="Each child is counted once for each concern they are named in.",
+        ),
+    ]
+    routes = dict.fromkeys(Route.values, 0)
+    decide = dict.fromkeys(Route.values, 0.0)
+    for route, n, h in RouteRollup.objects.filter(window).values_list("route", "decisions", "hours_to_decide"):
+        routes[route] = routes.get(route, 0) + n
+        decide[route] = decide.get(route, 0.0) + h
+    tables.append(
+        Table(
+            "route",
+            "Routes decided",
+            [dict(Route.choices)[r] for r in routes],
+            ["Decisions"],
+            [[routes[r]] for r in routes],
+        )
+    )
+    plans = SafetyPlan.objects.filter(school_id__in=ids).exclude(status=SafetyPlan.Status.CLOSED)
+    today = timezone.localdate()
+    tables.append(
+        Table(
+            "plans",
+            "Safety plans open now",
+            ["Active, review not yet due", "Review overdue", "Draft"],
+            ["Plans"],
+            [
+                [plans.filter(status__in=["active", "under_review"], review_date__gte=today).count()],
+                [plans.filter(status__in=["active", "under_review"], review_date__lt=today).count()],
+                [plans.filter(status="draft").count()],
+            ],
+        )
+    )
+    suppressed = scope.suppressed if suppressed is None else suppressed
+    _publish(tables, suppressed)
+    board.tables = tables
+
+    minimum = 5 if suppressed else 1
+    if acked >= minimum:
+        board.response.append(("Concern to acknowledgement", _hours(ack_hours / acked)))
+    total_decisions = sum(routes.values())
+    if total_decisions >= minimum:
+        board.response.append(("First concern to route decision", _hours(sum(decide.values()) / total_decisions)))
+    if scope.kind == "authority":
+        board.signals = signals_for(list(scope.schools), today)
+    return board
+
+
+def _hours(h: float) -> str:
+    return f"{h:.1f} hours on average" if h < 48 else f"{h / 24:.1f} days on average"
+
+
+def signals_for(schools: list[School], today: dt.date) -> list[str]:
+    """Schools to look at: a month far above the school's usual, and schools recording far
+    fewer concerns than schools of the same phase for their size (under-recording)."""
+    this_month = today.replace(day=1)
+    year_ago = (this_month - dt.timedelta(days=365)).replace(day=1)
+    rows = (
+        ConcernRollup.objects.filter(school__in=schools, month__gte=year_ago)
+        .values("school_id", "month")
+        .annotate(n=Sum("concerns"))
+    )
+    monthly: dict[int, dict[dt.date, int]] = {}
+    for r in rows:
+        monthly.setdefault(r["school_id"], {})[r["month"]] = r["n"]
+    rolls = {s.pk: max(1, s.pupils.filter(left_on__isnull=True).count()) for s in schools}
+    out = []
+    last = (this_month - dt.timedelta(days=1)).replace(day=1)
+    for s in schools:
+        series = monthly.get(s.pk, {})
+        before = [series.get(m, 0) for m in _months(year_ago, (last - dt.timedelta(days=1)).replace(day=1))]
+        now = series.get(last, 0)
+        if len(before) >= 3 and now >= 5:
+            mean = statistics.mean(before)
+            sd = statistics.pstdev(before)
+            if now > mean + 2 * max(sd, 1):
+                out.append(
+                    f"{s.name}: {now} concerns in {last:%B %Y}, against {mean:.1f} a month on average in the "
+                    "year before. A rise can mean better reporting as well as more harm: worth a conversation."
+                )
+    for phase in {s.phase for s in schools}:
+        peers = [s for s in schools if s.phase == phase]
+        if len(peers) < 3:
+            continue
+        rates = {s.pk: 100 * sum(monthly.get(s.pk, {}).values()) / rolls[s.pk] for s in peers}
+        median = statistics.median(rates.values())
+        for s in peers:
+            if median > 0 and rates[s.pk] < median / 4:
+                out.append(
+                    f"{s.name}: {rates[s.pk]:.1f} concerns per 100 pupils in the last 12 months, against "
+                    f"{median:.1f} for {s.get_phase_display().lower()} schools here. Very low recording can "
+                    "mean concerns are not being written down."
+                )
+    return out
+
+
+def default_filters(today: dt.date | None = None) -> Filters:
+    today = today or timezone.localdate()
+    end = month_of(timezone.now()) if today is None else today.replace(day=1)
+    start = (end - dt.timedelta(days=330)).replace(day=1)
+    return Filters(start=start, end=end)
+
+
+# --- Termly reports for governors and trustees ---------------------------------------------
+
+TERMS = {"autumn": ((9, 1), (12, 1)), "spring": ((1, 1), (3, 1)), "summer": ((4, 1), (8, 1))}
+
+
+def term_of(day: dt.date) -> tuple[int, str]:
+    name = "autumn" if day.month >= 9 else "spring" if day.month <= 3 else "summer"
+    return day.year, name
+
+
+def term_bounds(year: int, name: str) -> tuple[dt.date, dt.date]:
+    (sm, _), (em, _) = TERMS[name]
+    return dt.date(year, sm, 1), dt.date(year, em, 1)
+
+
+def term_label(year: int, name: str) -> str:
+    if name == "autumn":
+        return f"Autumn term {year}"
+    return f"{name.capitalize()} term {year}"
+
+
+@dataclass
+class Report:
+    scope: Scope
+    label: str
+    this: Dashboard
+    last_year: Dashboard
+
+    def figure(self, board: Dashboard, key: str) -> Cell:
+        return board.table(key).published.total
+
+    @property
+    def headline(self) -> list[tuple[str, Cell, Cell]]:
+        rows = []
+        for key, label in (("kind", "Concerns recorded"), ("route", "Route decisions")):
+            rows.append((label, self.figure(self.this, key), self.figure(self.last_year, key)))
+        sexual_now = self.this.table("month").published.column_totals[0]
+        sexual_then = self.last_year.table("month").published.column_totals[0]
+        rows.insert(1, ("About sexual violence, harassment or harmful sexual behaviour", sexual_now, sexual_then))
+        return rows
+
+
+def report_for(scope: Scope, year: int, name: str) -> Report:
+    """A term's figures beside the same term a year before, always suppressed: governors and
+    trustees read them, and they never need a number small enough to point at a child."""
+    start, end = term_bounds(year, name)
+    last_start, last_end = term_bounds(year - 1, name)
+    return Report(
+        scope,
+        term_label(year, name),
+        dashboard_for(scope, Filters(start, end), suppressed=True),
+        dashboard_for(scope, Filters(last_start, last_end), suppressed=True),
+    )

@@ -1,0 +1,71 @@
+"""An LA officer's morning in a real browser with axe: log an enquiry (stopped once for a
+child's name), read the monthly table, filter the county dashboard, download a CSV."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from haven.cases.tests.test_browser_concern_to_case import sign_in, submit
+from haven.concerns.models import Category
+from haven.concerns.taxonomy import load as load_taxonomy
+from haven.insights import rollups
+from haven.testing import factories as f
+from haven.testing.browser import axe_check
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def taxonomy(transactional_db):
+    load_taxonomy(Category)
+
+
+def test_an_officer_logs_an_enquiry_reads_the_table_and_filters_the_dashboard(
+    transactional_db, taxonomy, live_server, world, make_concern, page
+):
+    base = live_server.url
+    officer = world.users["la_officer_a"]
+    for _ in range(6):
+        make_concern(days_ago=2)
+    rollups.rebuild()
+    sign_in(page, base, officer, f.totp_device(officer))
+
+    submit(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Enquiry log"))
+    submit(page, page.get_by_role("link", name="Log an enquiry"))
+    axe_check(page, label="log an enquiry")
+    pupil = world.pupils["a"]
+    page.get_by_label("School", exact=True).select_option(label=world.school_a.name)
+    page.get_by_label("Time").fill("10:30")
+    page.get_by_label("Caller's role").select_option(label="Designated safeguarding lead")
+    page.get_by_label("How they got in touch").select_option(label="Phone")
+    page.get_by_label("Sexual harassment", exact=True).check()
+    page.get_by_label("What the school asked").fill(f"{pupil.display_name} in Year 9 had comments made about her.")
+    page.get_by_label("Advice given").fill("Use the safety plan template and talk to both families.")
+    submit(page, page.get_by_role("button", name="Log the enquiry"))
+    expect(page.get_by_role("alert")).to_contain_text("Take out anything that could identify a child")
+    expect(page.get_by_label("Advice given")).to_have_value("Use the safety plan template and talk to both families.")
+    axe_check(page, label="enquiry with a child's name")
+    page.get_by_label("What the school asked").fill("A Year 9 girl had sexual comments made about her in class.")
+    submit(page, page.get_by_role("button", name="Log the enquiry"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Enquiry from {world.school_a.name}")
+
+    page.goto(base + "/enquiries/by-month/")
+    table = page.get_by_role("table")
+    expect(table.locator("tfoot")).to_contain_text("100.0%")  # one enquiry, about sexual harassment
+    axe_check(page, label="enquiries by month")
+
+    submit(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Insights: Midshire County Council"))
+    axe_check(page, label="county dashboard")
+    page.get_by_label("School", exact=True).select_option(label=world.school_a.name)
+    submit(page, page.get_by_role("button", name="Show"))
+    place = page.get_by_role("region", name="Where it happened")
+    expect(place.locator("tfoot")).to_contain_text("6")
+    with page.expect_download() as download:
+        place.get_by_role("link", name=re.compile("Download")).click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "Corridor,6,6" in text

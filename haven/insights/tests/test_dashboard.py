@@ -1,0 +1,171 @@
+"""/insights/: roll-ups kept exact as concerns arrive, each role's scope, suppression of
+small numbers outside a school, no child named, signals, CSV, constant queries."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import sign_in
+from haven.insights import rollups
+from haven.insights.dashboard import signals_for
+from haven.insights.models import ConcernRollup
+from haven.testing import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _numbers(html: str) -> list[int]:
+    cells = re.findall(r"<td>([^<]*)</td>", html)
+    return [int(c.replace(",", "")) for c in cells if c.replace(",", "").isdigit()]
+
+
+@pytest.fixture
+def concerns(world, make_concern, django_capture_on_commit_callbacks):
+    """Three concerns at school A this month, one at school B: their roll-ups refreshed on commit."""
+    with django_capture_on_commit_callbacks(execute=True):
+        made = [make_concern(days_ago=1) for _ in range(2)]
+        made.append(make_concern(days_ago=1, codes=("sexual_harassment",), location="toilets"))
+        pupil_b = f.PupilFactory(school=world.school_b)
+        made.append(make_concern(children=[(pupil_b, "affected")], by=world.users["staff_b"], days_ago=1))
+    return made
+
+
+def test_the_rollups_follow_the_concerns_and_match_a_rebuild(world, concerns):
+    incremental = sorted(
+        ConcernRollup.objects.values_list("school_id", "month", "family", "location", "sexual", "concerns")
+    )
+    assert sum(r[-1] for r in incremental) == 4
+    rollups.rebuild()
+    assert (
+        sorted(ConcernRollup.objects.values_list("school_id", "month", "family", "location", "sexual", "concerns"))
+        == incremental
+    )
+
+
+def test_a_dsl_sees_their_own_school_exactly(client, world, concerns):
+    sign_in(client, world.users["dsl_a"])
+    response = client.get(reverse("insights"))
+    assert response.status_code == 200
+    by_kind = response.context["board"].table("kind")
+    assert by_kind.published.total.value == 3
+    assert "<5" not in response.content.decode()
+    assert world.school_b.name not in response.content.decode()
+
+
+@pytest.mark.parametrize("user", ["la_officer_a", "trust_lead_a", "trustee_a"])
+def test_outside_a_school_small_counts_are_hidden_and_no_child_is_named(client, world, concerns, user):
+    sign_in(client, world.users[user])
+    response = client.get(reverse("insights"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert all(n == 0 or n >= 5 for n in _numbers(html)), "a count from 1 to 4 is shown"
+    assert "&lt;5" in html
+    for pupil in world.pupils.values():
+        for ident in (pupil.upn, pupil.legal_surname, pupil.display_name):
+            assert ident not in html
+    for table in response.context["board"].tables:
+        for _, cells, total in table.rows:
+            assert all(c.value is None or c.value == 0 or c.value >= 5 for c in (*cells, total))
+
+
+def test_a_trust_lead_sees_only_the_trusts_schools(client, world, concerns):
+    sign_in(client, world.users["trust_lead_a"])
+    board = client.get(reverse("insights")).context["board"]
+    assert [s.name for s in board.schools] == [world.school_a.name]
+    client.logout()
+    sign_in(client, world.users["la_officer_a"])
+    board = client.get(reverse("insights")).context["board"]
+    assert {s.name for s in board.schools} == {world.school_a.name, world.school_b.name}
+    assert world.school_m.name not in {s.name for s in board.schools}
+
+
+@pytest.mark.parametrize("user", ["staff_a", "admin_a", "governor_a", "trust_admin_a", "nobody"])
+def test_others_have_no_dashboard(client, world, user):
+    sign_in(client, world.users[user])
+    assert client.get(reverse("insights")).status_code == 404
+
+
+def test_the_filters_and_the_csv(client, world, concerns):
+    sign_in(client, world.users["dsl_a"])
+    month = timezone.localdate().replace(day=1)
+    url = reverse("insights") + f"?from={month:%Y-%m}&to={month:%Y-%m}&family=sexual_harassment"
+    board = client.get(url).context["board"]
+    assert board.table("kind").published.total.value == 1
+    rows = list(csv.reader(io.StringIO(client.get(url + "&csv=place").content.decode("utf-8-sig"))))
+    assert rows[0] == ["", "Concerns", "Total"]
+    assert ["Toilets", "1", "1"] in rows
+    assert client.get(url + "&csv=nothing").status_code == 404
+
+
+def test_the_page_reads_in_constant_queries(
+    client, world, make_concern, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    sign_in(client, world.users["la_officer_a"])
+    client.get(reverse("insights"))
+    with django_assert_max_num_queries(40) as few:
+        client.get(reverse("insights"))
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(12):
+            make_concern(days_ago=1 + n * 20, location=["corridor", "toilets", "playground"][n % 3])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("insights"))
+
+
+def test_a_spike_and_under_recording_are_signalled(world):
+    today = dt.date(2026, 11, 20)
+    schools = [world.school_a, world.school_b]
+    for i in range(3):
+        schools.append(f.SchoolFactory(name=f"Peer {i}", urn=f"15000{i}", authority=world.authority))
+    for s in schools:
+        for _ in range(20):
+            f.PupilFactory(school=s)
+    for m in range(1, 12):
+        month = (dt.date(2025, 11, 1) + dt.timedelta(days=31 * m)).replace(day=1)
+        for s in schools[1:]:
+            ConcernRollup.objects.create(
+                school=s, month=month, family="bullying", location="corridor", sexual=False, concerns=3
+            )
+    ConcernRollup.objects.create(
+        school=schools[1],
+        month=dt.date(2026, 10, 1),
+        family="bullying",
+        location="corridor",
+        sexual=False,
+        concerns=27,  # 30 in all that month, against 3 a month before
+    )
+    found = signals_for(schools, today)
+    assert any(s.startswith(f"{world.school_b.name}: 30 concerns in October 2026") for s in found)
+    assert any(s.startswith(f"{world.school_a.name}: 0.0 concerns per 100 pupils") for s in found)
+
+
+@pytest.mark.parametrize("user", ["dsl_a", "trust_lead_a", "la_officer_a"])
+def test_the_termly_report_compares_a_year_before_and_prints(client, world, concerns, user):
+    from pypdf import PdfReader
+
+    sign_in(client, world.users[user])
+    response = client.get(reverse("insights_report"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Concerns recorded" in html and "A year before" in html
+    # Even a school's own report is suppressed: governors read it.
+    assert all(n == 0 or n >= 5 for n in _numbers(html))
+    for pupil in world.pupils.values():
+        assert pupil.legal_surname not in html
+    pdf = client.get(reverse("insights_report_pdf"))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Safeguarding report for governors" in text and "Page 1 of" in text
+    assert client.get(reverse("insights_report") + "?term=2025-summer").context["report"].label == "Summer term 2025"
+
+
+@pytest.mark.parametrize("user", ["staff_a", "admin_a", "governor_a"])
+def test_no_report_for_others(client, world, user):
+    sign_in(client, world.users[user])
+    assert client.get(reverse("insights_report")).status_code == 404
+    assert client.get(reverse("insights_report_pdf")).status_code == 404

@@ -1,0 +1,227 @@
+"""Reads of pyramids and network meetings for an acting user, scoped by haven.access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.access.policy import Capability, authorities_for, deny, has_any, meeting_visibility
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.concerns.models import Category, Concern, Location
+from haven.core.suppression import SuppressedTable, suppress_together
+
+from .models import ActionItem, FeedToken, Invitation, Meeting
+
+LONDON = ZoneInfo("Europe/London")
+# "The last term": the 13 weeks before the meeting.
+TREND_WINDOW = dt.timedelta(weeks=13)
+
+
+def may_use_network(user: Any) -> bool:
+    return has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND)
+
+
+def meeting_list_for(user: Any) -> QuerySet[Meeting]:
+    if not may_use_network(user):
+        return Meeting.objects.none()
+    return Meeting.objects.filter(meeting_visibility(user)).select_related("pyramid", "authority")
+
+
+def manages(user: Any, meeting: Meeting) -> bool:
+    return meeting.authority_id in {a.pk for a in authorities_for(user, Capability.NETWORK_MANAGE)}
+
+
+def meeting_get_for(user: Any, pk: int, *, request: HttpRequest | None = None, audit: bool = True) -> Meeting:
+    meeting = (
+        meeting_list_for(user)
+        .select_related("created_by", "minutes_by")
+        .prefetch_related(
+            Prefetch(
+                "invitations",
+                queryset=Invitation.objects.select_related("user", "school").order_by(
+                    "school__name", "user__full_name"
+                ),
+            ),
+            Prefetch("actions", queryset=ActionItem.objects.select_related("owner").order_by("due_on", "pk")),
+            "schools",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if meeting is None:
+        raise deny(request, object_type="network.meeting", object_id=pk)
+    if audit:
+        audit_record(action=Action.VIEW, actor=user, request=request, obj=meeting, authority=meeting.authority_id)
+    return meeting
+
+
+def carried_actions(meeting: Meeting) -> list[ActionItem]:
+    """Open actions raised at earlier meetings of the same pyramid (or of the whole
+    authority, for an authority meeting): carried to this one until they are closed."""
+    return list(
+        ActionItem.objects.filter(
+            status=ActionItem.Status.OPEN,
+            meeting__authority_id=meeting.authority_id,
+            meeting__pyramid_id=meeting.pyramid_id,
+            meeting__starts_at__lt=meeting.starts_at,
+        )
+        .select_related("owner", "meeting")
+        .order_by("due_on", "pk")
+    )
+
+
+def next_meeting_of(meeting: Meeting) -> Meeting | None:
+    return (
+        Meeting.objects.filter(
+            authority_id=meeting.authority_id, pyramid_id=meeting.pyramid_id, starts_at__gt=meeting.starts_at
+        )
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def actions_for(user: Any) -> QuerySet[ActionItem]:
+    """Open actions the user owns, in meetings they may still read."""
+    return (
+        ActionItem.objects.filter(owner=user, status=ActionItem.Status.OPEN, meeting__in=meeting_list_for(user))
+        .select_related("meeting", "meeting__pyramid")
+        .order_by("due_on", "pk")
+    )
+
+
+def feed_token_user(token: str) -> Any:
+    """The active person whose live calendar token this is, or None."""
+    key = FeedToken.split(token or "")
+    if key is None:
+        return None
+    found = (
+        FeedToken.objects.filter(key=key, revoked_at__isnull=True, user__is_active=True).select_related("user").first()
+    )
+    return found.user if found else None
+
+
+# -- The trend pack --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendTable:
+    title: str
+    row_label: str
+    rows: list[str]
+    columns: list[str]
+    table: SuppressedTable
+
+    def lines(self) -> list[tuple[str, list[Any]]]:
+        """(row label, cells with the row total last), then the totals row."""
+        bordered = self.table.bordered()
+        return [(label, cells) for label, cells in zip([*self.rows, "Total"], bordered, strict=True)]
+
+
+@dataclass(frozen=True)
+class TrendPack:
+    start: dt.date
+    end: dt.date  # exclusive
+    school_count: int
+    by_category: TrendTable
+    by_location: TrendTable
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    months = []
+    cursor = start.replace(day=1)
+    while cursor < end:
+        months.append(cursor)
+        cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def trend_pack(meeting: Meeting) -> TrendPack:
+    """Concerns at the meeting's schools in the 13 weeks before it, by month and category and
+    by month and location (hot spots), with small numbers suppressed (DESIGN §8). Only counts
+    leave the database: no child, reference or text."""
+    end = timezone.localtime(meeting.starts_at, LONDON).date()
+    start = end - TREND_WINDOW
+    months = _months(start, end)
+    month_index = {m: k for k, m in enumerate(months)}
+    window = Q(
+        occurred_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=LONDON),
+        occurred_at__lt=dt.datetime.combine(end, dt.time.min, tzinfo=LONDON),
+    )
+    school_ids = [s.pk for s in meeting.schools.all()]
+    concerns = Concern.objects.filter(window, school_id__in=school_ids)
+    by_location = (
+        concerns.annotate(month=TruncMonth("occurred_at", tzinfo=LONDON))
+        .values("location", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    location_labels = dict(Location.choices)
+    loc_counts: dict[str, list[int]] = {}
+    for row in by_location:
+        month = _as_date(row["month"])
+        if month in month_index:
+            loc_counts.setdefault(row["location"], [0] * len(months))[month_index[month]] += row["n"]
+    locations = [code for code in Location.values if code in loc_counts]
+
+    # Each concern counted once, under its main kind (the first of its kinds in the list), so
+    # both tables count the same concerns and share their month totals.
+    through = Concern.categories.through
+    links = (
+        through.objects.filter(concern__in=concerns)
+        .annotate(
+            group=Coalesce(F("category__parent_id"), F("category_id")),
+            group_position=Coalesce(F("category__parent__position"), F("category__position")),
+            month=TruncMonth("concern__occurred_at", tzinfo=LONDON),
+        )
+        .values_list("concern_id", "group", "group_position", "month")
+    )
+    main: dict[int, tuple[int, int, Any]] = {}
+    for concern_id, group, position, month in links:
+        if concern_id not in main or (position, group) < main[concern_id][:2]:
+            main[concern_id] = (position, group, month)
+    cat_counts: dict[int, list[int]] = {}
+    for _, group, month in main.values():
+        day = _as_date(month)
+        if day in month_index:
+            cat_counts.setdefault(group, [0] * len(months))[month_index[day]] += 1
+    categories = list(Category.objects.filter(pk__in=list(cat_counts)).order_by("position", "name"))
+    columns = [f"{m:%B %Y}" for m in months]
+    empty = [[0] * len(months)]
+    by_kind, by_place = suppress_together(
+        [cat_counts[c.pk] for c in categories] or empty, [loc_counts[code] for code in locations] or empty
+    )
+    return TrendPack(
+        start=start,
+        end=end,
+        school_count=len(school_ids),
+        by_category=TrendTable(
+            "Concerns by main kind and month",
+            "Kind of concern",
+            [c.name for c in categories] or ["No concerns"],
+            columns,
+            by_kind,
+        ),
+        by_location=TrendTable(
+            "Hot spots: concerns by where they happened and month",
+            "Where",
+            [location_labels[code] for code in locations] or ["No concerns"],
+            columns,
+            by_place,
+        ),
+    )
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value, LONDON).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
