@@ -231,6 +231,7 @@ def _p(values: list[float], q: float) -> float:
 
 
 def measure(runs: int) -> list[tuple[str, list[float], list[float], float]]:
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
@@ -238,8 +239,6 @@ def measure(runs: int) -> list[tuple[str, list[float], list[float], float]]:
 
     from haven.accounts.models import User
     from haven.organisations.models import Authority
-
-    from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)  # production's manifest storage
     setup_test_environment()
