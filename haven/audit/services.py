@@ -76,9 +76,13 @@ def audit_record(
     trust_id = getattr(trust, "pk", trust)
     authority_id = getattr(authority, "pk", authority)
     key = _chain_key(school_id, trust_id, authority_id)
-    with transaction.atomic():
-        chain, _ = AuditChain.objects.get_or_create(key=key)
-        chain = AuditChain.objects.select_for_update().get(pk=chain.pk)
+    # No savepoint of its own: inside a service's transaction the event and the record commit
+    # or fail together anyway, and on its own this is a transaction.
+    with transaction.atomic(savepoint=False):
+        chain = AuditChain.objects.select_for_update().filter(key=key).first()
+        if chain is None:  # the chain's first event
+            AuditChain.objects.get_or_create(key=key)
+            chain = AuditChain.objects.select_for_update().get(key=key)
         event = AuditEvent(
             chain=key,
             seq=chain.length + 1,

@@ -12,11 +12,12 @@ from typing import Any
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 
 from haven.access.policy import Capability, case_visibility, concern_visibility, deny, schools_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
-from haven.concerns.models import Amendment, ChildRole, Concern, ConcernChild
+from haven.concerns.models import Amendment, Category, ChildRole, Concern, ConcernChild
 from haven.concerns.search import concern_text_matches
 from haven.people.models import Pupil
 
@@ -165,15 +166,15 @@ def apply_concern_filters(qs: QuerySet[Concern], filters: dict[str, str]) -> Que
     return qs
 
 
-def repeat_involvement_flags(*, school_ids: list[int], pupil_id: int | None = None) -> list[str]:
-    """DESIGN: a child alleged to have harmed in 2 or more concerns within 12 months; the
-    same pair of children again; 3 or more incidents at one place within 4 weeks."""
+def _involvement_rows(school_ids: list[int], pupil_ids: list[int] | None) -> list[tuple[Any, ...]]:
+    """The last 12 months' children-in-concerns at these schools (only the concerns naming one
+    of ``pupil_ids``, when given): (concern, pupil, role, forename, preferred forename, surname)."""
     since = timezone.now() - REPEAT_WINDOW
     links = ConcernChild.objects.filter(concern__school__in=school_ids, concern__occurred_at__gte=since)
-    if pupil_id is not None:
-        concern_ids = ConcernChild.objects.filter(pupil_id=pupil_id).values("concern_id")
+    if pupil_ids is not None:
+        concern_ids = ConcernChild.objects.filter(pupil_id__in=pupil_ids).values("concern_id")
         links = links.filter(concern__in=concern_ids)
-    rows = list(
+    return list(
         links.values_list(
             "concern_id",
             "pupil_id",
@@ -183,6 +184,9 @@ def repeat_involvement_flags(*, school_ids: list[int], pupil_id: int | None = No
             "pupil__legal_surname",
         )
     )
+
+
+def _child_flags_from(rows: list[tuple[Any, ...]], pupil_id: int | None) -> list[str]:
     names = {pid: f"{pref or fore} {sur}" for _, pid, _, fore, pref, sur in rows}
     harmed_by: Counter[int] = Counter(pid for _, pid, role, *_ in rows if role == ChildRole.ALLEGED_HARMER)
     flags = [
@@ -202,6 +206,13 @@ def repeat_involvement_flags(*, school_ids: list[int], pupil_id: int | None = No
         for (a, b), n in sorted(pairs.items(), key=lambda kv: -kv[1])
         if n >= 2 and (pupil_id is None or pupil_id in (a, b))
     ]
+    return flags
+
+
+def repeat_involvement_flags(*, school_ids: list[int], pupil_id: int | None = None) -> list[str]:
+    """DESIGN: a child alleged to have harmed in 2 or more concerns within 12 months; the
+    same pair of children again; 3 or more incidents at one place within 4 weeks."""
+    flags = _child_flags_from(_involvement_rows(school_ids, None if pupil_id is None else [pupil_id]), pupil_id)
     if pupil_id is None:
         recent = (
             Concern.objects.filter(school__in=school_ids, occurred_at__gte=timezone.now() - LOCATION_WINDOW)
@@ -215,6 +226,23 @@ def repeat_involvement_flags(*, school_ids: list[int], pupil_id: int | None = No
             if row["online_platform"]:
                 where += f" ({row['online_platform']})"
             flags.append(f"{row['n']} incidents in the last 4 weeks at one place: {where}, {row['school__name']}.")
+    return flags
+
+
+def repeat_involvement_flags_for_children(*, school_id: int, pupil_ids: list[int]) -> list[str]:
+    """The repeat-involvement flags of each of these children, in their order, each flag once:
+    what ``repeat_involvement_flags(pupil_id=...)`` gives for each child, in one query for all
+    of them (a case or a concern page costs the same whatever its number of children)."""
+    rows = _involvement_rows([school_id], pupil_ids) if pupil_ids else []
+    concerns_of: dict[int, set[int]] = {}
+    for cid, pid, *_ in rows:
+        concerns_of.setdefault(pid, set()).add(cid)
+    flags: list[str] = []
+    for pupil_id in pupil_ids:
+        mine = concerns_of.get(pupil_id, set())
+        for flag in _child_flags_from([r for r in rows if r[0] in mine], pupil_id):
+            if flag not in flags:
+                flags.append(flag)
     return flags
 
 
@@ -232,6 +260,11 @@ class Entry:
     link: str = ""
     case: str = ""
     all_day: bool = False  # known to the day only (a referral date), shown without a time
+    # How the pages print it, in UK time: set once per entry by _displayed (formatting a date in
+    # the template costs a time-zone conversion and a format parse every time).
+    iso: str = ""  # <time datetime="...">
+    when: str = ""  # "3 Nov 2026, 14:05", or "3 Nov 2026" for an all-day entry
+    recorded_when: str = ""  # "(recorded ...)" when it was recorded in another minute than it happened
 
 
 KINDS = {
@@ -249,101 +282,192 @@ KINDS = {
     "plan": "Safety plan",
 }
 
+# The columns each source needs, read as dictionaries rather than model instances (a 300-entry
+# chronology otherwise builds about a thousand instances to read a few fields of each).
+_PUPIL = ("pupil_id", "pupil__preferred_forename", "pupil__legal_forename", "pupil__legal_surname")
 
-def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int | None = None) -> list[Entry]:
+
+def _choices(model: type[Any], field: str) -> dict[Any, str]:
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+def _pupil_name(r: dict[str, Any]) -> str:
+    """Pupil.display_name (and str(pupil)) from the row's columns."""
+    return f"{r['pupil__preferred_forename'] or r['pupil__legal_forename']} {r['pupil__legal_surname']}"
+
+
+def _entries(concerns: QuerySet[Concern], case_refs: dict[int, str], pupil_id: int | None = None) -> list[Entry]:
+    """Every entry of the chronology of ``concerns`` and of the cases ``case_refs`` names (id to
+    reference), in the order things happened. A constant number of queries: one per source,
+    plus the concerns' categories."""
     from django.urls import reverse
 
     entries: list[Entry] = []
-    for c in concerns.select_related("recorded_by", "case").prefetch_related("categories"):
+    concern_rows = list(
+        concerns.values(
+            "pk",
+            "occurred_at",
+            "recorded_at",
+            "reference",
+            "what_happened",
+            "child_words",
+            "recorded_by__full_name",
+            "case__reference",
+        )
+    )
+    concern_ids = [c["pk"] for c in concern_rows]  # an empty list runs no query
+    categories: dict[int, list[str]] = {}
+    # As prefetch_related("categories") gave them: in the taxonomy's order.
+    order = [f"-category__{f[1:]}" if f.startswith("-") else f"category__{f}" for f in Category._meta.ordering]
+    for concern_id, name in (
+        Concern.categories.through.objects.filter(concern_id__in=concern_ids)
+        .order_by(*order)
+        .values_list("concern_id", "category__name")
+    ):
+        categories.setdefault(concern_id, []).append(name)
+    for c in concern_rows:
         entries.append(
             Entry(
-                c.occurred_at,
-                c.recorded_at,
+                c["occurred_at"],
+                c["recorded_at"],
                 "concern",
-                f"Concern {c.reference}: " + ", ".join(cat.name for cat in c.categories.all()),
-                c.what_happened + (f"\n\nThe child's words: “{c.child_words}”" if c.child_words else ""),
-                c.recorded_by.full_name,
-                reverse("concerns:detail", args=[c.reference]),
-                c.case.reference if c.case else "",
+                f"Concern {c['reference']}: " + ", ".join(categories.get(c["pk"], ())),
+                c["what_happened"] + (f"\n\nThe child's words: “{c['child_words']}”" if c["child_words"] else ""),
+                c["recorded_by__full_name"],
+                reverse("concerns:detail", args=[c["reference"]]),
+                c["case__reference"] or "",
             )
         )
-    for a in Amendment.objects.filter(concern__in=concerns).select_related("author", "concern"):
+    references = {c["pk"]: c["reference"] for c in concern_rows}
+    amendment_kind = _choices(Amendment, "kind")
+    for a in Amendment.objects.filter(concern_id__in=concern_ids).values(
+        "created_at", "kind", "text", "concern_id", "author__full_name"
+    ):
         entries.append(
             Entry(
-                a.created_at,
-                a.created_at,
+                a["created_at"],
+                a["created_at"],
                 "amendment",
-                f"{a.get_kind_display()} to concern {a.concern.reference}",
-                a.text,
-                a.author.full_name,
+                f"{amendment_kind.get(a['kind'], a['kind'])} to concern {references[a['concern_id']]}",
+                a["text"],
+                a["author__full_name"],
             )
         )
-    related = {"case__in": cases}
+
+    event_kind = _choices(CaseEvent, "kind")
+    item = _choices(ConsiderationAnswer, "item")
+    answer = _choices(ConsiderationAnswer, "answer")
+    route = _choices(Decision, "route")
+    agency = _choices(Referral, "agency")
+
+    def referral_name(organisation: str, agency_value: str) -> str:  # str(Referral)
+        return f"Referral to {organisation or agency.get(agency_value, agency_value)}"
+
+    case_ids = list(case_refs)
+    related = {"case_id__in": case_ids}
+    recorded = ("at", "by__full_name", "case_id")
+    # (kind, rows, row -> (when it happened, title, text)); every row also gives when it was
+    # recorded ("at", a task's "created_at"), by whom ("by", a task's "created_by") and its case.
     sources: list[tuple[str, QuerySet[Any], Any]] = [
         (
             "event",
-            CaseEvent.objects.filter(**related).select_related("by", "case", "pupil"),
-            lambda r: (r.at, r.get_kind_display() + (f": {r.pupil}" if r.pupil_id else ""), r.text),
+            CaseEvent.objects.filter(**related).values(*recorded, "kind", "text", *_PUPIL),
+            lambda r: (
+                r["at"],
+                event_kind.get(r["kind"], r["kind"]) + (f": {_pupil_name(r)}" if r["pupil_id"] else ""),
+                r["text"],
+            ),
         ),
         (
             "consideration",
-            ConsiderationAnswer.objects.filter(**related).select_related("by", "case"),
-            lambda r: (r.at, f"{r.get_item_display()}: {r.get_answer_display()}", r.notes),
+            ConsiderationAnswer.objects.filter(**related).values(*recorded, "item", "answer", "notes"),
+            lambda r: (
+                r["at"],
+                f"{item.get(r['item'], r['item'])}: {answer.get(r['answer'], r['answer'])}",
+                r["notes"],
+            ),
         ),
         (
             "decision",
-            Decision.objects.filter(**related).select_related("by", "case"),
+            Decision.objects.filter(**related).values(
+                *recorded, "withdrawn", "route", "rationale", "statutory_override"
+            ),
             lambda r: (
-                r.at,
-                ("Withdrawn: " if r.withdrawn else "Route: ") + r.get_route_display(),
-                r.rationale
+                r["at"],
+                ("Withdrawn: " if r["withdrawn"] else "Route: ") + route.get(r["route"], r["route"]),
+                r["rationale"]
                 + (
-                    f"\n\nWhy the statutory starting point was not followed: {r.statutory_override}"
-                    if r.statutory_override
+                    f"\n\nWhy the statutory starting point was not followed: {r['statutory_override']}"
+                    if r["statutory_override"]
                     else ""
                 ),
             ),
         ),
         (
             "parents",
-            ParentsInformed.objects.filter(**related).select_related("by", "case", "pupil"),
+            ParentsInformed.objects.filter(**related).values(
+                *recorded, "informed", "informed_on", "rationale", *_PUPIL
+            ),
             lambda r: (
-                r.informed_on if r.informed_on else r.at,
-                f"Parents or carers of {r.pupil} " + ("informed" if r.informed else "not informed"),
-                r.rationale,
+                r["informed_on"] if r["informed_on"] else r["at"],
+                f"Parents or carers of {_pupil_name(r)} " + ("informed" if r["informed"] else "not informed"),
+                r["rationale"],
             ),
         ),
         (
             "referral",
-            Referral.objects.filter(**related).select_related("by", "case"),
+            Referral.objects.filter(**related).values(
+                *recorded, "referred_on", "organisation_name", "agency", "agency_reference", "notes"
+            ),
             lambda r: (
-                r.referred_on,
-                str(r) + (f" (reference {r.agency_reference})" if r.agency_reference else ""),
-                r.notes,
+                r["referred_on"],
+                referral_name(r["organisation_name"], r["agency"])
+                + (f" (reference {r['agency_reference']})" if r["agency_reference"] else ""),
+                r["notes"],
             ),
         ),
         (
             "outcome",
-            ReferralOutcome.objects.filter(referral__case__in=cases).select_related("by", "referral__case"),
-            lambda r: (r.outcome_on, f"Outcome of {r.referral}", r.outcome),
+            ReferralOutcome.objects.filter(referral__case_id__in=case_ids).values(
+                "at",
+                "by__full_name",
+                "referral__case_id",
+                "outcome_on",
+                "outcome",
+                "referral__organisation_name",
+                "referral__agency",
+            ),
+            lambda r: (
+                r["outcome_on"],
+                f"Outcome of {referral_name(r['referral__organisation_name'], r['referral__agency'])}",
+                r["outcome"],
+            ),
         ),
         (
             "support",
-            Support.objects.filter(**related).select_related("by", "case", "pupil"),
-            lambda r: (r.at, f"Support for {r.pupil}", r.description),
+            Support.objects.filter(**related).values(*recorded, "description", *_PUPIL),
+            lambda r: (r["at"], f"Support for {_pupil_name(r)}", r["description"]),
         ),
         (
             "sanction",
-            Sanction.objects.filter(**related).select_related("by", "case", "pupil"),
-            lambda r: (r.decided_on, f"Sanction for {r.pupil}", r.description),
+            Sanction.objects.filter(**related).values(*recorded, "decided_on", "description", *_PUPIL),
+            lambda r: (r["decided_on"], f"Sanction for {_pupil_name(r)}", r["description"]),
         ),
         (
             "task",
-            Task.objects.filter(**related).select_related("created_by", "case", "assignee"),
+            Task.objects.filter(**related).values(
+                "case_id",
+                "created_at",
+                "due_on",
+                "title",
+                "done_at",
+                "assignee__full_name",
+                "created_by__full_name",
+            ),
             lambda r: (
-                r.created_at,
-                f"Task for {r.assignee.full_name}, due {r.due_on:%d %b %Y}: {r.title}",
-                f"Done {timezone.localtime(r.done_at):%d %b %Y %H:%M}" if r.done_at else "",
+                r["created_at"],
+                f"Task for {r['assignee__full_name']}, due {r['due_on']:%d %b %Y}: {r['title']}",
+                f"Done {timezone.localtime(r['done_at']):%d %b %Y %H:%M}" if r["done_at"] else "",
             ),
         ),
     ]
@@ -356,24 +480,44 @@ def _entries(concerns: QuerySet[Concern], cases: QuerySet[Case], pupil_id: int |
             all_day = not isinstance(at, dt.datetime)
             if all_day:
                 at = timezone.make_aware(dt.datetime.combine(at, dt.time(0, 0)))
-            by = getattr(row, "by", None) or getattr(row, "created_by", None)
-            case = getattr(row, "case", None) or getattr(getattr(row, "referral", None), "case", None)
             entries.append(
                 Entry(
                     at,
-                    getattr(row, "at", None) or getattr(row, "created_at", at),
+                    row.get("at") or row.get("created_at", at),
                     kind,
                     title,
                     text,
-                    by.full_name if by else "",
-                    case=case.reference if case else "",
+                    row.get("by__full_name") or row.get("created_by__full_name") or "",
+                    case=case_refs.get(row.get("case_id") or row.get("referral__case_id"), ""),
                     all_day=all_day,
                 )
             )
     from haven.safety_plans.selectors import chronology_entries
 
-    entries.extend(chronology_entries(cases, pupil_id))
+    entries.extend(chronology_entries(case_ids, pupil_id))  # type: ignore[arg-type] (ids serve for __in)
     entries.sort(key=lambda e: (e.at, e.recorded_at))
+    return entries
+
+
+def _displayed(entries: list[Entry]) -> list[Entry]:
+    """Set each entry's printed times, as the date filter would print them in UK time:
+    "j M Y, H:i" ("j M Y" all day), ISO 8601 for <time>, and the recorded time when it is in
+    another minute than the time it happened."""
+    months = [""] + [MONTHS_3[m].title() for m in range(1, 13)]
+
+    def day(d: dt.datetime) -> str:
+        return f"{d.day} {months[d.month]} {d.year:04d}"
+
+    for e in entries:
+        at = timezone.localtime(e.at)
+        e.iso = at.isoformat()
+        if e.all_day:
+            e.when = day(at)
+            continue
+        e.when = f"{day(at)}, {at.hour:02d}:{at.minute:02d}"
+        recorded = timezone.localtime(e.recorded_at)
+        if recorded.timetuple()[:5] != at.timetuple()[:5]:
+            e.recorded_when = f"{day(recorded)}, {recorded.hour:02d}:{recorded.minute:02d}"
     return entries
 
 
@@ -393,8 +537,8 @@ def _filter_entries(entries: list[Entry], filters: dict[str, str]) -> list[Entry
 
 
 def case_chronology(case: Case, *, filters: dict[str, str] | None = None) -> list[Entry]:
-    cases = Case.objects.filter(pk=case.pk)
-    return _filter_entries(_entries(Concern.objects.filter(case=case), cases), filters or {})
+    entries = _entries(Concern.objects.filter(case=case), {case.pk: case.reference})
+    return _displayed(_filter_entries(entries, filters or {}))
 
 
 def pupil_chronology_for(
@@ -406,8 +550,15 @@ def pupil_chronology_for(
 
     pupil = pupil_get_for(user, pupil_id, request=request, audit=False)
     concerns = Concern.objects.filter(concern_visibility(user), children__pupil_id=pupil_id).distinct()
-    cases = Case.objects.filter(case_visibility(user), children__pupil_id=pupil_id).distinct()
+    # The cases the user may read, evaluated once rather than as a subquery in each source.
+    case_refs = dict(
+        Case.objects.filter(case_visibility(user), children__pupil_id=pupil_id)
+        .order_by()
+        .values_list("pk", "reference")
+        .distinct()
+    )
     audit_record(
         action=Action.VIEW, actor=user, request=request, obj=pupil, school=pupil.school_id, extra={"chronology": True}
     )
-    return pupil, _filter_entries(_entries(concerns, cases, pupil_id=pupil_id), filters or {})
+    entries = _entries(concerns, case_refs, pupil_id=pupil_id)
+    return pupil, _displayed(_filter_entries(entries, filters or {}))

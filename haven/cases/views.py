@@ -130,12 +130,7 @@ def triage(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _child_flags(school_id: int, pupil_ids: list[int]) -> list[str]:
-    flags: list[str] = []
-    for pupil_id in pupil_ids:
-        for flag in selectors.repeat_involvement_flags(school_ids=[school_id], pupil_id=pupil_id):
-            if flag not in flags:
-                flags.append(flag)
-    return flags
+    return selectors.repeat_involvement_flags_for_children(school_id=school_id, pupil_ids=pupil_ids)
 
 
 # -- One case --------------------------------------------------------------------------------

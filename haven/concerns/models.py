@@ -162,6 +162,13 @@ class Concern(models.Model):
             models.Index(fields=["school", "status", "urgent", "recorded_at"]),
             models.Index(fields=["school", "occurred_at"]),
             models.Index(fields=["recorded_by", "recorded_at"]),
+            # The dashboard's concerns to triage, in its order: only the school's untriaged
+            # concerns, not its whole history (bench/README.md).
+            models.Index(
+                fields=["school", "-urgent", "recorded_at", "id"],
+                condition=Q(case__isnull=True) & ~Q(status="nfa"),
+                name="concern_to_triage",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -149,9 +149,16 @@ def concern_submit(
         urgent=urgent,
         source=source,
     )
-    concern.full_clean(exclude=["categories", "case"])
+    # The fields' own checks (choices, lengths). The database enforces the rest and nothing
+    # here can break it: school and recorded_by are rows in hand, the reference comes from its
+    # counter, and occurred_at <= recorded_at by construction (each would be a query otherwise).
+    concern.full_clean(
+        exclude=["categories", "case", "school", "recorded_by"], validate_unique=False, validate_constraints=False
+    )
     concern.save()
-    concern.categories.set(categories)
+    Concern.categories.through.objects.bulk_create(
+        [Concern.categories.through(concern=concern, category=category) for category in categories]
+    )
     ConcernChild.objects.bulk_create(
         [ConcernChild(concern=concern, pupil=pupils[c.pupil_id], role=c.role) for c in children]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 
 class Counter(models.Model):
@@ -16,11 +16,20 @@ class Counter(models.Model):
 
 
 def counter_next(key: str) -> int:
-    """The next value of a counter, safe under concurrent writers (row lock; SQLite's
-    BEGIN IMMEDIATE serialises writers anyway)."""
-    with transaction.atomic():
-        Counter.objects.get_or_create(key=key)
-        row = Counter.objects.select_for_update().get(key=key)
-        row.value += 1
-        row.save(update_fields=["value"])
-        return row.value
+    """The next value of a counter, safe under concurrent writers: one upsert that creates
+    the row at 1 or adds 1 under the row's lock (PostgreSQL), or inside SQLite's single
+    writer (BEGIN IMMEDIATE), and returns the new value."""
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        with transaction.atomic():
+            Counter.objects.get_or_create(key=key)
+            row = Counter.objects.select_for_update().get(key=key)
+            row.value += 1
+            row.save(update_fields=["value"])
+            return row.value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO "core_counter" ("key", "value") VALUES (%s, 1) '
+            'ON CONFLICT ("key") DO UPDATE SET "value" = "core_counter"."value" + 1 RETURNING "value"',
+            [key],
+        )
+        return cursor.fetchone()[0]
