@@ -62,7 +62,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                     request=request,
                 )
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                exc.add_to(form)
                 status = 400
             else:
                 created = (token, raw)

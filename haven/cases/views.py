@@ -289,7 +289,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
             messages.success(request, "Saved.")
             return redirect(f"/cases/{case.reference}/#{action}")
     except ApplicationError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        exc.add_to(form)
     ctx = _case_context(request, case, bound={action: form})
     ctx["error_action"] = action
     ctx["error_messages"] = [str(e) for errors in form.errors.values() for e in errors]

@@ -80,7 +80,7 @@ def taxonomy(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"“{category.name}” retired from {valid_to:%d %B %Y}.")
                 return redirect("taxonomy")
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            exc.add_to(form)
         status = 400
     categories = Category.objects.filter(Q(authority__isnull=True) | Q(authority=authority)).select_related("parent")
     return render(

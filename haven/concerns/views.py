@@ -66,7 +66,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
                     request=request,
                 )
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                exc.add_to(form)
             else:
                 messages.success(
                     request,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ApplicationError(Exception):
     """The user asked for something the rules do not allow; ``field`` names the form field."""
@@ -11,3 +13,8 @@ class ApplicationError(Exception):
         self.message = message
         self.field = field
         self.code = code
+
+    def add_to(self, form: Any) -> None:
+        """Show the refusal on the form: under the field it names when the form has that
+        field, otherwise at the top of the form."""
+        form.add_error(self.field if self.field in getattr(form, "fields", {}) else None, self.message)

@@ -138,7 +138,7 @@ def enquiry_new(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 if exc.code == "identifying":
                     flags = services.identifying_flags(d["school"], {"summary": d["summary"], "advice": d["advice"]})
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                exc.add_to(form)
         status = 400
     else:
         now = timezone.localtime()

@@ -33,11 +33,6 @@ def _managed_authority(request: HttpRequest) -> Authority:
     return authorities[0]
 
 
-def _form_error(form: Any, error: ApplicationError) -> None:
-    field = error.field if error.field in getattr(form, "fields", {}) else None
-    form.add_error(field, error.message)
-
-
 def _feed_url(request: HttpRequest, name: str, *args: Any) -> str:
     return request.build_absolute_uri(reverse(name, args=args))
 
@@ -155,7 +150,7 @@ def pyramids(request: HttpRequest) -> HttpResponse:
                 return redirect("network:pyramids")
         except ApplicationError as error:
             if action == "create":
-                _form_error(create_form, error)
+                error.add_to(create_form)
             else:
                 messages.error(request, error.message)
             status = 400
@@ -202,7 +197,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as error:
-            _form_error(form, error)
+            error.add_to(form)
         else:
             messages.success(
                 request, f"Meeting scheduled; {meeting.invitations.count()} people invited. They can see it now."
@@ -249,7 +244,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as error:
-            _form_error(invitees if error.field == "invitees" else form, error)
+            error.add_to(invitees if error.field == "invitees" else form)
         else:
             messages.success(request, "Meeting updated.")
             return redirect("network:meeting", meeting.pk)
@@ -318,7 +313,7 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
                     request=request,
                 )
             except ApplicationError as error:
-                _form_error(form, error)
+                error.add_to(form)
                 extra["minutes_flagged"] = error.code == "names"
                 raise _Invalid from error
             messages.success(request, "Minutes saved. Everyone invited can read them.")
@@ -338,7 +333,7 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
                     request=request,
                 )
             except ApplicationError as error:
-                _form_error(form, error)
+                error.add_to(form)
                 raise _Invalid from error
             messages.success(request, "Action added.")
         elif action == "action-status":

@@ -40,7 +40,7 @@ def term_dates(request: HttpRequest, school_id: int) -> HttpResponse:
             try:
                 closure = services.closure_add(by=request.user, school=school, request=request, **form.cleaned_data)
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                exc.add_to(form)
             else:
                 messages.success(request, f"{closure.name} added.")
                 return redirect("term_dates", school_id=school.pk)

@@ -83,7 +83,7 @@ def tell(request: HttpRequest, code: str) -> HttpResponse:
             try:
                 made = services.report_submit(school=school, **form.cleaned_data)
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                exc.add_to(form)
             else:
                 limits.hit(limits.REPORTS_PER_SCHOOL, school.report_code)
                 limits.hit(limits.REPORTS_PER_ADDRESS, address)
@@ -360,7 +360,7 @@ def convert(request: HttpRequest, report_id: int) -> HttpResponse:
                     urgent=data["urgent"],
                 )
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                exc.add_to(form)
             else:
                 messages.success(request, f"Report {report.reference} is now concern {concern.reference}.")
                 return redirect("pupil_voice:detail", report_id=report.pk)

@@ -27,10 +27,6 @@ def _query_without_page(request: HttpRequest) -> str:
     return urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
 
 
-def _apply_error(form: Any, exc: ApplicationError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
 # -- Resource bank -------------------------------------------------------------------------
 
 
@@ -102,7 +98,7 @@ def resource_propose(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            exc.add_to(form)
         else:
             messages.success(
                 request,
@@ -134,7 +130,7 @@ def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            exc.add_to(form)
         else:
             messages.success(request, "Your changes have been saved.")
             return redirect("resources:detail", resource_id=resource.pk)
@@ -163,7 +159,7 @@ def resource_curate(request: HttpRequest, resource_id: int) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            exc.add_to(form)
         else:
             messages.success(request, f"“{resource.title}”: {resource.get_status_display().lower()}.")
             return redirect("resources:detail", resource_id=resource.pk)
@@ -262,7 +258,7 @@ def _case_study_form_page(
             form.add_error(None, exc.message)
             study = saved
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            exc.add_to(form)
         else:
             return redirect("case_studies:detail", case_study_id=saved.pk)
     return render(
@@ -333,7 +329,7 @@ def case_study_review(request: HttpRequest, case_study_id: int) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            exc.add_to(form)
         else:
             messages.success(
                 request,

@@ -50,7 +50,7 @@ def _save(request: HttpRequest, form: PlanForm, formset: Any, write: Any) -> Any
         if exc.field and exc.field.startswith("risk_lines"):
             formset._non_form_errors = formset.error_class([exc.message])
         else:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            exc.add_to(form)
     return None
 
 
