@@ -165,11 +165,6 @@ class PlanVersion(AppendOnly):
     def __str__(self) -> str:
         return f"Version {self.number} of safety plan {self.plan_id}"
 
-    @property
-    def highest_risk(self) -> int | None:
-        lines = list(self.risk_lines.all())
-        return max((line.risk for line in lines), default=None)
-
 
 class RiskLine(AppendOnly):
     """One line of the risk table: hazard, A, B, C = A x B, measures, contingency."""

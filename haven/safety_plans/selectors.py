@@ -141,18 +141,33 @@ def chronology_entries(cases: QuerySet[Case], pupil_id: int | None = None) -> li
     ]
 
 
-def due_reasons(plan: SafetyPlan, today: dt.date | None = None) -> list[str]:
+def review_due(plan: SafetyPlan, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """Why a signed-off plan's review is due, as (key, words): its review date has come, or a
+    new concern about the child was recorded since its current version (``plans_annotated``).
+    The key names the reason once, so a reminder about it is sent once."""
     today = today or timezone.localdate()
     if plan.status not in SIGNED_STATUSES:
         return []
     reasons = []
-    if plan.review_date < today:
-        reasons.append(f"the review date, {plan.review_date:%-d %b %Y}, has passed")
-    elif plan.review_date == today:
-        reasons.append("the review is due today")
+    if plan.review_date <= today:
+        words = (
+            "the review is due today"
+            if plan.review_date == today
+            else f"the review date, {plan.review_date:%-d %b %Y}, has passed"
+        )
+        reasons.append((f"review-date:{plan.review_date.isoformat()}", words))
     if getattr(plan, "new_concern", None):
-        reasons.append(f"a new concern ({plan.new_concern}) was recorded about {plan.pupil.forename}")
+        reasons.append(
+            (
+                f"concern:{plan.new_concern}",
+                f"a new concern ({plan.new_concern}) was recorded about {plan.pupil.forename}",
+            )
+        )
     return reasons
+
+
+def due_reasons(plan: SafetyPlan, today: dt.date | None = None) -> list[str]:
+    return [words for _, words in review_due(plan, today)]
 
 
 # --- What the case already knows, to start a plan -------------------------------------------

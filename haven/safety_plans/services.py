@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -28,15 +28,9 @@ from haven.people.models import Pupil
 from . import rules
 from .models import REVIEW_REASONS, PlanEvent, PlanVersion, ReviewReason, RiskLine, SafetyPlan
 
+# Annex A's one-line answers, with the lengths the model allows.
 SHORT_FIELDS = {
-    "referrer_name_role": 200,
-    "referrer_contact": 200,
-    "schools_affected": 300,
-    "schools_harmed": 300,
-    "where_otherwise": 300,
-    "at_risk_others": 300,
-    "trusted_adult": 200,
-    "staff_informed": 300,
+    f.name: f.max_length for f in PlanVersion._meta.concrete_fields if isinstance(f, models.CharField) and not f.choices
 }
 LONG_FIELDS = (
     "support_from",
@@ -194,16 +188,15 @@ def _version_write(
     version = PlanVersion.objects.create(
         plan=plan, school_id=plan.school_id, number=number, reason=reason, reason_notes=reason_notes, by=by, **content
     )
-    RiskLine.objects.bulk_create(
-        [
-            RiskLine(version=version, position=i, risk=line["hazard_rating"] * line["likelihood"], **line)
-            for i, line in enumerate(lines, start=1)
-        ]
-    )
+    rows = [
+        RiskLine(version=version, position=i, risk=rules.risk_rating(line["hazard_rating"], line["likelihood"]), **line)
+        for i, line in enumerate(lines, start=1)
+    ]
+    RiskLine.objects.bulk_create(rows)
     plan.current_version = number
     plan.version_at = version.at
     plan.review_date = content["review_date"]
-    plan.highest_risk = max((line["hazard_rating"] * line["likelihood"] for line in lines), default=None)
+    plan.highest_risk = max((row.risk for row in rows), default=None)
     return version
 
 

@@ -17,16 +17,7 @@ from haven.accounts.models import Membership, Role
 from haven.concerns.tasks import _site_url
 
 from .models import ReviewReminder, SafetyPlan
-from .selectors import SIGNED_STATUSES, plans_annotated
-
-
-def _due_because(plan: SafetyPlan, today) -> list[str]:
-    keys = []
-    if plan.review_date <= today:
-        keys.append(f"review-date:{plan.review_date.isoformat()}")
-    if plan.new_concern:
-        keys.append(f"concern:{plan.new_concern}")
-    return keys
+from .selectors import SIGNED_STATUSES, plans_annotated, review_due
 
 
 def plan_review_reminders_send(today=None) -> int:
@@ -36,8 +27,8 @@ def plan_review_reminders_send(today=None) -> int:
     leads = {}
     sent = 0
     for plan in plans:
-        keys = _due_because(plan, today)
-        if not keys:
+        reasons = review_due(plan, today)
+        if not reasons:
             continue
         if plan.school_id not in leads:
             leads[plan.school_id] = sorted(
@@ -50,7 +41,7 @@ def plan_review_reminders_send(today=None) -> int:
                 }
             )
         recipients = leads[plan.school_id]
-        for key in keys:
+        for key, _ in reasons:
             try:
                 with transaction.atomic():
                     ReviewReminder.objects.create(
@@ -58,6 +49,7 @@ def plan_review_reminders_send(today=None) -> int:
                     )
             except IntegrityError:
                 continue  # already reminded about this
+            # Email is not a safe place for a child's name: say why without it.
             why = (
                 f"its review date was {plan.review_date:%-d %B %Y}"
                 if key.startswith("review-date")
