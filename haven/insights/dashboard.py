@@ -18,13 +18,13 @@ from django.utils import timezone
 from haven.access.policy import Capability, authorities_for, schools_for, trusts_for
 from haven.cases.models import Route
 from haven.concerns.models import Category, Location
+from haven.core.months import month_starts
 from haven.core.suppression import Cell, SuppressedTable, suppress_together
 from haven.organisations.models import School
 from haven.people.models import Pupil, Sex, YearGroup
 from haven.safety_plans.models import SafetyPlan
 
 from .models import ChildRollup, ConcernRollup, RouteRollup
-from .rollups import month_of
 
 
 @dataclass
@@ -129,14 +129,6 @@ class Dashboard:
         return next(t for t in self.tables if t.key == key)
 
 
-def _months(start: dt.date, end: dt.date) -> list[dt.date]:
-    out, m = [], start
-    while m <= end:
-        out.append(m)
-        m = (m + dt.timedelta(days=32)).replace(day=1)
-    return out
-
-
 def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = None) -> Dashboard:
     schools = scope.schools
     if filters.school:
@@ -150,7 +142,7 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
     if filters.family:
         concern_rows = concern_rows.filter(family=filters.family)
     board = Dashboard(scope, filters, schools=list(scope.schools.order_by("name")))
-    months = _months(filters.start, filters.end)
+    months = month_starts(filters.start, filters.end)
     families = {c.code: c.name for c in Category.objects.filter(parent__isnull=True).order_by("pk")}
     sexual_cols = ["Sexual violence, harassment or harmful sexual behaviour", "Other concerns"]
 
@@ -299,7 +291,7 @@ def signals_for(schools: list[School], today: dt.date) -> list[str]:
     last = (this_month - dt.timedelta(days=1)).replace(day=1)
     for s in schools:
         series = monthly.get(s.pk, {})
-        before = [series.get(m, 0) for m in _months(year_ago, (last - dt.timedelta(days=1)).replace(day=1))]
+        before = [series.get(m, 0) for m in month_starts(year_ago, (last - dt.timedelta(days=1)).replace(day=1))]
         now = series.get(last, 0)
         if len(before) >= 3 and now >= 5:
             mean = statistics.mean(before)
@@ -326,8 +318,7 @@ def signals_for(schools: list[School], today: dt.date) -> list[str]:
 
 
 def default_filters(today: dt.date | None = None) -> Filters:
-    today = today or timezone.localdate()
-    end = month_of(timezone.now()) if today is None else today.replace(day=1)
+    end = (today or timezone.localdate()).replace(day=1)
     start = (end - dt.timedelta(days=330)).replace(day=1)
     return Filters(start=start, end=end)
 

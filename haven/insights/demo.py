@@ -16,6 +16,7 @@ from django.utils import timezone
 from haven.accounts.models import Membership, Role
 from haven.concerns.models import Category
 from haven.core.demo import DEMO_TODAY, DemoWorld, _rng, _simulated_clock
+from haven.core.months import month_starts
 from haven.resources import anonymise
 
 from .models import CallerRole, Channel, MonthlyCount
@@ -111,14 +112,6 @@ WEIGHTS = {
 }
 
 
-def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
-    months, m = [], first
-    while m <= last:
-        months.append(m)
-        m = (m + dt.timedelta(days=32)).replace(day=1)
-    return months
-
-
 def demo_enquiries(*, world: DemoWorld, seed: int) -> None:
     authority = world.authority
     officers = [
@@ -139,7 +132,7 @@ def demo_enquiries(*, world: DemoWorld, seed: int) -> None:
     rng = _rng(seed, "enquiries")
     made = 0
     with _simulated_clock() as clock:
-        for month in _month_starts(dt.date(2024, 9, 1), DEMO_TODAY.replace(day=1)):
+        for month in month_starts(dt.date(2024, 9, 1), DEMO_TODAY.replace(day=1)):
             count = round(PER_MONTH * SEASON[month.month] * rng.uniform(0.8, 1.2))
             days = [
                 month + dt.timedelta(days=d)

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from haven.access.policy import Capability, authorities_for, deny
 from haven.concerns.models import Category
+from haven.core.months import month_start, month_starts, next_month
 from haven.organisations.models import Authority
 
 from .models import Enquiry, MonthlyCount
@@ -91,20 +92,12 @@ class MonthlyTable:
         return percent(self.sexual, self.total)
 
 
-def _month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _next(month: dt.date) -> dt.date:
-    return (month + dt.timedelta(days=32)).replace(day=1)
-
-
 def monthly_table(authority: Authority, start: dt.date, end: dt.date) -> MonthlyTable:
     """Month by month from ``start`` to ``end`` (inclusive): enquiries, those about sexual
     violence, sexual harassment or harmful sexual behaviour (a category marked sexual), and
     the percentage to one decimal; imported counts where a month has them, otherwise the
     enquiries logged. Notes say where the categories changed within the period."""
-    start, end = _month(start), _month(end)
+    start, end = month_start(start), month_start(end)
     imported = {
         m.month: m
         for m in MonthlyCount.objects.filter(authority=authority, month__gte=start, month__lte=end).order_by("month")
@@ -112,21 +105,19 @@ def monthly_table(authority: Authority, start: dt.date, end: dt.date) -> Monthly
     sexual = Category.objects.filter(enquiries=OuterRef("pk"), sexual=True)
     logged = {
         row["m"].date() if isinstance(row["m"], dt.datetime) else row["m"]: row
-        for row in Enquiry.objects.filter(authority=authority, at__date__gte=start, at__date__lt=_next(end))
+        for row in Enquiry.objects.filter(authority=authority, at__date__gte=start, at__date__lt=next_month(end))
         .annotate(m=TruncMonth("at"), is_sexual=Exists(sexual))
         .values("m")
         .annotate(total=Count("pk"), sexual=Count("pk", filter=Q(is_sexual=True)))
         .order_by("m")
     }
     rows = []
-    month = start
-    while month <= end:
+    for month in month_starts(start, end):
         if month in imported:
             m = imported[month]
             rows.append(MonthRow(month, m.total, m.sexual, m.measure, "imported"))
         elif month in logged:
             rows.append(MonthRow(month, logged[month]["total"], logged[month]["sexual"], "SV&H", "recorded"))
-        month = _next(month)
     table = MonthlyTable(rows)
     measures = list(dict.fromkeys(r.measure for r in rows))
     if len(measures) > 1:

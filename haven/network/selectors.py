@@ -16,6 +16,7 @@ from haven.access.policy import Capability, authorities_for, deny, has_any, meet
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category, Concern, Location
+from haven.core.months import month_starts
 from haven.core.suppression import SuppressedTable, suppress_together
 
 from .models import ActionItem, FeedToken, Invitation, Meeting
@@ -134,22 +135,13 @@ class TrendPack:
     by_location: TrendTable
 
 
-def _months(start: dt.date, end: dt.date) -> list[dt.date]:
-    months = []
-    cursor = start.replace(day=1)
-    while cursor < end:
-        months.append(cursor)
-        cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
-    return months
-
-
 def trend_pack(meeting: Meeting) -> TrendPack:
     """Concerns at the meeting's schools in the 13 weeks before it, by month and category and
     by month and location (hot spots), with small numbers suppressed (DESIGN §8). Only counts
     leave the database: no child, reference or text."""
     end = timezone.localtime(meeting.starts_at, LONDON).date()
     start = end - TREND_WINDOW
-    months = _months(start, end)
+    months = month_starts(start, end - dt.timedelta(days=1))  # end is exclusive
     month_index = {m: k for k, m in enumerate(months)}
     window = Q(
         occurred_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=LONDON),
