@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -81,8 +82,11 @@ def enquiry_record(
     summary = text_checked(summary, field="summary", label="what the school asked", required=True)
     advice = text_checked(advice, field="advice", label="the advice given", required=True)
     day = timezone.localdate(at)
-    categories = list(Category.objects.filter(pk__in=category_ids, valid_from__lte=day).exclude(valid_to__lt=day))
-    categories = [c for c in categories if c.authority_id in (None, authority.pk)]
+    categories = list(
+        Category.objects.filter(pk__in=category_ids, valid_from__lte=day)
+        .filter(Q(authority__isnull=True) | Q(authority=authority))
+        .exclude(valid_to__lt=day)
+    )
     if not categories or len(categories) != len(set(category_ids)):
         raise ApplicationError("Choose at least one category in use on that date.", field="categories")
     flags = anonymise.unresolved(identifying_flags(school, {"summary": summary, "advice": advice}, roster), confirmed)
@@ -166,8 +170,7 @@ _MONTHS = {
 def parse_month(text: str) -> dt.date | None:
     """ "September 2020", "Sep 2020", "2020-09" or "09/2020" -> 1 September 2020."""
     text = text.strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", text) or None
-    if m:
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
         year, month = int(m.group(1)), int(m.group(2))
     elif m := re.fullmatch(r"(\d{1,2})/(\d{4})", text):
         year, month = int(m.group(2)), int(m.group(1))
