@@ -93,7 +93,7 @@ def _person_add(request: HttpRequest, kind: str, organisation_id: int) -> HttpRe
                     by=request.user, organisation=organisation, request=request, **form.cleaned_data
                 )
             except services.ManageRefused as exc:
-                exc.add_to(form)
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 role = added.membership.get_role_display()
                 if added.created:
