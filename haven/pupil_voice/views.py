@@ -98,7 +98,13 @@ def tell(request: HttpRequest, code: str) -> HttpResponse:
     return _pupil_page(
         request,
         "pupil_voice/tell.html",
-        {"school": school, "form": form, "where_choices": where_choices, "settings": _voice_settings(school)},
+        {
+            "school": school,
+            "form": form,
+            "where_choices": where_choices,
+            "settings": _voice_settings(school),
+            "survey_open": selectors.open_survey_for(school) is not None,
+        },
         status=status,
     )
 
