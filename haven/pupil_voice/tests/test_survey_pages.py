@@ -325,3 +325,16 @@ def test_query_counts_do_not_grow_with_surveys_or_schools(client, world, county_
         client.get(reverse("pupil_voice:survey", args=[county_survey.pk]), {"school": world.school_a.pk})
     with django_assert_max_num_queries(20):
         client.get(reverse("pupil_voice:survey_csv", args=[county_survey.pk]))
+
+
+def test_where_each_reader_finds_surveys(client, world):
+    sign_in(client, world.users["dsl_a"])
+    assert reverse("pupil_voice:surveys") in client.get(reverse("pupil_voice:inbox")).text
+    for key in ("head_a", "trust_lead_a", "la_officer_a"):
+        client.logout()
+        sign_in(client, world.users[key])
+        home = client.get("/")
+        assert f'<a href="{reverse("pupil_voice:surveys")}"' in home.text, key
+    client.logout()
+    sign_in(client, world.users["staff_a"])
+    assert reverse("pupil_voice:surveys") not in client.get("/").text
