@@ -245,6 +245,14 @@ class Survey(models.Model):
     def status(self) -> str:
         return self.status_on(timezone.localdate())
 
+    def audit_organisation(self) -> dict[str, int | None]:
+        """The audit chain of the survey: its school's, its trust's or its authority's."""
+        if self.scope == self.Scope.SCHOOL:
+            return {"school": self.schools.values_list("pk", flat=True).first()}
+        if self.scope == self.Scope.TRUST:
+            return {"trust": self.trust_id}
+        return {"authority": self.authority_id}
+
     def question(self, key: str) -> dict | None:
         return next((q for q in self.questions if q["key"] == key), None)
 

@@ -103,14 +103,12 @@ def survey_get_for(user: Any, survey_id: int, *, request: HttpRequest | None = N
     )
     if survey is None or not schools:
         raise deny(request, object_type="pupil_voice.survey", object_id=survey_id, reason="survey results")
-    from .survey_services import audit_chain
-
     audit_record(
         action=Action.VIEW,
         actor=user,
         request=request,
         obj=survey,
-        **audit_chain(survey),
+        **survey.audit_organisation(),
         extra={"schools": [s.pk for s in schools]},
     )
     return survey, schools

@@ -38,15 +38,6 @@ FORM_TOKEN_AGE = dt.timedelta(hours=3)
 _FORM_SALT = "haven.pupil_voice.survey"  # a signing namespace, not a secret
 
 
-def audit_chain(survey: Survey) -> dict[str, Any]:
-    """The audit chain of a survey: its school's, its trust's or its authority's."""
-    if survey.scope == Survey.Scope.SCHOOL:
-        return {"school": survey.schools.values_list("pk", flat=True).first()}
-    if survey.scope == Survey.Scope.TRUST:
-        return {"trust": survey.trust_id}
-    return {"authority": survey.authority_id}
-
-
 def _scope_for(by: Any, schools: list[School]) -> tuple[str, Any, Any]:
     """(scope, authority, trust) through which ``by`` may open a survey for all these schools,
     or refuse. The widest role that covers them all is the one that opens it."""
@@ -132,7 +123,7 @@ def survey_open(
         actor=by,
         request=request,
         obj=survey,
-        **audit_chain(survey),
+        **survey.audit_organisation(),
         extra={"schools": [s.pk for s in chosen], "opens_on": str(opens_on), "closes_on": str(closes_on)},
     )
     return survey
@@ -185,7 +176,7 @@ def survey_close(*, by: Any, survey: Survey, request: HttpRequest | None = None)
         actor=by,
         request=request,
         obj=survey,
-        **audit_chain(survey),
+        **survey.audit_organisation(),
         extra={"closed_early_on": str(today)},
     )
     return survey

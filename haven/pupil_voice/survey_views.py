@@ -260,7 +260,7 @@ def survey_csv(request: HttpRequest, survey_id: int) -> HttpResponse:
         actor=request.user,
         request=request,
         obj=survey,
-        **survey_services.audit_chain(survey),
+        **survey.audit_organisation(),
         extra={"survey_csv": [s.pk for s in schools]},
     )
     return csv_response(

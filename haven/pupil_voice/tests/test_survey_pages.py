@@ -338,3 +338,31 @@ def test_where_each_reader_finds_surveys(client, world):
     client.logout()
     sign_in(client, world.users["staff_a"])
     assert reverse("pupil_voice:surveys") not in client.get("/").text
+
+
+def test_nothing_identifying_is_stored_or_logged_and_nothing_is_loaded_from_outside(client, world, caplog):
+    from haven.pupil_voice.models import SurveyAnswer, SurveyFormUse
+
+    caplog.set_level("DEBUG")
+    ua = "NotARealBrowser/1.0 (survey)"
+    open_survey(world.users["dsl_a"], [world.school_a])
+    page = client.get(_url(world.school_a))
+    for attribute in ("src=", "href="):
+        for part in page.text.split(attribute)[1:]:
+            url = part[1:].split(part[0])[0]
+            if url.startswith("http"):  # only the quick-exit link, navigated to, never loaded
+                assert url == "https://www.bbc.co.uk/weather" and attribute == "href="
+    data = {**GOOD, "token": _token(page)}
+    client.post(_url(world.school_a), data, REMOTE_ADDR="198.51.100.77", HTTP_USER_AGENT=ua)
+    client.post(_url(world.school_a), {"token": "x"}, REMOTE_ADDR="198.51.100.77", HTTP_USER_AGENT=ua)  # refused
+    rows = [
+        *SurveyResponse.objects.values(),
+        *SurveyAnswer.objects.values(),
+        *SurveyFormUse.objects.values(),
+        *AuditEvent.objects.values("ip_address", "user_agent", "extra"),
+    ]
+    assert len(rows) > 3
+    for row in rows:
+        for value in row.values():
+            assert "198.51.100.77" not in str(value) and "NotARealBrowser" not in str(value)
+    assert caplog.records and "198.51.100.77" not in caplog.text and "NotARealBrowser" not in caplog.text
