@@ -75,7 +75,9 @@ class SurveyOpenForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date, for example 2026-12-11."},
     )
-    which = forms.ChoiceField(label="Which schools?", widget=forms.RadioSelect, required=False)
+    which = forms.ChoiceField(
+        label="Which schools?", widget=forms.RadioSelect, error_messages={"required": "Choose which schools."}
+    )
     schools = forms.MultipleChoiceField(
         label="Chosen schools",
         help_text="Only used if you choose 'The schools I tick'.",
@@ -111,9 +113,3 @@ class SurveyOpenForm(forms.Form):
             return [s for s in self.school_list if s.phase == which.removeprefix("phase:")]
         ticked = set(self.cleaned_data.get("schools") or [])
         return [s for s in self.school_list if str(s.pk) in ticked]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if not self.one_school and not data.get("which"):
-            self.add_error("which", "Choose which schools.")
-        return data
