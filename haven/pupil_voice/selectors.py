@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,7 +269,9 @@ class TrendPoint:
     positive_share: float | None  # 0 to 1; None when hidden
 
 
-def survey_trend_for(schools: Any, start: dt.date, end: dt.date) -> dict[str, list[TrendPoint]]:
+def survey_trend_for(
+    schools: QuerySet[School] | Iterable[School | int], start: dt.date, end: dt.date
+) -> dict[str, list[TrendPoint]]:
     """How pupils' answers changed from round to round, for dashboards.
 
     ``schools``: School objects, ids or a queryset; the caller decides which the reader may
@@ -286,10 +289,8 @@ def survey_trend_for(schools: Any, start: dt.date, end: dt.date) -> dict[str, li
     schools (a trust and each of its schools) must hide the complement itself, as
     :func:`survey_results` does.
     """
-    ids = (
-        list(schools.values_list("pk", flat=True))
-        if isinstance(schools, QuerySet)
-        else [getattr(s, "pk", s) for s in schools]
+    ids: Any = (  # a queryset stays a subquery
+        schools.values("pk") if isinstance(schools, QuerySet) else [getattr(s, "pk", s) for s in schools]
     )
     surveys = list(
         Survey.objects.filter(

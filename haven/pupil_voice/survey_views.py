@@ -93,7 +93,7 @@ def _survey_page(
 
 
 # -- Results --------------------------------------------------------------------------------
-def _reader_schools(request: HttpRequest) -> None:
+def _require_reader(request: HttpRequest) -> None:
     if not has_any(request.user, Capability.SURVEY_RESULTS):
         raise Http404
 
@@ -101,7 +101,7 @@ def _reader_schools(request: HttpRequest) -> None:
 @login_required
 @two_factor_required
 def survey_list(request: HttpRequest) -> HttpResponse:
-    _reader_schools(request)
+    _require_reader(request)
     page = Paginator(selectors.survey_list_for(request.user), 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
     return render(

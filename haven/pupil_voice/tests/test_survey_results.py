@@ -185,3 +185,8 @@ def test_the_trend_takes_three_queries(world, django_assert_num_queries):
         )
     with django_assert_num_queries(3):
         survey_trend_for([world.school_a], dt.date(2026, 1, 1), timezone.localdate())
+    with django_assert_num_queries(3):  # a queryset of schools stays a subquery
+        trend = survey_trend_for(
+            type(world.school_a).objects.filter(pk=world.school_a.pk), dt.date(2026, 1, 1), timezone.localdate()
+        )
+    assert [p.answers for p in trend["safe_school"]] == [10, 10, 10]
