@@ -14,15 +14,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Sum
 from django.utils import timezone
 from django_tasks import task
 
 from haven.cases.models import Decision
 from haven.concerns.models import ChildRole, Concern, ConcernChild
+from haven.organisations.models import Authority, School
 from haven.people.models import SenStatus
 
-from .models import ChildRollup, ConcernRollup, RouteRollup
+from .models import (
+    AreaChildRollup,
+    AreaConcernRollup,
+    ChildRollup,
+    ConcernRollup,
+    RouteRollup,
+    SchoolMonthRollup,
+)
 
 Slice = tuple[int, dt.date]
 
@@ -71,7 +79,7 @@ def refresh(slices: Iterable[Slice]) -> int:
     for school_id, months in by_school.items():
         for month in sorted(months):
             start, end = _bounds(month)
-            for model in (ConcernRollup, ChildRollup, RouteRollup):
+            for model in (ConcernRollup, ChildRollup, RouteRollup, SchoolMonthRollup):
                 model.objects.filter(school_id=school_id, month=month).delete()
             concerns = list(
                 Concern.objects.filter(school_id=school_id, occurred_at__gte=start, occurred_at__lt=end).values_list(
@@ -144,7 +152,60 @@ def refresh(slices: Iterable[Slice]) -> int:
                     for r, n in decisions.items()
                 ]
             )
-            written += len(counts) + len(children) + len(decisions)
+            by_sexual: Counter[bool] = Counter()
+            for (_, _, is_sexual), n in counts.items():
+                by_sexual[is_sexual] += n
+            SchoolMonthRollup.objects.bulk_create(
+                [
+                    SchoolMonthRollup(school_id=school_id, month=month, sexual=x, concerns=n)
+                    for x, n in by_sexual.items()
+                ]
+            )
+            written += len(counts) + len(children) + len(decisions) + len(by_sexual)
+    places = dict(School.objects.filter(pk__in=by_school).values_list("pk", "authority_id"))
+    phases = dict(School.objects.filter(pk__in=by_school).values_list("pk", "phase"))
+    areas = {(places[s], phases[s], m) for s, months in by_school.items() if s in places for m in months}
+    return written + recount_areas(areas)
+
+
+# Each area table, the school table it is counted from, and the columns it keeps.
+AREA_TABLES = (
+    (
+        AreaConcernRollup,
+        ConcernRollup,
+        ("family", "location", "sexual"),
+        ("concerns", "acknowledged", "hours_to_acknowledge"),
+    ),
+    (AreaChildRollup, ChildRollup, ("year_group", "sex", "send", "looked_after"), ("children",)),
+)
+
+
+def recount_areas(areas: Iterable[tuple[int, str, dt.date]]) -> int:
+    """Count each (authority, phase, month) again from its schools' roll-ups. Returns the rows
+    written. The authority's row is locked first (in order), so two refreshes of one area
+    cannot interleave their delete and insert."""
+    written = 0
+    for authority_id, phase, month in sorted(areas):
+        Authority.objects.select_for_update().filter(pk=authority_id).first()
+        for area_model, school_model, dims, sums in AREA_TABLES:
+            area_model.objects.filter(authority_id=authority_id, phase=phase, month=month).delete()
+            rows = (
+                school_model.objects.filter(school__authority_id=authority_id, school__phase=phase, month=month)
+                .values_list(*dims)
+                .annotate(**{f"total_{c}": Sum(c) for c in sums})
+                .order_by()
+            )
+            made = area_model.objects.bulk_create(
+                area_model(
+                    authority_id=authority_id,
+                    phase=phase,
+                    month=month,
+                    **dict(zip(dims, row[: len(dims)], strict=True)),
+                    **dict(zip(sums, row[len(dims) :], strict=True)),
+                )
+                for row in rows
+            )
+            written += len(made)
     return written
 
 
@@ -158,7 +219,14 @@ def rebuild(school_ids: Iterable[int] | None = None) -> int:
     slices |= {(s, month_of(at)) for s, at in decisions.values_list("case__school_id", "at").iterator()}
     with transaction.atomic():
         if school_ids is None:
-            for model in (ConcernRollup, ChildRollup, RouteRollup):
+            for model in (
+                ConcernRollup,
+                ChildRollup,
+                RouteRollup,
+                SchoolMonthRollup,
+                AreaConcernRollup,
+                AreaChildRollup,
+            ):
                 model.objects.all().delete()
         return refresh(slices)
 
