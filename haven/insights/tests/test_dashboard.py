@@ -247,3 +247,13 @@ def test_pupil_reports_are_counted_by_where_they_stand(client, world):
     shown = [str(c) for c in table.published.column_totals]
     assert shown[1] in ("<5", "[c]") and shown[2] not in ("6", "7")  # 1 closed cannot be shown or worked out
     assert str(table.published.total) == "8"
+
+
+def test_names_in_the_county_tables_are_shown_inert(client, world):
+    """The county's rows and bars are written in Python: every name must still be escaped."""
+    f.SchoolFactory(name='<script>alert("x")</script> & Co', urn="170009", authority=world.authority)
+    sign_in(client, world.users["la_officer_a"])
+    html = client.get(reverse("insights")).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in html  # table row and filter option
+    assert html.count("&lt;script&gt;alert") >= 3  # the option, the table row and the bar's label
