@@ -91,10 +91,9 @@ class MonthlyCount(models.Model):
 # --- Roll-ups: counts kept per school and month, so dashboards never scan the concerns ----
 
 
-class ConcernRollup(models.Model):
-    """Concerns of a school in a month (by when they happened), by main kind and place."""
+class ConcernCounts(models.Model):
+    """Concerns in a month (by when they happened), by main kind and place."""
 
-    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     family = models.CharField(max_length=60, help_text="The code of the concern's main category family.")
     location = models.CharField(max_length=20)
@@ -104,23 +103,40 @@ class ConcernRollup(models.Model):
     hours_to_acknowledge = models.FloatField(default=0, help_text="Summed over the acknowledged concerns.")
 
     class Meta:
+        abstract = True
+
+
+class ChildCounts(models.Model):
+    """Children named in concerns in a month, as affected or alleged to have harmed."""
+
+    month = models.DateField()
+    year_group = models.CharField(max_length=2)
+    sex = models.CharField(max_length=1)
+    send = models.BooleanField()
+    looked_after = models.BooleanField()
+    children = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ConcernRollup(ConcernCounts):
+    """A school's concerns in a month, by main kind and place."""
+
+    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
         indexes = [models.Index(fields=["school", "month"]), models.Index(fields=["month"])]
 
     def __str__(self) -> str:
         return f"{self.month:%b %Y} school {self.school_id}: {self.concerns} {self.family} in {self.location}"
 
 
-class ChildRollup(models.Model):
-    """Children named in a school's concerns in a month, as affected or alleged to have harmed."""
+class ChildRollup(ChildCounts):
+    """Children named in a school's concerns in a month, by their role."""
 
     school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
     role = models.CharField(max_length=20)
-    year_group = models.CharField(max_length=2)
-    sex = models.CharField(max_length=1)
-    send = models.BooleanField()
-    looked_after = models.BooleanField()
-    children = models.PositiveIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["school", "month"])]
@@ -152,18 +168,11 @@ class RouteRollup(models.Model):
 # slice of them is refreshed (haven.insights.rollups).
 
 
-class AreaConcernRollup(models.Model):
+class AreaConcernRollup(ConcernCounts):
     """Concerns of an authority's schools of one phase in a month, by main kind and place."""
 
     authority = models.ForeignKey("organisations.Authority", on_delete=models.CASCADE, related_name="+")
     phase = models.CharField(max_length=20)
-    month = models.DateField()
-    family = models.CharField(max_length=60)
-    location = models.CharField(max_length=20)
-    sexual = models.BooleanField()
-    concerns = models.PositiveIntegerField()
-    acknowledged = models.PositiveIntegerField(default=0)
-    hours_to_acknowledge = models.FloatField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["authority", "month"])]
@@ -172,17 +181,11 @@ class AreaConcernRollup(models.Model):
         return f"{self.month:%b %Y} {self.phase}: {self.concerns} {self.family} in {self.location}"
 
 
-class AreaChildRollup(models.Model):
+class AreaChildRollup(ChildCounts):
     """Children named in the concerns of an authority's schools of one phase in a month."""
 
     authority = models.ForeignKey("organisations.Authority", on_delete=models.CASCADE, related_name="+")
     phase = models.CharField(max_length=20)
-    month = models.DateField()
-    year_group = models.CharField(max_length=2)
-    sex = models.CharField(max_length=1)
-    send = models.BooleanField()
-    looked_after = models.BooleanField()
-    children = models.PositiveIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["authority", "month"])]
