@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -70,8 +70,9 @@ def _families(concern_ids: list[int]) -> dict[int, tuple[str, bool]]:
 
 
 @transaction.atomic
-def refresh(slices: Iterable[Slice]) -> int:
-    """Count each (school, month) slice again from the records. Returns the rows written."""
+def refresh(slices: Iterable[Slice], *, areas: bool = True) -> int:
+    """Count each (school, month) slice again from the records, then (unless ``areas`` is
+    false) the area roll-ups they are part of. Returns the rows written."""
     by_school: dict[int, set[dt.date]] = defaultdict(set)
     for school_id, month in slices:
         by_school[school_id].add(month)
@@ -162,10 +163,17 @@ def refresh(slices: Iterable[Slice]) -> int:
                 ]
             )
             written += len(counts) + len(children) + len(decisions) + len(by_sexual)
-    places = dict(School.objects.filter(pk__in=by_school).values_list("pk", "authority_id"))
-    phases = dict(School.objects.filter(pk__in=by_school).values_list("pk", "phase"))
-    areas = {(places[s], phases[s], m) for s, months in by_school.items() if s in places for m in months}
-    return written + recount_areas(areas)
+    if areas:
+        written += recount_areas(areas_of(by_school))
+    return written
+
+
+def areas_of(by_school: dict[int, Iterable[dt.date]]) -> set[tuple[int, str, dt.date]]:
+    """The (authority, phase, month) areas that these schools' months belong to."""
+    where = {
+        pk: (a, p) for pk, a, p in School.objects.filter(pk__in=by_school).values_list("pk", "authority_id", "phase")
+    }
+    return {(*where[s], m) for s, months in by_school.items() if s in where for m in months}
 
 
 # Each area table, the school table it is counted from, and the columns it keeps.
@@ -209,14 +217,19 @@ def recount_areas(areas: Iterable[tuple[int, str, dt.date]]) -> int:
     return written
 
 
-def rebuild(school_ids: Iterable[int] | None = None) -> int:
-    """Every slice of the given schools (or all), from the records."""
+def rebuild(school_ids: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+    """Every slice of the given schools (or all), from the records. ``progress`` hears
+    (schools done, schools in all) after each school."""
     qs = Concern.objects.all() if school_ids is None else Concern.objects.filter(school_id__in=list(school_ids))
     slices = {(s, month_of(at)) for s, at in qs.values_list("school_id", "occurred_at").iterator()}
     decisions = Decision.objects.all()
     if school_ids is not None:
         decisions = decisions.filter(case__school_id__in=list(school_ids))
     slices |= {(s, month_of(at)) for s, at in decisions.values_list("case__school_id", "at").iterator()}
+    by_school: dict[int, list[Slice]] = defaultdict(list)
+    for school_id, month in slices:
+        by_school[school_id].append((school_id, month))
+    written = 0
     with transaction.atomic():
         if school_ids is None:
             for model in (
@@ -228,7 +241,12 @@ def rebuild(school_ids: Iterable[int] | None = None) -> int:
                 AreaChildRollup,
             ):
                 model.objects.all().delete()
-        return refresh(slices)
+        for done, school_id in enumerate(sorted(by_school), start=1):
+            written += refresh(by_school[school_id], areas=False)
+            if progress:
+                progress(done, len(by_school))
+        written += recount_areas(areas_of({s: [m for _, m in months] for s, months in by_school.items()}))
+    return written
 
 
 @task()

@@ -257,3 +257,17 @@ def test_names_in_the_county_tables_are_shown_inert(client, world):
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in html  # table row and filter option
     assert html.count("&lt;script&gt;alert") >= 3  # the option, the table row and the bar's label
+
+
+def test_the_rebuild_command_says_how_far_it_has_got(world, concerns):
+    from django.core.management import call_command
+
+    from haven.insights.models import AreaConcernRollup
+
+    AreaConcernRollup.objects.all().delete()
+    out = io.StringIO()
+    call_command("rebuild_rollups", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("  1 of 2 schools") and lines[1].startswith("  2 of 2 schools")
+    assert lines[-1].startswith("Roll-ups rebuilt:")
+    assert sum(AreaConcernRollup.objects.values_list("concerns", flat=True)) == 4  # both schools' authorities
