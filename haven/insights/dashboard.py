@@ -28,6 +28,8 @@ from haven.core.suppression import Cell, SuppressedTable, suppress_together
 from haven.organisations.models import School
 from haven.people.models import Pupil, Sex, YearGroup
 from haven.pupil_voice.models import PupilReport
+from haven.pupil_voice.selectors import TrendPoint, survey_trend_for
+from haven.pupil_voice.survey_questions import POSITIVE_MEANS
 from haven.safety_plans.models import SafetyPlan
 
 from .models import (
@@ -163,6 +165,84 @@ class Filters:
 
 
 @dataclass
+class SurveyPanel:
+    """How pupils feel, from the culture surveys of the dashboard's schools: for each question,
+    the share of pupils giving the good answer in each round. A round with fewer than 10
+    answers from these schools is hidden (haven.pupil_voice.selectors.survey_trend_for)."""
+
+    rounds: list[tuple[int, str]]  # (survey id, heading), oldest first
+    rows: list[tuple[str, list[TrendPoint | None]]]  # None: not asked in that round
+    answers: list[int | None]  # answers in each round; None: hidden
+
+    @staticmethod
+    def shown(point: TrendPoint | None) -> str:
+        if point is None:
+            return "Not asked"
+        if point.positive_share is None:
+            return "Hidden: fewer than 10 answers"
+        return f"{round(100 * point.positive_share)}%"
+
+    def body_html(self) -> SafeString:
+        return mark_safe(  # noqa: S308 (every value escaped)
+            "".join(
+                f'<tr><th scope="row">{escape(label)}</th>'
+                + "".join(f"<td>{escape(self.shown(p))}</td>" for p in points)
+                + "</tr>"
+                for label, points in self.rows
+            )
+        )
+
+    ROW = 16  # px per bar
+
+    @property
+    def chart_height(self) -> int:
+        return max(1, len(self.rows) * (len(self.rounds) + 1)) * self.ROW
+
+    def chart_html(self) -> SafeString:
+        """A bar for each round under each question, its length the share (hidden: none)."""
+        parts, y = [], 0
+        for label, points in self.rows:
+            short = label if len(label) <= 48 else label[:47] + "…"
+            parts.append(f'<text x="0" y="{y + 12}" font-size="12" fill="#111">{escape(short)}</text>')
+            y += self.ROW
+            for (_, heading), point in zip(self.rounds, points, strict=True):
+                width = round(150 * point.positive_share) if point and point.positive_share is not None else 0
+                shown = escape(self.shown(point))
+                parts.append(
+                    f'<text x="8" y="{y + 12}" font-size="11" fill="#111">{escape(heading[:22])}</text>'
+                    f'<rect x="145" y="{y + 3}" height="10" width="{width}" fill="#1d4f91"></rect>'
+                    f'<text x="{width + 150}" y="{y + 12}" font-size="11" fill="#111">{shown}</text>'
+                )
+                y += self.ROW
+        return mark_safe("".join(parts))  # noqa: S308 (every value escaped)
+
+    def csv_rows(self) -> list[list[str]]:
+        rows = [["", *(heading for _, heading in self.rounds)]]
+        rows += [[label, *map(self.shown, points)] for label, points in self.rows]
+        rows.append(["Answers", *("Fewer than 10" if n is None else str(n) for n in self.answers)])
+        return rows
+
+
+def survey_panel_for(schools: QuerySet[School], start: dt.date, end: dt.date) -> SurveyPanel | None:
+    trend = survey_trend_for(schools, start, end)
+    if not trend:
+        return None
+    rounds: dict[int, TrendPoint] = {}
+    for points in trend.values():
+        for p in points:
+            rounds.setdefault(p.survey_id, p)
+    order = sorted(rounds.values(), key=lambda p: (p.opens_on, p.survey_id))
+    return SurveyPanel(
+        rounds=[(p.survey_id, f"{p.title} ({p.opens_on:%b %Y})") for p in order],
+        rows=[
+            (POSITIVE_MEANS.get(key, key), [{p.survey_id: p for p in points}.get(r.survey_id) for r in order])
+            for key, points in trend.items()
+        ],
+        answers=[r.answers for r in order],
+    )
+
+
+@dataclass
 class Dashboard:
     scope: Scope
     filters: Filters
@@ -170,6 +250,7 @@ class Dashboard:
     response: list[tuple[str, str]] = field(default_factory=list)
     signals: list[str] = field(default_factory=list)
     schools: list[School] = field(default_factory=list)
+    survey: SurveyPanel | None = None
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -360,6 +441,7 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
     total_decisions = sum(routes.values())
     if total_decisions >= minimum:
         board.response.append(("First concern to route decision", _hours(sum(decide.values()) / total_decisions)))
+    board.survey = survey_panel_for(schools, filters.start, next_month(filters.end) - dt.timedelta(days=1))
     if scope.kind == "authority":
         board.signals = signals_for(scope.schools.order_by("name"), today)
     return board

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -14,10 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from haven.access.policy import Capability, has_any
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category
 from haven.core.errors import ApplicationError
+from haven.core.exports import csv_response
 
 from . import selectors, services
 from .forms import EnquiryForm, ImportForm
@@ -28,18 +29,6 @@ def _authority(request: HttpRequest) -> Any:
     if authority is None:
         raise Http404
     return authority
-
-
-def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # so spreadsheets read it as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet: make it text.
-        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] and v[0] in "=+-@" else v for v in row])
-    return response
 
 
 @login_required
@@ -57,7 +46,7 @@ def enquiry_list(request: HttpRequest) -> HttpResponse:
             authority=authority,
             extra={"enquiries_csv": len(rows)},
         )
-        return _csv(
+        return csv_response(
             "enquiries.csv",
             [
                 "date",
@@ -192,7 +181,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
         ]
         rows.append(["Total", table.total, table.sexual, "", "" if table.percent is None else f"{table.percent}"])
         rows += [[f"Note: {n}", "", "", "", ""] for n in table.notes]
-        return _csv(
+        return csv_response(
             f"enquiries-by-month-{start:%Y-%m}-to-{end:%Y-%m}.csv",
             [
                 "month",
@@ -280,12 +269,15 @@ def insights(request: HttpRequest) -> HttpResponse:
         **({"school": scope.schools.first().pk} if scope.kind == "school" else {}),
     )
     section = request.GET.get("csv", "")
+    if section == "survey" and board.survey:
+        rows = board.survey.csv_rows()
+        return csv_response(f"insights-survey-{filters.start:%Y-%m}-to-{filters.end:%Y-%m}.csv", rows[0], rows[1:])
     if section:
         table = next((t for t in board.tables if t.key == section), None)
         if table is None:
             raise Http404
         rows = table.csv_rows()
-        return _csv(f"insights-{section}-{filters.start:%Y-%m}-to-{filters.end:%Y-%m}.csv", rows[0], rows[1:])
+        return csv_response(f"insights-{section}-{filters.start:%Y-%m}-to-{filters.end:%Y-%m}.csv", rows[0], rows[1:])
     query = request.GET.copy()
     query.pop("csv", None)
     return render(
@@ -296,6 +288,7 @@ def insights(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "filters": filters,
             "query": query.urlencode(),
+            "can_read_surveys": has_any(request.user, Capability.SURVEY_RESULTS),
             "phases": School.Phase.choices,
             "families": Category.objects.filter(parent__isnull=True, authority__isnull=True).order_by("pk"),
         },

@@ -87,6 +87,16 @@ QUESTIONS: tuple[tuple[str, str, str, str], ...] = (
     ),
 )
 
+# What the share of "positive" answers to each question means, as dashboards and reports say it.
+POSITIVE_MEANS = {
+    "safe_school": "Feel safe at school (very or mostly)",
+    "safe_online": "Feel safe online (very or mostly)",
+    "tell_adult": "Would tell an adult at school",
+    "know_how_to_report": "Know how to report something",
+    "seen_sexual_comments": "Have not seen or heard sexual comments or jokes this term",
+    "know_harassment": "Know what sexual harassment is",
+}
+
 # Year groups as broad bands only: never a year, a class or anything narrower.
 YEAR_BANDS: tuple[tuple[str, str, str], ...] = (
     # (value, words, which schools offer it)

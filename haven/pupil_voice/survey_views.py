@@ -25,7 +25,7 @@ from haven.audit.services import audit_record
 from haven.core.errors import ApplicationError
 
 # The project's CSV response (a BOM for spreadsheets; cells that would run as formulas made text).
-from haven.insights.views import _csv as csv_response
+from haven.core.exports import csv_response
 from haven.organisations.models import School
 
 from . import explainers, limits, selectors, survey_services
