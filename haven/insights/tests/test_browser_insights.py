@@ -13,6 +13,7 @@ from haven.cases.tests.test_browser_concern_to_case import sign_in, submit
 from haven.concerns.models import Category
 from haven.concerns.taxonomy import load as load_taxonomy
 from haven.insights import rollups
+from haven.pupil_voice.tests.survey_helpers import BAD, GOOD, open_survey, seed
 from haven.testing import factories as f
 from haven.testing.browser import axe_check
 
@@ -32,6 +33,9 @@ def test_an_officer_logs_an_enquiry_reads_the_table_and_filters_the_dashboard(
     for _ in range(6):
         make_concern(days_ago=2)
     rollups.rebuild()
+    survey = open_survey(officer, [world.school_a, world.school_b], title="Autumn survey")
+    seed(survey, world.school_a, 12, answers=GOOD)
+    seed(survey, world.school_b, 3, answers=BAD)
     sign_in(page, base, officer, f.totp_device(officer))
 
     submit(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Enquiry log"))
@@ -60,6 +64,8 @@ def test_an_officer_logs_an_enquiry_reads_the_table_and_filters_the_dashboard(
 
     submit(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights"))
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Insights: Midshire County Council"))
+    pupils = page.get_by_role("region", name="How pupils feel: culture surveys")
+    expect(pupils.get_by_role("table")).to_contain_text("80%")  # 12 good answers of 15
     axe_check(page, label="county dashboard")
     page.get_by_label("School", exact=True).select_option(label=world.school_a.name)
     submit(page, page.get_by_role("button", name="Show"))
