@@ -123,7 +123,7 @@ def dashboard_for(user: Any, *, filters: dict[str, str] | None = None) -> Dashbo
         .exclude(Exists(ReferralOutcome.objects.filter(referral=OuterRef("pk"))))
         .filter(referred_on__lt=today - dt.timedelta(days=REFERRAL_OUTCOME_SCHOOL_DAYS))
         .select_related("case")
-        .order_by("referred_on")[:200]
+        .order_by("referred_on", "pk")[:200]
     )
     closures = closures_by_school(
         {r.case.school_id for r in waiting}, since=min((r.referred_on for r in waiting), default=today)
