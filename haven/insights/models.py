@@ -91,10 +91,9 @@ class MonthlyCount(models.Model):
 # --- Roll-ups: counts kept per school and month, so dashboards never scan the concerns ----
 
 
-class ConcernRollup(models.Model):
-    """Concerns of a school in a month (by when they happened), by main kind and place."""
+class ConcernCounts(models.Model):
+    """Concerns in a month (by when they happened), by main kind and place."""
 
-    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     family = models.CharField(max_length=60, help_text="The code of the concern's main category family.")
     location = models.CharField(max_length=20)
@@ -104,23 +103,40 @@ class ConcernRollup(models.Model):
     hours_to_acknowledge = models.FloatField(default=0, help_text="Summed over the acknowledged concerns.")
 
     class Meta:
+        abstract = True
+
+
+class ChildCounts(models.Model):
+    """Children named in concerns in a month, as affected or alleged to have harmed."""
+
+    month = models.DateField()
+    year_group = models.CharField(max_length=2)
+    sex = models.CharField(max_length=1)
+    send = models.BooleanField()
+    looked_after = models.BooleanField()
+    children = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ConcernRollup(ConcernCounts):
+    """A school's concerns in a month, by main kind and place."""
+
+    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
         indexes = [models.Index(fields=["school", "month"]), models.Index(fields=["month"])]
 
     def __str__(self) -> str:
         return f"{self.month:%b %Y} school {self.school_id}: {self.concerns} {self.family} in {self.location}"
 
 
-class ChildRollup(models.Model):
-    """Children named in a school's concerns in a month, as affected or alleged to have harmed."""
+class ChildRollup(ChildCounts):
+    """Children named in a school's concerns in a month, by their role."""
 
     school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
     role = models.CharField(max_length=20)
-    year_group = models.CharField(max_length=2)
-    sex = models.CharField(max_length=1)
-    send = models.BooleanField()
-    looked_after = models.BooleanField()
-    children = models.PositiveIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["school", "month"])]
@@ -143,3 +159,52 @@ class RouteRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%b %Y} school {self.school_id}: {self.decisions} {self.route}"
+
+
+# --- Area roll-ups: what the authority's dashboard reads --------------------------------------
+# A county's school roll-ups for a year are hundreds of thousands of rows. These hold the same
+# counts without the school (by authority and phase), or without kind and place (by school),
+# a few thousand rows a year; each is counted again from the school roll-ups above whenever a
+# slice of them is refreshed (haven.insights.rollups).
+
+
+class AreaConcernRollup(ConcernCounts):
+    """Concerns of an authority's schools of one phase in a month, by main kind and place."""
+
+    authority = models.ForeignKey("organisations.Authority", on_delete=models.CASCADE, related_name="+")
+    phase = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["authority", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%b %Y} {self.phase}: {self.concerns} {self.family} in {self.location}"
+
+
+class AreaChildRollup(ChildCounts):
+    """Children named in the concerns of an authority's schools of one phase in a month."""
+
+    authority = models.ForeignKey("organisations.Authority", on_delete=models.CASCADE, related_name="+")
+    phase = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["authority", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%b %Y} {self.phase}: {self.children} children"
+
+
+class SchoolMonthRollup(models.Model):
+    """A school's concerns in a month, about sexual violence or harassment or not."""
+
+    school = models.ForeignKey("organisations.School", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    sexual = models.BooleanField()
+    concerns = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "school"])]
+        constraints = [models.UniqueConstraint(fields=["school", "month", "sexual"], name="school_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%b %Y} school {self.school_id}: {self.concerns}"

@@ -10,19 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Sum
 from django.utils import timezone
 from django_tasks import task
 
 from haven.cases.models import Decision
 from haven.concerns.models import ChildRole, Concern, ConcernChild
+from haven.organisations.models import Authority, School
 from haven.people.models import SenStatus
 
-from .models import ChildRollup, ConcernRollup, RouteRollup
+from .models import (
+    AreaChildRollup,
+    AreaConcernRollup,
+    ChildRollup,
+    ConcernRollup,
+    RouteRollup,
+    SchoolMonthRollup,
+)
 
 Slice = tuple[int, dt.date]
 
@@ -62,8 +70,9 @@ def _families(concern_ids: list[int]) -> dict[int, tuple[str, bool]]:
 
 
 @transaction.atomic
-def refresh(slices: Iterable[Slice]) -> int:
-    """Count each (school, month) slice again from the records. Returns the rows written."""
+def refresh(slices: Iterable[Slice], *, areas: bool = True) -> int:
+    """Count each (school, month) slice again from the records, then (unless ``areas`` is
+    false) the area roll-ups they are part of. Returns the rows written."""
     by_school: dict[int, set[dt.date]] = defaultdict(set)
     for school_id, month in slices:
         by_school[school_id].add(month)
@@ -71,7 +80,7 @@ def refresh(slices: Iterable[Slice]) -> int:
     for school_id, months in by_school.items():
         for month in sorted(months):
             start, end = _bounds(month)
-            for model in (ConcernRollup, ChildRollup, RouteRollup):
+            for model in (ConcernRollup, ChildRollup, RouteRollup, SchoolMonthRollup):
                 model.objects.filter(school_id=school_id, month=month).delete()
             concerns = list(
                 Concern.objects.filter(school_id=school_id, occurred_at__gte=start, occurred_at__lt=end).values_list(
@@ -144,23 +153,100 @@ def refresh(slices: Iterable[Slice]) -> int:
                     for r, n in decisions.items()
                 ]
             )
-            written += len(counts) + len(children) + len(decisions)
+            by_sexual: Counter[bool] = Counter()
+            for (_, _, is_sexual), n in counts.items():
+                by_sexual[is_sexual] += n
+            SchoolMonthRollup.objects.bulk_create(
+                [
+                    SchoolMonthRollup(school_id=school_id, month=month, sexual=x, concerns=n)
+                    for x, n in by_sexual.items()
+                ]
+            )
+            written += len(counts) + len(children) + len(decisions) + len(by_sexual)
+    if areas:
+        written += recount_areas(areas_of(by_school))
     return written
 
 
-def rebuild(school_ids: Iterable[int] | None = None) -> int:
-    """Every slice of the given schools (or all), from the records."""
+def areas_of(by_school: dict[int, Iterable[dt.date]]) -> set[tuple[int, str, dt.date]]:
+    """The (authority, phase, month) areas that these schools' months belong to."""
+    where = {
+        pk: (a, p) for pk, a, p in School.objects.filter(pk__in=by_school).values_list("pk", "authority_id", "phase")
+    }
+    return {(*where[s], m) for s, months in by_school.items() if s in where for m in months}
+
+
+# Each area table, the school table it is counted from, and the columns it keeps.
+AREA_TABLES = (
+    (
+        AreaConcernRollup,
+        ConcernRollup,
+        ("family", "location", "sexual"),
+        ("concerns", "acknowledged", "hours_to_acknowledge"),
+    ),
+    (AreaChildRollup, ChildRollup, ("year_group", "sex", "send", "looked_after"), ("children",)),
+)
+
+
+def recount_areas(areas: Iterable[tuple[int, str, dt.date]]) -> int:
+    """Count each (authority, phase, month) again from its schools' roll-ups. Returns the rows
+    written. The authority's row is locked first (in order), so two refreshes of one area
+    cannot interleave their delete and insert."""
+    written = 0
+    for authority_id, phase, month in sorted(areas):
+        Authority.objects.select_for_update().filter(pk=authority_id).first()
+        for area_model, school_model, dims, sums in AREA_TABLES:
+            area_model.objects.filter(authority_id=authority_id, phase=phase, month=month).delete()
+            rows = (
+                school_model.objects.filter(school__authority_id=authority_id, school__phase=phase, month=month)
+                .values_list(*dims)
+                .annotate(**{f"total_{c}": Sum(c) for c in sums})
+                .order_by()
+            )
+            made = area_model.objects.bulk_create(
+                area_model(
+                    authority_id=authority_id,
+                    phase=phase,
+                    month=month,
+                    **dict(zip(dims, row[: len(dims)], strict=True)),
+                    **dict(zip(sums, row[len(dims) :], strict=True)),
+                )
+                for row in rows
+            )
+            written += len(made)
+    return written
+
+
+def rebuild(school_ids: Iterable[int] | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+    """Every slice of the given schools (or all), from the records. ``progress`` hears
+    (schools done, schools in all) after each school."""
     qs = Concern.objects.all() if school_ids is None else Concern.objects.filter(school_id__in=list(school_ids))
     slices = {(s, month_of(at)) for s, at in qs.values_list("school_id", "occurred_at").iterator()}
     decisions = Decision.objects.all()
     if school_ids is not None:
         decisions = decisions.filter(case__school_id__in=list(school_ids))
     slices |= {(s, month_of(at)) for s, at in decisions.values_list("case__school_id", "at").iterator()}
+    by_school: dict[int, list[Slice]] = defaultdict(list)
+    for school_id, month in slices:
+        by_school[school_id].append((school_id, month))
+    written = 0
     with transaction.atomic():
         if school_ids is None:
-            for model in (ConcernRollup, ChildRollup, RouteRollup):
+            for model in (
+                ConcernRollup,
+                ChildRollup,
+                RouteRollup,
+                SchoolMonthRollup,
+                AreaConcernRollup,
+                AreaChildRollup,
+            ):
                 model.objects.all().delete()
-        return refresh(slices)
+        for done, school_id in enumerate(sorted(by_school), start=1):
+            written += refresh(by_school[school_id], areas=False)
+            if progress:
+                progress(done, len(by_school))
+        written += recount_areas(areas_of({s: [m for _, m in months] for s, months in by_school.items()}))
+    return written
 
 
 @task()

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest
+from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for, deny
 from haven.concerns.models import Category
@@ -92,6 +93,11 @@ class MonthlyTable:
         return percent(self.sexual, self.total)
 
 
+def _midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` where the service is (a range on the column itself can use its index)."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=timezone.get_current_timezone())
+
+
 def monthly_table(authority: Authority, start: dt.date, end: dt.date) -> MonthlyTable:
     """Month by month from ``start`` to ``end`` (inclusive): enquiries, those about sexual
     violence, sexual harassment or harmful sexual behaviour (a category marked sexual), and
@@ -105,7 +111,9 @@ def monthly_table(authority: Authority, start: dt.date, end: dt.date) -> Monthly
     sexual = Category.objects.filter(enquiries=OuterRef("pk"), sexual=True)
     logged = {
         row["m"].date() if isinstance(row["m"], dt.datetime) else row["m"]: row
-        for row in Enquiry.objects.filter(authority=authority, at__date__gte=start, at__date__lt=next_month(end))
+        for row in Enquiry.objects.filter(
+            authority=authority, at__gte=_midnight(start), at__lt=_midnight(next_month(end))
+        )
         .annotate(m=TruncMonth("at"), is_sexual=Exists(sexual))
         .values("m")
         .annotate(total=Count("pk"), sexual=Count("pk", filter=Q(is_sexual=True)))

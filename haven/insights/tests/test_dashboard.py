@@ -15,7 +15,7 @@ from django.utils import timezone
 from conftest import sign_in
 from haven.insights import rollups
 from haven.insights.dashboard import signals_for
-from haven.insights.models import ConcernRollup
+from haven.insights.models import ConcernRollup, SchoolMonthRollup
 from haven.testing import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -132,17 +132,8 @@ def test_a_spike_and_under_recording_are_signalled(world):
     for m in range(1, 12):
         month = (dt.date(2025, 11, 1) + dt.timedelta(days=31 * m)).replace(day=1)
         for s in schools[1:]:
-            ConcernRollup.objects.create(
-                school=s, month=month, family="bullying", location="corridor", sexual=False, concerns=3
-            )
-    ConcernRollup.objects.create(
-        school=schools[1],
-        month=dt.date(2026, 10, 1),
-        family="bullying",
-        location="corridor",
-        sexual=False,
-        concerns=27,  # 30 in all that month, against 3 a month before
-    )
+            spike = s == schools[1] and month == dt.date(2026, 10, 1)
+            SchoolMonthRollup.objects.create(school=s, month=month, sexual=False, concerns=30 if spike else 3)
     found = signals_for(schools, today)
     assert any(s.startswith(f"{world.school_b.name}: 30 concerns in October 2026") for s in found)
     assert any(s.startswith(f"{world.school_a.name}: 0.0 concerns per 100 pupils") for s in found)
@@ -172,3 +163,111 @@ def test_no_report_for_others(client, world, user):
     sign_in(client, world.users[user])
     assert client.get(reverse("insights_report")).status_code == 404
     assert client.get(reverse("insights_report_pdf")).status_code == 404
+
+
+def test_the_county_reads_area_rollups_that_agree_with_every_schools(
+    world, make_concern, django_capture_on_commit_callbacks
+):
+    """An authority's dashboard reads the area roll-ups (no school in them); they must give
+    exactly what adding up every school's roll-ups gives, filtered or not, as records change."""
+    from django.db.models import Sum
+
+    from haven.insights.dashboard import Filters, Scope, dashboard_for
+    from haven.insights.models import AreaChildRollup, AreaConcernRollup, ChildRollup, SchoolMonthRollup
+    from haven.organisations.models import School
+
+    second = f.SchoolFactory(name="Brook Primary", urn="170001", authority=world.authority, phase="primary")
+    staff_second = f.UserFactory()
+    f.MembershipFactory(user=staff_second, school=second, role="staff")
+    for days, codes, place in ((3, ("bullying",), "corridor"), (40, ("sexual_harassment",), "toilets")):
+        make_concern(days_ago=days, codes=codes, location=place)
+    pupil = f.PupilFactory(school=second, year_group="4")
+    make_concern(
+        children=[(pupil, "affected")],
+        by=staff_second,
+        days_ago=5,
+        codes=("online_bullying",),
+        location="online",
+        online_platform="Snapchat",
+    )
+    rollups.rebuild()
+
+    assert (
+        AreaConcernRollup.objects.aggregate(n=Sum("concerns"))["n"]
+        == ConcernRollup.objects.filter(school__authority=world.authority).aggregate(n=Sum("concerns"))["n"]
+        == 3
+    )
+    assert (
+        AreaChildRollup.objects.aggregate(n=Sum("children"))["n"]
+        == ChildRollup.objects.filter(school__authority=world.authority).aggregate(n=Sum("children"))["n"]
+    )
+    assert SchoolMonthRollup.objects.aggregate(n=Sum("concerns"))["n"] == 3
+
+    today = timezone.localdate()
+    schools = School.objects.filter(authority=world.authority)
+    county = Scope("authority", "County", schools, world.authority.pk)
+    by_school = Scope("trust", "Same schools", schools)  # no authority: reads every school's roll-ups
+    start = (today - dt.timedelta(days=120)).replace(day=1)
+    for filters in (
+        Filters(start, today),
+        Filters(start, today, phase="primary"),
+        Filters(start, today, family="sexual_harassment"),
+        Filters(start, today, school=second.pk),
+    ):
+        a = dashboard_for(county, filters, suppressed=False)
+        b = dashboard_for(by_school, filters, suppressed=False)
+        for key in ("month", "school", "kind", "place", "children", "needs"):
+            assert a.table(key).counts == b.table(key).counts, (filters, key)
+    assert dashboard_for(county, Filters(start, today), suppressed=False).table("kind").published.total.value == 3
+
+    # A concern recorded later reaches the area roll-ups through the ordinary refresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_concern(days_ago=2, codes=("physical",), location="playground")
+    assert AreaConcernRollup.objects.aggregate(n=Sum("concerns"))["n"] == 4
+    assert AreaConcernRollup.objects.filter(family="physical", location="playground").get().concerns == 1
+
+
+def test_pupil_reports_are_counted_by_where_they_stand(client, world):
+    from haven.pupil_voice.services import report_close, report_submit
+
+    made = [
+        report_submit(school=world.school_a, what_happened=f"Someone took my bag, time {i}.").report for i in range(7)
+    ]
+    report_close(by=world.users["dsl_a"], report=made[0], reason="Spoken to the pupil; sorted.")
+    report_submit(school=world.school_b, what_happened="Names in the corridor.")
+
+    sign_in(client, world.users["dsl_a"])
+    table = client.get(reverse("insights")).context["board"].table("pupil_reports")
+    assert [c.value for c in table.published.column_totals] == [0, 1, 6]  # own school only, exactly
+    assert table.published.total.value == 7
+
+    client.logout()
+    sign_in(client, world.users["la_officer_a"])
+    table = client.get(reverse("insights")).context["board"].table("pupil_reports")
+    shown = [str(c) for c in table.published.column_totals]
+    assert shown[1] in ("<5", "[c]") and shown[2] not in ("6", "7")  # 1 closed cannot be shown or worked out
+    assert str(table.published.total) == "8"
+
+
+def test_names_in_the_county_tables_are_shown_inert(client, world):
+    """The county's rows and bars are written in Python: every name must still be escaped."""
+    f.SchoolFactory(name='<script>alert("x")</script> & Co', urn="170009", authority=world.authority)
+    sign_in(client, world.users["la_officer_a"])
+    html = client.get(reverse("insights")).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in html  # table row and filter option
+    assert html.count("&lt;script&gt;alert") >= 3  # the option, the table row and the bar's label
+
+
+def test_the_rebuild_command_says_how_far_it_has_got(world, concerns):
+    from django.core.management import call_command
+
+    from haven.insights.models import AreaConcernRollup
+
+    AreaConcernRollup.objects.all().delete()
+    out = io.StringIO()
+    call_command("rebuild_rollups", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("  1 of 2 schools") and lines[1].startswith("  2 of 2 schools")
+    assert lines[-1].startswith("Roll-ups rebuilt:")
+    assert sum(AreaConcernRollup.objects.values_list("concerns", flat=True)) == 4  # both schools' authorities

@@ -15,5 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        rows = rebuild()
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done % max(1, total // 20) == 0:
+                self.stdout.write(f"  {done:,} of {total:,} schools ({time.monotonic() - started:.0f} s)")
+
+        rows = rebuild(progress=progress)
         self.stdout.write(f"Roll-ups rebuilt: {rows:,} rows in {time.monotonic() - started:.1f} s.")
