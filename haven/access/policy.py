@@ -32,6 +32,8 @@ class Capability(StrEnum):
     READ_SHARED_CASES = "read_shared_cases"  # cases a school shares with its trust
     VIEW_ACCESS_LOG = "view_access_log"  # who viewed a child's file
     PUPIL_VOICE_INBOX = "pupil_voice_inbox"
+    SURVEY_RUN = "survey_run"  # open and close pupils' culture surveys
+    SURVEY_RESULTS = "survey_results"  # read culture survey results
     TRUST_DASHBOARDS = "trust_dashboards"
     COUNTY_DASHBOARDS = "county_dashboards"
     ENQUIRY_LOG = "enquiry_log"
@@ -65,6 +67,19 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     Capability.READ_SHARED_CASES: {Role.TRUST_LEAD: TRUST},
     Capability.VIEW_ACCESS_LOG: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
     Capability.PUPIL_VOICE_INBOX: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
+    # County review: evidence of how safe children feel. A school's DSLs run surveys for their
+    # school, a trust lead for the trust's schools, an LA officer for the authority's schools;
+    # heads read their school's results.
+    Capability.SURVEY_RUN: {
+        **dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
+        Role.TRUST_LEAD: TRUST,
+        Role.LA_OFFICER: AUTHORITY,
+    },
+    Capability.SURVEY_RESULTS: {
+        **dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
+        Role.TRUST_LEAD: TRUST,
+        Role.LA_OFFICER: AUTHORITY,
+    },
     # Trust governors (trustees) see trust dashboards; a school governor does not.
     Capability.TRUST_DASHBOARDS: {Role.TRUST_LEAD: TRUST, Role.GOVERNOR: TRUST},
     Capability.COUNTY_DASHBOARDS: {Role.LA_OFFICER: AUTHORITY},

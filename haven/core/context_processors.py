@@ -17,7 +17,9 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         items.append(("Pupils", reverse("people:pupil_list")))
         items.append(("Safety plans", reverse("safety_plans:list")))
     if has_any(user, Capability.PUPIL_VOICE_INBOX):
-        items.append(("Pupils' reports", reverse("pupil_voice:inbox")))
+        items.append(("Pupils' reports", reverse("pupil_voice:inbox")))  # surveys are linked from there
+    elif has_any(user, Capability.SURVEY_RESULTS):
+        items.append(("Pupil surveys", reverse("pupil_voice:surveys")))
     if has_any(user, Capability.RESOURCES_READ):
         items.append(("Resources", reverse("resources:list")))
     if has_any(user, Capability.CASE_STUDIES_READ):

@@ -103,6 +103,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "haven.core.demo.demo_concerns_and_cases",
     "haven.safety_plans.demo.demo_safety_plans",
     "haven.pupil_voice.demo.demo_pupil_reports",
+    "haven.pupil_voice.demo.demo_surveys",
     "haven.resources.demo.demo_resources_and_case_studies",
     "haven.insights.demo.demo_enquiries",
     "haven.network.demo.demo_network_meetings",

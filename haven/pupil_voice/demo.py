@@ -218,3 +218,114 @@ def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
     world.extra["pupil reports"] = made
     # Concerns made from reports are concerns like any other in the world's count.
     world.extra["concerns"] = world.extra.get("concerns", 0) + converted
+
+
+# -- Culture surveys -----------------------------------------------------------------------------
+# Two rounds the authority ran in every school: spring (closed) and autumn (open on the demo's
+# "today", so a tester can answer through a school's link). Pupils feel safer and know better
+# how to report in the autumn. Willowbrook, a small special school, has fewer than 10 answers
+# each time, to show hiding. (title, opens, closes, answers per school by its demo key (30 for
+# any other), chance of each answer)
+SURVEY_ROUNDS: tuple[tuple[str, dt.date, dt.date, dict[str, int], dict[str, dict[str, float]]], ...] = (
+    (
+        "Spring 2026: how safe do pupils feel?",
+        dt.date(2026, 3, 2),
+        dt.date(2026, 3, 27),
+        {
+            "oakfield-primary": 46,
+            "oakfield-park": 84,
+            "riverside-high": 71,
+            "willowbrook": 7,
+            "st-aidans": 33,
+            "hartley-green": 55,
+        },
+        {
+            "safe_school": {"very_safe": 0.24, "mostly_safe": 0.38, "not_very_safe": 0.2, "not_safe": 0.08},
+            "safe_online": {"very_safe": 0.18, "mostly_safe": 0.36, "not_very_safe": 0.24, "not_safe": 0.1},
+            "tell_adult": {"yes": 0.48, "maybe": 0.32},
+            "know_how_to_report": {"yes": 0.44, "not_sure": 0.34},
+            "seen_sexual_comments": {"never": 0.34, "once_or_twice": 0.34, "often": 0.22},
+            "know_harassment": {"yes": 0.5, "not_sure": 0.3},
+        },
+    ),
+    (
+        "Autumn 2026: how safe do pupils feel?",
+        dt.date(2026, 11, 2),
+        dt.date(2026, 11, 27),
+        {
+            "oakfield-primary": 58,
+            "oakfield-park": 97,
+            "riverside-high": 83,
+            "willowbrook": 8,
+            "st-aidans": 41,
+            "hartley-green": 64,
+        },
+        {
+            "safe_school": {"very_safe": 0.34, "mostly_safe": 0.4, "not_very_safe": 0.14, "not_safe": 0.05},
+            "safe_online": {"very_safe": 0.22, "mostly_safe": 0.38, "not_very_safe": 0.22, "not_safe": 0.08},
+            "tell_adult": {"yes": 0.6, "maybe": 0.26},
+            "know_how_to_report": {"yes": 0.71, "not_sure": 0.19},
+            "seen_sexual_comments": {"never": 0.45, "once_or_twice": 0.32, "often": 0.14},
+            "know_harassment": {"yes": 0.72, "not_sure": 0.18},
+        },
+    ),
+)
+
+
+def _answer(rng: random.Random, question: dict, chances: dict[str, float]) -> str:
+    """One answer: the named answers with their chances, the rest shared by what is left."""
+    values = [a["value"] for a in question["answers"]]
+    rest = [v for v in values if v not in chances]
+    left = max(0.0, 1 - sum(chances.values()))
+    weights = [chances.get(v, left / len(rest) if rest else 0.0) for v in values]
+    return rng.choices(values, weights=weights)[0]
+
+
+def demo_surveys(*, world: DemoWorld, seed: int) -> None:
+    """Two survey rounds in every school, opened by the authority's officer through the real
+    service; pupils' answers bulk inserted (dated on school days of the round, never after today)."""
+    from . import survey_questions, survey_services
+    from .models import SurveyAnswer, SurveyResponse
+
+    officer = (
+        Membership.objects.filter(authority=world.authority, role=Role.LA_OFFICER, ended_at__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+        .user
+    )
+    schools = sorted(world.schools.items(), key=lambda item: item[1].urn)
+    responses: list[SurveyResponse] = []
+    answers: list[tuple[int, str, str]] = []  # (index into responses, question, answer)
+    with _simulated_clock() as clock:
+        for title, opens_on, closes_on, per_school, chances in SURVEY_ROUNDS:
+            clock["at"] = _at(opens_on, 8)
+            survey = survey_services.survey_open(
+                by=officer, title=title, opens_on=opens_on, closes_on=closes_on, schools=[s for _, s in schools]
+            )
+            days = [
+                opens_on + dt.timedelta(days=d)
+                for d in range((min(closes_on, DEMO_TODAY) - opens_on).days + 1)
+                if (opens_on + dt.timedelta(days=d)).weekday() < 5
+            ]
+            for key, school in schools:
+                rng = _rng(seed, "survey", title, school.urn)
+                bands = [value for value, _ in survey_questions.year_bands_for(school.phase)]
+                for _ in range(per_school.get(key, 30)):
+                    responses.append(
+                        SurveyResponse(
+                            survey=survey,
+                            school=school,
+                            answered_on=rng.choice(days),
+                            year_band="" if rng.random() < 0.15 else rng.choice(bands),
+                        )
+                    )
+                    for question in survey.questions:
+                        answers.append(
+                            (len(responses) - 1, question["key"], _answer(rng, question, chances[question["key"]]))
+                        )
+    made = SurveyResponse.objects.bulk_create(responses, batch_size=1000)
+    SurveyAnswer.objects.bulk_create(
+        (SurveyAnswer(response=made[i], question=q, answer=a) for i, q, a in answers), batch_size=2000
+    )
+    world.extra["survey answers"] = len(made)

@@ -29,6 +29,9 @@ class Limit:
 REPORTS_PER_SCHOOL = Limit("school", 60, 60 * 60)
 REPORTS_PER_ADDRESS = Limit("address", 5, 60 * 60)
 CHECKS_PER_ADDRESS = Limit("check-address", 30, 15 * 60)
+# Surveys: a whole school may answer in one tutor time, often from one school network address.
+SURVEYS_PER_SCHOOL = Limit("survey-school", 1500, 60 * 60)
+SURVEYS_PER_ADDRESS = Limit("survey-address", 300, 60 * 60)
 # Wrong passphrases for one reference (known or not: both count the same way).
 CHECK_FAILURES = Limit("check-failures", 5, 15 * 60)
 

@@ -9,6 +9,8 @@ concern, close it with a reason, or mark it as malicious with a reason.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -181,3 +183,114 @@ class VoiceSettings(models.Model):
 
     def adults(self) -> list[str]:
         return [line.strip() for line in self.trusted_adults.splitlines() if line.strip()]
+
+
+# -- Culture surveys ----------------------------------------------------------------------------
+class Survey(models.Model):
+    """An anonymous culture survey for one or more schools (county review: evidence of how
+    safe children feel). The questions are copied onto the survey when it is opened
+    (:func:`haven.pupil_voice.survey_questions.snapshot`), so later changes to the wording
+    never change an old round. Never deleted; closing early keeps everything."""
+
+    class Scope(models.TextChoices):
+        SCHOOL = "school", "A school"
+        TRUST = "trust", "A trust's schools"
+        AUTHORITY = "authority", "The authority's schools"
+
+    title = models.CharField(max_length=200)
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    closed_early_on = models.DateField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    authority = models.ForeignKey("organisations.Authority", on_delete=models.PROTECT, related_name="surveys")
+    trust = models.ForeignKey(
+        "organisations.Trust", on_delete=models.PROTECT, null=True, blank=True, related_name="surveys"
+    )
+    schools = models.ManyToManyField("organisations.School", related_name="surveys")
+    questions = models.JSONField(help_text="The questions and answer scales as they were when it opened.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-opens_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_on__gt=models.F("opens_on")), name="survey_closes_after_opens"),
+            models.CheckConstraint(
+                condition=~Q(scope="trust") | Q(trust__isnull=False), name="survey_trust_scope_has_trust"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day pupils could answer: the closing date, or the day before it was closed
+        early (closing takes effect at once)."""
+        if self.closed_early_on is not None:
+            return min(self.closes_on, self.closed_early_on - dt.timedelta(days=1))
+        return self.closes_on
+
+    def status_on(self, day: dt.date) -> str:
+        if self.closed_early_on is not None and self.closed_early_on <= day:
+            return "closed"
+        if day < self.opens_on:
+            return "upcoming"
+        return "open" if day <= self.closes_on else "closed"
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    def audit_organisation(self) -> dict[str, int | None]:
+        """The audit chain of the survey: its school's, its trust's or its authority's."""
+        if self.scope == self.Scope.SCHOOL:
+            return {"school": self.schools.values_list("pk", flat=True).first()}
+        if self.scope == self.Scope.TRUST:
+            return {"trust": self.trust_id}
+        return {"authority": self.authority_id}
+
+    def question(self, key: str) -> dict | None:
+        return next((q for q in self.questions if q["key"] == key), None)
+
+
+class SurveyResponse(models.Model):
+    """One pupil's answers. Only the date is kept (no time, address or device), and the year
+    group only as a broad band the pupil chose to give. Never edited or deleted."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    school = models.ForeignKey("organisations.School", on_delete=models.PROTECT, related_name="+")
+    answered_on = models.DateField()
+    year_band = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["survey", "school"])]
+
+    def __str__(self) -> str:
+        return f"Survey answers {self.pk}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.PROTECT, related_name="answers")
+    question = models.CharField(max_length=40)
+    answer = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.answer}"
+
+
+class SurveyFormUse(models.Model):
+    """A survey form's single-use token, spent: a refresh or second press of "Send" is not
+    counted twice. Holds a random value and the date only; nothing links it to the answers."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    used_on = models.DateField()
+
+    def __str__(self) -> str:
+        return "Used survey form"

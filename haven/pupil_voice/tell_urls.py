@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from . import views
+from . import survey_views, views
 
 urlpatterns = [
     path("tell/check/", views.tell_check, name="tell_check"),
     path("tell/<str:code>/", views.tell, name="tell"),
+    path("tell/<str:code>/survey/", survey_views.pupil_survey, name="tell_survey"),
     path("tell/<str:code>/about/<slug:topic>/", views.explainer, name="tell_explainer"),
 ]

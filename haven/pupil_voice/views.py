@@ -60,6 +60,10 @@ def _pupil_page(request: HttpRequest, template: str, context: dict[str, Any], st
 
 
 def _school(code: str) -> School:
+    # A code is letters and digits (organisations.new_report_code); anything else, such as a
+    # NUL that PostgreSQL refuses, is simply not a school.
+    if not (code.isascii() and code.isalnum() and len(code) <= 32):
+        raise Http404
     return get_object_or_404(School.objects.only("name", "phase", "report_code"), report_code=code)
 
 
@@ -98,7 +102,13 @@ def tell(request: HttpRequest, code: str) -> HttpResponse:
     return _pupil_page(
         request,
         "pupil_voice/tell.html",
-        {"school": school, "form": form, "where_choices": where_choices, "settings": _voice_settings(school)},
+        {
+            "school": school,
+            "form": form,
+            "where_choices": where_choices,
+            "settings": _voice_settings(school),
+            "survey_open": selectors.open_survey_for(school) is not None,
+        },
         status=status,
     )
 

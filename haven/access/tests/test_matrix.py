@@ -65,6 +65,16 @@ NETWORK_USERS = DSLS_AND_HEADS | LA_OFFICERS
 # its head reads it, the authority's officer runs it.
 MEETING_READERS = A_READERS | {"la_officer_a"}
 
+# Culture surveys: DSLs, deputies and heads read their school's results, trust leads their
+# trust's schools', LA officers their authority's; DSLs, deputies, trust leads and officers open them.
+SURVEY_READERS = DSLS_AND_HEADS | {"trust_lead_a", "trust_lead_b"} | LA_OFFICERS
+SURVEY_OPENERS = INBOX_KEEPERS | {"trust_lead_a", "trust_lead_b"} | LA_OFFICERS
+# The authority's survey of schools A and B; school A's own survey.
+COUNTY_SURVEY_READERS = frozenset(
+    {f"{r}_{s}" for r in ("dsl", "deputy", "head") for s in "ab"} | {"trust_lead_a", "trust_lead_b", "la_officer_a"}
+)
+SCHOOL_SURVEY_READERS = A_READERS | {"trust_lead_a", "la_officer_a"}
+
 PROTECTED = [
     Protected("record a concern", lambda w: reverse("concerns:new"), SCHOOL_ROLES),
     Protected("your concerns", lambda w: reverse("concerns:mine"), SCHOOL_ROLES),
@@ -206,6 +216,31 @@ PROTECTED = [
         must_show=lambda w: w.pupil_report.what_happened,
     ),
     Protected("pupil reporting settings", lambda w: reverse("pupil_voice:settings"), INBOX_KEEPERS),
+    Protected("culture surveys", lambda w: reverse("pupil_voice:surveys"), SURVEY_READERS),
+    Protected("open a culture survey", lambda w: reverse("pupil_voice:survey_new"), SURVEY_OPENERS),
+    Protected(
+        "an authority's culture survey",
+        lambda w: reverse("pupil_voice:survey", args=[w.survey.pk]),
+        COUNTY_SURVEY_READERS,
+        must_show=lambda w: w.survey.title,
+    ),
+    Protected(
+        "an authority's culture survey as CSV",
+        lambda w: reverse("pupil_voice:survey_csv", args=[w.survey.pk]),
+        COUNTY_SURVEY_READERS,
+        must_show=lambda w: w.survey.title,
+    ),
+    Protected(
+        "a school's culture survey",
+        lambda w: reverse("pupil_voice:survey", args=[w.school_survey.pk]),
+        SCHOOL_SURVEY_READERS,
+        must_show=lambda w: w.school_survey.title,
+    ),
+    Protected(
+        "a school's culture survey as CSV",
+        lambda w: reverse("pupil_voice:survey_csv", args=[w.school_survey.pk]),
+        SCHOOL_SURVEY_READERS,
+    ),
     Protected(
         "term dates",
         lambda w: reverse("term_dates", args=[w.school_a.pk]),
@@ -351,6 +386,23 @@ def _with_records(world: World) -> World:
         school=world.school_a, what_happened="Matrix pupil report: comments on the bus."
     ).report
     _with_resources(world)
+    from haven.pupil_voice.survey_services import survey_open
+
+    today = timezone.localdate()
+    world.survey = survey_open(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"],
+        title="Matrix county survey",
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=14),
+        schools=[world.school_a, world.school_b],
+    )
+    world.school_survey = survey_open(  # type: ignore[attr-defined]
+        by=world.users["dsl_a"],
+        title="Matrix school survey",
+        opens_on=today + dt.timedelta(days=30),
+        closes_on=today + dt.timedelta(days=44),
+        schools=[world.school_a],
+    )
     from haven.insights.services import enquiry_record
 
     world.enquiry = enquiry_record(  # type: ignore[attr-defined]

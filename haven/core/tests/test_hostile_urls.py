@@ -15,6 +15,11 @@ from conftest import sign_in
         "/pupils/99999999999999999999999/",
         "/pupils/99999999999999999999999/chronology/",
         "/schools/99999999999999999999999/roster/",
+        "/tell/%00/",
+        "/tell/%00/survey/",
+        "/tell/%00/about/help/",
+        "/pupil-voice/surveys/99999999999999999999999/",
+        "/pupil-voice/surveys/99999999999999999999999.csv",
     ],
 )
 def test_it_answers_404(client, world, url):

@@ -39,3 +39,32 @@ def test_references_come_from_the_seed(world):
     first = PupilReport.objects.get(school=world.school_a, what_happened=STORIES[0][3])
     assert first.reference == f"{raw[:4]}-{raw[4:]}"
     assert check_password(passphrase, first.passphrase_hash)
+
+
+def test_two_survey_rounds_show_pupils_feeling_safer_and_hide_the_small_school(world):
+    import datetime as dt
+
+    from haven.pupil_voice.demo import demo_surveys
+    from haven.pupil_voice.models import Survey, SurveyResponse
+    from haven.pupil_voice.selectors import survey_results, survey_trend_for
+
+    officer = world.users["la_officer_a"]
+    assert officer  # the authority's officer opens both rounds
+    demo = DemoWorld(
+        seed=7, authority=world.authority, schools={"oakfield-park": world.school_a, "willowbrook": world.school_b}
+    )
+    demo_surveys(world=demo, seed=7)
+    spring, autumn = Survey.objects.order_by("opens_on")
+    assert spring.created_by == officer and spring.status_on(DEMO_TODAY) == "closed"
+    assert autumn.status_on(DEMO_TODAY) == "open"
+    assert demo.extra["survey answers"] == SurveyResponse.objects.count() == 84 + 7 + 97 + 8
+    assert not SurveyResponse.objects.filter(answered_on__gt=DEMO_TODAY).exists()
+    assert all(r.answered_on.weekday() < 5 for r in SurveyResponse.objects.all())
+    trend = survey_trend_for([world.school_a], dt.date(2026, 1, 1), DEMO_TODAY)
+    for key in ("safe_school", "know_how_to_report"):
+        before, after = trend[key]
+        assert after.positive_share > before.positive_share + 0.08, key
+    small = survey_trend_for([world.school_b], dt.date(2026, 1, 1), DEMO_TODAY)["safe_school"]
+    assert [p.answers for p in small] == [None, None]
+    results = survey_results(autumn, [world.school_a, world.school_b])
+    assert next(g for g in results.schools if g.school_id == world.school_b.pk).hidden
