@@ -157,6 +157,27 @@ def schools_for(user: Any, capability: Capability) -> QuerySet[School]:
     return School.objects.filter(q)
 
 
+def school_ids_for(user: Any, capability: Capability) -> list[int]:
+    """The ids of the schools where the user may exercise the capability. When every membership
+    granting it is a school's, they are the memberships' schools, already loaded (no query);
+    a trust or authority membership covers schools that only a query can list."""
+    granting = _granting(user, capability)
+    if all(kind == "school" for kind, _ in granting):
+        return sorted({org_id for _, org_id in granting})
+    return list(schools_for(user, capability).order_by("pk").values_list("pk", flat=True))
+
+
+def school_list_for(user: Any, capability: Capability) -> list[School]:
+    """The schools where the user may exercise the capability, by name: as :func:`schools_for`,
+    taken from the loaded memberships when each granting membership is a school's (no query)."""
+    granting = _granting(user, capability)
+    if all(kind == "school" for kind, _ in granting):
+        ids = {org_id for _, org_id in granting}
+        found = {m.school_id: m.school for m in user.active_memberships if m.school_id in ids} if ids else {}
+        return sorted(found.values(), key=lambda s: (s.name, s.pk))
+    return list(schools_for(user, capability).order_by("name", "pk"))
+
+
 def trusts_for(user: Any, capability: Capability) -> list[Trust]:
     """Trusts whose own trust membership grants the capability (loaded with the memberships)."""
     return _organisations_for(user, capability, "trust")

@@ -5,10 +5,15 @@ protection"). Staff and administrators who set it up are held to it too."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import reduce
+from operator import or_
+from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django_otp import devices_for_user
+from django_otp import device_classes
 
 # Paths a signed-in but unverified user may still reach.
 _OPEN_PREFIXES = (
@@ -26,6 +31,13 @@ _OPEN_PREFIXES = (
 )
 
 
+def _has_confirmed_device(user: Any) -> bool:
+    """Whether the user has any confirmed device, of any kind: one query for every device kind
+    (``django_otp.devices_for_user`` runs one per kind, on each request of an unverified user)."""
+    kinds = [Exists(model.objects.devices_for_user(user, confirmed=True)) for model in device_classes()]
+    return bool(kinds) and get_user_model()._default_manager.filter(pk=user.pk).filter(reduce(or_, kinds)).exists()
+
+
 class TwoFactorRequiredMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -37,8 +49,7 @@ class TwoFactorRequiredMiddleware:
             and not user.is_verified()  # type: ignore[union-attr]
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
-            has_device = any(True for _ in devices_for_user(user, confirmed=True))
-            if has_device:
+            if _has_confirmed_device(user):
                 return redirect("accounts:two_factor_verify")
             if user.needs_two_factor:  # type: ignore[union-attr]
                 return redirect("accounts:two_factor_setup")

@@ -14,11 +14,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
-from haven.access.policy import Capability, case_visibility, concern_visibility, deny, schools_for
+from haven.access.policy import Capability, case_visibility, concern_visibility, deny, school_ids_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Amendment, Category, ChildRole, Concern, ConcernChild
 from haven.concerns.search import concern_text_matches
+from haven.core.converters import reference_urls
 from haven.people.models import Pupil
 
 from .models import (
@@ -90,10 +91,10 @@ def dashboard_for(user: Any, *, filters: dict[str, str] | None = None) -> Dashbo
     """New concerns (urgent first, then oldest), open cases with their next task, overdue
     tasks and referral outcomes, and repeat-involvement alerts for the user's schools."""
     filters = filters or {}
-    schools = schools_for(user, Capability.READ_SCHOOL_RECORDS)
+    school_ids = school_ids_for(user, Capability.READ_SCHOOL_RECORDS)
     today = timezone.localdate()
     to_triage = (
-        Concern.objects.filter(school__in=schools.values("pk"), case__isnull=True)
+        Concern.objects.filter(school__in=school_ids, case__isnull=True)
         .exclude(status=Concern.Status.NO_FURTHER_ACTION)
         .select_related("school", "recorded_by")
         .prefetch_related("categories", Prefetch("children", queryset=ConcernChild.objects.select_related("pupil")))
@@ -122,7 +123,7 @@ def dashboard_for(user: Any, *, filters: dict[str, str] | None = None) -> Dashbo
         .exclude(Exists(ReferralOutcome.objects.filter(referral=OuterRef("pk"))))
         .filter(referred_on__lt=today - dt.timedelta(days=REFERRAL_OUTCOME_SCHOOL_DAYS))
         .select_related("case")
-        .order_by("referred_on")[:200]
+        .order_by("referred_on", "pk")[:200]
     )
     closures = closures_by_school(
         {r.case.school_id for r in waiting}, since=min((r.referred_on for r in waiting), default=today)
@@ -133,7 +134,7 @@ def dashboard_for(user: Any, *, filters: dict[str, str] | None = None) -> Dashbo
         open_cases=open_cases,
         overdue_tasks=overdue_tasks,
         overdue_referrals=overdue_referrals,
-        repeat_flags=repeat_involvement_flags(school_ids=list(schools.values_list("pk", flat=True))),
+        repeat_flags=repeat_involvement_flags(school_ids=school_ids),
     )
 
 
@@ -300,8 +301,7 @@ def _entries(concerns: QuerySet[Concern], case_refs: dict[int, str], pupil_id: i
     """Every entry of the chronology of ``concerns`` and of the cases ``case_refs`` names (id to
     reference), in the order things happened. A constant number of queries: one per source,
     plus the concerns' categories."""
-    from django.urls import reverse
-
+    concern_url = reference_urls("concerns:detail")
     entries: list[Entry] = []
     concern_rows = list(
         concerns.values(
@@ -334,7 +334,7 @@ def _entries(concerns: QuerySet[Concern], case_refs: dict[int, str], pupil_id: i
                 f"Concern {c['reference']}: " + ", ".join(categories.get(c["pk"], ())),
                 c["what_happened"] + (f"\n\nThe child's words: “{c['child_words']}”" if c["child_words"] else ""),
                 c["recorded_by__full_name"],
-                reverse("concerns:detail", args=[c["reference"]]),
+                concern_url(c["reference"]),
                 c["case__reference"] or "",
             )
         )
@@ -504,18 +504,19 @@ def _displayed(entries: list[Entry]) -> list[Entry]:
     "j M Y, H:i" ("j M Y" all day), ISO 8601 for <time>, and the recorded time when it is in
     another minute than the time it happened."""
     months = [""] + [MONTHS_3[m].title() for m in range(1, 13)]
+    uk = timezone.get_current_timezone()  # timezone.localtime looks it up again for each call
 
     def day(d: dt.datetime) -> str:
         return f"{d.day} {months[d.month]} {d.year:04d}"
 
     for e in entries:
-        at = timezone.localtime(e.at)
+        at = e.at.astimezone(uk)
         e.iso = at.isoformat()
         if e.all_day:
             e.when = day(at)
             continue
         e.when = f"{day(at)}, {at.hour:02d}:{at.minute:02d}"
-        recorded = timezone.localtime(e.recorded_at)
+        recorded = e.recorded_at.astimezone(uk)
         if recorded.timetuple()[:5] != at.timetuple()[:5]:
             e.recorded_when = f"{day(recorded)}, {recorded.hour:02d}:{recorded.minute:02d}"
     return entries

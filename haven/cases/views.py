@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from haven.access.policy import Capability, can, has_any, schools_for
+from haven.access.policy import Capability, can, has_any, school_ids_for
 from haven.accounts.models import User
 from haven.audit.models import Action
 from haven.audit.services import audit_record
@@ -56,9 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "locations": Location.choices,
             "today": timezone.localdate(),
             "plan_reviews": [(p, plan_selectors.due_reasons(p)) for p in plan_selectors.reviews_due_for(request.user)],
-            "triage_school_ids": set(
-                schools_for(request.user, Capability.WRITE_SCHOOL_RECORDS).values_list("pk", flat=True)
-            ),
+            "triage_school_ids": set(school_ids_for(request.user, Capability.WRITE_SCHOOL_RECORDS)),
             # Pupils' reports: only for those who keep the pupil-voice inbox (DSLs and deputies).
             "pupil_reports_new": (
                 new_report_count_for(request.user) if has_any(request.user, Capability.PUPIL_VOICE_INBOX) else None

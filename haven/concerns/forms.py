@@ -12,7 +12,7 @@ from django.utils import timezone
 from haven.core.forms import DateInput, TimeInput
 
 from .models import Amendment, Category, ChildRole, Concern, Location
-from .selectors import pupils_matching
+from .selectors import picked_pupil_id, pupils_matching, pupils_on_roll
 
 CHILD_ROWS = 6
 
@@ -135,10 +135,17 @@ class ConcernForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         chosen = []
+        # Children picked from the list ("#id") are looked up together, in one query.
+        picked = {row.index: picked_pupil_id(row.query) for row in self.child_rows if row.query}
+        on_roll = pupils_on_roll(school_id=self.school.pk, ids=[i for i in picked.values() if i is not None])
         for row in self.child_rows:
             if not row.query:
                 continue
-            matches = pupils_matching(school_id=self.school.pk, query=row.query)
+            pupil_id = picked[row.index]
+            if pupil_id is not None:
+                matches = [on_roll[pupil_id]] if pupil_id in on_roll else []
+            else:
+                matches = pupils_matching(school_id=self.school.pk, query=row.query)
             if not matches:
                 row.error = f"No pupil on the roll matches “{row.query}”. Check the spelling, or use their UPN."
             elif len(matches) > 1:

@@ -37,6 +37,20 @@ def pupils_matching(*, school_id: int, query: str, limit: int = 10) -> list[Pupi
     return list(qs.order_by("legal_surname", "legal_forename", "pk")[:limit])
 
 
+def picked_pupil_id(query: str) -> int | None:
+    """The pupil id a query names ("... #123", as a choice from the list gives it), if any."""
+    m = _ID_SUFFIX.search((query or "").strip())
+    return int(m.group(1)) if m else None
+
+
+def pupils_on_roll(*, school_id: int, ids: list[int]) -> dict[int, Pupil]:
+    """The pupils with these ids on a school's roll, in one query (what ``pupils_matching``
+    gives for "#id", for several ids at once)."""
+    if not ids:
+        return {}
+    return {p.pk: p for p in Pupil.objects.filter(school_id=school_id, left_on__isnull=True, pk__in=ids)}
+
+
 def pupil_search_for(user: Any, *, school_id: int, query: str) -> list[Pupil]:
     """Type-ahead for the concern form: only at a school where the user records concerns."""
     if not schools_for(user, Capability.RECORD_CONCERN).filter(pk=school_id).exists():

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from haven.access.policy import Capability, can, has_any, schools_for
+from haven.access.policy import Capability, can, has_any, school_list_for
 from haven.accounts.decorators import two_factor_required
 from haven.audit.models import Action
 from haven.audit.services import audit_record
@@ -22,7 +22,7 @@ from .models import ChildRole
 
 
 def _school_for_recording(request: HttpRequest):
-    schools = list(schools_for(request.user, Capability.RECORD_CONCERN).order_by("name"))
+    schools = school_list_for(request.user, Capability.RECORD_CONCERN)
     if not schools:
         raise Http404
     wanted = request.POST.get("school") or request.GET.get("school")

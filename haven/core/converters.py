@@ -3,6 +3,9 @@ character in a path made PostgreSQL fail)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 
 class ReferenceConverter:
     """C-140001-00042, K-140001-00007: letters, digits and hyphens only."""
@@ -27,3 +30,22 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+def reference_urls(viewname: str) -> Callable[[str], str]:
+    """``reverse(viewname, args=[reference])`` for many references (a chronology's concerns, a
+    dashboard's rows): the URL is reversed once, and each reference, which the converter above
+    prints as it is, is put in its place. A value the converter would refuse is reversed
+    normally, so it fails as ``reverse`` does."""
+    from django.urls import reverse
+
+    placeholder = "REFERENCE0PLACEHOLDER"
+    head, _, tail = reverse(viewname, args=[placeholder]).partition(placeholder)
+    pattern = re.compile(ReferenceConverter.regex)
+
+    def url(reference: str) -> str:
+        if pattern.fullmatch(reference):
+            return f"{head}{reference}{tail}"
+        return reverse(viewname, args=[reference])
+
+    return url
