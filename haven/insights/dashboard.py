@@ -251,6 +251,7 @@ class Dashboard:
     signals: list[str] = field(default_factory=list)
     schools: list[School] = field(default_factory=list)
     survey: SurveyPanel | None = None
+    survey_filtered: bool = False  # a school or phase is chosen: no survey panel
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -441,7 +442,12 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
     total_decisions = sum(routes.values())
     if total_decisions >= minimum:
         board.response.append(("First concern to route decision", _hours(sum(decide.values()) / total_decisions)))
-    board.survey = survey_panel_for(schools, filters.start, next_month(filters.end) - dt.timedelta(days=1))
+    # Survey rounds for all the scope's schools together only: one school's or one phase's
+    # figures beside the whole's would give away the answers of a group under 10 (the survey
+    # pages show schools one by one, hiding such groups and any that would reveal them).
+    board.survey_filtered = bool(filters.school or filters.phase)
+    if not board.survey_filtered:
+        board.survey = survey_panel_for(schools, filters.start, next_month(filters.end) - dt.timedelta(days=1))
     if scope.kind == "authority":
         board.signals = signals_for(scope.schools.order_by("name"), today)
     return board

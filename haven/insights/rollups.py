@@ -13,14 +13,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django_tasks import task
 
 from haven.cases.models import Decision
 from haven.concerns.models import ChildRole, Concern, ConcernChild
-from haven.organisations.models import Authority, School
+from haven.organisations.models import School
 from haven.people.models import SenStatus
 
 from .models import (
@@ -69,6 +69,24 @@ def _families(concern_ids: list[int]) -> dict[int, tuple[str, bool]]:
     return {cid: (code, sexual[cid]) for cid, (_, code) in best.items()}
 
 
+# Advisory locks (PostgreSQL; SQLite runs one writer at a time anyway), taken in this order:
+# all roll-ups (shared by a refresh, exclusive by a rebuild), then each school in id order,
+# then each authority in id order. Two refreshes of one school's slices, or of one area, never
+# interleave their delete and insert, and nothing refreshes during a rebuild.
+ALL_LOCK, SCHOOL_LOCK, AREA_LOCK = 7300, 7301, 7302
+
+
+def _lock(space: int, key: int, *, shared: bool = False) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+            cursor.execute(f"SELECT {fn}(%s, %s)", [space, key])
+
+
+def _lock_rollups(*, shared: bool) -> None:
+    _lock(ALL_LOCK, 0, shared=shared)
+
+
 @transaction.atomic
 def refresh(slices: Iterable[Slice], *, areas: bool = True) -> int:
     """Count each (school, month) slice again from the records, then (unless ``areas`` is
@@ -77,7 +95,9 @@ def refresh(slices: Iterable[Slice], *, areas: bool = True) -> int:
     for school_id, month in slices:
         by_school[school_id].add(month)
     written = 0
-    for school_id, months in by_school.items():
+    _lock_rollups(shared=True)
+    for school_id, months in sorted(by_school.items()):
+        _lock(SCHOOL_LOCK, school_id)
         for month in sorted(months):
             start, end = _bounds(month)
             for model in (ConcernRollup, ChildRollup, RouteRollup, SchoolMonthRollup):
@@ -190,11 +210,11 @@ AREA_TABLES = (
 
 def recount_areas(areas: Iterable[tuple[int, str, dt.date]]) -> int:
     """Count each (authority, phase, month) again from its schools' roll-ups. Returns the rows
-    written. The authority's row is locked first (in order), so two refreshes of one area
-    cannot interleave their delete and insert."""
+    written. Each authority is locked first (in id order, after the schools), so two refreshes
+    of one area cannot interleave their delete and insert."""
     written = 0
     for authority_id, phase, month in sorted(areas):
-        Authority.objects.select_for_update().filter(pk=authority_id).first()
+        _lock(AREA_LOCK, authority_id)
         for area_model, school_model, dims, sums in AREA_TABLES:
             area_model.objects.filter(authority_id=authority_id, phase=phase, month=month).delete()
             rows = (
@@ -231,6 +251,7 @@ def rebuild(school_ids: Iterable[int] | None = None, progress: Callable[[int, in
         by_school[school_id].append((school_id, month))
     written = 0
     with transaction.atomic():
+        _lock_rollups(shared=False)
         if school_ids is None:
             for model in (
                 ConcernRollup,

@@ -260,7 +260,7 @@ def insights(request: HttpRequest) -> HttpResponse:
         filters.family = family
     board = dashboard.dashboard_for(scope, filters)
     audit_record(
-        action=Action.VIEW,
+        action=Action.EXPORT if request.GET.get("csv") else Action.VIEW,
         actor=request.user,
         request=request,
         object_type="insights.dashboard",

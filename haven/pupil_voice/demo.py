@@ -251,7 +251,7 @@ SURVEY_ROUNDS: tuple[tuple[str, dt.date, dt.date, dict[str, int], dict[str, dict
     (
         "Autumn 2026: how safe do pupils feel?",
         dt.date(2026, 11, 2),
-        dt.date(2026, 11, 27),
+        dt.date(2026, 11, 13),
         {
             "oakfield-primary": 58,
             "oakfield-park": 97,
@@ -269,6 +269,27 @@ SURVEY_ROUNDS: tuple[tuple[str, dt.date, dt.date, dict[str, int], dict[str, dict
             "know_harassment": {"yes": 0.72, "not_sure": 0.18},
         },
     ),
+    (  # open on the demo's "today": results show once it closes; pupils can still answer
+        "Winter 2026: how safe do pupils feel?",
+        dt.date(2026, 11, 16),
+        dt.date(2026, 12, 11),
+        {
+            "oakfield-primary": 6,
+            "oakfield-park": 9,
+            "riverside-high": 7,
+            "willowbrook": 2,
+            "st-aidans": 4,
+            "hartley-green": 5,
+        },
+        {
+            "safe_school": {"very_safe": 0.35, "mostly_safe": 0.4, "not_very_safe": 0.13, "not_safe": 0.05},
+            "safe_online": {"very_safe": 0.23, "mostly_safe": 0.38, "not_very_safe": 0.21, "not_safe": 0.08},
+            "tell_adult": {"yes": 0.62, "maybe": 0.25},
+            "know_how_to_report": {"yes": 0.73, "not_sure": 0.18},
+            "seen_sexual_comments": {"never": 0.46, "once_or_twice": 0.32, "often": 0.13},
+            "know_harassment": {"yes": 0.74, "not_sure": 0.17},
+        },
+    ),
 )
 
 
@@ -282,7 +303,8 @@ def _answer(rng: random.Random, question: dict, chances: dict[str, float]) -> st
 
 
 def demo_surveys(*, world: DemoWorld, seed: int) -> None:
-    """Two survey rounds in every school, opened by the authority's officer through the real
+    """Three survey rounds in every school (spring and autumn closed, showing pupils feeling
+    safer; winter open on the demo's "today"), opened by the authority's officer through the real
     service; pupils' answers bulk inserted (dated on school days of the round, never after today)."""
     from . import survey_questions, survey_services
     from .models import SurveyAnswer, SurveyResponse

@@ -257,6 +257,41 @@ def survey_results(survey: Survey, schools: list[School]) -> SurveyResults:
     )
 
 
+def answers_so_far(survey: Survey, schools: list[School]) -> int:
+    """How many pupils of these schools have answered (shown while a survey is open)."""
+    return SurveyResponse.objects.filter(survey=survey, school__in=schools).count()
+
+
+def schools_hidden_in(survey_ids: Iterable[int], readable: Iterable[int]) -> dict[int, set[int]]:
+    """For each survey, the schools whose figures its results page hides from a reader who
+    may see ``readable`` schools: under :data:`MIN_GROUP` answers, or hidden so that a smaller
+    group cannot be worked out from the total (as :func:`survey_results`). Two queries."""
+    readable = list(readable)
+    through = Survey.schools.through.objects.filter(survey_id__in=list(survey_ids), school_id__in=readable)
+    members: dict[int, list[tuple[int, str]]] = {}
+    for survey_id, school_id, name in through.values_list("survey_id", "school_id", "school__name"):
+        members.setdefault(survey_id, []).append((school_id, name))
+    sizes = {
+        (survey_id, school_id): n
+        for survey_id, school_id, n in SurveyResponse.objects.filter(
+            survey_id__in=list(members), school_id__in=readable
+        )
+        .values_list("survey_id", "school_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    out: dict[int, set[int]] = {}
+    for survey_id, schools in members.items():
+        groups = [Group(name, sid, None, sizes.get((survey_id, sid), 0)) for sid, name in schools]
+        _hide_small(groups)
+        if len(groups) > 1:
+            overall = Group("All these schools", None, None, sum(g.answers for g in groups))
+            _hide_small([overall])
+            _hide_complement(overall, groups)
+        out[survey_id] = {g.school_id for g in groups if g.hidden}
+    return out
+
+
 @dataclass(frozen=True)
 class TrendPoint:
     """One survey round for one question, over the schools asked about."""
@@ -299,7 +334,11 @@ def survey_trend_for(
             closes_on__gte=start,
         ).order_by("opens_on", "closes_on", "pk")
     )
-    surveys = [s for s in surveys if s.last_day >= start and s.last_day >= s.opens_on]
+    # Closed rounds only: results that change as each pupil answers would show their answers.
+    today = timezone.localdate()
+    surveys = [
+        s for s in surveys if s.last_day >= start and s.last_day >= s.opens_on and s.status_on(today) == "closed"
+    ]
     sizes = dict(
         SurveyResponse.objects.filter(survey__in=surveys, school_id__in=ids)
         .values("survey_id")

@@ -97,6 +97,8 @@ def survey_open(
     if not chosen:
         raise ApplicationError("Choose at least one school.", field="schools")
     scope, authority, trust = _scope_for(by, chosen)
+    # Lock the schools (in id order) so two surveys opened at once cannot both pass the check.
+    list(School.objects.select_for_update().filter(pk__in=[s.pk for s in chosen]).order_by("pk").values_list("pk"))
     busy = _overlapping(chosen, opens_on, closes_on)
     if busy:
         names = ", ".join(f"{name} ({title} until {last:%-d %B %Y})" for name, title, last in busy[:5])

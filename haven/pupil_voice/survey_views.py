@@ -170,11 +170,16 @@ def _positive_words(question: dict[str, Any]) -> str:
     return " or ".join(labels[:1] + [label[0].lower() + label[1:] for label in labels[1:]])
 
 
-def _trend_table(survey: Survey, school: School) -> dict[str, Any]:
+def _trend_table(user: Any, survey: Survey, school: School) -> dict[str, Any]:
     today = timezone.localdate()
     trend = selectors.survey_trend_for([school], today - dt.timedelta(days=365 * TREND_YEARS), today)
     rounds = {p.survey_id: p for points in trend.values() for p in points}
     ordered = sorted(rounds.values(), key=lambda p: (p.opens_on, p.survey_id))
+    # A round where this school's results were hidden to protect another school's small group
+    # (so that group cannot be worked out from the round's totals) stays hidden here too.
+    readable = schools_for(user, Capability.SURVEY_RESULTS).values_list("pk", flat=True)
+    hidden = selectors.schools_hidden_in(rounds, readable)
+    protected = {survey_id for survey_id, schools in hidden.items() if school.pk in schools}
     rows = []
     for key, points in trend.items():
         question = survey.question(key) or _question_from_any(key, ordered, trend)
@@ -183,7 +188,7 @@ def _trend_table(survey: Survey, school: School) -> dict[str, Any]:
             {
                 "question": question,
                 "positive_words": _positive_words(question) if question else "",
-                "cells": [by_round.get(r.survey_id) for r in ordered],
+                "cells": ["protected" if r.survey_id in protected else by_round.get(r.survey_id) for r in ordered],
             }
         )
     return {"school": school, "rounds": ordered, "rows": rows}
@@ -201,6 +206,22 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
     """Results per school and question (and per year band for one school), groups under 10
     hidden; for one school, how this round compares with its earlier ones."""
     survey, schools = selectors.survey_get_for(request.user, survey_id, request=request)
+    if survey.status != "closed":
+        # No results while pupils are still answering: watching them change as one pupil
+        # answers would show that pupil's answers, whatever the size of the group.
+        return render(
+            request,
+            "pupil_voice/survey_detail.html",
+            {
+                "survey": survey,
+                "status": survey.status,
+                "schools": schools,
+                "ready": False,
+                "answered": selectors.answers_so_far(survey, schools),
+                "can_close": survey_services.survey_manageable_by(request.user, survey),
+                "min_group": selectors.MIN_GROUP,
+            },
+        )
     results = selectors.survey_results(survey, schools)
     chosen_id = request.GET.get("school", "")
     chosen = next((s for s in schools if str(s.pk) == chosen_id), None) if len(schools) > 1 else schools[0]
@@ -216,11 +237,12 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
             "survey": survey,
             "status": survey.status,
             "schools": schools,
+            "ready": True,
             "chosen": chosen,
             "groups": groups,
             "any_hidden": any(g.hidden for g in groups),
             "tables": _question_tables(results, groups),
-            "trend": _trend_table(survey, chosen) if chosen else None,
+            "trend": _trend_table(request.user, survey, chosen) if chosen else None,
             "can_close": survey.status != "closed" and survey_services.survey_manageable_by(request.user, survey),
             "min_group": selectors.MIN_GROUP,
             "primary_wording": any(phase_of(s) == "primary" for s in schools),
@@ -231,8 +253,11 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
 @login_required
 @two_factor_required
 def survey_csv(request: HttpRequest, survey_id: int) -> HttpResponse:
-    """Every group's percentages, with the same hiding as the page."""
+    """Every group's percentages, with the same hiding as the page, once the survey is closed."""
     survey, schools = selectors.survey_get_for(request.user, survey_id, request=request)
+    if survey.status != "closed":
+        messages.info(request, "The results can be downloaded once the survey closes.")
+        return redirect("pupil_voice:survey", survey_id=survey.pk)
     results = selectors.survey_results(survey, schools)
     names = {s.pk: s.name for s in schools}
     rows: list[list[Any]] = []

@@ -403,6 +403,15 @@ def _with_records(world: World) -> World:
         closes_on=today + dt.timedelta(days=44),
         schools=[world.school_a],
     )
+    # Results show once a survey has closed: move both into the past (no overlap).
+    from haven.pupil_voice.models import Survey
+
+    Survey.objects.filter(pk=world.survey.pk).update(
+        opens_on=today - dt.timedelta(days=21), closes_on=today - dt.timedelta(days=1)
+    )
+    Survey.objects.filter(pk=world.school_survey.pk).update(
+        opens_on=today - dt.timedelta(days=60), closes_on=today - dt.timedelta(days=45)
+    )
     from haven.insights.services import enquiry_record
 
     world.enquiry = enquiry_record(  # type: ignore[attr-defined]

@@ -4,6 +4,48 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def derive(apps, schema_editor):
+    """Fill the new tables from the school roll-ups an existing install already has (what
+    haven.insights.rollups.refresh and recount_areas would have written)."""
+    from django.db.models import Sum
+
+    school_rollups = {
+        "concern": apps.get_model("insights", "ConcernRollup"),
+        "child": apps.get_model("insights", "ChildRollup"),
+    }
+    SchoolMonth = apps.get_model("insights", "SchoolMonthRollup")
+    SchoolMonth.objects.bulk_create(
+        SchoolMonth(school_id=s, month=m, sexual=x, concerns=n)
+        for s, m, x, n in school_rollups["concern"]
+        .objects.values_list("school_id", "month", "sexual")
+        .annotate(n=Sum("concerns"))
+        .order_by()
+    )
+    area_tables = (
+        (
+            "AreaConcernRollup",
+            "concern",
+            ("family", "location", "sexual"),
+            ("concerns", "acknowledged", "hours_to_acknowledge"),
+        ),
+        ("AreaChildRollup", "child", ("year_group", "sex", "send", "looked_after"), ("children",)),
+    )
+    for area_name, source, dims, sums in area_tables:
+        Area = apps.get_model("insights", area_name)
+        keys = ("school__authority_id", "school__phase", "month", *dims)
+        rows = school_rollups[source].objects.values_list(*keys).annotate(**{f"total_{c}": Sum(c) for c in sums})
+        Area.objects.bulk_create(
+            Area(
+                authority_id=row[0],
+                phase=row[1],
+                month=row[2],
+                **dict(zip(dims, row[3 : 3 + len(dims)], strict=True)),
+                **dict(zip(sums, row[3 + len(dims) :], strict=True)),
+            )
+            for row in rows.order_by()
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("insights", "0002_rollups"),
@@ -86,4 +128,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(derive, migrations.RunPython.noop),
     ]

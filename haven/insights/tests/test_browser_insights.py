@@ -13,7 +13,7 @@ from haven.cases.tests.test_browser_concern_to_case import sign_in, submit
 from haven.concerns.models import Category
 from haven.concerns.taxonomy import load as load_taxonomy
 from haven.insights import rollups
-from haven.pupil_voice.tests.survey_helpers import BAD, GOOD, open_survey, seed
+from haven.pupil_voice.tests.survey_helpers import BAD, GOOD, close, open_survey, seed
 from haven.testing import factories as f
 from haven.testing.browser import axe_check
 
@@ -36,6 +36,7 @@ def test_an_officer_logs_an_enquiry_reads_the_table_and_filters_the_dashboard(
     survey = open_survey(officer, [world.school_a, world.school_b], title="Autumn survey")
     seed(survey, world.school_a, 12, answers=GOOD)
     seed(survey, world.school_b, 3, answers=BAD)
+    close(survey)
     sign_in(page, base, officer, f.totp_device(officer))
 
     submit(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Enquiry log"))

@@ -42,3 +42,14 @@ def seed(survey: Survey, school: Any, n: int, *, answers: dict[str, str] | None 
     SurveyAnswer.objects.bulk_create(
         SurveyAnswer(response=r, question=k, answer=v) for r in responses for k, v in answers.items()
     )
+
+
+def close(survey: Survey) -> Survey:
+    """Move a survey into the past (opened three weeks ago, closed yesterday): results are
+    shown only once a survey has closed."""
+    today = timezone.localdate()
+    Survey.objects.filter(pk=survey.pk).update(
+        opens_on=today - dt.timedelta(days=21), closes_on=today - dt.timedelta(days=1)
+    )
+    survey.refresh_from_db()
+    return survey

@@ -82,6 +82,13 @@ def test_a_dsl_opens_a_survey_a_pupil_answers_and_the_dsl_reads_the_results(
     seed(survey, world.school_a, 12, band="y7_9")
     page.goto(f"{base}/pupil-voice/surveys/")
     submit(page, page.get_by_role("link", name="Autumn: how safe do pupils feel?"))
+    # While pupils can still answer, only how many have: figures moving as one pupil answers
+    # would show that pupil's answers.
+    expect(page.get_by_text("Pupils who have answered so far: 24.")).to_be_visible()
+    expect(page.get_by_role("heading", name="How safe do you feel at school?")).to_have_count(0)
+    axe_check(page, label="survey still open")
+    submit(page, page.get_by_role("button", name="Close this survey now"))
+    expect(page.get_by_text("Survey closed. Its answers are kept.")).to_be_visible()
     expect(page.get_by_role("heading", name="How safe do you feel at school?")).to_be_visible()
     table = page.get_by_role("table", name="How safe do you feel at school?")
     expect(table.get_by_role("row", name="Alder Academy")).to_contain_text("50%")  # 12 of 24 very safe

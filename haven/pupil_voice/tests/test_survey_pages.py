@@ -13,7 +13,7 @@ from conftest import sign_in
 from haven.audit.models import Action, AuditEvent
 from haven.pupil_voice.models import Survey, SurveyResponse
 
-from .survey_helpers import BAD, GOOD, open_survey, seed
+from .survey_helpers import BAD, GOOD, close, open_survey, seed
 
 
 def _url(school):
@@ -187,7 +187,7 @@ def county_survey(world):
     seed(survey, world.school_a, 20, band="y7_9")
     seed(survey, world.school_a, 10, band="y10_11", answers=BAD)
     seed(survey, world.school_b, 6, answers=BAD)
-    return survey
+    return close(survey)
 
 
 def test_the_officer_sees_every_school_with_small_ones_hidden(client, world, county_survey):
@@ -236,8 +236,18 @@ def test_the_school_view_compares_rounds(client, world, county_survey):
     response = client.get(reverse("pupil_voice:survey", args=[county_survey.pk]), {"school": world.school_a.pk})
     text = response.text
     assert "Over time at Alder Academy" in text and "Spring round" in text and "Birch only" not in text
-    assert "0%" in text and "67%" in text
+    assert "0%" in text  # the spring round
+    # This round Alder is hidden so that Birch's 6 answers cannot be worked out from the total:
+    # its column over time stays hidden too (it once showed "67% of 30", undoing that).
+    assert "67%" not in text and "of 30" not in text
+    assert "Hidden, so a smaller group's answers cannot be worked out" in text
     assert earlier.pk
+
+    # A DSL of Alder reads only Alder's results, where nothing needs protecting: shown.
+    client.logout()
+    sign_in(client, world.users["dsl_a"])
+    text = client.get(reverse("pupil_voice:survey", args=[county_survey.pk])).text
+    assert "Over time at Alder Academy" in text and "67%" in text
 
 
 def test_the_csv_has_the_same_hiding_and_is_safe_in_a_spreadsheet(client, world, county_survey):
@@ -277,16 +287,24 @@ def test_a_dsls_csv_has_only_their_school(client, world, county_survey):
     assert "Birch" not in text and "All these schools" not in text and "Years 7 to 9" in text
 
 
-def test_closing_through_the_page(client, world, county_survey):
+def test_no_results_while_open_then_closing_through_the_page(client, world):
+    survey = open_survey(world.users["la_officer_a"], [world.school_a, world.school_b], title="County autumn")
+    seed(survey, world.school_a, 30)
+    seed(survey, world.school_b, 6, answers=BAD)
     sign_in(client, world.users["dsl_a"])
-    assert client.post(reverse("pupil_voice:survey_close", args=[county_survey.pk])).status_code == 404
+    text = client.get(reverse("pupil_voice:survey", args=[survey.pk])).text
+    assert "Results are shown once the survey closes" in text and "answered so far: 30." in text
+    assert "100%" not in text and "Download the results" not in text
+    csv_page = client.get(reverse("pupil_voice:survey_csv", args=[survey.pk]), follow=True)
+    assert "can be downloaded once the survey closes" in csv_page.text
+    assert client.post(reverse("pupil_voice:survey_close", args=[survey.pk])).status_code == 404
     client.logout()
     sign_in(client, world.users["la_officer_a"])
-    response = client.post(reverse("pupil_voice:survey_close", args=[county_survey.pk]), follow=True)
+    response = client.post(reverse("pupil_voice:survey_close", args=[survey.pk]), follow=True)
     assert "Survey closed. Its answers are kept." in response.text
-    county_survey.refresh_from_db()
-    assert county_survey.closed_early_on is not None and county_survey.responses.count() == 36
-    assert client.get(reverse("pupil_voice:survey_close", args=[county_survey.pk])).status_code == 405
+    survey.refresh_from_db()
+    assert survey.closed_early_on is not None and survey.responses.count() == 36
+    assert client.get(reverse("pupil_voice:survey_close", args=[survey.pk])).status_code == 405
 
 
 def test_the_list_is_paged_and_counts_only_what_the_reader_sees(client, world, county_survey):
