@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
@@ -11,6 +13,12 @@ def month_start(day: dt.date) -> dt.date:
 
 def next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` where the service is: a range of days as a range on a time column
+    itself, which its index can serve (a filter on the column's local date cannot)."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=timezone.get_current_timezone())
 
 
 def month_starts(first: dt.date, last: dt.date) -> list[dt.date]:

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from haven.access.policy import Capability, authorities_for, schools_for, trusts_for
 from haven.cases.models import Route
 from haven.concerns.models import Category, Location
-from haven.core.months import month_starts, next_month
+from haven.core.months import midnight, month_starts, next_month
 from haven.core.suppression import Cell, SuppressedTable, suppress_together
 from haven.organisations.models import School
 from haven.people.models import Pupil, Sex, YearGroup
@@ -387,11 +387,8 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
         )
     )
     # Pupil reports (/tell/), by the month they were made and where they stand now.
-    tz = timezone.get_current_timezone()
     received = PupilReport.objects.filter(
-        school_id__in=ids,
-        created_at__gte=dt.datetime.combine(filters.start, dt.time(0), tzinfo=tz),
-        created_at__lt=dt.datetime.combine(next_month(filters.end), dt.time(0), tzinfo=tz),
+        school_id__in=ids, created_at__gte=midnight(filters.start), created_at__lt=midnight(next_month(filters.end))
     )
     converted, closed = PupilReport.Status.CONVERTED, [PupilReport.Status.CLOSED, PupilReport.Status.MALICIOUS]
     by_report_month = {m: [0, 0, 0] for m in months}

@@ -20,6 +20,7 @@ from django_tasks import task
 
 from haven.cases.models import Decision
 from haven.concerns.models import ChildRole, Concern, ConcernChild
+from haven.core.months import midnight, next_month
 from haven.organisations.models import School
 from haven.people.models import SenStatus
 
@@ -40,12 +41,7 @@ def month_of(moment: dt.datetime) -> dt.date:
 
 
 def _bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    nxt = (month + dt.timedelta(days=32)).replace(day=1)
-    tz = timezone.get_current_timezone()
-    return (
-        dt.datetime.combine(month, dt.time(0), tzinfo=tz),
-        dt.datetime.combine(nxt, dt.time(0), tzinfo=tz),
-    )
+    return midnight(month), midnight(next_month(month))
 
 
 def _families(concern_ids: list[int]) -> dict[int, tuple[str, bool]]:

@@ -11,11 +11,10 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for, deny
 from haven.concerns.models import Category
-from haven.core.months import month_start, month_starts, next_month
+from haven.core.months import midnight, month_start, month_starts, next_month
 from haven.organisations.models import Authority
 
 from .models import Enquiry, MonthlyCount
@@ -93,11 +92,6 @@ class MonthlyTable:
         return percent(self.sexual, self.total)
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    """The start of ``day`` where the service is (a range on the column itself can use its index)."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=timezone.get_current_timezone())
-
-
 def monthly_table(authority: Authority, start: dt.date, end: dt.date) -> MonthlyTable:
     """Month by month from ``start`` to ``end`` (inclusive): enquiries, those about sexual
     violence, sexual harassment or harmful sexual behaviour (a category marked sexual), and
@@ -112,7 +106,7 @@ def monthly_table(authority: Authority, start: dt.date, end: dt.date) -> Monthly
     logged = {
         row["m"].date() if isinstance(row["m"], dt.datetime) else row["m"]: row
         for row in Enquiry.objects.filter(
-            authority=authority, at__gte=_midnight(start), at__lt=_midnight(next_month(end))
+            authority=authority, at__gte=midnight(start), at__lt=midnight(next_month(end))
         )
         .annotate(m=TruncMonth("at"), is_sexual=Exists(sexual))
         .values("m")
