@@ -28,7 +28,7 @@ from haven.core.suppression import Cell, SuppressedTable, suppress_together
 from haven.organisations.models import School
 from haven.people.models import Pupil, Sex, YearGroup
 from haven.pupil_voice.models import PupilReport
-from haven.pupil_voice.selectors import TrendPoint, survey_trend_for
+from haven.pupil_voice.selectors import MIN_GROUP, TrendPoint, survey_trend_for
 from haven.pupil_voice.survey_questions import POSITIVE_MEANS
 from haven.safety_plans.models import SafetyPlan
 
@@ -179,7 +179,7 @@ class SurveyPanel:
         if point is None:
             return "Not asked"
         if point.positive_share is None:
-            return "Hidden: fewer than 10 answers"
+            return f"Hidden: fewer than {MIN_GROUP} answers"
         return f"{round(100 * point.positive_share)}%"
 
     def body_html(self) -> SafeString:
@@ -219,7 +219,7 @@ class SurveyPanel:
     def csv_rows(self) -> list[list[str]]:
         rows = [["", *(heading for _, heading in self.rounds)]]
         rows += [[label, *map(self.shown, points)] for label, points in self.rows]
-        rows.append(["Answers", *("Fewer than 10" if n is None else str(n) for n in self.answers)])
+        rows.append(["Answers", *(f"Fewer than {MIN_GROUP}" if n is None else str(n) for n in self.answers)])
         return rows
 
 
