@@ -206,22 +206,19 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
     """Results per school and question (and per year band for one school), groups under 10
     hidden; for one school, how this round compares with its earlier ones."""
     survey, schools = selectors.survey_get_for(request.user, survey_id, request=request)
-    if survey.status != "closed":
+    context: dict[str, Any] = {
+        "survey": survey,
+        "status": survey.status,
+        "schools": schools,
+        "ready": survey.status == "closed",
+        "min_group": selectors.MIN_GROUP,
+    }
+    if not context["ready"]:
         # No results while pupils are still answering: watching them change as one pupil
         # answers would show that pupil's answers, whatever the size of the group.
-        return render(
-            request,
-            "pupil_voice/survey_detail.html",
-            {
-                "survey": survey,
-                "status": survey.status,
-                "schools": schools,
-                "ready": False,
-                "answered": selectors.answers_so_far(survey, schools),
-                "can_close": survey_services.survey_manageable_by(request.user, survey),
-                "min_group": selectors.MIN_GROUP,
-            },
-        )
+        context["answered"] = selectors.answers_so_far(survey, schools)
+        context["can_close"] = survey_services.survey_manageable_by(request.user, survey)
+        return render(request, "pupil_voice/survey_detail.html", context)
     results = selectors.survey_results(survey, schools)
     chosen_id = request.GET.get("school", "")
     chosen = next((s for s in schools if str(s.pk) == chosen_id), None) if len(schools) > 1 else schools[0]
@@ -230,24 +227,15 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
     else:
         school_group = next(g for g in results.schools if g.school_id == chosen.pk)
         groups = [school_group, *results.bands.get(chosen.pk, [])]
-    return render(
-        request,
-        "pupil_voice/survey_detail.html",
-        {
-            "survey": survey,
-            "status": survey.status,
-            "schools": schools,
-            "ready": True,
-            "chosen": chosen,
-            "groups": groups,
-            "any_hidden": any(g.hidden for g in groups),
-            "tables": _question_tables(results, groups),
-            "trend": _trend_table(request.user, survey, chosen) if chosen else None,
-            "can_close": survey.status != "closed" and survey_services.survey_manageable_by(request.user, survey),
-            "min_group": selectors.MIN_GROUP,
-            "primary_wording": any(phase_of(s) == "primary" for s in schools),
-        },
-    )
+    context |= {
+        "chosen": chosen,
+        "groups": groups,
+        "any_hidden": any(g.hidden for g in groups),
+        "tables": _question_tables(results, groups),
+        "trend": _trend_table(request.user, survey, chosen) if chosen else None,
+        "primary_wording": any(phase_of(s) == "primary" for s in schools),
+    }
+    return render(request, "pupil_voice/survey_detail.html", context)
 
 
 @login_required
