@@ -137,7 +137,7 @@ def person_add(
         membership = role_grant(by=by, user=existing, role=role, organisation=organisation, request=request)
         return PersonAdded(user=existing, membership=membership, created=False)
     password = temporary_password_new()
-    user = User(email=email, full_name=full_name.strip(), job_title=job_title.strip())
+    user = User(email=email, full_name=full_name.strip(), job_title=job_title.strip(), password_must_change=True)
     user.set_password(password)
     try:
         user.full_clean()
@@ -214,7 +214,8 @@ def password_reset_by_admin(*, by: User, person: ManagedPerson, request: HttpReq
     user = User.objects.select_for_update().get(pk=person.user.pk)
     password = temporary_password_new()
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.password_must_change = True
+    user.save(update_fields=["password", "password_must_change"])
     sign_out_everywhere(user=user, by=by, request=request)
     audit_record(
         action=Action.UPDATE,

@@ -1,6 +1,7 @@
 """Two-factor sign-in is required, not offered, for every role that can see safeguarding
 content or aggregates (DESIGN §11: "two-factor sign-in that users may skip is not
-protection"). Staff and administrators who set it up are held to it too."""
+protection"). Staff and administrators who set it up are held to it too. After it, a
+temporary password an administrator issued must be replaced."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ _OPEN_PREFIXES = (
 )
 
 
+_PASSWORD_CHANGE = "/account/password/"  # noqa: S105 (a path, not a password)
+
+
 def _has_confirmed_device(user: Any) -> bool:
     """Whether the user has any confirmed device, of any kind: one query for every device kind
     (``django_otp.devices_for_user`` runs one per kind, on each request of an unverified user)."""
@@ -53,4 +57,12 @@ class TwoFactorRequiredMiddleware:
                 return redirect("accounts:two_factor_verify")
             if user.needs_two_factor:  # type: ignore[union-attr]
                 return redirect("accounts:two_factor_setup")
+        if (
+            user.is_authenticated
+            and user.password_must_change  # type: ignore[union-attr]
+            and not request.path.startswith(_OPEN_PREFIXES)
+            and request.path != _PASSWORD_CHANGE
+        ):
+            # A temporary password an administrator issued is replaced before anything else.
+            return redirect("accounts:password_change")
         return self.get_response(request)

@@ -69,6 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Changing this ends every session of the user ("sign out everywhere").
     session_salt = models.CharField(max_length=32, default=_new_session_salt)
+    # Set when an administrator issues a temporary password (a new account, a reset): the
+    # person chooses their own before anything else (``TwoFactorRequiredMiddleware``).
+    password_must_change = models.BooleanField(default=False, db_default=False)
 
     objects = UserManager()
 

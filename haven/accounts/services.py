@@ -108,3 +108,16 @@ def membership_end(*, by: User, membership: Membership, request: HttpRequest | N
         extra={"user": membership.user_id, "role": membership.role},
     )
     return membership
+
+
+@transaction.atomic
+def password_change(*, user: User, password: str, request: HttpRequest | None = None) -> None:
+    """The person sets their own password (checked by the form against the current one and
+    the settings' validators). Every other session of theirs ends, since a session is bound
+    to the password (``User.get_session_auth_hash``); the view keeps the one in use."""
+    user.set_password(password)
+    user.password_must_change = False
+    user.save(update_fields=["password", "password_must_change"])
+    audit_record(
+        action=Action.UPDATE, request=request, actor=user, obj=user, extra={"password": "changed by its owner"}
+    )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("password/", views.password_change, name="password_change"),
     path("keepalive/", views.keepalive, name="keepalive"),
     path("", views.account, name="account"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -22,7 +22,7 @@ from haven.audit.services import audit_record
 
 from . import services
 from .decorators import STEP_UP_NEXT
-from .forms import ConfirmDeviceForm, SignInForm, TokenForm
+from .forms import ConfirmDeviceForm, PasswordChangeForm, SignInForm, TokenForm
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -178,6 +178,48 @@ def account(request: HttpRequest) -> HttpResponse:
             "uses_the_api": uses_the_api(request.user),
         },
     )
+
+
+# Wrong current passwords allowed in one session before it is ended: someone who finds a
+# signed-in screen cannot try passwords there without limit (sign-in has its own lockout).
+PASSWORD_CHANGE_ATTEMPTS = 5
+_FAILURES_KEY = "password_change_failures"
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """The person chooses their own password; required after an administrator issued a
+    temporary one (``User.password_must_change``)."""
+    temporary = request.user.password_must_change
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None, temporary=temporary)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.password_change(user=request.user, password=form.cleaned_data["new_password1"], request=request)
+            update_session_auth_hash(request, request.user)  # this session goes on; every other one ends
+            request.session.pop(_FAILURES_KEY, None)
+            messages.success(request, "Your password has been changed. You have been signed out on your other devices.")
+            return redirect("core:home" if temporary else "accounts:account")
+        status = 400
+        if form.has_error("old_password", "password_incorrect"):
+            failures = request.session.get(_FAILURES_KEY, 0) + 1
+            request.session[_FAILURES_KEY] = failures
+            audit_record(
+                action=Action.ACCESS_DENIED,
+                request=request,
+                obj=request.user,
+                extra={"password_change": "wrong password"},
+            )
+            if failures >= PASSWORD_CHANGE_ATTEMPTS:
+                logout(request)
+                messages.error(
+                    request,
+                    "You were signed out because the current password was wrong too many times. "
+                    "Sign in again, or ask your school's Haven administrator to reset your password.",
+                )
+                return redirect("accounts:sign_in")
+    return render(request, "accounts/password_change.html", {"form": form, "temporary": temporary}, status=status)
 
 
 @require_POST

@@ -58,8 +58,8 @@ class BearerTokenAuthentication(BaseAuthentication):
 
 class VerifiedSessionAuthentication(SessionAuthentication):
     """The browser session (with CSRF for unsafe methods, as DRF does), but only when the
-    session has passed its second factor: the same rule as TwoFactorRequiredMiddleware, so
-    the API is no way round two-factor sign-in."""
+    session has passed its second factor and has no temporary password left to replace: the
+    same rules as TwoFactorRequiredMiddleware, so the API is no way round them."""
 
     def authenticate(self, request: Request) -> tuple[Any, None] | None:
         result = super().authenticate(request)
@@ -69,6 +69,11 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if not _second_factor_passed(user):
             raise AuthenticationFailed(
                 "This session has not passed two-factor sign-in. Sign in with your second factor, or use an API token."
+            )
+        if user.password_must_change:
+            raise AuthenticationFailed(
+                "This account still has the temporary password an administrator gave it. "
+                "Choose your own at /account/password/ first."
             )
         return result
 

@@ -92,3 +92,16 @@ def test_roles_without_safeguarding_access_get_404_everywhere(client, world, use
         assert response.status_code == 404, url
         problem_of(response)
     assert client.post("/api/v1/concerns/", {}, content_type="application/json").status_code == 404
+
+
+def test_a_session_with_a_temporary_password_is_stopped_until_it_is_replaced(client, world):
+    from haven.accounts.models import User
+
+    staff = world.users["staff_a"]
+    User.objects.filter(pk=staff.pk).update(password_must_change=True)
+    sign_in(client, User.objects.get(pk=staff.pk))
+    response = client.get(ROOT)
+    assert response.status_code == 401
+    assert "/account/password/" in problem_of(response)["detail"]
+    User.objects.filter(pk=staff.pk).update(password_must_change=False)
+    assert client.get(ROOT).status_code == 200

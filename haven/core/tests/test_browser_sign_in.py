@@ -316,3 +316,38 @@ def test_a_content_security_policy_refusal_fails_the_check(transactional_db, liv
     with pytest.raises(AssertionError, match="Content Security Policy"):
         axe_check(page)
     watch_of(page).csp_errors.clear()  # expected here; do not fail the test at teardown
+
+
+def test_a_temporary_password_is_replaced_before_anything_else(transactional_db, live_server, world, page):
+    """An administrator reset a member of staff's password: on signing in with the temporary
+    one, they choose their own (a mistake shown clearly first), then reach their home page."""
+    staff = world.users["staff_a"]
+    temporary = "temporary pass 4821 given"
+    staff.set_password(temporary)
+    staff.password_must_change = True
+    staff.save()
+    base = live_server.url
+
+    enter_password(page, base, staff, temporary)
+    arrive(page, base + "/account/password/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose your own password")
+    axe_check(page, label="choose your own password")
+
+    page.get_by_label("The temporary password you were given").fill(temporary)
+    page.get_by_label("New password", exact=True).fill("lantern otter marmalade quietly")
+    page.get_by_label("New password again").fill("lantern otter marmalade")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save my password").click()
+    expect(page.get_by_role("alert")).to_contain_text("The two new passwords are not the same")
+    axe_check(page, label="choose your own password, with an error")
+
+    page.get_by_label("The temporary password you were given").fill(temporary)
+    page.get_by_label("New password", exact=True).fill("lantern otter marmalade quietly")
+    page.get_by_label("New password again").fill("lantern otter marmalade quietly")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save my password").click()
+    arrive(page, base + "/")
+    expect(page.get_by_text("Your password has been changed")).to_be_visible()
+    staff.refresh_from_db()
+    assert staff.check_password("lantern otter marmalade quietly")
+    assert not staff.password_must_change

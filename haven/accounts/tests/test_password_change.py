@@ -1,0 +1,188 @@
+"""A person changes their own password: the current one checked, the settings' validators,
+every other session ended, the change audited. A temporary password an administrator issued
+(a new account, a reset) must be replaced before anything else."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from conftest import sign_in
+from haven.accounts import middleware
+from haven.accounts.models import User
+from haven.accounts.views import PASSWORD_CHANGE_ATTEMPTS
+from haven.audit.models import Action, AuditEvent
+from haven.testing.factories import PASSWORD
+
+URL = "/account/password/"
+NEW = "otter lantern quietly marmalade"
+
+
+def _change(client: Client, old: str = PASSWORD, new1: str = NEW, new2: str | None = None, **kw):
+    return client.post(
+        URL, {"old_password": old, "new_password1": new1, "new_password2": new1 if new2 is None else new2}, **kw
+    )
+
+
+def test_the_url_is_stable_and_the_middleware_knows_it():
+    assert reverse("accounts:password_change") == URL == middleware._PASSWORD_CHANGE
+
+
+@pytest.mark.parametrize("key", ["staff_a", "dsl_a", "admin_a", "la_officer_a", "nobody"])
+def test_every_signed_in_person_can_open_it_from_their_account(client, world, key):
+    sign_in(client, world.users[key])
+    assert URL in client.get(reverse("accounts:account")).text
+    r = client.get(URL)
+    assert r.status_code == 200
+    assert "<h1>Change your password</h1>" in r.text
+
+
+def test_a_visitor_is_sent_to_sign_in(client, world):
+    r = client.get(URL)
+    assert r.status_code == 302
+    assert r["Location"].startswith(reverse("accounts:sign_in"))
+
+
+def test_a_content_role_needs_its_second_factor_first(client, world):
+    client.force_login(world.users["dsl_a"])
+    r = client.get(URL)
+    assert r.status_code == 302
+    assert r["Location"].startswith("/account/two-factor/")
+
+
+def test_it_changes_the_password_keeps_this_session_ends_the_others_and_audits(client, world):
+    user = world.users["staff_a"]
+    other_device = sign_in(Client(), user)
+    sign_in(client, user)
+    r = _change(client)
+    assert r.status_code == 302
+    assert r["Location"] == reverse("accounts:account")
+    user.refresh_from_db()
+    assert user.check_password(NEW)
+    assert not user.check_password(PASSWORD)
+    # This session goes on; the other device is signed out.
+    here = client.get(reverse("accounts:account"))
+    assert here.status_code == 200
+    assert "Your password has been changed" in here.text
+    elsewhere = other_device.get(reverse("accounts:account"))
+    assert elsewhere.status_code == 302
+    assert elsewhere["Location"].startswith(reverse("accounts:sign_in"))
+    event = AuditEvent.objects.get(action=Action.UPDATE, object_type="accounts.user", object_id=str(user.pk))
+    assert event.actor == user
+    assert event.extra == {"password": "changed by its owner"}
+    assert NEW not in event.canonical() and PASSWORD not in event.canonical()
+
+
+@pytest.mark.parametrize(
+    ("old", "new1", "new2", "message"),
+    [
+        ("wrong password entirely", NEW, NEW, "That is not your current password"),
+        (PASSWORD, NEW, NEW + "x", "The two new passwords are not the same"),
+        (PASSWORD, "short", "short", "This password is too short"),
+        (PASSWORD, "password1234", "password1234", "This password is too common"),
+        (PASSWORD, "4815162342108", "4815162342108", "This password is entirely numeric"),
+        (PASSWORD, PASSWORD, PASSWORD, "Choose a new password, not the one you have now"),
+        (PASSWORD, "", "", "Enter a new password"),
+        ("", NEW, NEW, "Enter your current password"),
+        (PASSWORD, "x" * 1_000_000, "x" * 1_000_000, "A password can be at most 256 characters long"),
+    ],
+    ids=["wrong current", "mismatch", "too short", "common", "numeric", "unchanged", "empty", "no current", "1 MB"],
+)
+def test_bad_input_is_refused_with_a_clear_message_and_changes_nothing(client, world, old, new1, new2, message):
+    user = world.users["staff_a"]
+    before = user.password
+    sign_in(client, user)
+    r = _change(client, old, new1, new2)
+    assert r.status_code == 400
+    assert "There is a problem" in r.text
+    assert message in r.text
+    user.refresh_from_db()
+    assert user.password == before
+    assert not AuditEvent.objects.filter(action=Action.UPDATE, object_id=str(user.pk)).exists()
+
+
+def test_too_many_wrong_current_passwords_end_the_session(client, world):
+    user = world.users["staff_a"]
+    sign_in(client, user)
+    for _ in range(PASSWORD_CHANGE_ATTEMPTS - 1):
+        assert _change(client, old="not it at all").status_code == 400
+    r = _change(client, old="not it at all")
+    assert r.status_code == 302
+    assert r["Location"] == reverse("accounts:sign_in")
+    assert client.get(reverse("accounts:account")).status_code == 302  # signed out
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    assert (
+        AuditEvent.objects.filter(action=Action.ACCESS_DENIED, actor=user, object_id=str(user.pk)).count()
+        == PASSWORD_CHANGE_ATTEMPTS
+    )
+
+
+def test_a_right_password_clears_the_count_of_wrong_ones(client, world):
+    user = world.users["staff_a"]
+    sign_in(client, user)
+    for _ in range(PASSWORD_CHANGE_ATTEMPTS - 1):
+        _change(client, old="not it at all")
+    assert _change(client).status_code == 302
+    for _ in range(PASSWORD_CHANGE_ATTEMPTS - 1):
+        assert _change(client, old="not it at all").status_code == 400
+    assert client.get(reverse("accounts:account")).status_code == 200
+
+
+def _sign_in_with_password(client: Client, email: str, password: str) -> None:
+    r = client.post(reverse("accounts:sign_in"), {"email": email, "password": password})
+    assert r.status_code == 302, r.text
+
+
+def test_after_an_administrators_reset_the_person_chooses_their_own_first(client, world):
+    person = world.users["staff_a"]
+    admin = sign_in(Client(), world.users["admin_a"])
+    temporary = admin.post(reverse("manage:password_reset", args=[person.pk]), follow=True).context["password"]
+    person.refresh_from_db()
+    assert person.password_must_change
+
+    _sign_in_with_password(client, person.email, temporary)
+    for page in (reverse("core:home"), reverse("concerns:new"), reverse("accounts:account")):
+        r = client.get(page)
+        assert r.status_code == 302
+        assert r["Location"] == URL
+    form = client.get(URL)
+    assert "<h1>Choose your own password</h1>" in form.text
+    assert "The temporary password you were given" in form.text
+    # Signing out stays possible.
+    assert not reverse("accounts:sign_out").startswith(URL)
+
+    r = _change(client, old=temporary)
+    assert r.status_code == 302
+    assert r["Location"] == reverse("core:home")
+    person.refresh_from_db()
+    assert not person.password_must_change
+    assert client.get(reverse("concerns:new")).status_code == 200
+
+
+def test_a_new_account_chooses_its_own_password_too(client, world):
+    admin = sign_in(Client(), world.users["admin_a"])
+    form = {"email": "new.teacher@example.org", "full_name": "New Teacher", "job_title": "", "role": "staff"}
+    temporary = admin.post(reverse("manage:person_add_school", args=[world.school_a.pk]), form, follow=True).context[
+        "password"
+    ]
+    assert User.objects.get(email="new.teacher@example.org").password_must_change
+    _sign_in_with_password(client, "new.teacher@example.org", temporary)
+    assert client.get(reverse("concerns:new"))["Location"] == URL
+
+
+def test_a_content_role_with_a_temporary_password_passes_its_second_factor_first(client, world):
+    dsl = world.users["dsl_a"]
+    User.objects.filter(pk=dsl.pk).update(password_must_change=True)
+    dsl.refresh_from_db()
+    client.force_login(dsl)
+    assert client.get(reverse("cases:dashboard"))["Location"].startswith("/account/two-factor/")
+    sign_in(client, dsl)  # now verified
+    assert client.get(reverse("cases:dashboard"))["Location"] == URL
+
+
+def test_an_existing_person_is_not_asked_to_change(client, world):
+    sign_in(client, world.users["staff_a"])
+    assert not world.users["staff_a"].password_must_change
+    assert client.get(reverse("concerns:new")).status_code == 200
