@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_otp import devices_for_user
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from .models import LAST_USED_GRANULARITY, TOKEN_PREFIX, ApiToken, token_hash
@@ -70,6 +71,11 @@ class VerifiedSessionAuthentication(SessionAuthentication):
             raise AuthenticationFailed(
                 "This session has not passed two-factor sign-in. Sign in with your second factor, or use an API token."
             )
+        if request.method in SAFE_METHODS and not _verified(user):
+            # DESIGN §11: staff may record without a second factor, but need one to read history.
+            raise AuthenticationFailed(
+                "Reading records needs two-factor sign-in. Set it up from Your account, then sign in with it."
+            )
         if user.password_must_change:
             raise AuthenticationFailed(
                 "This account still has the temporary password an administrator gave it. "
@@ -78,9 +84,14 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         return result
 
 
-def _second_factor_passed(user: Any) -> bool:
+def _verified(user: Any) -> bool:
+    """Has this session passed a second factor (django-otp's middleware says)?"""
     is_verified = getattr(user, "is_verified", None)
-    if callable(is_verified) and is_verified():
+    return callable(is_verified) and bool(is_verified())
+
+
+def _second_factor_passed(user: Any) -> bool:
+    if _verified(user):
         return True
     if user.needs_two_factor:
         return False

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from haven.accounts.decorators import two_factor_required
 from haven.core.errors import ApplicationError
 
 from . import services
@@ -45,6 +46,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 @never_cache
 @login_required
+@two_factor_required  # a token reads records: it is made only by someone who passed a second factor
 def token_list(request: HttpRequest) -> HttpResponse:
     """List the user's tokens; POST creates one and shows it, once."""
     if not uses_the_api(request.user):

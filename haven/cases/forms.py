@@ -53,6 +53,12 @@ class NoFurtherActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Explain why no further action is needed: the decision must have a reason."},
     )
+    # Asked only where the police starting point or the under-13 rule applies (the triage page says which).
+    statutory_override = forms.CharField(
+        label="Why the statutory starting point is not followed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
 
 
 class AddToCaseForm(forms.Form):

@@ -134,7 +134,7 @@ def dashboard_for(user: Any, *, filters: dict[str, str] | None = None) -> Dashbo
         open_cases=open_cases,
         overdue_tasks=overdue_tasks,
         overdue_referrals=overdue_referrals,
-        repeat_flags=repeat_involvement_flags(school_ids=school_ids),
+        repeat_flags=repeat_involvement_flags(user, school_ids=school_ids),
     )
 
 
@@ -167,11 +167,22 @@ def apply_concern_filters(qs: QuerySet[Concern], filters: dict[str, str]) -> Que
     return qs
 
 
-def _involvement_rows(school_ids: list[int], pupil_ids: list[int] | None) -> list[tuple[Any, ...]]:
-    """The last 12 months' children-in-concerns at these schools (only the concerns naming one
-    of ``pupil_ids``, when given): (concern, pupil, role, forename, preferred forename, surname)."""
+def _visible_concerns(user: Any, school_ids: list[int]) -> QuerySet[Concern]:
+    """The concerns at these schools the user may read: the patterns are counted from those
+    only, so a restricted case (or one not shared with a trust lead) gives nothing away."""
+    return Concern.objects.filter(concern_visibility(user), school__in=school_ids)
+
+
+def _involvement_rows(user: Any, school_ids: list[int], pupil_ids: list[int] | None) -> list[tuple[Any, ...]]:
+    """The last 12 months' children-in-concerns at these schools that the user may read (only
+    the concerns naming one of ``pupil_ids``, when given): (concern, pupil, role, forename,
+    preferred forename, surname)."""
     since = timezone.now() - REPEAT_WINDOW
-    links = ConcernChild.objects.filter(concern__school__in=school_ids, concern__occurred_at__gte=since)
+    links = ConcernChild.objects.filter(
+        concern__school__in=school_ids,
+        concern__occurred_at__gte=since,
+        concern__in=_visible_concerns(user, school_ids).values("pk"),
+    )
     if pupil_ids is not None:
         concern_ids = ConcernChild.objects.filter(pupil_id__in=pupil_ids).values("concern_id")
         links = links.filter(concern__in=concern_ids)
@@ -210,13 +221,15 @@ def _child_flags_from(rows: list[tuple[Any, ...]], pupil_id: int | None) -> list
     return flags
 
 
-def repeat_involvement_flags(*, school_ids: list[int], pupil_id: int | None = None) -> list[str]:
+def repeat_involvement_flags(user: Any, *, school_ids: list[int], pupil_id: int | None = None) -> list[str]:
     """DESIGN: a child alleged to have harmed in 2 or more concerns within 12 months; the
-    same pair of children again; 3 or more incidents at one place within 4 weeks."""
-    flags = _child_flags_from(_involvement_rows(school_ids, None if pupil_id is None else [pupil_id]), pupil_id)
+    same pair of children again; 3 or more incidents at one place within 4 weeks. Counted
+    over the concerns ``user`` may read."""
+    flags = _child_flags_from(_involvement_rows(user, school_ids, None if pupil_id is None else [pupil_id]), pupil_id)
     if pupil_id is None:
         recent = (
-            Concern.objects.filter(school__in=school_ids, occurred_at__gte=timezone.now() - LOCATION_WINDOW)
+            _visible_concerns(user, school_ids)
+            .filter(occurred_at__gte=timezone.now() - LOCATION_WINDOW)
             .values("school__name", "location", "online_platform")
             .annotate(n=Count("id"))
             .filter(n__gte=LOCATION_REPEATS)
@@ -230,11 +243,11 @@ def repeat_involvement_flags(*, school_ids: list[int], pupil_id: int | None = No
     return flags
 
 
-def repeat_involvement_flags_for_children(*, school_id: int, pupil_ids: list[int]) -> list[str]:
+def repeat_involvement_flags_for_children(user: Any, *, school_id: int, pupil_ids: list[int]) -> list[str]:
     """The repeat-involvement flags of each of these children, in their order, each flag once:
     what ``repeat_involvement_flags(pupil_id=...)`` gives for each child, in one query for all
     of them (a case or a concern page costs the same whatever its number of children)."""
-    rows = _involvement_rows([school_id], pupil_ids) if pupil_ids else []
+    rows = _involvement_rows(user, [school_id], pupil_ids) if pupil_ids else []
     concerns_of: dict[int, set[int]] = {}
     for cid, pid, *_ in rows:
         concerns_of.setdefault(pid, set()).add(cid)

@@ -48,6 +48,23 @@ def _require_dsl(by: Any, case_or_school: Any) -> None:
         raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
 
 
+def _require_open(case: Case) -> None:
+    """A closed case takes no new decisions, referrals, support, sanctions, tasks or children
+    until it is reopened with a reason (a referral's outcome, a task done, a note and who may
+    open it can still be recorded)."""
+    if case.status != Case.Status.OPEN:
+        raise ApplicationError("This case is closed. Reopen it, with the reason, to add to it.", code="closed")
+
+
+def _concern_locked(concern: Concern) -> Concern:
+    """The concern as it is now, locked until the transaction ends: two safeguarding leads
+    triaging it at once are served one after the other, the second seeing the first's change."""
+    fresh = Concern.objects.select_for_update().get(pk=concern.pk)
+    concern.case_id, concern.status = fresh.case_id, fresh.status
+    concern.acknowledged_at, concern.acknowledged_by_id = fresh.acknowledged_at, fresh.acknowledged_by_id
+    return concern
+
+
 def _audit(
     by: Any, case: Case, obj: Any, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any
 ) -> None:
@@ -74,6 +91,7 @@ def _bump(case: Case, expected_version: int | None) -> None:
 def case_open(*, by: Any, concern: Concern, title: str = "", request: HttpRequest | None = None) -> Case:
     """Open a case from a concern: the concern's children join with their roles."""
     _require_dsl(by, concern.school)
+    _concern_locked(concern)
     if concern.case_id:
         raise ApplicationError("This concern is already part of a case.")
     if concern.status == Concern.Status.NO_FURTHER_ACTION:
@@ -109,6 +127,9 @@ def case_add_concern(*, by: Any, case: Case, concern: Concern, request: HttpRequ
     _require_dsl(by, case)
     if concern.school_id != case.school_id:
         raise ApplicationError("A concern can only join a case at the same school.")
+    _concern_locked(concern)
+    if concern.status == Concern.Status.NO_FURTHER_ACTION:
+        raise ApplicationError("This concern was closed with no further action: it cannot join a case.")
     if concern.case_id:
         raise ApplicationError("This concern is already part of a case.")
     if case.status != Case.Status.OPEN:
@@ -120,6 +141,7 @@ def case_add_concern(*, by: Any, case: Case, concern: Concern, request: HttpRequ
 @transaction.atomic
 def case_child_add(*, by: Any, case: Case, pupil: Pupil, role: str, request: HttpRequest | None = None) -> CaseChild:
     _require_dsl(by, case)
+    _require_open(case)
     if pupil.school_id != case.school_id:
         raise ApplicationError("That child is not on this school's roll.", field="pupil")
     if role not in ChildRole.values:
@@ -147,6 +169,7 @@ def consideration_answer(
 ) -> ConsiderationAnswer:
     """Answer one of the DSL's considerations (policy §7); a new answer supersedes the old."""
     _require_dsl(by, case)
+    _require_open(case)
     if item not in Consideration.values:
         raise ApplicationError("Unknown consideration.", field="item")
     if answer not in ConsiderationAnswer.Answer.values:
@@ -164,8 +187,48 @@ def consideration_answer(
 
 
 def case_children_ages(case: Case, on: dt.date | None = None) -> list[int]:
-    on = on or timezone.localdate()
+    """The children's ages when the first of the case's concerns happened (the under-13 rule
+    is about the child's age at the time, not today), or on ``on``."""
+    if on is None:
+        first = case.concerns.order_by("occurred_at").values_list("occurred_at", flat=True).first()
+        on = timezone.localtime(first).date() if first else timezone.localdate()
     return [rules.age_on(c.pupil.date_of_birth, on) for c in case.children.select_related("pupil")]
+
+
+def close_blockers(case: Case) -> list[str]:
+    """What must be recorded before the case can close (DESIGN §3 rules 3-5, policy §11): a
+    route decision; the statutory prompts met or their explanation recorded; for each child
+    affected and child alleged to have harmed, whether parents or carers were informed."""
+    return close_blockers_from(
+        routes=current_routes(case),
+        prompts=case_prompts(case),
+        explained=case.decisions.exclude(statutory_override="").exists(),
+        children=list(case.children.select_related("pupil").order_by("pk")),
+        told=set(case.parents_informed.values_list("pupil_id", flat=True)),
+    )
+
+
+def close_blockers_from(
+    *, routes: set[str], prompts: list[rules.Prompt], explained: bool, children: list[CaseChild], told: set[int]
+) -> list[str]:
+    """:func:`close_blockers` from what the case page has already read."""
+    blockers: list[str] = []
+    if not routes:
+        blockers.append("Record the route decision (for example, manage internally) and why.")
+    unmet = rules.unmet_prompts(prompts, routes)
+    if unmet and not explained:
+        blockers += [p.text for p in unmet]
+    missing = [
+        c.pupil.display_name
+        for c in children
+        if c.role in (ChildRole.AFFECTED, ChildRole.ALLEGED_HARMER) and c.pupil_id not in told
+    ]
+    if missing:
+        blockers.append(
+            f"Record whether the parents or carers of {', '.join(missing)} were informed, or why not "
+            "(they are informed unless that would put a child at greater risk)."
+        )
+    return blockers
 
 
 def case_categories(case: Case) -> list[Category]:
@@ -204,6 +267,7 @@ def decisions_record(
     needs an explicit recorded explanation in ``statutory_override``.
     """
     _require_dsl(by, case)
+    _require_open(case)
     routes = list(dict.fromkeys(routes))
     if not routes or not set(routes) <= set(Route.values):
         raise ApplicationError("Choose at least one route.", field="routes")
@@ -251,6 +315,7 @@ def parents_informed_record(
 ) -> ParentsInformed:
     """DESIGN §3 rule 5: per child, parents informed (when) or why not, recorded either way."""
     _require_dsl(by, case)
+    _require_open(case)
     if not case.children.filter(pupil=pupil).exists():
         raise ApplicationError("That child is not in this case.", field="pupil")
     rationale = (rationale or "").strip()
@@ -290,6 +355,7 @@ def referral_make(
 ) -> Referral:
     """Record a referral; it waits for an outcome (DESIGN §11: every referral is followed up)."""
     _require_dsl(by, case)
+    _require_open(case)
     if agency not in Agency.values:
         raise ApplicationError("Choose who the referral went to.", field="agency")
     if agency == Agency.EXTERNAL and not organisation_name.strip():
@@ -344,6 +410,7 @@ def support_record(
     *, by: Any, case: Case, pupil: Pupil, description: str, request: HttpRequest | None = None
 ) -> Support:
     _require_dsl(by, case)
+    _require_open(case)
     if not case.children.filter(pupil=pupil).exists():
         raise ApplicationError("That child is not in this case.", field="pupil")
     row = Support.objects.create(
@@ -361,6 +428,7 @@ def sanction_record(
     *, by: Any, case: Case, pupil: Pupil, description: str, decided_on: dt.date, request: HttpRequest | None = None
 ) -> Sanction:
     _require_dsl(by, case)
+    _require_open(case)
     if not case.children.filter(pupil=pupil).exists():
         raise ApplicationError("That child is not in this case.", field="pupil")
     if decided_on > timezone.localdate():
@@ -381,6 +449,7 @@ def task_add(
     *, by: Any, case: Case, title: str, assignee: Any, due_on: dt.date, request: HttpRequest | None = None
 ) -> Task:
     _require_dsl(by, case)
+    _require_open(case)
     title = text_checked(title, field="title", label="what needs doing", required=True)[:200]
     if not can(assignee, Capability.READ_SCHOOL_RECORDS, school=case.school):
         raise ApplicationError("Tasks can only be given to people who can read this school's cases.", field="assignee")
@@ -415,6 +484,11 @@ def case_event_record(
         text = text_checked(text, field="text", label="why the case can be closed", required=True)
         if case.tasks.filter(done_at__isnull=True).exists():
             raise ApplicationError("Complete or hand over the open tasks before closing the case.", field="text")
+        blockers = close_blockers(case)
+        if blockers:
+            raise ApplicationError(
+                "Before the case can be closed: " + " ".join(blockers), field="text", code="statutory_prompt"
+            )
         case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
     elif kind == K.REOPENED:
         if case.status != Case.Status.CLOSED:
@@ -422,6 +496,8 @@ def case_event_record(
         text = text_checked(text, field="text", label="why the case is reopened", required=True)
         case.status, case.closed_at = Case.Status.OPEN, None
     elif kind in (K.WISHES, K.NOTE):
+        if kind == K.WISHES:
+            _require_open(case)
         text = text_checked(text, field="text", label="the text", required=True)
     else:
         raise ApplicationError("Unknown change.")
@@ -440,27 +516,53 @@ def case_access_set(
     restricted: bool,
     named_users: list[Any],
     shared_with_trust: bool,
+    version: int | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Restrict a case to named people (who restricts it is always named), and share it
-    with the trust lead or not. Each change is an event on the case."""
+    with the trust lead or not. Each change is an event on the case, a change of the people
+    named included; a save from a stale page is refused, as for every other change."""
     _require_dsl(by, case)
     named = {u.pk: u for u in named_users if can(u, Capability.READ_SCHOOL_RECORDS, school=case.school)}
     if restricted:
         named[by.pk] = by
-    events = []
-    if restricted != case.restricted:
-        events.append(CaseEvent.Kind.RESTRICTED if restricted else CaseEvent.Kind.UNRESTRICTED)
+    if shared_with_trust and not case.shared_with_trust and case.school.trust_id is None:
+        raise ApplicationError("This school is not in a trust.", field="shared_with_trust")
+    _bump(case, version)
+    case.refresh_from_db(fields=["restricted", "shared_with_trust"])
+    before = {u.pk: u for u in case.restricted_to.all()} if case.restricted else {}
+    after = named if restricted else {}
+    events: list[tuple[str, str]] = []
+    if restricted != case.restricted or (restricted and before.keys() != after.keys()):
+        if restricted:
+            text = ", ".join(sorted(u.full_name for u in after.values()))
+            if case.restricted:  # still restricted: say who was added and who removed
+                added = sorted(u.full_name for pk, u in after.items() if pk not in before)
+                removed = sorted(u.full_name for pk, u in before.items() if pk not in after)
+                text += "".join(
+                    f". {label}: {', '.join(people)}"
+                    for label, people in (("Added", added), ("Removed", removed))
+                    if people
+                )
+            events.append((CaseEvent.Kind.RESTRICTED, text))
+        else:
+            events.append((CaseEvent.Kind.UNRESTRICTED, ""))
     if shared_with_trust != case.shared_with_trust:
-        if shared_with_trust and case.school.trust_id is None:
-            raise ApplicationError("This school is not in a trust.", field="shared_with_trust")
-        events.append(CaseEvent.Kind.SHARED if shared_with_trust else CaseEvent.Kind.UNSHARED)
+        events.append((CaseEvent.Kind.SHARED if shared_with_trust else CaseEvent.Kind.UNSHARED, ""))
     case.restricted = restricted
     case.shared_with_trust = shared_with_trust
     case.save(update_fields=["restricted", "shared_with_trust"])
-    case.restricted_to.set(named.values() if restricted else [])
-    names = ", ".join(sorted(u.full_name for u in named.values())) if restricted else ""
-    for kind in events:
-        CaseEvent.objects.create(case=case, kind=kind, by=by, text=names if kind == CaseEvent.Kind.RESTRICTED else "")
-    _audit(by, case, case, request, action=Action.UPDATE, restricted=restricted, shared=shared_with_trust)
+    case.restricted_to.set(after.values())
+    for kind, text in events:
+        CaseEvent.objects.create(case=case, kind=kind, by=by, text=text)
+    _audit(
+        by,
+        case,
+        case,
+        request,
+        action=Action.UPDATE,
+        restricted=restricted,
+        shared=shared_with_trust,
+        named=sorted(after),
+    )
     return case

@@ -19,7 +19,7 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category, Concern, Location
 from haven.concerns.selectors import concern_get_for, pupils_matching
-from haven.concerns.services import concern_close_no_further_action
+from haven.concerns.services import concern_close_no_further_action, concern_prompts
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
 from haven.pupil_voice.selectors import new_report_count_for
@@ -105,30 +105,39 @@ def triage(request: HttpRequest, reference: str) -> HttpResponse:
                 return redirect("cases:detail", reference=case.reference)
             if action == "nfa" and nfa_form.is_valid():
                 concern_close_no_further_action(
-                    by=request.user, concern=concern, rationale=nfa_form.cleaned_data["rationale"], request=request
+                    by=request.user,
+                    concern=concern,
+                    rationale=nfa_form.cleaned_data["rationale"],
+                    statutory_override=nfa_form.cleaned_data["statutory_override"],
+                    request=request,
                 )
                 messages.success(request, f"{concern.reference} closed with no further action.")
                 return redirect("cases:dashboard")
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            form = {"open": open_form, "add": add_form, "nfa": nfa_form}.get(action)
+            if form is not None and exc.field in form.fields:
+                exc.add_to(form)
+            else:
+                messages.error(request, exc.message)
         status = 400
     return render(
         request,
         "cases/triage.html",
         {
             "concern": concern,
+            "prompts": concern_prompts(concern),
             "open_form": open_form,
             "add_form": add_form,
             "nfa_form": nfa_form,
             "has_open_cases": open_cases.exists(),
-            "flags": _child_flags(concern.school_id, [c.pupil_id for c in concern.children.all()]),
+            "flags": _child_flags(request.user, concern.school_id, [c.pupil_id for c in concern.children.all()]),
         },
         status=status,
     )
 
 
-def _child_flags(school_id: int, pupil_ids: list[int]) -> list[str]:
-    return selectors.repeat_involvement_flags_for_children(school_id=school_id, pupil_ids=pupil_ids)
+def _child_flags(user: Any, school_id: int, pupil_ids: list[int]) -> list[str]:
+    return selectors.repeat_involvement_flags_for_children(user, school_id=school_id, pupil_ids=pupil_ids)
 
 
 # -- One case --------------------------------------------------------------------------------
@@ -193,6 +202,13 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
         "decisions": decisions,
         "routes": routes,
         "prompts": [(p, p.routes_needed <= routes) for p in prompts],
+        "close_blockers": services.close_blockers_from(
+            routes=routes,
+            prompts=prompts,
+            explained=any(d.statutory_override for d in decisions),
+            children=children,
+            told=set(parents),
+        ),
         "referrals": [
             (r, list(r.outcomes.all()), due[r.pk], not r.outcomes.all() and due[r.pk] < today) for r in referrals
         ],
@@ -200,7 +216,7 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
         "sanctions": list(case.sanctions.select_related("by", "pupil")),
         "tasks": list(case.tasks.select_related("assignee", "done_by")),
         "events": list(case.events.select_related("by", "pupil")),
-        "flags": _child_flags(case.school_id, [c.pupil_id for c in children]),
+        "flags": _child_flags(request.user, case.school_id, [c.pupil_id for c in children]),
         "plans": _plans_by_child(case, children),
         "is_dsl": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=case.school),
         "today": today,
@@ -379,6 +395,7 @@ def _apply(request: HttpRequest, case: Case, action: str, d: dict[str, Any]) -> 
             restricted=d["restricted"],
             named_users=list(d["named"]),
             shared_with_trust=d["shared_with_trust"],
+            version=v,
             request=request,
         )
 

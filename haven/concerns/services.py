@@ -258,14 +258,47 @@ def concern_acknowledge(*, by: Any, concern: Concern, request: HttpRequest | Non
     return concern
 
 
+def concern_prompts(concern: Concern) -> list[Any]:
+    """The statutory prompts (DESIGN §3 rules 3 and 4) this concern raises on its own: its
+    categories, and its children's ages when it happened."""
+    from haven.cases import rules
+
+    day = timezone.localtime(concern.occurred_at).date()
+    ages = [rules.age_on(c.pupil.date_of_birth, day) for c in concern.children.select_related("pupil")]
+    return rules.statutory_prompts(categories=concern.categories.all(), children_ages=ages)
+
+
 @transaction.atomic
 def concern_close_no_further_action(
-    *, by: Any, concern: Concern, rationale: str, request: HttpRequest | None = None
+    *, by: Any, concern: Concern, rationale: str, statutory_override: str = "", request: HttpRequest | None = None
 ) -> Concern:
-    """Close a concern with no further action; the rationale is required (policy §11)."""
+    """Close a concern with no further action; the rationale is required (policy §11). Where
+    the police starting point or the under-13 rule applies, closing it so needs an explicit
+    explanation of why they are not followed, kept with the rationale."""
+    if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=concern.school):
+        raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
     rationale = text_checked(rationale, field="rationale", label="why no further action is needed", required=True)
+    locked = Concern.objects.select_for_update().get(pk=concern.pk)
+    concern.case_id, concern.status = locked.case_id, locked.status
     if concern.case_id:
         raise ApplicationError("This concern is part of a case: close the case instead.")
+    if concern.status == Concern.Status.NO_FURTHER_ACTION:
+        raise ApplicationError("This concern is already closed with no further action.")
+    prompts = concern_prompts(concern)
+    if prompts:
+        override = text_checked(
+            statutory_override,
+            field="statutory_override",
+            label="why the statutory starting point is not followed",
+            required=False,
+        )
+        if not override:
+            raise ApplicationError(
+                " ".join(p.text for p in prompts) + " To close it with no further action, explain why.",
+                field="statutory_override",
+                code="statutory_prompt",
+            )
+        rationale += f"\n\nWhy the statutory starting point was not followed: {override}"
     concern_acknowledge(by=by, concern=concern, request=request)
     concern.status = Concern.Status.NO_FURTHER_ACTION
     concern.closed_rationale = rationale

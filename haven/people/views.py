@@ -56,7 +56,7 @@ def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
         {
             "pupil": pupil,
             "can_view_log": can(request.user, Capability.VIEW_ACCESS_LOG, school=pupil.school),
-            "flags": repeat_involvement_flags(school_ids=[pupil.school_id], pupil_id=pupil.pk),
+            "flags": repeat_involvement_flags(request.user, school_ids=[pupil.school_id], pupil_id=pupil.pk),
         },
     )
 

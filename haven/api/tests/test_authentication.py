@@ -59,9 +59,41 @@ def test_staff_who_set_up_a_second_factor_are_held_to_it(client, world, settings
     assert client.get(ROOT).status_code == 200
 
 
-def test_staff_without_a_second_factor_may_use_a_session(client, world):
+def test_staff_without_a_second_factor_may_record_but_not_read_through_a_session(client, world):
+    """DESIGN §11: staff record without a second factor but need one to read history, in
+    the API as on the pages."""
+    import datetime as dt
+
+    from django.utils import timezone
+
     client.force_login(world.users["staff_a"])
-    assert client.get(ROOT).status_code == 200
+    concern = {
+        "school": world.school_a.urn,
+        "children": [{"upn": world.pupils["a"].upn, "role": "affected"}],
+        "occurred_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+        "location": "corridor",
+        "categories": ["bullying"],
+        "what_happened": "Pushed in the corridor.",
+        "child_told_next_steps": "yes",
+    }
+    created = client.post("/api/v1/concerns/", concern, content_type="application/json")
+    assert created.status_code == 201, created.content
+    for url in (ROOT, "/api/v1/concerns/", f"/api/v1/concerns/{created.json()['reference']}/"):
+        response = client.get(url)
+        assert response.status_code == 401, url
+        assert "Reading records needs two-factor sign-in" in problem_of(response)["detail"]
+    sign_in(client, world.users["staff_a"])  # now with a second factor
+    assert client.get(f"/api/v1/concerns/{created.json()['reference']}/").status_code == 200
+
+
+def test_an_api_token_is_made_only_after_a_second_factor(client, world):
+    client.force_login(world.users["staff_a"])
+    response = client.post("/api/tokens/", {"name": "MIS", "lifetime": "30"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/")
+    from haven.api.models import ApiToken
+
+    assert not ApiToken.objects.exists()
 
 
 def test_a_session_must_send_the_csrf_token_to_write(world):

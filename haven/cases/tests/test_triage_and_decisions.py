@@ -219,6 +219,12 @@ def test_closing_needs_a_rationale_and_reopening_a_reason(client, world, make_co
     case = _open_case(client, world, make_concern())
     close = reverse("cases:action", args=[case.reference, "close"])
     assert client.post(close, {"kind": "closed", "text": "", "version": case.version}).status_code == 400
+    dsl = world.users["dsl_a"]
+    services.decisions_record(by=dsl, case=case, routes=["internal"], rationale="Managed in school.")
+    services.parents_informed_record(
+        by=dsl, case=case, pupil=world.pupils["a"], informed=True, informed_on=timezone.localdate()
+    )
+    case.refresh_from_db()
     assert (
         client.post(
             close, {"kind": "closed", "text": "Support in place, no further incidents.", "version": case.version}
