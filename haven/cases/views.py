@@ -41,17 +41,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     filters = _filters(request, ("q", "child", "category", "location", "from", "to", "urgent"))
     board = selectors.dashboard_for(request.user, filters=filters)
     page = Paginator(board.to_triage, 25).get_page(request.GET.get("page"))
+    open_page = Paginator(board.open_cases, 50).get_page(request.GET.get("cases_page"))
     query = request.GET.copy()
     query.pop("page", None)
+    cases_query = request.GET.copy()
+    cases_query.pop("cases_page", None)
     return render(
         request,
         "cases/dashboard.html",
         {
             "board": board,
             "page": page,
-            "open_cases": list(board.open_cases[:100]),
+            "open_page": open_page,
             "filters": filters,
             "query": query.urlencode(),
+            "cases_query": cases_query.urlencode(),
             "categories": Category.objects.filter(parent__isnull=True, authority__isnull=True),
             "locations": Location.choices,
             "today": timezone.localdate(),

@@ -276,3 +276,19 @@ def test_a_closed_case_takes_nothing_new_until_it_is_reopened(client, world, mak
         by=dsl, referral=referral, outcome="Support offered.", outcome_on=timezone.localdate()
     )
     assert case.decisions.count() == 1 and not case.sanctions.exists()
+
+
+def test_the_dashboard_pages_open_cases_and_counts_them(client, world, make_concern):
+    dsl = world.users["dsl_a"]
+    cases = [services.case_open(by=dsl, concern=make_concern(), title=f"Case number {n}") for n in range(52)]
+    sign_in(client, dsl)
+    first = client.get(reverse("cases:dashboard"))
+    assert "52 open cases, next task due first." in first.text
+    assert 'aria-label="Pages of open cases"' in first.text
+    shown = [c.reference for c in cases if c.reference in first.text]
+    assert len(shown) == 50
+    second = client.get(reverse("cases:dashboard"), {"cases_page": 2, "page": 1})
+    assert sorted(c.reference for c in cases if c.reference in second.text) == sorted(
+        {c.reference for c in cases} - set(shown)
+    )
+    assert "?page=1&amp;cases_page=1" in second.text  # back a page of cases, the other list's place kept
