@@ -192,8 +192,14 @@ def _check_attachments(attachments: Sequence[UploadedFile], *, nudes: bool) -> l
             )
         data = upload.read()
         content_type = files.sniff(data)
-        if nudes and files.is_image_or_video(content_type):
+        if nudes and files.may_hold_images(data, content_type):
             raise ApplicationError(UKCIS_NUDES_ADVICE, field="attachments", code="nudes_image")
+        if content_type in (files.SVG, files.MARKUP):
+            raise ApplicationError(
+                f"{upload.name} is a web page, an SVG picture or other markup, which Haven does not keep: it can "
+                "hold hidden pictures or scripts. Save it as a PDF, or copy its words into a plain text file.",
+                field="attachments",
+            )
         if content_type not in files.ALLOWED_TYPES:
             raise ApplicationError(
                 f"{upload.name} is not a kind of file Haven keeps. Attach a PDF, a Word document, a text file "
