@@ -178,6 +178,17 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
     ).get(case.school_id, [])
     due = {r.pk: selectors.referral_due(r, closures) for r in referrals}
 
+    def outcome_form(referral: Referral) -> forms.OutcomeForm:
+        # One form per referral; the one whose outcome was refused comes back as typed.
+        typed = bound.get("outcome")
+        if typed is not None and _posted_referral(typed.data) == referral.pk:
+            return typed
+        return forms.OutcomeForm(
+            case=case,
+            auto_id=_outcome_auto_id(referral.pk),
+            initial={"referral": referral.pk, "agency_reference": referral.agency_reference},
+        )
+
     def form(name: str, cls: Any, **kw: Any) -> Any:
         # Each form gets its own id prefix: a dozen forms share this page, and Django's
         # default ids (id_rationale, id_pupil...) would tie later labels to earlier fields.
@@ -194,7 +205,8 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
         "routes": routes,
         "prompts": [(p, p.routes_needed <= routes) for p in prompts],
         "referrals": [
-            (r, list(r.outcomes.all()), due[r.pk], not r.outcomes.all() and due[r.pk] < today) for r in referrals
+            (r, list(r.outcomes.all()), due[r.pk], not r.outcomes.all() and due[r.pk] < today, outcome_form(r))
+            for r in referrals
         ],
         "support": list(case.support.select_related("by", "pupil")),
         "sanctions": list(case.sanctions.select_related("by", "pupil")),
@@ -229,6 +241,17 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
         },
         "readers": readers,
     }
+
+
+def _outcome_auto_id(referral_id: Any) -> str:
+    """Ids of a referral's outcome form, inside its own ``outcome-<id>`` section."""
+    return f"outcome-{referral_id}-%s"
+
+
+def _posted_referral(data: Any) -> int | None:
+    """The referral an outcome form was posted for (a hidden field: anything may come)."""
+    value = data.get("referral", "")
+    return int(value) if value.isdigit() and len(value) <= 15 else None
 
 
 @login_required
@@ -271,7 +294,10 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         extra["assignees"] = ctx["readers"]
     if action == "access":
         extra["readers"] = ctx["readers"]
-    form = form_class(request.POST, case=case, auto_id=f"{action}-%s", **extra) if form_class else None
+    auto_id = f"{action}-%s"
+    if action == "outcome":  # each referral has its own outcome form on the page
+        auto_id = _outcome_auto_id(_posted_referral(request.POST) or "unknown")
+    form = form_class(request.POST, case=case, auto_id=auto_id, **extra) if form_class else None
     try:
         if action == "task_done":
             task = case.tasks.filter(
@@ -290,6 +316,11 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         exc.add_to(form)
     ctx = _case_context(request, case, bound={action: form})
     ctx["error_action"] = action
+    ctx["error_anchor"] = action
+    if action == "outcome":
+        referral_id = _posted_referral(request.POST)
+        known = any(r.pk == referral_id for r, *_ in ctx["referrals"])
+        ctx["error_anchor"] = f"outcome-{referral_id}" if known else "referrals"
     ctx["error_messages"] = [str(e) for errors in form.errors.values() for e in errors]
     return render(request, "cases/case_detail.html", ctx, status=400)
 
