@@ -20,6 +20,7 @@ from haven.audit.services import audit_record
 from haven.concerns.models import Category, Concern, Location
 from haven.concerns.selectors import concern_get_for, pupils_matching
 from haven.concerns.services import concern_close_no_further_action
+from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
 from haven.pupil_voice.selectors import new_report_count_for
@@ -250,8 +251,7 @@ def _outcome_auto_id(referral_id: Any) -> str:
 
 def _posted_referral(data: Any) -> int | None:
     """The referral an outcome form was posted for (a hidden field: anything may come)."""
-    value = data.get("referral", "")
-    return int(value) if value.isdigit() and len(value) <= 15 else None
+    return parse_id(data.get("referral", ""))
 
 
 @login_required
