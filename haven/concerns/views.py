@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,7 +20,7 @@ from haven.core.errors import ApplicationError
 
 from . import selectors, services
 from .forms import AmendmentForm, ConcernForm, category_groups
-from .models import ChildRole
+from .models import ChildRole, Concern
 
 
 def _school_for_recording(request: HttpRequest):
@@ -113,7 +115,8 @@ def concern_mine(request: HttpRequest) -> HttpResponse:
     return render(request, "concerns/concern_mine.html", {"page": page})
 
 
-def _detail_context(request: HttpRequest, concern, amend_form: AmendmentForm | None = None) -> dict:
+def _detail_context(request: HttpRequest, concern: Concern, amend_form: AmendmentForm | None = None) -> dict[str, Any]:
+    """The concern's page; the amendment form only for those who may amend it."""
     can_amend = may_amend_concern(request.user, concern)
     return {
         "concern": concern,

@@ -1,4 +1,4 @@
-"""Recording a referral's outcome on the case page: a refused outcome comes back as typed."""
+"""The case page's forms: a refused entry comes back as typed, in its own form, linked from the banner."""
 
 from __future__ import annotations
 
@@ -78,3 +78,23 @@ def test_an_outcome_for_a_referral_not_in_the_case_is_refused_without_a_broken_l
     assert "That referral is not part of this case." in page
     link = re.search(r'<a href="#([^"]+)">Go to the form</a>', page)
     assert link and f'id="{link[1]}"' in page
+
+
+def test_a_refused_consideration_answer_keeps_the_answer_and_notes(client, world, make_concern):
+    dsl = world.users["dsl_a"]
+    case = services.case_open(by=dsl, concern=make_concern())
+    stale = case.version
+    services.consideration_answer(by=world.users["deputy_a"], case=case, item="crime", answer="no", version=stale)
+    sign_in(client, dsl)
+    notes = "Spoke to PC Jones: no offence, but a pattern worth watching."
+    r = client.post(
+        reverse("cases:action", args=[case.reference, "consideration"]),
+        {"item": "crime", "answer": "considered", "notes": notes, "version": stale},
+    )
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert "Someone else changed this case" in page
+    assert f'<textarea id="c-crime-notes" name="notes" rows="2">{notes}</textarea>' in page
+    assert 'id="c-crime-considered" name="answer" value="considered" checked' in page
+    # Only in the item that was answered.
+    assert page.count(notes) == 1 and page.count(" checked>") == 1
