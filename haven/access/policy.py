@@ -264,6 +264,26 @@ def concern_visibility(user: Any) -> Q:
     return own | unfiled | (Q(case__isnull=False) & case_visibility(user, prefix="case__"))
 
 
+def may_amend_concern(user: Any, concern: Any) -> bool:
+    """May the user append an amendment (a correction or an addition) to this concern?
+
+    Only people who may add to the record (DESIGN §2, §8): the member of staff who recorded
+    it, while they may still record concerns at its school, and the school's safeguarding
+    leads (DSLs and deputies), who for a concern in a restricted case must be named on it.
+    Reading is not enough: a head reads the school's records and a trust lead reads shared
+    cases, and neither writes to them.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    school = concern.school
+    if concern.recorded_by_id == user.pk and can(user, Capability.RECORD_CONCERN, school=school):
+        return True
+    if not can(user, Capability.WRITE_SCHOOL_RECORDS, school=school):
+        return False
+    case = concern.case if concern.case_id else None
+    return case is None or not case.restricted or case.restricted_to.filter(pk=user.pk).exists()
+
+
 # -- Resource bank and case studies -----------------------------------------------------------
 def _authorities_q(user: Any, capability: Capability, field: str = "authority") -> Q:
     """Rows of the authorities whose area the capability covers for the user: those of the

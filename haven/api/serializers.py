@@ -19,9 +19,7 @@ from rest_framework import serializers
 
 from haven.cases.models import Agency, Case, Route
 from haven.concerns.models import Amendment, ChildRole, Concern, Location
-
-MAX_ID = 2**53  # ids larger than this cannot be real, and would overflow a database integer
-
+from haven.core.converters import MAX_ID  # ids larger than this cannot be real
 
 # -- Problems ---------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from haven.access.policy import Capability, has_any, schools_for
+from haven.access.policy import Capability, deny, has_any, may_amend_concern, schools_for
 from haven.cases import selectors as case_selectors
 from haven.cases.models import Case, ReferralOutcome, Route
 from haven.cases.services import current_routes
@@ -419,13 +419,19 @@ class AmendmentCreateApi(APIView):
     @extend_schema(
         operation_id="concerns_amendments_create",
         summary="Amend a concern",
-        description="Anyone who may read the concern may add a correction or an addition, timed and attributed.",
+        description="The member of staff who recorded the concern, or one of the school's safeguarding leads, "
+        "may add a correction or an addition, timed and attributed. To anyone else, including those who may "
+        "read the concern (a head, a trust lead), it answers 404, as a concern they cannot read does.",
         request=InputSerializer,
         responses={**_ok(OutputSerializer, 201), **_problems(400, 404, 413, 415)},
         tags=["concerns"],
     )
     def post(self, request: Request, reference: str) -> Response:
         concern = concern_get_for(request.user, reference, request=request)
+        if not may_amend_concern(request.user, concern):
+            raise deny(
+                request, object_type="concerns.concern", object_id=reference, school=concern.school_id, reason="amend"
+            )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         amendment = amendment_add(by=request.user, concern=concern, request=request, **serializer.validated_data)

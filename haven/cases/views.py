@@ -20,6 +20,7 @@ from haven.audit.services import audit_record
 from haven.concerns.models import Category, Concern, Location
 from haven.concerns.selectors import concern_get_for, pupils_matching
 from haven.concerns.services import concern_close_no_further_action, concern_prompts
+from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
 from haven.pupil_voice.selectors import new_report_count_for
@@ -191,6 +192,17 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
     ).get(case.school_id, [])
     due = {r.pk: selectors.referral_due(r, closures) for r in referrals}
 
+    def outcome_form(referral: Referral) -> forms.OutcomeForm:
+        # One form per referral; the one whose outcome was refused comes back as typed.
+        typed = bound.get("outcome")
+        if typed is not None and _posted_referral(typed.data) == referral.pk:
+            return typed
+        return forms.OutcomeForm(
+            case=case,
+            auto_id=_outcome_auto_id(referral.pk),
+            initial={"referral": referral.pk, "agency_reference": referral.agency_reference},
+        )
+
     def form(name: str, cls: Any, **kw: Any) -> Any:
         # Each form gets its own id prefix: a dozen forms share this page, and Django's
         # default ids (id_rationale, id_pupil...) would tie later labels to earlier fields.
@@ -214,7 +226,8 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
             told=set(parents),
         ),
         "referrals": [
-            (r, list(r.outcomes.all()), due[r.pk], not r.outcomes.all() and due[r.pk] < today) for r in referrals
+            (r, list(r.outcomes.all()), due[r.pk], not r.outcomes.all() and due[r.pk] < today, outcome_form(r))
+            for r in referrals
         ],
         "support": list(case.support.select_related("by", "pupil")),
         "sanctions": list(case.sanctions.select_related("by", "pupil")),
@@ -249,6 +262,16 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
         },
         "readers": readers,
     }
+
+
+def _outcome_auto_id(referral_id: Any) -> str:
+    """Ids of a referral's outcome form, inside its own ``outcome-<id>`` section."""
+    return f"outcome-{referral_id}-%s"
+
+
+def _posted_referral(data: Any) -> int | None:
+    """The referral an outcome form was posted for (a hidden field: anything may come)."""
+    return parse_id(data.get("referral", ""))
 
 
 @login_required
@@ -291,7 +314,10 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         extra["assignees"] = ctx["readers"]
     if action == "access":
         extra["readers"] = ctx["readers"]
-    form = form_class(request.POST, case=case, auto_id=f"{action}-%s", **extra) if form_class else None
+    auto_id = f"{action}-%s"
+    if action == "outcome":  # each referral has its own outcome form on the page
+        auto_id = _outcome_auto_id(_posted_referral(request.POST) or "unknown")
+    form = form_class(request.POST, case=case, auto_id=auto_id, **extra) if form_class else None
     try:
         if action == "task_done":
             task = case.tasks.filter(
@@ -310,6 +336,11 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         exc.add_to(form)
     ctx = _case_context(request, case, bound={action: form})
     ctx["error_action"] = action
+    ctx["error_anchor"] = action
+    if action == "outcome":
+        referral_id = _posted_referral(request.POST)
+        known = any(r.pk == referral_id for r, *_ in ctx["referrals"])
+        ctx["error_anchor"] = f"outcome-{referral_id}" if known else "referrals"
     ctx["error_messages"] = [str(e) for errors in form.errors.values() for e in errors]
     return render(request, "cases/case_detail.html", ctx, status=400)
 

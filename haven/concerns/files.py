@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import zipfile
+import zlib
 from io import BytesIO
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -53,14 +57,34 @@ def sniff(data: bytes) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if "\x00" not in text:
-        return "text/plain"
-    return None
+    if "\x00" in text:
+        return None
+    if looks_like_markup(text):
+        # Never kept as text: an SVG is a picture (and may carry others inside it), a web page
+        # may load or embed pictures and scripts. Named so that it can be refused by name.
+        return SVG if "<svg" in text.lower() else MARKUP
+    return "text/plain"
+
+
+SVG = "image/svg+xml"
+MARKUP = "text/html"
+_MARKUP_WORDS = ("<svg", "<html", "<script", "<!doctype", "<iframe", "<object", "<embed", "data:image")
+
+
+def looks_like_markup(text: str) -> bool:
+    """Text that is really markup: it opens with a tag (after any byte-order mark and white
+    space) or carries an SVG, a web page, a script or an inline picture anywhere in it."""
+    if text.lstrip("\ufeff \t\r\n\f\v").startswith("<"):
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _MARKUP_WORDS)
 
 
 def is_image_or_video(content_type: str | None) -> bool:
     return bool(content_type) and content_type.split("/")[0] in {"image", "video"}  # type: ignore[union-attr]
 
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 ALLOWED_TYPES = {
     "application/pdf",
@@ -72,3 +96,126 @@ ALLOWED_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "text/plain",
 }
+
+
+# -- Pictures inside documents (DESIGN §3 rule 7) ----------------------------------------------
+# For sharing nudes and semi-nudes a picture must not be attached at all, so neither may a
+# document that carries one. Both checks look at what the file holds, never at its name, and
+# answer "may hold pictures" whenever they cannot tell.
+
+# How much of a PDF's compressed streams is opened, in all, before giving up (a zip bomb).
+_MAX_INFLATED = 64 * 1024 * 1024
+
+
+def may_hold_images(data: bytes, content_type: str | None) -> bool:
+    """Does this document (of an allowed kind) hold, or may it hold, pictures or videos?"""
+    if content_type == DOCX:
+        return _docx_may_hold_images(data)
+    if content_type == "application/pdf":
+        return _pdf_may_hold_images(data)
+    return is_image_or_video(content_type)
+
+
+def _docx_may_hold_images(data: bytes) -> bool:
+    """A Word document keeps its pictures, embedded objects and page thumbnail as parts of
+    its own beside the XML of the text (word/media/, word/embeddings/, docProps/thumbnail.*):
+    any part that is not XML, any part in a media or embeddings folder, and any SVG or web
+    page part counts as a picture."""
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return True
+    for info in infos:
+        if info.is_dir():
+            continue
+        folders = info.filename.lower().replace("\\", "/").split("/")[:-1]
+        if "media" in folders or "embeddings" in folders:
+            return True
+        try:
+            with archive.open(info) as part:
+                head = part.read(1024)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError, ValueError):
+            return True  # encrypted, damaged or compressed in a way Haven cannot read: cannot tell
+        if not head.strip():
+            continue
+        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            return True  # not XML: a picture, an embedded object, a thumbnail
+        lowered = head.lower()
+        if b"<svg" in lowered or b"<html" in lowered:
+            return True
+    return False
+
+
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# An image XObject (/Subtype /Image), an image mask, image-only filters (also the short names
+# of inline images), embedded files, and media: each means a picture, or a file that may be one.
+_PDF_PICTURE = re.compile(
+    rb"/Image(?![A-Za-z0-9])|/ImageMask|/(?:DCT|JPX|JBIG2|CCITTFax)Decode|/(?:DCT|CCF)(?![A-Za-z0-9])"
+    rb"|/EmbeddedFiles?(?![A-Za-z0-9])|/RichMedia|/Movie(?![A-Za-z0-9])|/Sound(?![A-Za-z0-9])"
+)
+# An inline image in a content stream: the BI operator followed by its first key.
+_PDF_INLINE_IMAGE = re.compile(rb"(?:^|[\s\]\)>}])BI\s*/[A-Za-z]")
+_PDF_STREAM = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
+_PDF_FILTERS = {
+    b"FlateDecode": "flate",
+    b"Fl": "flate",
+    b"ASCIIHexDecode": "hex",
+    b"AHx": "hex",
+    b"ASCII85Decode": "a85",
+    b"A85": "a85",
+}
+
+
+def _unescaped(data: bytes) -> bytes:
+    """PDF names may spell any character as #xx (/Im#61ge is /Image)."""
+    return _NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), data)
+
+
+def _pdf_may_hold_images(data: bytes) -> bool:
+    """Pictures in a PDF are image objects, inline images in the page's drawing (usually
+    compressed), or embedded files. An encrypted PDF, or a stream Haven cannot decompress,
+    cannot be checked and counts as holding pictures."""
+    plain = _unescaped(data)
+    if _PDF_PICTURE.search(plain) or re.search(rb"/Encrypt(?![A-Za-z0-9])", plain):
+        return True
+    budget = _MAX_INFLATED
+    for match in _PDF_STREAM.finditer(data):
+        start = match.end()
+        end = data.find(b"endstream", start)
+        if end < 0:
+            end = len(data)
+        opened = data.rfind(b"obj", 0, match.start())
+        dictionary = _unescaped(data[max(opened, 0) : match.start()])
+        filters: list[bytes] = []
+        at = dictionary.rfind(b"/Filter")
+        if at >= 0:
+            value = dictionary[at + len(b"/Filter") :].lstrip()
+            if value.startswith(b"["):  # an array of filters, applied in turn
+                filters = re.findall(rb"/([A-Za-z0-9]+)", value[: value.find(b"]") + 1])
+            else:  # one filter name (or a reference to one, which Haven does not follow)
+                filters = re.findall(rb"^/([A-Za-z0-9]+)", value) or [b"?"]
+        content = data[start:end]
+        for name in filters:
+            kind = _PDF_FILTERS.get(name)
+            if kind is None:
+                return True  # a filter Haven does not open: cannot tell
+            try:
+                if kind == "flate":
+                    inflater = zlib.decompressobj()
+                    content = inflater.decompress(content, budget + 1)
+                elif kind == "hex":
+                    hexes = re.sub(rb"[^0-9A-Fa-f]", b"", content.split(b">")[0])
+                    content = binascii.unhexlify(hexes + b"0" * (len(hexes) % 2))
+                else:
+                    content = base64.a85decode(re.sub(rb"\s", b"", content.split(b"~>")[0]))
+            except (zlib.error, binascii.Error, ValueError):
+                return True
+            if len(content) > budget:
+                return True  # far too much to open: cannot tell
+        budget -= len(content)
+        if filters and _PDF_PICTURE.search(_unescaped(content)):
+            return True
+        if _PDF_INLINE_IMAGE.search(content):
+            return True
+    return False

@@ -126,9 +126,9 @@ class ConcernForm(forms.Form):
         rows = []
         for i in range(1, CHILD_ROWS + 1):
             query = (data.get(f"child_{i}_query") or "").strip()[:100]
-            picked = data.get(f"child_{i}_pupil") or ""
-            if picked.isdigit():  # chosen from the list of pupils matching a name
-                query = f"#{picked}"
+            picked = (data.get(f"child_{i}_pupil") or "").strip()
+            if picked.isascii() and picked.isdigit():  # chosen from the list of pupils matching a name
+                query = f"#{picked}"[:100]  # an id that cannot be a pupil's is not found, as any other
             rows.append(ChildRow(index=i, query=query, role=data.get(f"child_{i}_role") or ""))
         return rows
 

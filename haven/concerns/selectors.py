@@ -11,11 +11,12 @@ from django.http import HttpRequest
 from haven.access.policy import Capability, concern_visibility, deny, schools_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core.converters import parse_id
 from haven.people.models import Pupil
 
 from .models import Amendment, Concern, ConcernChild
 
-_ID_SUFFIX = re.compile(r"#(\d+)\s*$")
+_ID_SUFFIX = re.compile(r"#([0-9]+)\s*$")
 
 
 def pupils_matching(*, school_id: int, query: str, limit: int = 10) -> list[Pupil]:
@@ -26,7 +27,8 @@ def pupils_matching(*, school_id: int, query: str, limit: int = 10) -> list[Pupi
     qs = Pupil.objects.filter(school_id=school_id, left_on__isnull=True)
     m = _ID_SUFFIX.search(query)
     if m:
-        return list(qs.filter(pk=int(m.group(1))))
+        pupil_id = parse_id(m.group(1))
+        return list(qs.filter(pk=pupil_id)) if pupil_id else []
     for term in query.split()[:4]:
         qs = qs.filter(
             Q(legal_forename__istartswith=term)
@@ -38,9 +40,10 @@ def pupils_matching(*, school_id: int, query: str, limit: int = 10) -> list[Pupi
 
 
 def picked_pupil_id(query: str) -> int | None:
-    """The pupil id a query names ("... #123", as a choice from the list gives it), if any."""
+    """The pupil id a query names ("... #123", as a choice from the list gives it), if any:
+    a number that cannot be a record's id names none (and so no pupil is found)."""
     m = _ID_SUFFIX.search((query or "").strip())
-    return int(m.group(1)) if m else None
+    return parse_id(m.group(1)) if m else None
 
 
 def pupils_on_roll(*, school_id: int, ids: list[int]) -> dict[int, Pupil]:

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from haven.access.policy import Capability, can
+from haven.access.policy import Capability, can, may_amend_concern
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core.errors import ApplicationError
@@ -192,8 +192,14 @@ def _check_attachments(attachments: Sequence[UploadedFile], *, nudes: bool) -> l
             )
         data = upload.read()
         content_type = files.sniff(data)
-        if nudes and files.is_image_or_video(content_type):
+        if nudes and files.may_hold_images(data, content_type):
             raise ApplicationError(UKCIS_NUDES_ADVICE, field="attachments", code="nudes_image")
+        if content_type in (files.SVG, files.MARKUP):
+            raise ApplicationError(
+                f"{upload.name} is a web page, an SVG picture or other markup, which Haven does not keep: it can "
+                "hold hidden pictures or scripts. Save it as a PDF, or copy its words into a plain text file.",
+                field="attachments",
+            )
         if content_type not in files.ALLOWED_TYPES:
             raise ApplicationError(
                 f"{upload.name} is not a kind of file Haven keeps. Attach a PDF, a Word document, a text file "
@@ -222,7 +228,14 @@ def _attachment_store(*, concern: Concern, by: Any, upload: UploadedFile, conten
 
 @transaction.atomic
 def amendment_add(*, by: Any, concern: Concern, kind: str, text: str, request: HttpRequest | None = None) -> Amendment:
-    """Append a correction or addition; the concern itself never changes (DESIGN §11)."""
+    """Append a correction or addition; the concern itself never changes (DESIGN §11).
+
+    Only the member of staff who recorded the concern and the school's safeguarding leads
+    may amend it (access.policy.may_amend_concern): reading it is not enough."""
+    if not may_amend_concern(by, concern):
+        raise ApplicationError(
+            "Only the person who recorded this concern or a safeguarding lead can amend it.", code="forbidden"
+        )
     text = text_checked(text, field="text", label="the amendment", required=True)
     if kind not in Amendment.Kind.values:
         raise ApplicationError("Choose whether this corrects or adds to the concern.", field="kind")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from haven.access.policy import Capability, can, has_any, school_list_for
+from haven.access.policy import Capability, can, deny, has_any, may_amend_concern, school_list_for
 from haven.accounts.decorators import two_factor_required
 from haven.audit.models import Action
 from haven.audit.services import audit_record
@@ -18,7 +20,7 @@ from haven.core.errors import ApplicationError
 
 from . import selectors, services
 from .forms import AmendmentForm, ConcernForm, category_groups
-from .models import ChildRole
+from .models import ChildRole, Concern
 
 
 def _school_for_recording(request: HttpRequest):
@@ -113,28 +115,35 @@ def concern_mine(request: HttpRequest) -> HttpResponse:
     return render(request, "concerns/concern_mine.html", {"page": page})
 
 
+def _detail_context(request: HttpRequest, concern: Concern, amend_form: AmendmentForm | None = None) -> dict[str, Any]:
+    """The concern's page; the amendment form only for those who may amend it."""
+    can_amend = may_amend_concern(request.user, concern)
+    return {
+        "concern": concern,
+        "amend_form": (amend_form or AmendmentForm()) if can_amend else None,
+        "is_dsl": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=concern.school),
+        "reads_school": can(request.user, Capability.READ_SCHOOL_RECORDS, school=concern.school),
+    }
+
+
 @login_required
 @two_factor_required
 def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
     concern = selectors.concern_get_for(request.user, reference, request=request)
-    reads_school = can(request.user, Capability.READ_SCHOOL_RECORDS, school=concern.school)
-    return render(
-        request,
-        "concerns/concern_detail.html",
-        {
-            "concern": concern,
-            "amend_form": AmendmentForm(),
-            "is_dsl": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=concern.school),
-            "reads_school": reads_school,
-        },
-    )
+    return render(request, "concerns/concern_detail.html", _detail_context(request, concern))
 
 
 @login_required
 @two_factor_required
 @require_POST
 def concern_amend(request: HttpRequest, reference: str) -> HttpResponse:
+    """Only those who may add to the record amend it; to anyone else who can read the
+    concern (a head, a trust lead) the address answers 404, as a record they cannot see does."""
     concern = selectors.concern_get_for(request.user, reference, request=request)
+    if not may_amend_concern(request.user, concern):
+        raise deny(
+            request, object_type="concerns.concern", object_id=reference, school=concern.school_id, reason="amend"
+        )
     form = AmendmentForm(request.POST)
     if form.is_valid():
         try:
@@ -146,16 +155,11 @@ def concern_amend(request: HttpRequest, reference: str) -> HttpResponse:
                 request=request,
             )
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            exc.add_to(form)
         else:
             messages.success(request, "Your amendment has been added. The original record is unchanged.")
             return redirect("concerns:detail", reference=concern.reference)
-    return render(
-        request,
-        "concerns/concern_detail.html",
-        {"concern": concern, "amend_form": form, "is_dsl": False, "reads_school": False},
-        status=400,
-    )
+    return render(request, "concerns/concern_detail.html", _detail_context(request, concern, form), status=400)
 
 
 @login_required

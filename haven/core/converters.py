@@ -19,9 +19,27 @@ class ReferenceConverter:
         return value
 
 
+# No record id is larger than this (the largest integer JSON carries exactly). A larger one
+# cannot be a record's, and would overflow a database integer: SQLite raises OverflowError,
+# PostgreSQL an error of its own, where the answer should be "not found".
+MAX_ID = 2**53
+_ID_TEXT = re.compile(r"[0-9]{1,16}")
+
+
+def parse_id(value: object) -> int | None:
+    """A record id given as text (a form's hidden field, "#123" typed or chosen), or None
+    when it cannot be one: not plain digits, zero, or over :data:`MAX_ID`. Whoever asks
+    then answers as for a record that does not exist."""
+    text = value.strip() if isinstance(value, str) else str(value) if isinstance(value, int) else ""
+    if not _ID_TEXT.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 class IdConverter:
     """A record id, short enough to fit a database integer (a longer one would make
-    PostgreSQL fail instead of answering 404)."""
+    PostgreSQL fail instead of answering 404): 15 digits are always within MAX_ID."""
 
     regex = r"[0-9]{1,15}"
 

@@ -166,6 +166,36 @@ def test_another_schools_dsl_cannot_amend(world, api_as, make_concern):
     assert not concern.amendments.exists()
 
 
+@pytest.mark.parametrize("who", ["head_a", "trust_lead_a"])
+def test_readers_who_do_not_write_the_record_cannot_amend(world, api_as, make_concern, who):
+    """DESIGN §8: a head reads, a trust lead reads shared cases; neither adds to the record."""
+    from haven.cases import services as case_services
+
+    concern = make_concern()
+    dsl = world.users["dsl_a"]
+    case = case_services.case_open(by=dsl, concern=concern)
+    case_services.case_access_set(by=dsl, case=case, restricted=False, named_users=[], shared_with_trust=True)
+    api = api_as(world.users[who])
+    assert api.get(f"{LIST}{concern.reference}/").status_code == 200  # they read it
+    response = api.post(f"{LIST}{concern.reference}/amendments/", {"kind": "correction", "text": "Rewritten."})
+    missing = api.post(f"{LIST}C-140001-99999/amendments/", {"kind": "correction", "text": "Rewritten."})
+    assert response.status_code == missing.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    f, m = problem_of(response), problem_of(missing)
+    f.pop("instance"), m.pop("instance")
+    assert f == m
+    assert not concern.amendments.exists()
+
+
+def test_a_dsl_amends_a_concern_of_their_school(world, api_as, make_concern):
+    concern = make_concern()
+    response = api_as(world.users["dsl_a"]).post(
+        f"{LIST}{concern.reference}/amendments/", {"kind": "addition", "text": "Mum rang."}
+    )
+    assert response.status_code == 201, response.content
+    assert concern.amendments.get().author == world.users["dsl_a"]
+
+
 @pytest.mark.parametrize(
     "body",
     [{}, {"kind": "rewrite", "text": "x"}, {"kind": "addition", "text": ""}, {"kind": "addition", "text": "x", "y": 1}],
