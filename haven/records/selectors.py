@@ -16,6 +16,7 @@ from django.utils import timezone
 from haven.access.policy import Capability, can, deny, school_ids_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.cases.models import CaseChild
 from haven.cases.schooldays import add_school_days, closures_by_school
 from haven.concerns.models import ConcernChild
 from haven.people.models import Pupil
@@ -40,7 +41,9 @@ def transfers_for(user: Any) -> tuple[QuerySet[FileTransfer], QuerySet[FileTrans
     return outgoing, incoming
 
 
-def transfer_get_for(user: Any, transfer_id: int, *, request: HttpRequest | None = None, audit: bool = True) -> FileTransfer:
+def transfer_get_for(
+    user: Any, transfer_id: int, *, request: HttpRequest | None = None, audit: bool = True
+) -> FileTransfer:
     transfer = (
         FileTransfer.objects.filter(_visibility(user), pk=transfer_id)
         .select_related("pupil", "school", "to_school", "sent_by", "received_by", "to_pupil")
@@ -50,7 +53,9 @@ def transfer_get_for(user: Any, transfer_id: int, *, request: HttpRequest | None
         school = FileTransfer.objects.filter(pk=transfer_id).values_list("school_id", flat=True).first()
         raise deny(request, object_type="records.filetransfer", object_id=transfer_id, school=school)
     if audit:
-        audit_record(action=Action.VIEW, actor=user, request=request, obj=transfer, school=_audit_school(user, transfer))
+        audit_record(
+            action=Action.VIEW, actor=user, request=request, obj=transfer, school=_audit_school(user, transfer)
+        )
     return transfer
 
 
@@ -85,28 +90,41 @@ class Leaver:
         return self.send_by < timezone.localdate()
 
 
+def _leavers(school_ids: list[int]) -> QuerySet[Pupil]:
+    """Children who left these schools in the last year, with something recorded about them
+    (named in a concern or a case), whose file has not been sent (or only to be withdrawn)."""
+    today = timezone.localdate()
+    concerned = ConcernChild.objects.filter(pupil_id=OuterRef("pk"))
+    in_case = CaseChild.objects.filter(pupil_id=OuterRef("pk"))
+    sent = FileTransfer.objects.filter(pupil_id=OuterRef("pk")).exclude(status=FileTransfer.Status.WITHDRAWN)
+    return (
+        Pupil.objects.filter(school_id__in=school_ids, left_on__isnull=False, left_on__gte=today - LEAVERS_WINDOW)
+        .filter(Exists(concerned) | Exists(in_case))
+        .exclude(Exists(sent))
+    )
+
+
 def leavers_to_send_for(user: Any, *, school_ids: list[int] | None = None) -> list[Leaver]:
-    """Children who left one of the user's schools in the last year, with something recorded
-    about them, whose file has not been sent (or was withdrawn): the file must follow them."""
+    """The file must follow the child: leavers of the user's schools whose file is still to send."""
     ids = school_ids if school_ids is not None else school_ids_for(user, Capability.WRITE_SCHOOL_RECORDS)
     if not ids:
         return []
-    today = timezone.localdate()
-    concerned = ConcernChild.objects.filter(pupil_id=OuterRef("pk"))
-    sent = FileTransfer.objects.filter(pupil_id=OuterRef("pk")).exclude(status=FileTransfer.Status.WITHDRAWN)
-    pupils = list(
-        Pupil.objects.filter(school_id__in=ids, left_on__isnull=False, left_on__gte=today - LEAVERS_WINDOW)
-        .filter(Exists(concerned))
-        .exclude(Exists(sent))
-        .select_related("school")
-        .order_by("left_on", "legal_surname", "pk")[:200]
-    )
+    pupils = list(_leavers(ids).select_related("school").order_by("left_on", "legal_surname", "pk")[:500])
     if not pupils:
         return []
     closures = closures_by_school(ids, since=min(p.left_on for p in pupils))
     return [
         Leaver(p, add_school_days(p.left_on, SEND_WITHIN_SCHOOL_DAYS, closures.get(p.school_id, []))) for p in pupils
     ]
+
+
+def leaver_counts(school_ids: list[int]) -> dict[int, int]:
+    """How many leavers of each school have a file still to send (one query)."""
+    from django.db.models import Count
+
+    if not school_ids:
+        return {}
+    return dict(_leavers(school_ids).order_by().values_list("school_id").annotate(n=Count("id")))
 
 
 def waiting_counts(school_ids: list[int]) -> dict[int, int]:
@@ -145,3 +163,10 @@ def transfers_of_pupil(user: Any, pupil: Pupil) -> list[FileTransfer]:
         .select_related("school", "to_school")
         .order_by("-sent_at", "-pk")
     )
+
+
+def destination_schools(pupil: Pupil) -> list[Any]:
+    """Every other school on Haven, by name: where a child's file can go in the system."""
+    from haven.organisations.models import School
+
+    return list(School.objects.exclude(pk=pupil.school_id).order_by("name", "pk").only("name", "urn"))

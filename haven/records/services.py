@@ -31,9 +31,9 @@ def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
 
 def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tuple[bytes, int]:
     """The file as the sending lead may read it: the child's details, cases and chronology."""
+    from haven.access.policy import case_visibility, concern_visibility
     from haven.cases.models import Case
     from haven.cases.selectors import pupil_chronology_for
-    from haven.access.policy import case_visibility, concern_visibility
     from haven.concerns.models import Attachment, Concern
 
     _, entries = pupil_chronology_for(by, pupil.pk, request=request)
@@ -41,7 +41,7 @@ def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tup
         Case.objects.filter(case_visibility(by), children__pupil_id=pupil.pk)
         .distinct()
         .order_by("opened_at", "pk")
-        .values("reference", "title", "status", "opened_at", "closed_at")
+        .only("reference", "title", "status", "opened_at", "closed_at")
     )
     concerns = Concern.objects.filter(concern_visibility(by), children__pupil_id=pupil.pk)
     attachments = list(
@@ -53,6 +53,7 @@ def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tup
         "records/file_pdf.html",
         {
             "pupil": pupil,
+            "school_name": pupil.school.name,
             "entries": entries,
             "cases": cases,
             "attachments": attachments,
@@ -80,15 +81,22 @@ def transfer_send(
     if to_school is not None and to_school.pk == pupil.school_id:
         raise ApplicationError("Choose the child's new school, not this one.", field="to_school")
     if to_school is None and not to_school_name.strip():
-        raise ApplicationError("Choose the new school, or type its name if it does not use Haven.", field="to_school_name")
+        raise ApplicationError(
+            "Choose the new school, or type its name if it does not use Haven.", field="to_school_name"
+        )
     if left_on > timezone.localdate() + dt.timedelta(days=92):
         raise ApplicationError("The date the child leaves must be within the next three months.", field="left_on")
     Pupil.objects.select_for_update().filter(pk=pupil.pk).first()  # one transfer at a time per child
     waiting = FileTransfer.objects.filter(pupil=pupil, status=FileTransfer.Status.SENT)
-    same = waiting.filter(to_school=to_school) if to_school else waiting.filter(to_school__isnull=True, to_school_name__iexact=to_school_name.strip())
+    same = (
+        waiting.filter(to_school=to_school)
+        if to_school
+        else waiting.filter(to_school__isnull=True, to_school_name__iexact=to_school_name.strip())
+    )
     if same.exists():
         raise ApplicationError(
-            "This child's file has already been sent there and is waiting for receipt. Open it from the list of transfers."
+            "This child's file has already been sent there and is waiting for receipt. "
+            "Open it from the list of transfers."
         )
     pdf, entries = _file_contents(by=by, pupil=pupil, request=request)
     now = timezone.now()
@@ -119,7 +127,12 @@ def transfer_send(
         request=request,
         obj=transfer,
         school=pupil.school,
-        extra={"pupil": pupil.pk, "to_school": to_school.pk if to_school else None, "entries": entries, "sha256": transfer.sha256},
+        extra={
+            "pupil": pupil.pk,
+            "to_school": to_school.pk if to_school else None,
+            "entries": entries,
+            "sha256": transfer.sha256,
+        },
     )
     if to_school is not None:
         from .tasks import transfer_sent_notify
@@ -179,13 +192,17 @@ def transfer_confirm_receipt(
 
 
 @transaction.atomic
-def transfer_withdraw(*, by: Any, transfer: FileTransfer, reason: str, request: HttpRequest | None = None) -> FileTransfer:
+def transfer_withdraw(
+    *, by: Any, transfer: FileTransfer, reason: str, request: HttpRequest | None = None
+) -> FileTransfer:
     """Sent to the wrong school, say: the new school can no longer open it. Nothing is deleted."""
     transfer = FileTransfer.objects.select_for_update().get(pk=transfer.pk)
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=transfer.school):
         raise ApplicationError("Only the sending school's safeguarding leads can withdraw a transfer.")
     if transfer.status != FileTransfer.Status.SENT:
-        raise ApplicationError(f"This transfer is already {transfer.get_status_display().lower()}: it cannot be withdrawn.")
+        raise ApplicationError(
+            f"This transfer is already {transfer.get_status_display().lower()}: it cannot be withdrawn."
+        )
     if not reason.strip():
         raise ApplicationError("Say why the transfer is withdrawn.", field="reason")
     transfer.status = FileTransfer.Status.WITHDRAWN
@@ -193,6 +210,11 @@ def transfer_withdraw(*, by: Any, transfer: FileTransfer, reason: str, request: 
     transfer.withdrawn_reason = reason.strip()
     transfer.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
     audit_record(
-        action=Action.UPDATE, actor=by, request=request, obj=transfer, school=transfer.school, extra={"status": "withdrawn"}
+        action=Action.UPDATE,
+        actor=by,
+        request=request,
+        obj=transfer,
+        school=transfer.school,
+        extra={"status": "withdrawn"},
     )
     return transfer
