@@ -44,7 +44,9 @@ def test_sending_makes_a_pdf_kept_with_its_hash_and_entry_count(world, leaver):
     assert t.status == FileTransfer.Status.SENT
     assert t.to_school_name == "Birch Academy"
     assert t.school == world.school_a
-    assert AuditEvent.objects.filter(action=Action.CREATE, object_type="records.filetransfer", school=world.school_a).exists()
+    assert AuditEvent.objects.filter(
+        action=Action.CREATE, object_type="records.filetransfer", school=world.school_a
+    ).exists()
 
 
 def test_send_by_is_five_school_days_skipping_weekends_and_closures(world):
@@ -181,7 +183,9 @@ def test_the_email_to_the_new_school_never_names_the_child(world, leaver, mailou
         assert f"/records/transfers/{t.pk}/" in m.body
 
 
-def test_sending_tells_the_new_schools_leads_after_commit(world, leaver, mailoutbox, django_capture_on_commit_callbacks):
+def test_sending_tells_the_new_schools_leads_after_commit(
+    world, leaver, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         _send(world, leaver)
     assert sorted(m.to[0] for m in mailoutbox) == ["deputy_b@example.org", "dsl_b@example.org"]
