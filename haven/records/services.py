@@ -65,7 +65,18 @@ def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tup
     return pdf, len(entries)
 
 
-@transaction.atomic
+def _already_waiting(pupil: Pupil, to_school: Any, to_school_name: str) -> bool:
+    waiting = FileTransfer.objects.filter(pupil=pupil, status=FileTransfer.Status.SENT)
+    if to_school is not None:
+        return waiting.filter(to_school=to_school).exists()
+    return waiting.filter(to_school__isnull=True, to_school_name__iexact=to_school_name.strip()).exists()
+
+
+ALREADY_SENT = (
+    "This child's file has already been sent there and is waiting for receipt. Open it from the list of transfers."
+)
+
+
 def transfer_send(
     *,
     by: Any,
@@ -76,6 +87,9 @@ def transfer_send(
     to_contact: str = "",
     request: HttpRequest | None = None,
 ) -> FileTransfer:
+    """Make the file and record it as sent. The PDF is made before the write transaction
+    opens (it takes a moment, and on SQLite a transaction holds the write lock); the
+    duplicate check is made again inside it."""
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
         raise ApplicationError("Only the school's safeguarding leads can send a child's file.")
     if to_school is not None and to_school.pk == pupil.school_id:
@@ -86,18 +100,8 @@ def transfer_send(
         )
     if left_on > timezone.localdate() + dt.timedelta(days=92):
         raise ApplicationError("The date the child leaves must be within the next three months.", field="left_on")
-    Pupil.objects.select_for_update().filter(pk=pupil.pk).first()  # one transfer at a time per child
-    waiting = FileTransfer.objects.filter(pupil=pupil, status=FileTransfer.Status.SENT)
-    same = (
-        waiting.filter(to_school=to_school)
-        if to_school
-        else waiting.filter(to_school__isnull=True, to_school_name__iexact=to_school_name.strip())
-    )
-    if same.exists():
-        raise ApplicationError(
-            "This child's file has already been sent there and is waiting for receipt. "
-            "Open it from the list of transfers."
-        )
+    if _already_waiting(pupil, to_school, to_school_name):
+        raise ApplicationError(ALREADY_SENT)
     pdf, entries = _file_contents(by=by, pupil=pupil, request=request)
     now = timezone.now()
     transfer = FileTransfer(
@@ -119,25 +123,33 @@ def transfer_send(
         size=len(pdf),
         entries=entries,
     )
-    transfer.file.save(f"cp-file-{pupil.pk}-{now:%Y%m%d%H%M%S}.pdf", ContentFile(pdf), save=False)
-    transfer.save()
-    audit_record(
-        action=Action.CREATE,
-        actor=by,
-        request=request,
-        obj=transfer,
-        school=pupil.school,
-        extra={
-            "pupil": pupil.pk,
-            "to_school": to_school.pk if to_school else None,
-            "entries": entries,
-            "sha256": transfer.sha256,
-        },
-    )
-    if to_school is not None:
-        from .tasks import transfer_sent_notify
+    transfer.file.save(f"cp-file-{pupil.pk}-{now:%Y%m%d%H%M%S%f}.pdf", ContentFile(pdf), save=False)
+    try:
+        with transaction.atomic():
+            Pupil.objects.select_for_update().filter(pk=pupil.pk).first()  # one transfer at a time per child
+            if _already_waiting(pupil, to_school, to_school_name):
+                raise ApplicationError(ALREADY_SENT)
+            transfer.save()
+            audit_record(
+                action=Action.CREATE,
+                actor=by,
+                request=request,
+                obj=transfer,
+                school=pupil.school,
+                extra={
+                    "pupil": pupil.pk,
+                    "to_school": to_school.pk if to_school else None,
+                    "entries": entries,
+                    "sha256": transfer.sha256,
+                },
+            )
+            if to_school is not None:
+                from .tasks import transfer_sent_notify
 
-        transaction.on_commit(lambda: transfer_sent_notify.enqueue(transfer.pk))
+                transaction.on_commit(lambda: transfer_sent_notify.enqueue(transfer.pk))
+    except BaseException:
+        transfer.file.delete(save=False)  # no row refers to it
+        raise
     return transfer
 
 
@@ -176,7 +188,9 @@ def transfer_confirm_receipt(
         transfer.received_by = by
         transfer.receipt_confirmed_by = confirmed_by.strip()
         transfer.received_at = (
-            now if day == timezone.localdate() else timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
+            now
+            if day == timezone.localdate()
+            else max(transfer.sent_at, timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0))))
         )
     transfer.status = FileTransfer.Status.RECEIVED
     transfer.save(update_fields=["status", "received_by", "receipt_confirmed_by", "received_at", "to_pupil"])

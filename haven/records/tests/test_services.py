@@ -193,3 +193,18 @@ def test_sending_tells_the_new_schools_leads_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         _send(world, leaver, to_school=None, to_school_name="St Elsewhere", to_contact="Ms Ray")
     assert mailoutbox == []
+
+
+def test_a_send_refused_at_the_last_moment_leaves_no_file_behind(world, leaver, monkeypatch, settings):
+    """Two leads sending at once: the second finds the first's inside its transaction."""
+    from haven.records import services
+
+    answers = iter([False, True])
+    monkeypatch.setattr(services, "_already_waiting", lambda *args: next(answers))
+    with pytest.raises(ApplicationError, match="already been sent"):
+        _send(world, leaver)
+    assert not FileTransfer.objects.exists()
+    assert not [p for p in (settings.MEDIA_ROOT / "transfers").rglob("*") if p.is_file()]
+    monkeypatch.undo()
+    assert _send(world, leaver).file.name.startswith("transfers/")
+    assert len([p for p in (settings.MEDIA_ROOT / "transfers").rglob("*") if p.is_file()]) == 1
