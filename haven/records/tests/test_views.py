@@ -198,3 +198,31 @@ def test_the_home_page_costs_the_same_queries_for_more_schools(client, world, le
     sign_in(client, dsl)
     assert "1 child protection file sent to you to read and confirm" in client.get("/").text
     assert count() == one
+
+
+def test_the_list_costs_the_same_queries_for_one_or_many_transfers(client, world, make_concern):
+    dsl = world.users["dsl_a"]
+
+    def leaver():
+        pupil = f.PupilFactory(school=world.school_a)
+        make_concern(children=[(pupil, "affected")])
+        pupil.left_on = timezone.localdate() - dt.timedelta(days=3)
+        pupil.save()
+        return pupil
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            transfer_send(by=dsl, pupil=leaver(), left_on=timezone.localdate(), to_school=world.school_b)
+            leaver()  # and one still to send
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("records:transfer_list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(1)
+    sign_in(client, dsl)
+    one = count()
+    add(4)
+    assert count() == one
+    assert client.get(reverse("records:transfer_list")).text.count("Birch Academy") == 5
