@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "haven.resources",
     "haven.insights",
     "haven.network",
+    "haven.records",
     "rest_framework",
     "drf_spectacular",
     "haven.api",

@@ -30,6 +30,7 @@ urlpatterns = [
     path("schools/<id:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),
     path("pupils/<id:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),
     path("pupils/<id:pupil_id>/chronology.pdf", case_views.pupil_chronology_pdf, name="pupil_chronology_pdf"),
+    path("", include("haven.records.urls")),
     path("", include("haven.people.urls")),
     path("api/", include("haven.api.urls")),
 ]

@@ -107,6 +107,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "haven.resources.demo.demo_resources_and_case_studies",
     "haven.insights.demo.demo_enquiries",
     "haven.network.demo.demo_network_meetings",
+    "haven.records.demo.demo_file_transfer",
     "haven.insights.demo.demo_rollups",
 )
 

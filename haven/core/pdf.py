@@ -13,13 +13,16 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"PDF rendering does not load {url}")
 
 
-def pdf_response(request: HttpRequest, template: str, context: dict[str, Any], *, filename: str) -> HttpResponse:
+def pdf_bytes(template: str, context: dict[str, Any], *, request: HttpRequest | None = None) -> bytes:
     import weasyprint
 
     html = render_to_string(template, context, request=request)
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetch)
-    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
-    response = HttpResponse(pdf, content_type="application/pdf")
+    return document.write_pdf(pdf_variant="pdf/ua-1")
+
+
+def pdf_response(request: HttpRequest, template: str, context: dict[str, Any], *, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf_bytes(template, context, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

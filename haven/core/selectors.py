@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count, Q
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
@@ -99,6 +100,10 @@ def home_sections_for(user: User) -> list[Section]:
         .values_list("school")
         .annotate(n=Count("id"))
     )
+    from haven.records.selectors import leaver_counts, waiting_counts
+
+    files_waiting = waiting_counts(sorted(write_ids))
+    files_to_send = leaver_counts(sorted(write_ids))
     for school in read_schools:
         if school.pk in write_ids or waiting.get(school.pk):
             section = Section(title=f"{school.name}: safeguarding")
@@ -111,6 +116,24 @@ def home_sections_for(user: User) -> list[Section]:
                     )
                 )
             section.items.append(Item(f"{waiting.get(school.pk, 0)} concerns to triage", reverse("cases:dashboard")))
+            if files_waiting.get(school.pk):
+                n = files_waiting[school.pk]
+                section.items.append(
+                    Item(
+                        f"{n} child protection file{pluralize(n)} sent to you to read and confirm",
+                        reverse("records:transfer_list"),
+                        attention=True,
+                    )
+                )
+            if files_to_send.get(school.pk):
+                n = files_to_send[school.pk]
+                section.items.append(
+                    Item(
+                        f"{n} child{pluralize(n, 'ren')} who left with a file still to send",
+                        reverse("records:transfer_list"),
+                        attention=True,
+                    )
+                )
             sections.append(section)
     for school in read_schools:
         section = Section(title=f"{school.name}: pupils")

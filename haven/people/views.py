@@ -48,6 +48,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
     from haven.cases.selectors import repeat_involvement_flags
+    from haven.records.selectors import transfers_of_pupil
 
     pupil = selectors.pupil_get_for(request.user, pupil_id, request=request)
     return render(
@@ -57,6 +58,8 @@ def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "pupil": pupil,
             "can_view_log": can(request.user, Capability.VIEW_ACCESS_LOG, school=pupil.school),
             "flags": repeat_involvement_flags(request.user, school_ids=[pupil.school_id], pupil_id=pupil.pk),
+            "transfers": transfers_of_pupil(request.user, pupil),
+            "can_send_file": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school),
         },
     )
 

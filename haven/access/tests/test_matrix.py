@@ -74,6 +74,8 @@ COUNTY_SURVEY_READERS = frozenset(
     {f"{r}_{s}" for r in ("dsl", "deputy", "head") for s in "ab"} | {"trust_lead_a", "trust_lead_b", "la_officer_a"}
 )
 SCHOOL_SURVEY_READERS = A_READERS | {"trust_lead_a", "la_officer_a"}
+# A child-protection file sent by school A to school B: both schools' DSLs, deputies and heads.
+TRANSFER_READERS = A_READERS | {"dsl_b", "deputy_b", "head_b"}
 
 PROTECTED = [
     Protected("record a concern", lambda w: reverse("concerns:new"), SCHOOL_ROLES),
@@ -323,6 +325,24 @@ PROTECTED = [
         lambda w: reverse("case_studies:edit", args=[w.case_study_draft.pk]),
         frozenset({"dsl_a", "deputy_a"}),
     ),
+    Protected(
+        "send a child's file to their new school",
+        lambda w: reverse("records:transfer_new", args=[w.pupils["a"].pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+        must_show=lambda w: w.pupils["a"].legal_forename,
+    ),
+    Protected("child protection file transfers", lambda w: reverse("records:transfer_list"), DSLS_AND_HEADS),
+    Protected(
+        "a child protection file transfer",
+        lambda w: reverse("records:transfer_detail", args=[w.transfer.pk]),
+        TRANSFER_READERS,
+        must_show=lambda w: w.transfer.sha256,
+    ),
+    Protected(
+        "a child protection file",
+        lambda w: reverse("records:transfer_file", args=[w.transfer.pk]),
+        TRANSFER_READERS,
+    ),
 ]
 
 
@@ -441,6 +461,11 @@ def _with_records(world: World) -> World:
         starts_at=timezone.now() + dt.timedelta(days=7),
         ends_at=timezone.now() + dt.timedelta(days=7, hours=2),
         venue="County Hall",
+    )
+    from haven.records.services import transfer_send
+
+    world.transfer = transfer_send(  # type: ignore[attr-defined]
+        by=world.users["dsl_a"], pupil=world.pupils["a"], left_on=timezone.localdate(), to_school=world.school_b
     )
     # Every user gets a token, so the feeds can be asked for as each of them.
     world.feed_tokens = {key: FeedToken.objects.create(user=user).token for key, user in world.users.items()}  # type: ignore[attr-defined]

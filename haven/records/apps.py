@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RecordsConfig(AppConfig):
+    name = "haven.records"
+    label = "records"
+    verbose_name = "Child-protection file transfers"

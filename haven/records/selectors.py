@@ -1,0 +1,172 @@
+"""Reads of child-protection file transfers, always for the acting user.
+
+The sending school's safeguarding leads and head read what it sent; the new school's read
+what was sent to them, until it is withdrawn. Anyone else gets 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.access.policy import Capability, can, deny, school_ids_for
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.cases.models import CaseChild
+from haven.cases.schooldays import add_school_days, closures_by_school
+from haven.concerns.models import ConcernChild
+from haven.people.models import Pupil
+
+from .models import SEND_WITHIN_SCHOOL_DAYS, FileTransfer
+
+# Leavers are looked at for this long after they left.
+LEAVERS_WINDOW = dt.timedelta(days=365)
+
+
+def _visibility(user: Any) -> Q:
+    readers = school_ids_for(user, Capability.READ_SCHOOL_RECORDS)
+    return Q(school_id__in=readers) | (Q(to_school_id__in=readers) & ~Q(status=FileTransfer.Status.WITHDRAWN))
+
+
+def transfers_for(user: Any) -> tuple[QuerySet[FileTransfer], QuerySet[FileTransfer]]:
+    """(sent by the user's schools, sent to them)."""
+    readers = school_ids_for(user, Capability.READ_SCHOOL_RECORDS)
+    base = FileTransfer.objects.select_related("pupil", "school", "to_school", "sent_by", "to_pupil")
+    outgoing = base.filter(school_id__in=readers)
+    incoming = base.filter(to_school_id__in=readers).exclude(status=FileTransfer.Status.WITHDRAWN)
+    return outgoing, incoming
+
+
+def transfer_get_for(
+    user: Any, transfer_id: int, *, request: HttpRequest | None = None, audit: bool = True
+) -> FileTransfer:
+    transfer = (
+        FileTransfer.objects.filter(_visibility(user), pk=transfer_id)
+        .select_related("pupil", "school", "to_school", "sent_by", "received_by", "to_pupil")
+        .first()
+    )
+    if transfer is None:
+        school = FileTransfer.objects.filter(pk=transfer_id).values_list("school_id", flat=True).first()
+        raise deny(request, object_type="records.filetransfer", object_id=transfer_id, school=school)
+    if audit:
+        audit_record(
+            action=Action.VIEW, actor=user, request=request, obj=transfer, school=_audit_school(user, transfer)
+        )
+    return transfer
+
+
+def _audit_school(user: Any, transfer: FileTransfer) -> Any:
+    """The chain of the school reading it: the sender's, or the new school's."""
+    if can(user, Capability.READ_SCHOOL_RECORDS, school=transfer.school):
+        return transfer.school
+    return transfer.to_school
+
+
+def side_of(user: Any, transfer: FileTransfer) -> dict[str, bool]:
+    """What the user may do with this transfer."""
+    sender_writes = can(user, Capability.WRITE_SCHOOL_RECORDS, school=transfer.school)
+    receiver_writes = transfer.to_school is not None and can(
+        user, Capability.WRITE_SCHOOL_RECORDS, school=transfer.to_school
+    )
+    waiting = transfer.status == FileTransfer.Status.SENT
+    return {
+        "sender": can(user, Capability.READ_SCHOOL_RECORDS, school=transfer.school),
+        "can_confirm": waiting and (receiver_writes if transfer.in_haven else sender_writes),
+        "can_withdraw": waiting and sender_writes,
+    }
+
+
+@dataclass
+class Leaver:
+    pupil: Pupil
+    send_by: dt.date
+
+    @property
+    def overdue(self) -> bool:
+        return self.send_by < timezone.localdate()
+
+
+def _leavers(school_ids: list[int]) -> QuerySet[Pupil]:
+    """Children who left these schools in the last year, with something recorded about them
+    (named in a concern or a case), whose file has not been sent (or only to be withdrawn)."""
+    today = timezone.localdate()
+    concerned = ConcernChild.objects.filter(pupil_id=OuterRef("pk"))
+    in_case = CaseChild.objects.filter(pupil_id=OuterRef("pk"))
+    sent = FileTransfer.objects.filter(pupil_id=OuterRef("pk")).exclude(status=FileTransfer.Status.WITHDRAWN)
+    return (
+        Pupil.objects.filter(school_id__in=school_ids, left_on__isnull=False, left_on__gte=today - LEAVERS_WINDOW)
+        .filter(Exists(concerned) | Exists(in_case))
+        .exclude(Exists(sent))
+    )
+
+
+def leavers_to_send_for(user: Any, *, school_ids: list[int] | None = None) -> list[Leaver]:
+    """The file must follow the child: leavers of the user's schools whose file is still to send."""
+    ids = school_ids if school_ids is not None else school_ids_for(user, Capability.WRITE_SCHOOL_RECORDS)
+    if not ids:
+        return []
+    pupils = list(_leavers(ids).select_related("school").order_by("left_on", "legal_surname", "pk")[:500])
+    if not pupils:
+        return []
+    closures = closures_by_school(ids, since=min(p.left_on for p in pupils))
+    return [
+        Leaver(p, add_school_days(p.left_on, SEND_WITHIN_SCHOOL_DAYS, closures.get(p.school_id, []))) for p in pupils
+    ]
+
+
+def leaver_counts(school_ids: list[int]) -> dict[int, int]:
+    """How many leavers of each school have a file still to send (one query)."""
+    from django.db.models import Count
+
+    if not school_ids:
+        return {}
+    return dict(_leavers(school_ids).order_by().values_list("school_id").annotate(n=Count("id")))
+
+
+def waiting_counts(school_ids: list[int]) -> dict[int, int]:
+    """Files sent to each of these schools and not yet confirmed received (one query)."""
+    from django.db.models import Count
+
+    if not school_ids:
+        return {}
+    return dict(
+        FileTransfer.objects.filter(to_school_id__in=school_ids, status=FileTransfer.Status.SENT)
+        .values_list("to_school_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def file_read_for(user: Any, transfer_id: int, *, request: HttpRequest | None = None) -> FileTransfer:
+    """The file itself: the same people, each read recorded as an export."""
+    transfer = transfer_get_for(user, transfer_id, request=request, audit=False)
+    audit_record(
+        action=Action.EXPORT,
+        actor=user,
+        request=request,
+        obj=transfer,
+        school=_audit_school(user, transfer),
+        extra={"format": "pdf", "sha256": transfer.sha256},
+    )
+    return transfer
+
+
+def transfers_of_pupil(user: Any, pupil: Pupil) -> list[FileTransfer]:
+    """For a child's page: files sent from this record, and files received into it."""
+    return list(
+        FileTransfer.objects.filter(_visibility(user))
+        .filter(Q(pupil=pupil) | Q(to_pupil=pupil))
+        .select_related("school", "to_school")
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def destination_schools(pupil: Pupil) -> list[Any]:
+    """Every other school on Haven, by name: where a child's file can go in the system."""
+    from haven.organisations.models import School
+
+    return list(School.objects.exclude(pk=pupil.school_id).order_by("name", "pk").only("name", "urn"))

@@ -1,0 +1,234 @@
+"""Sending a child's child-protection file to their new school, confirming its receipt,
+withdrawing one sent to the wrong place. Each is one transaction with its audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from haven.access.policy import Capability, can
+from haven.audit.models import Action
+from haven.audit.services import audit_record
+from haven.cases.schooldays import add_school_days, closures_by_school
+from haven.core.errors import ApplicationError
+from haven.core.pdf import pdf_bytes
+from haven.people.models import Pupil
+
+from .models import CONFIRM_WITHIN_SCHOOL_DAYS, SEND_WITHIN_SCHOOL_DAYS, FileTransfer
+
+
+def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
+    """KCSIE: the file goes within 5 school days of the child leaving."""
+    closures = closures_by_school([school_id], since=left_on).get(school_id, [])
+    return add_school_days(left_on, SEND_WITHIN_SCHOOL_DAYS, closures)
+
+
+def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tuple[bytes, int]:
+    """The file as the sending lead may read it: the child's details, cases and chronology."""
+    from haven.access.policy import case_visibility, concern_visibility
+    from haven.cases.models import Case
+    from haven.cases.selectors import pupil_chronology_for
+    from haven.concerns.models import Attachment, Concern
+
+    _, entries = pupil_chronology_for(by, pupil.pk, request=request)
+    cases = list(
+        Case.objects.filter(case_visibility(by), children__pupil_id=pupil.pk)
+        .distinct()
+        .order_by("opened_at", "pk")
+        .only("reference", "title", "status", "opened_at", "closed_at")
+    )
+    concerns = Concern.objects.filter(concern_visibility(by), children__pupil_id=pupil.pk)
+    attachments = list(
+        Attachment.objects.filter(concern__in=concerns.values("pk"))
+        .order_by("uploaded_at", "pk")
+        .values("original_name", "size", "sha256", "concern__reference")
+    )
+    pdf = pdf_bytes(
+        "records/file_pdf.html",
+        {
+            "pupil": pupil,
+            "school_name": pupil.school.name,
+            "entries": entries,
+            "cases": cases,
+            "attachments": attachments,
+            "printed_at": timezone.localtime(),
+            "printed_by": by.full_name,
+        },
+        request=request,
+    )
+    return pdf, len(entries)
+
+
+def _already_waiting(pupil: Pupil, to_school: Any, to_school_name: str) -> bool:
+    waiting = FileTransfer.objects.filter(pupil=pupil, status=FileTransfer.Status.SENT)
+    if to_school is not None:
+        return waiting.filter(to_school=to_school).exists()
+    return waiting.filter(to_school__isnull=True, to_school_name__iexact=to_school_name.strip()).exists()
+
+
+ALREADY_SENT = (
+    "This child's file has already been sent there and is waiting for receipt. Open it from the list of transfers."
+)
+
+
+def transfer_send(
+    *,
+    by: Any,
+    pupil: Pupil,
+    left_on: dt.date,
+    to_school: Any = None,
+    to_school_name: str = "",
+    to_contact: str = "",
+    request: HttpRequest | None = None,
+) -> FileTransfer:
+    """Make the file and record it as sent. The PDF is made before the write transaction
+    opens (it takes a moment, and on SQLite a transaction holds the write lock); the
+    duplicate check is made again inside it."""
+    if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
+        raise ApplicationError("Only the school's safeguarding leads can send a child's file.")
+    if to_school is not None and to_school.pk == pupil.school_id:
+        raise ApplicationError("Choose the child's new school, not this one.", field="to_school")
+    if to_school is None and not to_school_name.strip():
+        raise ApplicationError(
+            "Choose the new school, or type its name if it does not use Haven.", field="to_school_name"
+        )
+    if left_on > timezone.localdate() + dt.timedelta(days=92):
+        raise ApplicationError("The date the child leaves must be within the next three months.", field="left_on")
+    if _already_waiting(pupil, to_school, to_school_name):
+        raise ApplicationError(ALREADY_SENT)
+    pdf, entries = _file_contents(by=by, pupil=pupil, request=request)
+    now = timezone.now()
+    transfer = FileTransfer(
+        school=pupil.school,
+        pupil=pupil,
+        to_school=to_school,
+        to_school_name=to_school.name if to_school else to_school_name.strip(),
+        to_contact=to_contact.strip(),
+        left_on=left_on,
+        send_by=send_by_for(pupil.school_id, left_on),
+        sent_at=now,
+        sent_by=by,
+        confirm_by=add_school_days(
+            timezone.localtime(now).date(),
+            CONFIRM_WITHIN_SCHOOL_DAYS,
+            closures_by_school([pupil.school_id], since=timezone.localdate()).get(pupil.school_id, []),
+        ),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        entries=entries,
+    )
+    transfer.file.save(f"cp-file-{pupil.pk}-{now:%Y%m%d%H%M%S%f}.pdf", ContentFile(pdf), save=False)
+    try:
+        with transaction.atomic():
+            Pupil.objects.select_for_update().filter(pk=pupil.pk).first()  # one transfer at a time per child
+            if _already_waiting(pupil, to_school, to_school_name):
+                raise ApplicationError(ALREADY_SENT)
+            transfer.save()
+            audit_record(
+                action=Action.CREATE,
+                actor=by,
+                request=request,
+                obj=transfer,
+                school=pupil.school,
+                extra={
+                    "pupil": pupil.pk,
+                    "to_school": to_school.pk if to_school else None,
+                    "entries": entries,
+                    "sha256": transfer.sha256,
+                },
+            )
+            if to_school is not None:
+                from .tasks import transfer_sent_notify
+
+                transaction.on_commit(lambda: transfer_sent_notify.enqueue(transfer.pk))
+    except BaseException:
+        transfer.file.delete(save=False)  # no row refers to it
+        raise
+    return transfer
+
+
+@transaction.atomic
+def transfer_confirm_receipt(
+    *,
+    by: Any,
+    transfer: FileTransfer,
+    confirmed_by: str = "",
+    received_on: dt.date | None = None,
+    request: HttpRequest | None = None,
+) -> FileTransfer:
+    """In Haven, a safeguarding lead of the new school confirms; for a school outside Haven,
+    the sending lead records who at the new school confirmed, and when."""
+    transfer = FileTransfer.objects.select_for_update().select_related("pupil", "to_school").get(pk=transfer.pk)
+    if transfer.status != FileTransfer.Status.SENT:
+        raise ApplicationError(f"This transfer is already {transfer.get_status_display().lower()}.")
+    now = timezone.now()
+    if transfer.in_haven:
+        if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=transfer.to_school):
+            raise ApplicationError("Only the new school's safeguarding leads can confirm they received the file.")
+        transfer.received_by = by
+        transfer.receipt_confirmed_by = by.full_name
+        transfer.received_at = now
+        transfer.to_pupil = Pupil.objects.filter(school=transfer.to_school, upn=transfer.pupil.upn).first()
+    else:
+        if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=transfer.school):
+            raise ApplicationError("Only the sending school's safeguarding leads can record receipt.")
+        if not confirmed_by.strip():
+            raise ApplicationError("Say who at the new school confirmed they received the file.", field="confirmed_by")
+        day = received_on or timezone.localdate()
+        if day > timezone.localdate():
+            raise ApplicationError("The day of receipt cannot be in the future.", field="received_on")
+        if day < timezone.localtime(transfer.sent_at).date():
+            raise ApplicationError("The day of receipt cannot be before the file was sent.", field="received_on")
+        transfer.received_by = by
+        transfer.receipt_confirmed_by = confirmed_by.strip()
+        transfer.received_at = (
+            now
+            if day == timezone.localdate()
+            else max(transfer.sent_at, timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0))))
+        )
+    transfer.status = FileTransfer.Status.RECEIVED
+    transfer.save(update_fields=["status", "received_by", "receipt_confirmed_by", "received_at", "to_pupil"])
+    audit_record(
+        action=Action.UPDATE,
+        actor=by,
+        request=request,
+        obj=transfer,
+        school=transfer.to_school if transfer.in_haven else transfer.school,
+        extra={"status": "received", "matched_pupil": transfer.to_pupil_id},
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_withdraw(
+    *, by: Any, transfer: FileTransfer, reason: str, request: HttpRequest | None = None
+) -> FileTransfer:
+    """Sent to the wrong school, say: the new school can no longer open it. Nothing is deleted."""
+    transfer = FileTransfer.objects.select_for_update().get(pk=transfer.pk)
+    if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=transfer.school):
+        raise ApplicationError("Only the sending school's safeguarding leads can withdraw a transfer.")
+    if transfer.status != FileTransfer.Status.SENT:
+        raise ApplicationError(
+            f"This transfer is already {transfer.get_status_display().lower()}: it cannot be withdrawn."
+        )
+    if not reason.strip():
+        raise ApplicationError("Say why the transfer is withdrawn.", field="reason")
+    transfer.status = FileTransfer.Status.WITHDRAWN
+    transfer.withdrawn_at = timezone.now()
+    transfer.withdrawn_reason = reason.strip()
+    transfer.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
+    audit_record(
+        action=Action.UPDATE,
+        actor=by,
+        request=request,
+        obj=transfer,
+        school=transfer.school,
+        extra={"status": "withdrawn"},
+    )
+    return transfer

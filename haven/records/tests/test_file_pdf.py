@@ -1,0 +1,66 @@
+"""What the child-protection file holds: the child, their cases, the chronology as the sender
+may read it, attachments listed (not sent), who printed it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from pypdf import PdfReader
+
+from haven.cases import services as case_services
+from haven.concerns.models import Attachment
+from haven.records.services import transfer_send
+
+
+def _text(transfer) -> list[str]:
+    reader = PdfReader(io.BytesIO(transfer.file.open("rb").read()))
+    assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"])  # a tagged PDF
+    return [p.extract_text() for p in reader.pages]
+
+
+def test_the_file_holds_the_child_cases_chronology_and_attachments(world, make_concern):
+    dsl = world.users["dsl_a"]
+    pupil = world.pupils["a"]
+    pupil.preferred_forename = "Pip"
+    pupil.looked_after = True
+    pupil.save()
+    concern = make_concern(what_happened="Pushed into the lockers at break by an older pupil.")
+    Attachment.objects.create(
+        concern=concern,
+        file=ContentFile(b"x" * 2048, name="note.txt"),
+        original_name="statement-photo.jpg",
+        content_type="image/jpeg",
+        size=2048,
+        sha256="ab" * 32,
+        uploaded_by=world.users["staff_a"],
+    )
+    case = case_services.case_open(by=dsl, concern=concern, title="Lockers incidents")
+    hidden = make_concern(what_happened="Something only the head of the restricted case may read.")
+    restricted = case_services.case_open(by=world.users["deputy_a"], concern=hidden, title="Restricted matter")
+    case_services.case_access_set(
+        by=world.users["deputy_a"], case=restricted, restricted=True, named_users=[], shared_with_trust=False
+    )
+    pupil.left_on = timezone.localdate() - dt.timedelta(days=2)
+    pupil.save()
+
+    t = transfer_send(by=dsl, pupil=pupil, left_on=pupil.left_on, to_school=world.school_b)
+    pages = _text(t)
+    for number, text in enumerate(pages, start=1):
+        assert "CONFIDENTIAL" in text
+        assert f"Page {number} of {len(pages)}" in text
+    everything = "\n".join(pages)
+    assert "Child protection file: PupilA Example" in everything
+    assert "Pip" in everything and pupil.upn in everything and "Looked after" in everything
+    assert "Alder Academy" in everything
+    assert case.reference in everything and "Lockers incidents" in everything
+    assert "Pushed into the lockers at break by an older pupil." in everything
+    joined = everything.replace("\n", "")
+    assert "statement-photo.jpg" in joined and "sent on request" in everything
+    assert "ab" * 32 in joined
+    assert "Printed" in everything and "Dsl A" in everything
+    # The restricted case dsl_a is not named on is left out, with its concern.
+    assert restricted.reference not in everything
+    assert "only the head of the restricted case" not in everything

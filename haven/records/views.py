@@ -1,0 +1,162 @@
+"""Child-protection file transfers: sending a leaver's file, the list of transfers, one
+transfer (confirm receipt, withdraw), and the file itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from haven.access.policy import Capability, can, deny, has_any
+from haven.core.errors import ApplicationError
+from haven.people.selectors import pupil_get_for
+
+from . import forms, selectors, services
+from .models import FileTransfer
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def transfer_new(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    pupil = pupil_get_for(request.user, pupil_id, request=request)
+    if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
+        raise deny(request, object_type="people.pupil.transfer", object_id=pupil_id, school=pupil.school)
+    schools = selectors.destination_schools(pupil)
+    initial = {"left_on": pupil.left_on or timezone.localdate()}
+    form = forms.TransferForm(request.POST or None, schools=schools, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            transfer = services.transfer_send(
+                by=request.user,
+                pupil=pupil,
+                left_on=d["left_on"],
+                to_school=d["school"],
+                to_school_name=d["to_school_name"] if d["school"] is None else "",
+                to_contact=d["to_contact"],
+                request=request,
+            )
+        except ApplicationError as error:
+            error.add_to(form)
+        else:
+            if transfer.in_haven:
+                messages.success(
+                    request,
+                    f"File sent to {transfer.to_school_name}. Their safeguarding leads have been told it is waiting "
+                    "for them.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"File made. Download it and send it securely to {transfer.to_school_name}, then record here "
+                    "who confirmed they received it.",
+                )
+            return redirect("records:transfer_detail", transfer.pk)
+    return render(
+        request,
+        "records/transfer_form.html",
+        {"pupil": pupil, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _page(request: HttpRequest, items: Any, key: str) -> Any:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get(key))
+
+
+@login_required
+@require_safe
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    if not has_any(request.user, Capability.READ_SCHOOL_RECORDS):
+        raise Http404
+    outgoing, incoming = selectors.transfers_for(request.user)
+    waiting_first = Case(
+        When(status=FileTransfer.Status.SENT, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    incoming = incoming.order_by(waiting_first, "-sent_at", "-pk")
+    leavers = selectors.leavers_to_send_for(request.user)
+    return render(
+        request,
+        "records/transfer_list.html",
+        {
+            "incoming": _page(request, incoming, "incoming"),
+            "outgoing": _page(request, outgoing, "outgoing"),
+            "leavers": _page(request, leavers, "leavers"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
+    transfer = selectors.transfer_get_for(request.user, transfer_id, request=request)
+    side = selectors.side_of(request.user, transfer)
+    receipt_form = forms.ReceiptForm(initial={"received_on": timezone.localdate()})
+    withdraw_form = forms.WithdrawForm()
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "confirm" and side["can_confirm"]:
+                if transfer.in_haven:
+                    services.transfer_confirm_receipt(by=request.user, transfer=transfer, request=request)
+                    messages.success(request, "Receipt confirmed. The sending school can see that the file arrived.")
+                    return redirect("records:transfer_detail", transfer.pk)
+                receipt_form = forms.ReceiptForm(request.POST)
+                if receipt_form.is_valid():
+                    services.transfer_confirm_receipt(
+                        by=request.user,
+                        transfer=transfer,
+                        confirmed_by=receipt_form.cleaned_data["confirmed_by"],
+                        received_on=receipt_form.cleaned_data["received_on"],
+                        request=request,
+                    )
+                    messages.success(request, "Receipt recorded.")
+                    return redirect("records:transfer_detail", transfer.pk)
+            elif action == "withdraw" and side["can_withdraw"]:
+                withdraw_form = forms.WithdrawForm(request.POST)
+                if withdraw_form.is_valid():
+                    services.transfer_withdraw(
+                        by=request.user, transfer=transfer, reason=withdraw_form.cleaned_data["reason"], request=request
+                    )
+                    messages.success(request, "Transfer withdrawn. The new school can no longer open the file.")
+                    return redirect("records:transfer_detail", transfer.pk)
+            else:
+                messages.error(request, "That cannot be done with this transfer now.")
+                return redirect("records:transfer_detail", transfer.pk)
+        except ApplicationError as error:
+            error.add_to(withdraw_form if action == "withdraw" else receipt_form)
+        status = 400
+    return render(
+        request,
+        "records/transfer_detail.html",
+        {
+            "transfer": transfer,
+            "receipt_form": receipt_form,
+            "withdraw_form": withdraw_form,
+            "today": timezone.localdate(),
+            **side,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def transfer_file(request: HttpRequest, transfer_id: int) -> FileResponse:
+    transfer = selectors.file_read_for(request.user, transfer_id, request=request)
+    filename = f"child-protection-file-{transfer.pk}.pdf"
+    response = FileResponse(transfer.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
