@@ -19,15 +19,6 @@ from haven.records.tasks import transfer_sent_notify
 from haven.testing import factories as f
 
 
-@pytest.fixture
-def leaver(world, make_concern):
-    pupil = world.pupils["a"]
-    make_concern(what_happened="Pushed into the lockers at break, twice this week.")
-    pupil.left_on = timezone.localdate() - dt.timedelta(days=1)
-    pupil.save()
-    return pupil
-
-
 def _send(world, pupil, **kw):
     kw.setdefault("to_school", world.school_b)
     return transfer_send(by=world.users["dsl_a"], pupil=pupil, left_on=pupil.left_on or timezone.localdate(), **kw)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,15 +17,6 @@ from haven.audit.models import Action, AuditEvent
 from haven.records.models import FileTransfer
 from haven.records.services import transfer_send
 from haven.testing import factories as f
-
-
-@pytest.fixture
-def leaver(world, make_concern):
-    pupil = world.pupils["a"]
-    make_concern(what_happened="Pushed into the lockers at break, twice this week.")
-    pupil.left_on = timezone.localdate() - dt.timedelta(days=1)
-    pupil.save()
-    return pupil
 
 
 def _form(world, **kw):
