@@ -3,10 +3,12 @@ child's name), read the monthly table, filter the county dashboard, download a C
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from haven.cases.tests.test_browser_concern_to_case import sign_in, submit
@@ -44,7 +46,9 @@ def test_an_officer_logs_an_enquiry_reads_the_table_and_filters_the_dashboard(
     axe_check(page, label="log an enquiry")
     pupil = world.pupils["a"]
     page.get_by_label("School", exact=True).select_option(label=world.school_a.name)
-    page.get_by_label("Time").fill("10:30")
+    then = timezone.localtime() - dt.timedelta(minutes=30)  # whatever the time of day the test runs
+    page.get_by_label("Date", exact=True).fill(then.date().isoformat())
+    page.get_by_label("Time").fill(then.strftime("%H:%M"))
     page.get_by_label("Caller's role").select_option(label="Designated safeguarding lead")
     page.get_by_label("How they got in touch").select_option(label="Phone")
     page.get_by_label("Sexual harassment", exact=True).check()

@@ -29,11 +29,15 @@ def _numbers(html: str) -> list[int]:
 @pytest.fixture
 def concerns(world, make_concern, django_capture_on_commit_callbacks):
     """Three concerns at school A this month, one at school B: their roll-ups refreshed on commit."""
+    # A day ago, or halfway back to the start of the month on its first day: always this month.
+    now = timezone.localtime()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    ago = min(1.0, (now - month_start).total_seconds() / 86400 / 2)
     with django_capture_on_commit_callbacks(execute=True):
-        made = [make_concern(days_ago=1) for _ in range(2)]
-        made.append(make_concern(days_ago=1, codes=("sexual_harassment",), location="toilets"))
+        made = [make_concern(days_ago=ago) for _ in range(2)]
+        made.append(make_concern(days_ago=ago, codes=("sexual_harassment",), location="toilets"))
         pupil_b = f.PupilFactory(school=world.school_b)
-        made.append(make_concern(children=[(pupil_b, "affected")], by=world.users["staff_b"], days_ago=1))
+        made.append(make_concern(children=[(pupil_b, "affected")], by=world.users["staff_b"], days_ago=ago))
     return made
 
 
