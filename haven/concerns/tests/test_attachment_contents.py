@@ -7,6 +7,7 @@ or a PDF that carries one. Markup (SVG, web pages) is never kept as text, in any
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import zipfile
 import zlib
@@ -86,8 +87,8 @@ def _form(world, category: int, attachment) -> dict:
         "school": world.school_a.pk,
         "child_1_query": f"#{world.pupils['a'].pk}",
         "child_1_role": "affected",
-        "occurred_on": timezone.localdate().isoformat(),
-        "occurred_time": "00:01",
+        "occurred_on": (timezone.localtime() - dt.timedelta(hours=1)).date().isoformat(),
+        "occurred_time": (timezone.localtime() - dt.timedelta(hours=1)).strftime("%H:%M"),
         "location": "online",
         "online_platform": "Snapchat",
         "categories": [category],

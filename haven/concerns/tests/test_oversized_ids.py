@@ -6,6 +6,8 @@ are bounded once, in haven.core.converters (as the API bounds them), before any 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +24,8 @@ def _form(world, **children) -> dict:
     return {
         "school": world.school_a.pk,
         "child_1_role": "affected",
-        "occurred_on": timezone.localdate().isoformat(),
-        "occurred_time": "00:01",
+        "occurred_on": (timezone.localtime() - dt.timedelta(hours=1)).date().isoformat(),
+        "occurred_time": (timezone.localtime() - dt.timedelta(hours=1)).strftime("%H:%M"),
         "location": "corridor",
         "categories": [Category.objects.get(code="bullying").pk],
         "what_happened": TYPED,

@@ -20,13 +20,15 @@ PDF = b"%PDF-1.4\n" + b"0" * 64
 
 
 def _form(world, **overrides):
-    now = timezone.localtime()
+    # Three hours ago, whatever the time of day the test runs (the escalation tests move the
+    # recording time back up to two hours, and it must stay after the time it happened).
+    then = timezone.localtime() - dt.timedelta(hours=3)
     data = {
         "school": world.school_a.pk,
         "child_1_query": f"#{world.pupils['a'].pk}",
         "child_1_role": "affected",
-        "occurred_on": now.date().isoformat(),
-        "occurred_time": "09:15" if now.hour >= 10 else "00:01",
+        "occurred_on": then.date().isoformat(),
+        "occurred_time": then.strftime("%H:%M"),
         "location": "corridor",
         "categories": [Category.objects.get(code="bullying").pk],
         "what_happened": "Sam said an older boy pushed him into the lockers twice this week.",
