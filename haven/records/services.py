@@ -164,7 +164,9 @@ def transfer_confirm_receipt(
 ) -> FileTransfer:
     """In Haven, a safeguarding lead of the new school confirms; for a school outside Haven,
     the sending lead records who at the new school confirmed, and when."""
-    transfer = FileTransfer.objects.select_for_update().select_related("pupil", "to_school").get(pk=transfer.pk)
+    transfer = (
+        FileTransfer.objects.select_for_update(of=("self",)).select_related("pupil", "to_school").get(pk=transfer.pk)
+    )
     if transfer.status != FileTransfer.Status.SENT:
         raise ApplicationError(f"This transfer is already {transfer.get_status_display().lower()}.")
     now = timezone.now()
