@@ -19,7 +19,7 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Amendment, Category, ChildRole, Concern, ConcernChild
 from haven.concerns.search import concern_text_matches
-from haven.core.converters import reference_urls
+from haven.core.converters import parse_id, reference_urls
 from haven.people.models import Pupil
 
 from .models import (
@@ -152,8 +152,8 @@ def apply_concern_filters(qs: QuerySet[Concern], filters: dict[str, str]) -> Que
                     )
                 )
             )
-    if filters.get("category", "").isdigit():
-        category = int(filters["category"])
+    category = parse_id(filters.get("category", ""))
+    if category is not None:
         qs = qs.filter(Q(categories=category) | Q(categories__parent=category)).distinct()
     if filters.get("location"):
         qs = qs.filter(location=filters["location"])

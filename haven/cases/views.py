@@ -320,9 +320,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     form = form_class(request.POST, case=case, auto_id=auto_id, **extra) if form_class else None
     try:
         if action == "task_done":
-            task = case.tasks.filter(
-                pk=request.POST.get("task", "0") if request.POST.get("task", "").isdigit() else 0
-            ).first()
+            task = case.tasks.filter(pk=parse_id(request.POST.get("task", "")) or 0).first()
             if task is None:
                 raise Http404
             services.task_complete(by=request.user, task=task, request=request)

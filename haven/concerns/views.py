@@ -16,6 +16,7 @@ from haven.access.policy import Capability, can, deny, has_any, may_amend_concer
 from haven.accounts.decorators import two_factor_required
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 
 from . import selectors, services
@@ -97,10 +98,10 @@ def concern_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def pupil_search(request: HttpRequest) -> JsonResponse:
     """Type-ahead for naming children (JSON); the form works without it."""
-    school_id = request.GET.get("school", "")
-    if not school_id.isdigit():
+    school_id = parse_id(request.GET.get("school", ""))
+    if school_id is None:
         return JsonResponse({"pupils": []})
-    pupils = selectors.pupil_search_for(request.user, school_id=int(school_id), query=request.GET.get("q", ""))
+    pupils = selectors.pupil_search_for(request.user, school_id=school_id, query=request.GET.get("q", ""))
     return JsonResponse(
         {"pupils": [{"id": p.pk, "label": f"{p.display_name} (Year {p.year_group}) #{p.pk}"} for p in pupils]}
     )

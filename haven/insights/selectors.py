@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from haven.access.policy import Capability, authorities_for, deny
 from haven.concerns.models import Category
+from haven.core.converters import parse_id
 from haven.core.months import midnight, month_start, month_starts, next_month
 from haven.organisations.models import Authority
 
@@ -30,8 +31,8 @@ def enquiry_list_for(user: Any, *, filters: dict[str, str] | None = None) -> Que
     filters = filters or {}
     authorities = [a.pk for a in authorities_for(user, Capability.ENQUIRY_LOG)]
     qs = Enquiry.objects.filter(authority_id__in=authorities).select_related("school", "recorded_by")
-    if filters.get("school", "").isdigit():
-        qs = qs.filter(school_id=int(filters["school"]))
+    if parse_id(filters.get("school", "")):
+        qs = qs.filter(school_id=parse_id(filters["school"]))
     if filters.get("category"):
         qs = qs.filter(Q(categories__code=filters["category"]) | Q(categories__parent__code=filters["category"]))
     for key, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):

@@ -207,8 +207,8 @@ def _rows(data: bytes | str) -> list[dict[str, str]]:
 
 def _count(value: str, line: int, label: str, problems: list[str]) -> int | None:
     value = (value or "").strip().replace(",", "")
-    if not value.isdigit():
-        problems.append(f"Line {line}: {label} must be a whole number, not “{value}”.")
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
+        problems.append(f"Line {line}: {label} must be a whole number (at most 9 digits), not “{value}”.")
         return None
     return int(value)
 

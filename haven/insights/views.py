@@ -17,6 +17,7 @@ from haven.access.policy import Capability, has_any
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category
+from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.core.exports import csv_response
 
@@ -251,8 +252,8 @@ def insights(request: HttpRequest) -> HttpResponse:
     if (filters.end.year - filters.start.year) * 12 + filters.end.month - filters.start.month > 120:
         filters.start = filters.end.replace(year=filters.end.year - 10)
     school = request.GET.get("school", "")
-    if school.isdigit() and scope.schools.filter(pk=int(school)).exists():
-        filters.school = int(school)
+    if parse_id(school) and scope.schools.filter(pk=parse_id(school)).exists():
+        filters.school = parse_id(school)
     if request.GET.get("phase") in School.Phase.values:
         filters.phase = request.GET["phase"]
     family = request.GET.get("family", "")

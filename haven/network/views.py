@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from haven.access.policy import Capability, authorities_for, schools_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.organisations.models import Authority, Pyramid, School
 
@@ -57,8 +58,8 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     if pyramid_filter == "all":
         meetings = meetings.filter(pyramid__isnull=True)
-    elif pyramid_filter.isdigit():
-        meetings = meetings.filter(pyramid_id=int(pyramid_filter))
+    elif parse_id(pyramid_filter):
+        meetings = meetings.filter(pyramid_id=parse_id(pyramid_filter))
     page = Paginator(meetings, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -167,7 +168,7 @@ def pyramids(request: HttpRequest) -> HttpResponse:
 
 
 def _int(value: Any) -> int:
-    return int(value) if str(value or "").isdigit() and len(str(value)) < 16 else 0
+    return parse_id(value) or 0
 
 
 # -- Scheduling ----------------------------------------------------------------------------------

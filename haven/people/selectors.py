@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from haven.access.policy import Capability, can, deny, schools_for
 from haven.audit.models import Action, AuditEvent
 from haven.audit.services import audit_record
+from haven.core.converters import parse_id
 
 from .models import Pupil
 
@@ -24,8 +25,8 @@ def pupil_list_for(user: Any, *, filters: dict[str, str] | None = None) -> Query
     """
     filters = filters or {}
     qs = Pupil.objects.filter(school__in=schools_for(user, Capability.READ_SCHOOL_RECORDS)).select_related("school")
-    if filters.get("school", "").isdigit():
-        qs = qs.filter(school_id=int(filters["school"]))
+    if parse_id(filters.get("school", "")):
+        qs = qs.filter(school_id=parse_id(filters["school"]))
     if filters.get("left") != "1":
         qs = qs.filter(left_on__isnull=True)
     if filters.get("year"):

@@ -22,6 +22,7 @@ from haven.accounts.decorators import two_factor_required
 from haven.concerns.forms import ConcernForm, category_groups
 from haven.concerns.models import ChildRole
 from haven.concerns.services import ChildInConcern
+from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.organisations.models import School
 
@@ -231,7 +232,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if show not in selectors.FILTERS:
         show = "open"
     school_id = request.GET.get("school", "")
-    school_id_int = int(school_id) if school_id.isdigit() else None
+    school_id_int = parse_id(school_id)
     reports = selectors.report_list_for(request.user, show=show, school_id=school_id_int)
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
     query = f"show={show}" + (f"&school={school_id_int}" if school_id_int else "")

@@ -17,6 +17,7 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases.models import CaseChild
 from haven.cases.selectors import case_get_for
+from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
 
@@ -163,7 +164,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
                 plan=plan,
                 content=content,
                 risk_lines=lines,
-                based_on=int(based_on) if str(based_on).isdigit() else None,
+                based_on=parse_id(based_on),
                 reason=form.cleaned_data.get("reason", ""),
                 reason_notes=form.cleaned_data.get("reason_notes", ""),
                 sign_off=request.POST.get("then") == "sign_off",
@@ -222,9 +223,7 @@ def plan_sign_off(request: HttpRequest, plan_id: int) -> HttpResponse:
         raise Http404
     based_on = request.POST.get("based_on", "")
     try:
-        services.plan_sign_off(
-            by=request.user, plan=plan, based_on=int(based_on) if based_on.isdigit() else None, request=request
-        )
+        services.plan_sign_off(by=request.user, plan=plan, based_on=parse_id(based_on), request=request)
         messages.success(request, "Signed off: the plan is active.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -264,7 +263,7 @@ def plan_version(request: HttpRequest, plan_id: int, number: int) -> HttpRespons
 @login_required
 def plan_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request)
-    numbers = [int(n) for n in (request.GET.get("from", ""), request.GET.get("to", "")) if n.isdigit()]
+    numbers = [n for n in (parse_id(request.GET.get("from", "")), parse_id(request.GET.get("to", ""))) if n]
     if len(numbers) != 2:
         numbers = [max(plan.current_version - 1, 1), plan.current_version]
     old, new = selectors.version_get(plan, min(numbers)), selectors.version_get(plan, max(numbers))
