@@ -306,7 +306,7 @@ def _report(request: HttpRequest) -> Any:
     asked = request.GET.get("term", "")
     if "-" in asked:
         y, n = asked.split("-", 1)
-        if y.isdigit() and 2000 <= int(y) <= 2100 and n in dashboard.TERMS:
+        if y.isascii() and y.isdigit() and 2000 <= int(y) <= 2100 and n in dashboard.TERMS:
             year, name = int(y), n
     report = dashboard.report_for(scope, year, name)
     terms = []

@@ -76,7 +76,8 @@ def roster_import_detail(request: HttpRequest, school_id: int, import_id: int) -
 
 def _example_csv(school: School) -> HttpResponse:
     """A file to start from: the headers Haven reads and two made-up pupils."""
-    la_code = int(school.authority.la_code) if school.authority.la_code.isdigit() else 999
+    code = school.authority.la_code
+    la_code = int(code) if code.isascii() and code.isdigit() else 999
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(c.label for c in COLUMNS)

@@ -50,3 +50,18 @@ def test_an_odd_id_in_a_filter_is_no_filter_not_an_error(client, world, user, ur
     sign_in(client, world.users[user])
     response = client.get(url, {param: value})
     assert response.status_code == 200, (url, value)
+
+
+def test_a_term_written_in_other_digits_is_the_current_term(client, world):
+    sign_in(client, world.users["la_officer_a"])
+    assert client.get("/insights/report/", {"term": "²⁰²⁶-autumn"}).status_code == 200
+
+
+@pytest.mark.parametrize("urn", ["12345²", "١٢٣٤٥٦"])
+def test_a_urn_is_six_ascii_digits(urn):
+    from django.core.exceptions import ValidationError
+
+    from haven.organisations.validators import validate_urn
+
+    with pytest.raises(ValidationError):
+        validate_urn(urn)
