@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from haven.audit.models import Action
 from haven.audit.services import audit_record
@@ -217,12 +218,18 @@ def password_reset_by_admin(*, by: User, person: ManagedPerson, request: HttpReq
     user.password_must_change = True
     user.save(update_fields=["password", "password_must_change"])
     sign_out_everywhere(user=user, by=by, request=request)
+    # The account may be in other hands: its API tokens stop working too.
+    from haven.api.models import ApiToken
+
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
     audit_record(
         action=Action.UPDATE,
         actor=by,
         request=request,
         obj=user,
-        extra={"password": "reset by administrator", "sessions": "ended"},
+        extra={"password": "reset by administrator", "sessions": "ended", "api_tokens_revoked": revoked},
         **person.audit_organisation,
     )
     person.user = user

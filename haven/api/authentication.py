@@ -38,6 +38,11 @@ class BearerTokenAuthentication(BaseAuthentication):
         token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(raw)).first()
         if token is None or token.revoked_at is not None or not token.user.is_active:
             raise AuthenticationFailed("The token is not valid.")
+        if token.user.password_must_change:
+            raise AuthenticationFailed(
+                "This account has a temporary password from an administrator. Sign in, choose your own password, "
+                "then make a new token."
+            )
         now = timezone.now()
         if token.expires_at <= now:
             raise AuthenticationFailed("The token has expired: create a new one on the API tokens page.")

@@ -7,7 +7,7 @@ only carries its status, sharing and a version number that refuses stale saves.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -202,10 +202,24 @@ def close_blockers(case: Case) -> list[str]:
     return close_blockers_from(
         routes=current_routes(case),
         prompts=case_prompts(case),
-        explained=case.decisions.exclude(statutory_override="").exists(),
+        explained=prompts_explained(
+            case.decisions.exclude(statutory_override=""), case.events.filter(kind__in=PROMPT_CHANGES)
+        ),
         children=list(case.children.select_related("pupil").order_by("pk")),
         told=set(case.parents_informed.values_list("pupil_id", flat=True)),
     )
+
+
+# What can bring new statutory prompts to a case: its concerns' categories, its children's ages.
+PROMPT_CHANGES = (CaseEvent.Kind.OPENED, CaseEvent.Kind.CONCERN_ADDED, CaseEvent.Kind.CHILD_ADDED)
+
+
+def prompts_explained(decisions: Iterable[Decision], events: Iterable[CaseEvent]) -> bool:
+    """Whether a decision explained why the statutory starting point was not followed after
+    the case last took a concern or a child: an explanation covers the prompts of its time,
+    not those a later concern (a rape, a child under 13) brings."""
+    changed = max((e.at for e in events if e.kind in PROMPT_CHANGES), default=None)
+    return any(d.statutory_override and (changed is None or d.at >= changed) for d in decisions)
 
 
 def close_blockers_from(

@@ -180,6 +180,7 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
         .order_by("full_name")
     )
     answers = _latest(list(case.consideration_answers.select_related("by")), "item")
+    events = list(case.events.select_related("by", "pupil"))
     decisions = list(case.decisions.select_related("by"))
     routes = services.current_routes(case)
     prompts = services.case_prompts(case)
@@ -221,7 +222,7 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
         "close_blockers": services.close_blockers_from(
             routes=routes,
             prompts=prompts,
-            explained=any(d.statutory_override for d in decisions),
+            explained=services.prompts_explained(decisions, events),
             children=children,
             told=set(parents),
         ),
@@ -232,7 +233,7 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
         "support": list(case.support.select_related("by", "pupil")),
         "sanctions": list(case.sanctions.select_related("by", "pupil")),
         "tasks": list(case.tasks.select_related("assignee", "done_by")),
-        "events": list(case.events.select_related("by", "pupil")),
+        "events": events,
         "flags": _child_flags(request.user, case.school_id, [c.pupil_id for c in children]),
         "plans": _plans_by_child(case, children),
         "is_dsl": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=case.school),

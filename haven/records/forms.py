@@ -13,6 +13,7 @@ from haven.core.forms import DateInput
 
 OUTSIDE = "outside"
 MAX_DAYS_AHEAD = 92
+MAX_DAYS_BACK = 366
 
 
 class TransferForm(forms.Form):
@@ -45,6 +46,8 @@ class TransferForm(forms.Form):
         day = self.cleaned_data["left_on"]
         if day > timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD):
             raise forms.ValidationError("The date the child leaves must be within the next three months.")
+        if day < timezone.localdate() - dt.timedelta(days=MAX_DAYS_BACK):
+            raise forms.ValidationError("The date the child left must be within the last year.")
         return day
 
     def clean(self) -> dict[str, Any]:

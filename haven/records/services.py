@@ -100,6 +100,8 @@ def transfer_send(
         )
     if left_on > timezone.localdate() + dt.timedelta(days=92):
         raise ApplicationError("The date the child leaves must be within the next three months.", field="left_on")
+    if left_on < timezone.localdate() - dt.timedelta(days=366) or left_on < pupil.date_of_birth:
+        raise ApplicationError("The date the child left must be within the last year.", field="left_on")
     if _already_waiting(pupil, to_school, to_school_name):
         raise ApplicationError(ALREADY_SENT)
     pdf, entries = _file_contents(by=by, pupil=pupil, request=request)

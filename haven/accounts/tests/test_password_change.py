@@ -186,3 +186,31 @@ def test_an_existing_person_is_not_asked_to_change(client, world):
     sign_in(client, world.users["staff_a"])
     assert not world.users["staff_a"].password_must_change
     assert client.get(reverse("concerns:new")).status_code == 200
+
+
+def test_an_administrators_reset_stops_the_persons_api_tokens(client, world):
+    from haven.api.models import ApiToken
+    from haven.api.services import token_create
+
+    person = world.users["dsl_a"]
+    _, raw = token_create(by=person, name="MIS")
+    api = Client()
+    auth = {"Authorization": f"Bearer {raw}"}
+    assert api.get("/api/v1/cases/", headers=auth).status_code == 200
+    sign_in(client, world.users["admin_a"])
+    client.post(reverse("manage:password_reset", args=[person.pk]))
+    response = api.get("/api/v1/cases/", headers=auth)
+    assert response.status_code == 401
+    token = ApiToken.objects.get(user=person)
+    assert token.revoked_at is not None and token.revoked_by == world.users["admin_a"]
+
+
+def test_a_token_of_someone_with_a_temporary_password_is_refused(world):
+    from haven.api.services import token_create
+
+    person = world.users["dsl_a"]
+    _, raw = token_create(by=person, name="MIS")
+    User.objects.filter(pk=person.pk).update(password_must_change=True)
+    response = Client().get("/api/v1/cases/", headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 401
+    assert "temporary password" in response.json()["detail"]

@@ -292,3 +292,30 @@ def test_the_dashboard_pages_open_cases_and_counts_them(client, world, make_conc
         {c.reference for c in cases} - set(shown)
     )
     assert "?page=1&amp;cases_page=1" in second.text  # back a page of cases, the other list's place kept
+
+
+def test_an_explanation_covers_the_prompts_of_its_time_not_a_later_concerns(world, make_concern):
+    """Found in a second review: an explanation for a fifteen-year-old's case let the case
+    close after a concern about a ten-year-old joined it and brought the under-13 rule."""
+    dsl = world.users["dsl_a"]
+    today = timezone.localdate()
+    older = f.PupilFactory(school=world.school_a, date_of_birth=today.replace(year=today.year - 15))
+    case = services.case_open(by=dsl, concern=make_concern(codes=("sexual_assault",), children=[(older, "affected")]))
+    services.decisions_record(
+        by=dsl,
+        case=case,
+        routes=["internal"],
+        rationale="Managed in school.",
+        statutory_override="The young person did not want the police told; MASH advised managing it in school.",
+    )
+    services.parents_informed_record(by=dsl, case=case, pupil=older, informed=True, informed_on=today)
+    assert services.close_blockers(case) == []
+    young = _ten_year_old(world)
+    services.case_add_concern(
+        by=dsl, case=case, concern=make_concern(codes=("sexual_assault",), children=[(young, "affected")])
+    )
+    services.parents_informed_record(by=dsl, case=case, pupil=young, informed=True, informed_on=today)
+    blockers = services.close_blockers(Case.objects.get(pk=case.pk))
+    assert any("A child under 13 can never consent" in b for b in blockers)
+    with pytest.raises(ApplicationError, match="under 13"):
+        services.case_event_record(by=dsl, case=Case.objects.get(pk=case.pk), kind="closed", text="Done.")

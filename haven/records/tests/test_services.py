@@ -199,3 +199,13 @@ def test_a_send_refused_at_the_last_moment_leaves_no_file_behind(world, leaver, 
     monkeypatch.undo()
     assert _send(world, leaver).file.name.startswith("transfers/")
     assert len([p for p in (settings.MEDIA_ROOT / "transfers").rglob("*") if p.is_file()]) == 1
+
+
+@pytest.mark.parametrize("day", [dt.date(1, 1, 1), "a year and a week ago"])
+def test_the_leaving_date_cannot_be_long_ago(world, leaver, day):
+    if day == "a year and a week ago":
+        day = timezone.localdate() - dt.timedelta(days=373)
+    with pytest.raises(ApplicationError) as e:
+        transfer_send(by=world.users["dsl_a"], pupil=leaver, left_on=day, to_school=world.school_b)
+    assert e.value.field == "left_on"
+    assert not FileTransfer.objects.exists()
