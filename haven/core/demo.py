@@ -65,7 +65,9 @@ from haven.cases.services import (
     consideration_answer,
     current_routes,
     decision_record,
+    decisions_record,
     parents_informed_record,
+    prompts_explained,
     referral_make,
     referral_outcome_record,
     sanction_record,
@@ -1136,6 +1138,7 @@ _OVERRIDE_LOW_LEVEL = (
     "with no force or coercion. Their advice was to manage it in school with parents informed; the police were "
     "not contacted on that advice."
 )
+_REVIEWED_AFTER_NEW_CONCERN = "Reviewed after the latest concern joined the case: the decision stands."
 _OVERRIDE_TOGETHER = "Decided together with the {routes} route, recorded straight after this one."
 _ROUTE_WORDS = {"police": "police", "social_care": "social care", "early_help": "early help", "internal": "internal"}
 _REFERRAL_NOTES = {
@@ -2314,7 +2317,28 @@ def _schedule_episode(
         _schedule_task(sched, thread, f"Review the support plan with {names['a']}", by, by, created, due, None)
     if close <= DEMO_NOW:
         closing = (_CLOSE_SERIOUS if _serious_case(routes) else rng.choice(_CLOSE)).format(**names)
+        sched.add(close - dt.timedelta(minutes=5), functools.partial(_explain_again, thread, by))
         sched.add(close, _on_case(thread, case_event_record, by=by, kind=CaseEvent.Kind.CLOSED, text=closing))
+
+
+def _explain_again(thread: _ThreadPlan, by: User) -> None:
+    """Before closing: where a concern that joined later brought a statutory prompt the routes
+    do not meet, the DSL records the decision again with its explanation (an explanation
+    covers the prompts of its time only)."""
+    assert thread.case is not None
+    case = thread.case
+    routes = current_routes(case)
+    if not rules.unmet_prompts(case_prompts(case), routes):
+        return
+    if prompts_explained(case.decisions.exclude(statutory_override=""), case.events.all()):
+        return
+    decisions_record(
+        by=by,
+        case=case,
+        routes=[sorted(routes)[0] if routes else "internal"],
+        rationale=_REVIEWED_AFTER_NEW_CONCERN,
+        statutory_override=_OVERRIDE_LOW_LEVEL,
+    )
 
 
 def _referral_make_into(*, holder: dict[str, Referral], **kwargs: Any) -> None:

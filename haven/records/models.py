@@ -43,6 +43,10 @@ class FileTransfer(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     entries = models.PositiveIntegerField(help_text="Chronology entries in the file.")
+    # Cases in the file that the sending school restricted to named people: at the sending
+    # school only people named on all of them open the file; at the new school, its
+    # safeguarding leads (not its head).
+    restricted_cases = models.ManyToManyField("cases.Case", blank=True, related_name="+")
     # Receipt: by a safeguarding lead of the new school in Haven, or recorded by the sender.
     received_at = models.DateTimeField(null=True, blank=True)
     received_by = models.ForeignKey(

@@ -74,6 +74,7 @@ def side_of(user: Any, transfer: FileTransfer) -> dict[str, bool]:
     )
     waiting = transfer.status == FileTransfer.Status.SENT
     return {
+        "can_open_file": may_open_file(user, transfer),
         "sender": can(user, Capability.READ_SCHOOL_RECORDS, school=transfer.school),
         "can_confirm": waiting and (receiver_writes if transfer.in_haven else sender_writes),
         "can_withdraw": waiting and sender_writes,
@@ -141,9 +142,32 @@ def waiting_counts(school_ids: list[int]) -> dict[int, int]:
     )
 
 
+def may_open_file(user: Any, transfer: FileTransfer) -> bool:
+    """Whether the user may open the file itself. Anyone who may see the transfer, unless the
+    file holds cases the sending school restricted to named people: then, at the sending
+    school, only people named on every one of them; at the new school, its safeguarding leads."""
+    from haven.cases.models import Case
+
+    restricted = list(transfer.restricted_cases.values_list("pk", flat=True))
+    if not restricted:
+        return True
+    if can(user, Capability.READ_SCHOOL_RECORDS, school=transfer.school):
+        named = Case.restricted_to.through.objects.filter(case_id__in=restricted, user_id=user.pk).count()
+        return named == len(restricted)
+    return transfer.to_school is not None and can(user, Capability.WRITE_SCHOOL_RECORDS, school=transfer.to_school)
+
+
 def file_read_for(user: Any, transfer_id: int, *, request: HttpRequest | None = None) -> FileTransfer:
-    """The file itself: the same people, each read recorded as an export."""
+    """The file itself: the same people (see :func:`may_open_file`), each read recorded as an export."""
     transfer = transfer_get_for(user, transfer_id, request=request, audit=False)
+    if not may_open_file(user, transfer):
+        raise deny(
+            request,
+            object_type="records.filetransfer.file",
+            object_id=transfer.pk,
+            school=_audit_school(user, transfer),
+            reason="restricted",
+        )
     audit_record(
         action=Action.EXPORT,
         actor=user,

@@ -41,7 +41,7 @@ def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tup
         Case.objects.filter(case_visibility(by), children__pupil_id=pupil.pk)
         .distinct()
         .order_by("opened_at", "pk")
-        .only("reference", "title", "status", "opened_at", "closed_at")
+        .only("reference", "title", "status", "opened_at", "closed_at", "restricted")
     )
     concerns = Concern.objects.filter(concern_visibility(by), children__pupil_id=pupil.pk)
     attachments = list(
@@ -104,6 +104,17 @@ def transfer_send(
         raise ApplicationError("The date the child left must be within the last year.", field="left_on")
     if _already_waiting(pupil, to_school, to_school_name):
         raise ApplicationError(ALREADY_SENT)
+    from haven.cases.models import Case
+
+    restricted = Case.objects.filter(children__pupil=pupil, restricted=True).distinct()
+    if restricted.exclude(restricted_to=by).exists():
+        # The file must be whole: a file without a case about the child would tell the new
+        # school that nothing was recorded.
+        raise ApplicationError(
+            "This child is part of a case restricted to named people, and you are not named on it. One of the "
+            "people named on it must send the file, so that it is complete."
+        )
+    restricted_ids = list(restricted.values_list("pk", flat=True))
     pdf, entries = _file_contents(by=by, pupil=pupil, request=request)
     now = timezone.now()
     transfer = FileTransfer(
@@ -132,6 +143,7 @@ def transfer_send(
             if _already_waiting(pupil, to_school, to_school_name):
                 raise ApplicationError(ALREADY_SENT)
             transfer.save()
+            transfer.restricted_cases.set(restricted_ids)
             audit_record(
                 action=Action.CREATE,
                 actor=by,
@@ -143,6 +155,7 @@ def transfer_send(
                     "to_school": to_school.pk if to_school else None,
                     "entries": entries,
                     "sha256": transfer.sha256,
+                    "restricted_cases": restricted_ids,
                 },
             )
             if to_school is not None:

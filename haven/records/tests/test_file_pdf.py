@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from pypdf import PdfReader
 
 from haven.cases import services as case_services
 from haven.concerns.models import Attachment
+from haven.core.errors import ApplicationError
 from haven.records.services import transfer_send
 
 
@@ -46,7 +48,15 @@ def test_the_file_holds_the_child_cases_chronology_and_attachments(world, make_c
     pupil.left_on = timezone.localdate() - dt.timedelta(days=2)
     pupil.save()
 
+    # The file must be whole: someone not named on a restricted case about the child cannot send it.
+    with pytest.raises(ApplicationError, match="not named on it"):
+        transfer_send(by=dsl, pupil=pupil, left_on=pupil.left_on, to_school=world.school_b)
+    restricted.refresh_from_db()
+    case_services.case_access_set(
+        by=world.users["deputy_a"], case=restricted, restricted=True, named_users=[dsl], shared_with_trust=False
+    )
     t = transfer_send(by=dsl, pupil=pupil, left_on=pupil.left_on, to_school=world.school_b)
+    assert list(t.restricted_cases.all()) == [restricted]
     pages = _text(t)
     for number, text in enumerate(pages, start=1):
         assert "CONFIDENTIAL" in text
@@ -61,6 +71,7 @@ def test_the_file_holds_the_child_cases_chronology_and_attachments(world, make_c
     assert "statement-photo.jpg" in joined and "sent on request" in everything
     assert "ab" * 32 in joined
     assert "Printed" in everything and "Dsl A" in everything
-    # The restricted case dsl_a is not named on is left out, with its concern.
-    assert restricted.reference not in everything
-    assert "only the head of the restricted case" not in everything
+    # The restricted case is in the file, with its concern, and marked as restricted.
+    assert restricted.reference in everything
+    assert "only the head of the restricted case" in joined
+    assert "restricted at the sending school to named people" in " ".join(everything.split())

@@ -216,3 +216,24 @@ def test_the_list_costs_the_same_queries_for_one_or_many_transfers(client, world
     add(4)
     assert count() == one
     assert client.get(reverse("records:transfer_list")).text.count("Birch Academy") == 5
+
+
+def test_a_file_with_a_restricted_case_opens_only_for_those_named_and_the_new_schools_leads(client, world, leaver):
+    from haven.cases import services as case_services
+    from haven.concerns.models import Concern
+
+    dsl = world.users["dsl_a"]
+    case = case_services.case_open(by=dsl, concern=Concern.objects.filter(children__pupil=leaver).first())
+    case_services.case_access_set(by=dsl, case=case, restricted=True, named_users=[], shared_with_trust=False)
+    transfer = transfer_send(by=dsl, pupil=leaver, left_on=leaver.left_on, to_school=world.school_b)
+    file_url = f"/records/transfers/{transfer.pk}/file.pdf"
+    expected = {"dsl_a": 200, "deputy_a": 404, "head_a": 404, "dsl_b": 200, "deputy_b": 200, "head_b": 404}
+    for key, status in expected.items():
+        sign_in(client, world.users[key])
+        assert client.get(file_url).status_code == status, key
+        page = client.get(f"/records/transfers/{transfer.pk}/")
+        assert page.status_code == 200, key
+        assert (file_url in page.text) == (status == 200), key
+        client.logout()
+    refused = AuditEvent.objects.filter(action=Action.ACCESS_DENIED, object_type="records.filetransfer.file")
+    assert refused.count() == 3
