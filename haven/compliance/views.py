@@ -20,7 +20,7 @@ from haven.core.exports import csv_response
 
 from . import selectors, services, standards
 from .forms import AuditForm, ReturnForm, RoundForm
-from .models import SchoolAudit
+from .models import AuditRound, SchoolAudit
 
 
 @login_required
@@ -210,6 +210,10 @@ def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
             status = 400
         else:
             raise Http404
+    # Read-only: the audit once submitted; while it is being changed, its last submission.
+    shown: Any = (
+        audit if audit.status == SchoolAudit.Status.SUBMITTED else audit.submissions.order_by("-number").first()
+    )
     return render(
         request,
         "compliance/audit_detail.html",
@@ -219,7 +223,8 @@ def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
             "return_form": return_form,
             "problems": problems,
             "may_submit": editable and services.may_submit(user, audit),
-            "sections": _read_sections(audit),
+            "shown": shown,
+            "sections": _read_sections(audit.round, shown.answers) if shown is not None else [],
             "history": selectors.history_of(audit),
             "late": audit.is_late(),
             "answer_words": standards.ANSWER_WORDS,
@@ -228,12 +233,14 @@ def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
     )
 
 
-def _read_sections(audit: SchoolAudit) -> list[tuple[str, list[tuple[dict[str, Any], dict[str, str]]]]]:
+def _read_sections(
+    audit_round: AuditRound, answers: dict[str, Any]
+) -> list[tuple[str, list[tuple[dict[str, Any], dict[str, str]]]]]:
     out: list[tuple[str, list[tuple[dict[str, Any], dict[str, str]]]]] = []
-    for s in audit.round.standards:
+    for s in audit_round.standards:
         if not out or out[-1][0] != s["section"]:
             out.append((s["section"], []))
-        row = dict(audit.answers.get(s["key"]) or {})
+        row = dict(answers.get(s["key"]) or {})
         row["answer_words"] = standards.ANSWER_WORDS.get(row.get("answer", ""), "Not answered")
         out[-1][1].append((s, row))
     return out

@@ -181,3 +181,20 @@ def test_the_home_page_costs_the_same_queries_with_more_audits(client, world, s1
     sign_in(client, dsl)
     assert "Birch Academy: Section 175 audit 2026-27" in client.get("/").text
     assert count() == one
+
+
+def test_while_a_returned_audit_is_changed_readers_see_the_last_submission(client, world, audit_a):
+    save(world.users["dsl_a"], audit_a, complete_answers(partly=("hot_spots",), evidence="Submitted evidence."))
+    services.audit_submit(by=world.users["dsl_a"], audit=audit_a)
+    services.audit_return(by=world.users["la_officer_a"], audit=audit_a, comments="Add the hot-spot dates.")
+    audit_a.refresh_from_db()
+    save(world.users["dsl_a"], audit_a, complete_answers(partly=("hot_spots",), evidence="Draft evidence."))
+    url = reverse("compliance:audit", args=[audit_a.pk])
+    for reader in ("la_officer_a", "governor_a"):
+        sign_in(client, world.users[reader])
+        page = client.get(url).text
+        assert "Below is submission 1, as it was sent." in page
+        assert "Submitted evidence." in page and "Draft evidence." not in page
+    sign_in(client, world.users["dsl_a"])
+    page = client.get(url).text
+    assert "Draft evidence." in page and "Below is submission 1" not in page
