@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "haven.insights",
     "haven.network",
     "haven.records",
+    "haven.compliance",
     "rest_framework",
     "drf_spectacular",
     "haven.api",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("resources/", include("haven.resources.urls")),
     path("case-studies/", include("haven.resources.case_study_urls")),
     path("network/", include("haven.network.urls")),
+    path("compliance/", include("haven.compliance.urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),
     path("schools/<id:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),
     path("pupils/<id:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),

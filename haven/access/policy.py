@@ -48,6 +48,9 @@ class Capability(StrEnum):
     CASE_STUDIES_REVIEW = "case_studies_review"  # review and publish the authority's case studies
     NETWORK_MANAGE = "network_manage"  # pyramids and DSL network meetings of the authority
     NETWORK_ATTEND = "network_attend"  # be invited to, and read, DSL network meetings
+    S175_COMPLETE = "s175_complete"  # fill in the school's annual Section 175 audit
+    S175_READ = "s175_read"  # read the school's Section 175 audit and its status
+    S175_COLLECT = "s175_collect"  # open rounds of the audit, read every school's, return them
 
 
 SCHOOL = frozenset({"school"})
@@ -103,6 +106,16 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     Capability.NETWORK_MANAGE: {Role.LA_OFFICER: AUTHORITY},
     # DSLs and deputies are invited; a head reads the meetings their school is invited to.
     Capability.NETWORK_ATTEND: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
+    # The annual Section 175 audit (DESIGN §1): the school's DSLs and head complete it,
+    # governors (of the school, or trustees of its trust) and the trust lead read its status,
+    # the authority's advice officer collects it.
+    Capability.S175_COMPLETE: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
+    Capability.S175_READ: {
+        **dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
+        Role.GOVERNOR: SCHOOL_OR_TRUST,
+        Role.TRUST_LEAD: TRUST,
+    },
+    Capability.S175_COLLECT: {Role.LA_OFFICER: AUTHORITY},
 }
 
 

@@ -26,6 +26,8 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
         items.append(("Case studies", reverse("case_studies:list")))
     if has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND):
         items.append(("Network meetings", reverse("network:index")))
+    if has_any(user, Capability.S175_READ) or authorities_for(user, Capability.S175_COLLECT):
+        items.append(("S175 audit", reverse("compliance:index")))
     if (
         has_any(user, Capability.MANAGE_PEOPLE)
         or trusts_for(user, Capability.MANAGE_PEOPLE)

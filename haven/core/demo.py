@@ -110,6 +110,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "haven.insights.demo.demo_enquiries",
     "haven.network.demo.demo_network_meetings",
     "haven.records.demo.demo_file_transfer",
+    "haven.compliance.demo.demo_s175_audit",
     "haven.insights.demo.demo_rollups",
 )
 

@@ -10,7 +10,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
-from haven.access.policy import Capability, authorities_for, schools_for, trusts_for
+from haven.access.policy import Capability, authorities_for, school_ids_for, schools_for, trusts_for
 from haven.accounts.models import Membership, Role, User
 from haven.audit.models import Action, AuditEvent
 from haven.concerns.models import Concern
@@ -147,6 +147,26 @@ def home_sections_for(user: User) -> list[Section]:
         if n:
             section.items.append(
                 Item(f"{n} refused attempts to open this school's records in the last 30 days", attention=True)
+            )
+        sections.append(section)
+
+    from haven.compliance.selectors import open_audits_to_complete
+
+    # The annual Section 175 audit, open and not yet submitted: one query, however many schools.
+    audits = open_audits_to_complete(user, school_ids_for(user, Capability.S175_COMPLETE))
+    if audits:
+        section = Section(title="Section 175 safeguarding audit")
+        today = timezone.localdate()
+        for a in audits:
+            late = a.round.due_on < today
+            returned = " (returned with comments)" if a.status == a.Status.RETURNED else ""
+            section.items.append(
+                Item(
+                    f"{a.school.name}: {a.round.title}{returned}, "
+                    f"{'was due' if late else 'due'} {a.round.due_on:%-d %B %Y}",
+                    reverse("compliance:audit", args=[a.pk]),
+                    attention=late or bool(returned),
+                )
             )
         sections.append(section)
 

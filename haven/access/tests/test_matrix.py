@@ -76,6 +76,15 @@ COUNTY_SURVEY_READERS = frozenset(
 SCHOOL_SURVEY_READERS = A_READERS | {"trust_lead_a", "la_officer_a"}
 # A child-protection file sent by school A to school B: both schools' DSLs, deputies and heads.
 TRANSFER_READERS = A_READERS | {"dsl_b", "deputy_b", "head_b"}
+# The Section 175 audit: the school's DSLs and head complete it, governors (of the school or
+# trustees of its trust) and the trust lead read it, the authority's officer collects it.
+S175_USERS = (
+    DSLS_AND_HEADS
+    | {f"governor_{s}" for s in "abm"}
+    | {"trustee_a", "trustee_b", "trust_lead_a", "trust_lead_b"}
+    | LA_OFFICERS
+)
+S175_A_READERS = A_READERS | {"governor_a", "trustee_a", "trust_lead_a", "la_officer_a"}
 
 PROTECTED = [
     Protected("record a concern", lambda w: reverse("concerns:new"), SCHOOL_ROLES),
@@ -343,6 +352,26 @@ PROTECTED = [
         lambda w: reverse("records:transfer_file", args=[w.transfer.pk]),
         TRANSFER_READERS,
     ),
+    Protected("Section 175 audits", lambda w: reverse("compliance:index"), S175_USERS),
+    Protected("open a Section 175 audit", lambda w: reverse("compliance:round_new"), LA_OFFICERS),
+    Protected(
+        "a Section 175 audit round",
+        lambda w: reverse("compliance:round", args=[w.s175_round.pk]),
+        frozenset({"la_officer_a"}),
+        must_show=lambda w: "Matrix S175 training needs",
+    ),
+    Protected(
+        "a Section 175 audit round as CSV",
+        lambda w: reverse("compliance:round_csv", args=[w.s175_round.pk]),
+        frozenset({"la_officer_a"}),
+        must_show=lambda w: "Matrix S175 training needs",
+    ),
+    Protected(
+        "a school's Section 175 audit",
+        lambda w: reverse("compliance:audit", args=[w.s175_audit.pk]),
+        S175_A_READERS,
+        must_show=lambda w: "Matrix S175 evidence",
+    ),
 ]
 
 
@@ -406,6 +435,7 @@ def _with_records(world: World) -> World:
         school=world.school_a, what_happened="Matrix pupil report: comments on the bus."
     ).report
     _with_resources(world)
+    _with_s175_audit(world)
     from haven.pupil_voice.survey_services import survey_open
 
     today = timezone.localdate()
@@ -504,6 +534,38 @@ def _with_resources(world: World) -> None:
     world.case_study_draft = rs.case_study_save(  # type: ignore[attr-defined]
         by=world.users["dsl_a"], school=world.school_a, data={**study, "what_worked": "Draft only."}
     )
+
+
+def _with_s175_audit(world: World) -> None:
+    """A Section 175 round opened by the authority's officer; school A has submitted."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from haven.compliance import services, standards
+    from haven.compliance.models import SchoolAudit
+
+    today = timezone.localdate()
+    world.s175_round = services.round_open(  # type: ignore[attr-defined]
+        by=world.users["la_officer_a"],
+        authority=world.authority,
+        title="Matrix S175 audit",
+        opens_on=today,
+        due_on=today + dt.timedelta(days=30),
+    )
+    audit = SchoolAudit.objects.get(round=world.s175_round, school=world.school_a)  # type: ignore[attr-defined]
+    answers = {s["key"]: {"answer": standards.PARTLY, "evidence": "Matrix S175 evidence"} for s in standards.snapshot()}
+    services.audit_save_draft(
+        by=world.users["dsl_a"],
+        audit=audit,
+        based_on=audit.version,
+        answers=answers,
+        staff_total=20,
+        staff_trained=10,
+        training_needs="Matrix S175 training needs",
+    )
+    services.audit_submit(by=world.users["dsl_a"], audit=audit)
+    world.s175_audit = audit  # type: ignore[attr-defined]
 
 
 CASES = [(p, user) for p in PROTECTED for user in ALL_USERS]
