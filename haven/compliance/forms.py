@@ -30,10 +30,11 @@ class AuditForm(forms.Form):
     """One set of fields per standard of the round: the answer, evidence, and the action."""
 
     version = forms.IntegerField(widget=forms.HiddenInput())
-    staff_total = forms.IntegerField(label="Number of staff", min_value=0, required=False)
+    staff_total = forms.IntegerField(label="Number of staff", min_value=0, max_value=10_000, required=False)
     staff_trained = forms.IntegerField(
         label="Staff trained in the last 12 months",
         min_value=0,
+        max_value=10_000,
         required=False,
         help_text="Haven works out the percentage.",
     )

@@ -66,6 +66,9 @@ class SchoolAudit(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # Lateness is judged on the first submission: a return after the due date, and the
+    # submission that answers it, do not make a school that submitted on time late.
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["school__name", "pk"]
@@ -90,9 +93,9 @@ class SchoolAudit(models.Model):
         return percent(self.staff_trained, self.staff_total)
 
     def is_late(self, today: object = None) -> bool:
-        """Past the due date and not submitted; or submitted after it."""
-        if self.status == self.Status.SUBMITTED and self.submitted_at is not None:
-            return timezone.localdate(self.submitted_at) > self.round.due_on
+        """First submitted after the due date; or past it and never submitted."""
+        if self.first_submitted_at is not None:
+            return timezone.localdate(self.first_submitted_at) > self.round.due_on
         return (today or timezone.localdate()) > self.round.due_on
 
 

@@ -60,7 +60,9 @@ def audit_get_for(user: Any, audit_id: int, *, request: HttpRequest | None = Non
     if audit is None:
         raise deny(request, object_type="compliance.schoolaudit", object_id=audit_id)
     readers = schools_for(user, Capability.S175_READ).filter(pk=audit.school_id).exists()
-    collects = audit.school.authority_id in {a.pk for a in authorities_for(user, Capability.S175_COLLECT)}
+    # The round's authority, not the school's today: a school that moves authority stays in
+    # the round it was audited in, for that round's officers.
+    collects = audit.round.authority_id in {a.pk for a in authorities_for(user, Capability.S175_COLLECT)}
     if not (readers or collects):
         raise deny(request, object_type="compliance.schoolaudit", object_id=audit_id, school=audit.school)
     audit_record(action=Action.VIEW, request=request, obj=audit, school=audit.school_id)

@@ -25,6 +25,7 @@ from .models import AuditRound, SchoolAudit, SchoolAuditReturn, SchoolAuditSubmi
 MAX_TITLE = 200
 MAX_DAYS_AHEAD = 366
 MAX_TEXT = 4000
+MAX_STAFF = 10_000
 ANSWER_FIELDS = ("answer", "evidence", "action", "owner", "due")
 # Policy: the headteacher or the DSL signs the audit off; a deputy prepares it.
 SUBMITTERS = frozenset({Role.HEAD, Role.DSL})
@@ -68,6 +69,9 @@ def round_open(
         raise ApplicationError("Enter the date the audit opens.", field="opens_on")
     if due_on is None:
         raise ApplicationError("Enter the date schools should submit by.", field="due_on")
+    today = timezone.localdate()
+    if not today - dt.timedelta(days=MAX_DAYS_AHEAD) <= opens_on <= today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise ApplicationError("Choose an opening date within a year of today.", field="opens_on")
     if due_on <= opens_on:
         raise ApplicationError("The due date must be after the opening date.", field="due_on")
     if due_on > opens_on + dt.timedelta(days=MAX_DAYS_AHEAD):
@@ -165,6 +169,8 @@ def audit_save_draft(
         )
     if any(n is not None and n < 0 for n in (staff_total, staff_trained)):
         raise ApplicationError("Staff numbers cannot be negative.", field="staff_total")
+    if any(n is not None and n > MAX_STAFF for n in (staff_total, staff_trained)):
+        raise ApplicationError(f"Staff numbers are at most {MAX_STAFF:,} for one school.", field="staff_total")
     if staff_total is not None and staff_trained is not None and staff_trained > staff_total:
         raise ApplicationError("The number trained cannot be more than the number of staff.", field="staff_trained")
     training_needs = (training_needs or "").strip()
@@ -186,7 +192,12 @@ def audit_save_draft(
         school=current.school_id,
         extra={"step": "draft saved", "version": current.version},
     )
-    audit.__dict__.update({k: getattr(current, k) for k in ("answers", "version", "status", "updated_at")})
+    audit.__dict__.update(
+        {
+            k: getattr(current, k)
+            for k in ("answers", "version", "status", "updated_at", "staff_total", "staff_trained", "training_needs")
+        }
+    )
     return current
 
 
@@ -201,11 +212,13 @@ def missing_for_submission(audit: SchoolAudit) -> list[str]:
             problems.append(f"{n}: choose Met, Partly met or Not met.")
             continue
         if answer != standards.MET and not row.get("evidence"):
-            problems.append(f"{n}: say what is in place so far (evidence), as it is not fully met.")
+            problems.append(f"{n}: say what is in place so far, or why nothing is yet, as it is not fully met.")
         if answer == standards.NOT_MET and not (row.get("action") and row.get("owner") and row.get("due")):
             problems.append(f"{n}: add an action, who will do it and by when, as it is not met.")
     if audit.staff_total is None or audit.staff_trained is None:
         problems.append("Give the number of staff and the number trained in the last 12 months.")
+    elif audit.staff_total < 1:
+        problems.append("Give the number of staff: a school has at least one.")
     return problems
 
 
@@ -226,7 +239,14 @@ def audit_submit(*, by: Any, audit: SchoolAudit, request: HttpRequest | None = N
     if problems:
         raise ApplicationError("Before submitting: " + " ".join(problems), code="incomplete")
     now = timezone.now()
-    late = timezone.localdate(now) > current.round.due_on
+    if timezone.localdate(now) < current.round.opens_on:
+        raise ApplicationError(
+            f"This audit opens on {current.round.opens_on:%-d %B %Y}: it can be submitted from then. "
+            "Your draft is saved.",
+            code="not_open",
+        )
+    first = current.first_submitted_at or now
+    late = timezone.localdate(first) > current.round.due_on
     number = current.submissions.count() + 1
     submission = SchoolAuditSubmission.objects.create(
         audit=current,
@@ -242,6 +262,7 @@ def audit_submit(*, by: Any, audit: SchoolAudit, request: HttpRequest | None = N
     )
     current.status = SchoolAudit.Status.SUBMITTED
     current.submitted_at = now
+    current.first_submitted_at = first
     current.submitted_by = by
     current.version += 1
     current.save()
@@ -253,7 +274,7 @@ def audit_submit(*, by: Any, audit: SchoolAudit, request: HttpRequest | None = N
         school=current.school_id,
         extra={"step": "submitted", "submission": number, "late": late},
     )
-    audit.__dict__.update({k: getattr(current, k) for k in ("status", "version", "submitted_at")})
+    audit.__dict__.update({k: getattr(current, k) for k in ("status", "version", "submitted_at", "first_submitted_at")})
     return submission
 
 
@@ -263,7 +284,7 @@ def audit_return(
 ) -> SchoolAuditReturn:
     """The authority's officer returns a submitted audit to the school with comments; the
     school can then change it and submit it again."""
-    if not may_collect(by, audit.school.authority_id):
+    if not may_collect(by, audit.round.authority_id):
         raise ApplicationError("You cannot return this audit.", code="forbidden")
     comments = (comments or "").strip()
     if not comments:

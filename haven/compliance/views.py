@@ -3,6 +3,8 @@ CSV), and one school's audit."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -154,7 +156,7 @@ def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
     user = request.user
     audit = selectors.audit_get_for(user, audit_id, request=request)
     completes = services.may_complete(user, audit)
-    collects = services.may_collect(user, audit.school.authority_id)
+    collects = services.may_collect(user, audit.round.authority_id)
     editable = completes and audit.status != SchoolAudit.Status.SUBMITTED
     form = _audit_form(request, audit) if editable else None
     return_form = ReturnForm() if collects and audit.status == SchoolAudit.Status.SUBMITTED else None
@@ -242,5 +244,8 @@ def _read_sections(
             out.append((s["section"], []))
         row = dict(answers.get(s["key"]) or {})
         row["answer_words"] = standards.ANSWER_WORDS.get(row.get("answer", ""), "Not answered")
+        if row.get("due"):  # kept as ISO text; shown as people write dates
+            with contextlib.suppress(ValueError):
+                row["due"] = f"{dt.date.fromisoformat(row['due']):%-d %B %Y}"
         out[-1][1].append((s, row))
     return out

@@ -158,16 +158,15 @@ def home_sections_for(user: User) -> list[Section]:
         section = Section(title="Section 175 safeguarding audit")
         today = timezone.localdate()
         for a in audits:
-            late = a.round.due_on < today
-            returned = " (returned with comments)" if a.status == a.Status.RETURNED else ""
-            section.items.append(
-                Item(
-                    f"{a.school.name}: {a.round.title}{returned}, "
-                    f"{'was due' if late else 'due'} {a.round.due_on:%-d %B %Y}",
-                    reverse("compliance:audit", args=[a.pk]),
-                    attention=late or bool(returned),
+            if a.status == a.Status.RETURNED:  # lateness is the first submission's, not the return's
+                text = f"{a.school.name}: {a.round.title}, returned with comments: look again and submit it"
+                attention = True
+            else:
+                attention = a.is_late(today)
+                text = (
+                    f"{a.school.name}: {a.round.title}, {'was due' if attention else 'due'} {a.round.due_on:%-d %B %Y}"
                 )
-            )
+            section.items.append(Item(text, reverse("compliance:audit", args=[a.pk]), attention=attention))
         sections.append(section)
 
     manage = list(schools_for(user, Capability.MANAGE_PEOPLE))
