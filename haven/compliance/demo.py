@@ -9,11 +9,12 @@ story's moments, so the audit chain reads as it happened.
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 from haven.accounts.models import Membership, Role, User
-from haven.core.demo import AUTHORITY_DOMAIN, LONDON, DemoWorld, _rng, _simulated_clock
+from haven.core.demo import AUTHORITY_DOMAIN, LONDON, DemoWorld, _NoEmailForThePast, _rng, _simulated_clock
 
-from . import services, standards
+from . import services, standards, tasks
 from .models import SchoolAudit
 
 OPENS_ON = dt.date(2026, 9, 14)
@@ -69,7 +70,12 @@ def demo_s175_audit(*, world: DemoWorld, seed: int) -> None:
     officer = world.users[f"officer1@{AUTHORITY_DOMAIN}"]
     rng = _rng(seed, "s175")
     schools = sorted(world.schools.values(), key=lambda s: s.name)
-    with _simulated_clock() as clock:
+    # The schools would have been emailed at the time; nothing goes out now.
+    with (
+        _simulated_clock() as clock,
+        mock.patch.object(tasks, "round_opened_notify", _NoEmailForThePast),
+        mock.patch.object(tasks, "audit_returned_notify", _NoEmailForThePast),
+    ):
         clock["at"] = _at(OPENS_ON, 9)
         audit_round = services.round_open(
             by=officer, authority=world.authority, title="Section 175 audit 2026-27", opens_on=OPENS_ON, due_on=DUE_ON

@@ -104,6 +104,9 @@ def round_open(
         authority=authority,
         extra={"schools": len(schools), "opens_on": str(opens_on), "due_on": str(due_on)},
     )
+    from .tasks import round_opened_notify
+
+    transaction.on_commit(lambda: round_opened_notify.enqueue(audit_round.pk))
     return audit_round
 
 
@@ -312,5 +315,8 @@ def audit_return(
         school=current.school_id,
         extra={"step": "returned"},
     )
+    from .tasks import audit_returned_notify
+
+    transaction.on_commit(lambda: audit_returned_notify.enqueue(current.pk))
     audit.__dict__.update({k: getattr(current, k) for k in ("status", "version")})
     return returned

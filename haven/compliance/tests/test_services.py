@@ -268,3 +268,32 @@ def test_what_is_missing_is_told_from_what_was_saved(world, audit_a):
     problems = services.missing_for_submission(audit_a)  # the object the page holds
     assert any(p.startswith("1.2:") for p in problems)
     assert not any("number of staff" in p for p in problems)
+
+
+def test_schools_are_told_when_a_round_opens_and_when_their_audit_is_returned(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_round = services.round_open(
+            by=world.users["la_officer_a"],
+            authority=world.authority,
+            title="Section 175 audit 2027-28",
+            opens_on=today,
+            due_on=today + dt.timedelta(days=60),
+        )
+    to_a = [m for m in mailoutbox if "dsl_a@example.org" in m.to]
+    assert len(to_a) == 1
+    assert set(to_a[0].to) == {"dsl_a@example.org", "deputy_a@example.org", "head_a@example.org"}
+    audit = SchoolAudit.objects.get(round=audit_round, school=world.school_a)
+    assert f"/compliance/audits/{audit.pk}/" in to_a[0].body
+    assert "staff_a@example.org" not in {a for m in mailoutbox for a in m.to}
+    assert not any(world.school_m.name in m.subject for m in mailoutbox)  # another authority's school
+    mailoutbox.clear()
+    save(world.users["dsl_a"], audit)
+    services.audit_submit(by=world.users["dsl_a"], audit=audit)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.audit_return(by=world.users["la_officer_a"], audit=audit, comments="Say more about 2.1.")
+    assert [m.subject for m in mailoutbox] == [
+        f"Section 175 audit 2027-28: returned to {world.school_a.name} with comments"
+    ]
