@@ -3,19 +3,14 @@ school, and every submission and return kept as it was (append-only)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-
-def percent(part: int | None, whole: int | None) -> Decimal | None:
-    """A percentage to one decimal place, computed, never typed (DESIGN §3 rule 12)."""
-    if not whole or part is None:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+from haven.core.numbers import percent
 
 
 class AuditRound(models.Model):

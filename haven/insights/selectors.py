@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -16,6 +16,7 @@ from haven.access.policy import Capability, authorities_for, deny
 from haven.concerns.models import Category
 from haven.core.converters import parse_id
 from haven.core.months import midnight, month_start, month_starts, next_month
+from haven.core.numbers import percent
 from haven.organisations.models import Authority
 
 from .models import Enquiry, MonthlyCount
@@ -53,13 +54,6 @@ def enquiry_get_for(user: Any, enquiry_id: int, *, request: HttpRequest | None =
 
 
 # --- The monthly table --------------------------------------------------------------------
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """A percentage to one decimal place, rounding halves up (4.45 -> 4.5); None of nothing."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass
