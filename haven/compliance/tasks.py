@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from haven.accounts.models import Membership, Role
-from haven.concerns.tasks import _site_url
+from haven.core.links import site_url
 
 # Who completes a school's audit and hears about it (the head or the DSL submits it).
 _COMPLETERS = (Role.DSL, Role.DEPUTY_DSL, Role.HEAD)
@@ -37,7 +37,7 @@ def round_opened_notify(round_id: int) -> int:
             f"{round_.title} for {audit.school.name}.\n\n"
             f"It opens on {round_.opens_on:%-d %B %Y} and is due by {round_.due_on:%-d %B %Y}. The DSL, a deputy "
             "or the headteacher can fill it in; the headteacher or the DSL submits it.\n\n"
-            f"Open it in Haven: {_site_url(reverse('compliance:audit', args=[audit.pk]))}\n",
+            f"Open it in Haven: {site_url(reverse('compliance:audit', args=[audit.pk]))}\n",
             None,
             recipients,
         )
@@ -57,7 +57,7 @@ def audit_returned_notify(audit_id: int) -> int:
             f"{audit.round.title}: returned to {audit.school.name} with comments",
             f"The local authority has returned {audit.school.name}'s {audit.round.title} with comments. "
             "Read them, change what is needed and submit it again.\n\n"
-            f"Open it in Haven: {_site_url(reverse('compliance:audit', args=[audit.pk]))}\n",
+            f"Open it in Haven: {site_url(reverse('compliance:audit', args=[audit.pk]))}\n",
             None,
             recipients,
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -12,12 +11,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from haven.accounts.models import Membership, Role
+from haven.core.links import site_url
 
 ESCALATE_AFTER = dt.timedelta(hours=1)
-
-
-def _site_url(path: str) -> str:
-    return f"{getattr(settings, 'HAVEN_SITE_URL', 'http://127.0.0.1:8000').rstrip('/')}{path}"
 
 
 def _send(*, concern, kind: str, roles: list[str]) -> int:
@@ -38,7 +34,7 @@ def _send(*, concern, kind: str, roles: list[str]) -> int:
         f"An urgent safeguarding concern ({concern.reference}) was recorded at {concern.school.name} "
         f"at {timezone.localtime(concern.recorded_at):%H:%M on %d %B %Y}.\n\n"
         + ("No safeguarding lead has acknowledged it within an hour.\n\n" if kind == Alert.Kind.ESCALATION else "")
-        + f"Open it in Haven: {_site_url(reverse('cases:dashboard'))}\n"
+        + f"Open it in Haven: {site_url(reverse('cases:dashboard'))}\n"
     )
     sent = 0
     seen: set[int] = set()

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from haven.core.links import site_url
+
 from .models import Meeting
-
-
-def _site_url(path: str) -> str:
-    return f"{getattr(settings, 'HAVEN_SITE_URL', 'http://127.0.0.1:8000').rstrip('/')}{path}"
 
 
 def meetings_calendar(meetings: Iterable[Meeting], *, name: str) -> bytes:
@@ -38,7 +35,7 @@ def meetings_calendar(meetings: Iterable[Meeting], *, name: str) -> bytes:
         event.add("dtend", meeting.ends_at)
         event.add("summary", meeting.title)
         event.add("last-modified", meeting.updated_at)
-        url = _site_url(reverse("network:meeting", args=[meeting.pk]))
+        url = site_url(reverse("network:meeting", args=[meeting.pk]))
         event.add("url", url)
         where = meeting.venue or meeting.online_link
         if where:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -18,11 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from haven.core.links import site_url
+
 REMIND_BEFORE = dt.timedelta(days=1)
-
-
-def _site_url(path: str) -> str:
-    return f"{getattr(settings, 'HAVEN_SITE_URL', 'http://127.0.0.1:8000').rstrip('/')}{path}"
 
 
 def _record_then_send(*, subject: str, body: str, email: str, **reminder: object) -> bool:
@@ -68,7 +65,7 @@ def meeting_reminders() -> int:
             f"Reminder: the DSL network meeting “{meeting.title}” ({meeting.group_name}) is at "
             f"{when:%H:%M on %A %d %B %Y}, {place}.\n\n"
             f"The agenda, open actions and trend pack are in Haven: "
-            f"{_site_url(reverse('network:meeting', args=[meeting.pk]))}\n"
+            f"{site_url(reverse('network:meeting', args=[meeting.pk]))}\n"
         )
         sent += _record_then_send(
             subject=f"Tomorrow: {meeting.title}",
@@ -97,7 +94,7 @@ def action_reminders() -> int:
         body = (
             f"An action from the DSL network meeting “{action.meeting.title}” is due on "
             f"{action.due_on:%d %B %Y}:\n\n{action.text}\n\n"
-            f"See it in Haven: {_site_url(reverse('network:meeting', args=[action.meeting_id]))}\n"
+            f"See it in Haven: {site_url(reverse('network:meeting', args=[action.meeting_id]))}\n"
         )
         sent += _record_then_send(
             subject=f"Action due: {action.text[:60]}",

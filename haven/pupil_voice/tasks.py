@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from haven.accounts.models import Membership, Role
-from haven.concerns.tasks import _site_url
+from haven.core.links import site_url
 
 
 @task()
@@ -30,7 +30,7 @@ def urgent_report_alert(report_id: int) -> int:
     body = (
         f"A pupil's report to {report.school.name} ({report.reference}) has words that suggest someone may be "
         f"in danger now. It came in at {timezone.localtime(report.last_activity_at):%H:%M on %d %B %Y}.\n\n"
-        f"Open it in Haven: {_site_url(reverse('pupil_voice:detail', args=[report.pk]))}\n"
+        f"Open it in Haven: {site_url(reverse('pupil_voice:detail', args=[report.pk]))}\n"
     )
     sent = 0
     seen: set[int] = set()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from haven.accounts.models import Membership, Role
-from haven.concerns.tasks import _site_url
+from haven.core.links import site_url
 
 
 @task()
@@ -31,7 +31,7 @@ def transfer_sent_notify(transfer_id: int) -> int:
     body = (
         f"{transfer.school.name} has sent {transfer.to_school.name} a child's child-protection file through Haven.\n\n"
         "Read it and confirm you received it, so the sending school knows it arrived:\n"
-        f"{_site_url(reverse('records:transfer_detail', args=[transfer.pk]))}\n"
+        f"{site_url(reverse('records:transfer_detail', args=[transfer.pk]))}\n"
     )
     for email in recipients:
         send_mail(subject, body, None, [email])

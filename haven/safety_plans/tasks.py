@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from haven.accounts.models import Membership, Role
-from haven.concerns.tasks import _site_url
+from haven.core.links import site_url
 
 from .models import ReviewReminder, SafetyPlan
 from .selectors import SIGNED_STATUSES, plans_annotated, review_due
@@ -55,7 +55,7 @@ def plan_review_reminders_send(today=None) -> int:
                 if key.startswith("review-date")
                 else f"a new concern ({plan.new_concern}) has been recorded about the child"
             )
-            url = _site_url(reverse("safety_plans:detail", args=[plan.pk]))
+            url = site_url(reverse("safety_plans:detail", args=[plan.pk]))
             send_mail(
                 f"Safety plan review due at {plan.school.name} (plan {plan.pk})",
                 f"A safety plan at {plan.school.name} needs a review: {why}.\n\nOpen it in Haven to review it: {url}\n",
