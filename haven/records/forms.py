@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from haven.core.forms import DateInput
 
+from .models import LEFT_DAYS_AHEAD, LEFT_DAYS_BACK
+
 OUTSIDE = "outside"
-MAX_DAYS_AHEAD = 92
-MAX_DAYS_BACK = 366
 
 
 class TransferForm(forms.Form):
@@ -44,9 +44,9 @@ class TransferForm(forms.Form):
 
     def clean_left_on(self) -> dt.date:
         day = self.cleaned_data["left_on"]
-        if day > timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        if day > timezone.localdate() + dt.timedelta(days=LEFT_DAYS_AHEAD):
             raise forms.ValidationError("The date the child leaves must be within the next three months.")
-        if day < timezone.localdate() - dt.timedelta(days=MAX_DAYS_BACK):
+        if day < timezone.localdate() - dt.timedelta(days=LEFT_DAYS_BACK):
             raise forms.ValidationError("The date the child left must be within the last year.")
         return day
 

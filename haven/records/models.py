@@ -16,6 +16,9 @@ from django.utils import timezone
 
 SEND_WITHIN_SCHOOL_DAYS = 5
 CONFIRM_WITHIN_SCHOOL_DAYS = 5
+# The date the child left: at most this far ahead (a planned move), or this far back.
+LEFT_DAYS_AHEAD = 92
+LEFT_DAYS_BACK = 366
 
 
 class FileTransfer(models.Model):

@@ -20,7 +20,7 @@ from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_bytes
 from haven.people.models import Pupil
 
-from .models import CONFIRM_WITHIN_SCHOOL_DAYS, SEND_WITHIN_SCHOOL_DAYS, FileTransfer
+from .models import CONFIRM_WITHIN_SCHOOL_DAYS, LEFT_DAYS_AHEAD, LEFT_DAYS_BACK, SEND_WITHIN_SCHOOL_DAYS, FileTransfer
 
 
 def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
@@ -98,9 +98,9 @@ def transfer_send(
         raise ApplicationError(
             "Choose the new school, or type its name if it does not use Haven.", field="to_school_name"
         )
-    if left_on > timezone.localdate() + dt.timedelta(days=92):
+    if left_on > timezone.localdate() + dt.timedelta(days=LEFT_DAYS_AHEAD):
         raise ApplicationError("The date the child leaves must be within the next three months.", field="left_on")
-    if left_on < timezone.localdate() - dt.timedelta(days=366) or left_on < pupil.date_of_birth:
+    if left_on < timezone.localdate() - dt.timedelta(days=LEFT_DAYS_BACK) or left_on < pupil.date_of_birth:
         raise ApplicationError("The date the child left must be within the last year.", field="left_on")
     if _already_waiting(pupil, to_school, to_school_name):
         raise ApplicationError(ALREADY_SENT)
