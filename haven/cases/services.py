@@ -19,7 +19,7 @@ from haven.access.policy import Capability, can
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category, ChildRole, Concern
-from haven.concerns.services import concern_acknowledge, reference_next, text_checked
+from haven.concerns.services import concern_acknowledge, concern_lock, reference_next, text_checked
 from haven.core.errors import ApplicationError
 from haven.people.models import Pupil
 
@@ -56,15 +56,6 @@ def _require_open(case: Case) -> None:
         raise ApplicationError("This case is closed. Reopen it, with the reason, to add to it.", code="closed")
 
 
-def _concern_locked(concern: Concern) -> Concern:
-    """The concern as it is now, locked until the transaction ends: two safeguarding leads
-    triaging it at once are served one after the other, the second seeing the first's change."""
-    fresh = Concern.objects.select_for_update().get(pk=concern.pk)
-    concern.case_id, concern.status = fresh.case_id, fresh.status
-    concern.acknowledged_at, concern.acknowledged_by_id = fresh.acknowledged_at, fresh.acknowledged_by_id
-    return concern
-
-
 def _audit(
     by: Any, case: Case, obj: Any, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any
 ) -> None:
@@ -91,7 +82,7 @@ def _bump(case: Case, expected_version: int | None) -> None:
 def case_open(*, by: Any, concern: Concern, title: str = "", request: HttpRequest | None = None) -> Case:
     """Open a case from a concern: the concern's children join with their roles."""
     _require_dsl(by, concern.school)
-    _concern_locked(concern)
+    concern_lock(concern)
     if concern.case_id:
         raise ApplicationError("This concern is already part of a case.")
     if concern.status == Concern.Status.NO_FURTHER_ACTION:
@@ -127,7 +118,7 @@ def case_add_concern(*, by: Any, case: Case, concern: Concern, request: HttpRequ
     _require_dsl(by, case)
     if concern.school_id != case.school_id:
         raise ApplicationError("A concern can only join a case at the same school.")
-    _concern_locked(concern)
+    concern_lock(concern)
     if concern.status == Concern.Status.NO_FURTHER_ACTION:
         raise ApplicationError("This concern was closed with no further action: it cannot join a case.")
     if concern.case_id:

@@ -271,6 +271,16 @@ def concern_acknowledge(*, by: Any, concern: Concern, request: HttpRequest | Non
     return concern
 
 
+def concern_lock(concern: Concern) -> Concern:
+    """The concern's triage state as it is now, locked until the transaction ends: two
+    safeguarding leads triaging it at once are served one after the other, the second seeing
+    the first's change."""
+    fresh = Concern.objects.select_for_update().get(pk=concern.pk)
+    concern.case_id, concern.status = fresh.case_id, fresh.status
+    concern.acknowledged_at, concern.acknowledged_by_id = fresh.acknowledged_at, fresh.acknowledged_by_id
+    return concern
+
+
 def concern_prompts(concern: Concern) -> list[Any]:
     """The statutory prompts (DESIGN §3 rules 3 and 4) this concern raises on its own: its
     categories, and its children's ages when it happened."""
@@ -291,8 +301,7 @@ def concern_close_no_further_action(
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=concern.school):
         raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
     rationale = text_checked(rationale, field="rationale", label="why no further action is needed", required=True)
-    locked = Concern.objects.select_for_update().get(pk=concern.pk)
-    concern.case_id, concern.status = locked.case_id, locked.status
+    concern_lock(concern)
     if concern.case_id:
         raise ApplicationError("This concern is part of a case: close the case instead.")
     if concern.status == Concern.Status.NO_FURTHER_ACTION:
