@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "haven.network",
     "haven.records",
     "haven.compliance",
+    "haven.home",
+    "haven.demo",
     "rest_framework",
     "drf_spectacular",
     "haven.api",
@@ -143,7 +145,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "haven.core.context_processors.haven",
+                "haven.home.context_processors.haven",
             ],
         },
     },
@@ -188,7 +190,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:sign_in"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home:home"
 
 # Sessions: 30 minutes idle timeout (refreshed on every request), gone when the browser closes.
 SESSION_IDLE_SECONDS = envint("HAVEN_SESSION_IDLE_SECONDS", 30 * 60)

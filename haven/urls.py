@@ -11,6 +11,7 @@ register_converter(ReferenceConverter, "reference")
 register_converter(IdConverter, "id")
 
 urlpatterns = [
+    path("", include("haven.home.urls")),
     path("", include("haven.core.urls")),
     path("", include("haven.pupil_voice.tell_urls")),
     path("pupil-voice/", include("haven.pupil_voice.urls")),

@@ -200,7 +200,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, request.user)  # this session goes on; every other one ends
             request.session.pop(_FAILURES_KEY, None)
             messages.success(request, "Your password has been changed. You have been signed out on your other devices.")
-            return redirect("core:home" if temporary else "accounts:account")
+            return redirect("home:home" if temporary else "accounts:account")
         status = 400
         if form.has_error("old_password", "password_incorrect"):
             failures = request.session.get(_FAILURES_KEY, 0) + 1

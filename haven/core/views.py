@@ -1,4 +1,4 @@
-"""Each role's home page, the health check and the neutral "hide this screen" page."""
+"""The health check and the neutral "hide this screen" page: views that need no Haven app."""
 
 from __future__ import annotations
 
@@ -6,17 +6,6 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-
-from haven.accounts.views import sign_in
-
-from .selectors import home_sections_for
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The sign-in page for visitors; for a signed-in person, what needs their attention."""
-    if not request.user.is_authenticated:
-        return sign_in(request)
-    return render(request, "core/home.html", {"sections": home_sections_for(request.user)})
 
 
 @never_cache

@@ -143,7 +143,7 @@ def test_after_an_administrators_reset_the_person_chooses_their_own_first(client
     assert person.password_must_change
 
     _sign_in_with_password(client, person.email, temporary)
-    for page in (reverse("core:home"), reverse("concerns:new"), reverse("accounts:account")):
+    for page in (reverse("home:home"), reverse("concerns:new"), reverse("accounts:account")):
         r = client.get(page)
         assert r.status_code == 302
         assert r["Location"] == URL
@@ -155,7 +155,7 @@ def test_after_an_administrators_reset_the_person_chooses_their_own_first(client
 
     r = _change(client, old=temporary)
     assert r.status_code == 302
-    assert r["Location"] == reverse("core:home")
+    assert r["Location"] == reverse("home:home")
     person.refresh_from_db()
     assert not person.password_must_change
     assert client.get(reverse("concerns:new")).status_code == 200

@@ -21,5 +21,5 @@ from conftest import sign_in
 )
 def test_network_meetings_is_in_the_menu_of_those_who_can_open_it(client, world, user_key, shown):
     sign_in(client, world.users[user_key])
-    page = client.get(reverse("core:home"))
+    page = client.get(reverse("home:home"))
     assert (f'href="{reverse("network:index")}"' in page.text) is shown

@@ -29,15 +29,8 @@ from haven.cases.models import Case, CaseEvent, Decision, ParentsInformed, Refer
 from haven.cases.rules import age_on
 from haven.cases.selectors import dashboard_for, repeat_involvement_flags
 from haven.concerns.models import Alert, Amendment, ChildRole, Concern, ConcernChild
-from haven.core.demo import (
-    DEMO_NOW,
-    DEMO_PASSWORD,
-    TERM_DAYS,
-    DemoWorldRefused,
-    birth_range,
-    demo_world_build,
-    year_offset,
-)
+from haven.demo.dates import DEMO_NOW, TERM_DAYS
+from haven.demo.world import DEMO_PASSWORD, DemoWorldRefused, birth_range, demo_world_build, year_offset
 from haven.organisations.models import Authority, Pyramid, School, Trust
 from haven.people.models import Pupil
 from haven.people.upn import upn_problem
@@ -243,7 +236,7 @@ def test_another_seed_still_gives_two_years_of_concerns_and_cases(db):
 
 
 def test_load_demo_if_empty_is_a_no_op_the_second_time(db, monkeypatch):
-    monkeypatch.setattr("haven.core.demo.DEMO_STEPS", ())  # the command's behaviour, quickly
+    monkeypatch.setattr("haven.demo.world.DEMO_STEPS", ())  # the command's behaviour, quickly
     out = StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
     assert "1,500 pupils" in out.getvalue()

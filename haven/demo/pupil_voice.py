@@ -1,4 +1,4 @@
-"""Pupils' reports in the demo world (a :data:`haven.core.demo.DEMO_STEPS` step).
+"""Pupils' reports in the demo world (a :data:`haven.demo.world.DEMO_STEPS` step).
 
 Each demo school receives a handful of reports over the autumn term through the real
 services, with the clock set to the story's time: a new one waiting, an urgent one the DSL
@@ -23,11 +23,12 @@ from haven.cases.models import Case, CaseChild
 from haven.cases.services import case_add_concern
 from haven.concerns.models import Category, ChildRole
 from haven.concerns.services import ChildInConcern, concern_close_no_further_action
-from haven.core.demo import DEMO_TODAY, TERM_DAYS, DemoWorld, _NoEmailForThePast, _rng, _simulated_clock
+from haven.demo.clock import NoEmailForThePast, simulated_clock
+from haven.demo.dates import DEMO_TODAY, TERM_DAYS
+from haven.demo.world import DemoWorld, random_stream
 from haven.people.models import Pupil
-
-from . import secrets_words, services, tasks
-from .models import ReportAlert
+from haven.pupil_voice import secrets_words, services, survey_questions, survey_services, tasks
+from haven.pupil_voice.models import ReportAlert, SurveyAnswer, SurveyResponse
 
 # (days before today, hour, status, text, where, kind of conversation)
 STORIES = (
@@ -97,7 +98,7 @@ def _seeded_secrets(rng: random.Random) -> Iterator[None]:
     with (
         mock.patch.object(secrets_words, "reference_new", reference),
         mock.patch.object(secrets_words, "passphrase_new", passphrase),
-        mock.patch.object(tasks, "urgent_report_alert", _NoEmailForThePast),
+        mock.patch.object(tasks, "urgent_report_alert", NoEmailForThePast),
     ):
         yield
 
@@ -145,9 +146,9 @@ def _converted(*, report, school, dsl, clock, rng):  # type: ignore[no-untyped-d
 def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
     """Seven reports in each school, in every state, with replies (see :data:`STORIES`)."""
     made = converted = 0
-    with _simulated_clock() as clock:
+    with simulated_clock() as clock:
         for school in world.schools.values():
-            rng = _rng(seed, "pupil_voice", school.urn)
+            rng = random_stream(seed, "pupil_voice", school.urn)
             dsl = Membership.objects.filter(school=school, role=Role.DSL, ended_at__isnull=True).first().user
             deputy_row = Membership.objects.filter(school=school, role=Role.DEPUTY_DSL, ended_at__isnull=True).first()
             with _seeded_secrets(rng):
@@ -306,8 +307,6 @@ def demo_surveys(*, world: DemoWorld, seed: int) -> None:
     """Three survey rounds in every school (spring and autumn closed, showing pupils feeling
     safer; winter open on the demo's "today"), opened by the authority's officer through the real
     service; pupils' answers bulk inserted (dated on school days of the round, never after today)."""
-    from . import survey_questions, survey_services
-    from .models import SurveyAnswer, SurveyResponse
 
     officer = (
         Membership.objects.filter(authority=world.authority, role=Role.LA_OFFICER, ended_at__isnull=True)
@@ -319,7 +318,7 @@ def demo_surveys(*, world: DemoWorld, seed: int) -> None:
     schools = sorted(world.schools.items(), key=lambda item: item[1].urn)
     responses: list[SurveyResponse] = []
     answers: list[tuple[int, str, str]] = []  # (index into responses, question, answer)
-    with _simulated_clock() as clock:
+    with simulated_clock() as clock:
         for title, opens_on, closes_on, per_school, chances in SURVEY_ROUNDS:
             clock["at"] = _at(opens_on, 8)
             survey = survey_services.survey_open(
@@ -331,7 +330,7 @@ def demo_surveys(*, world: DemoWorld, seed: int) -> None:
                 if (opens_on + dt.timedelta(days=d)).weekday() < 5
             ]
             for key, school in schools:
-                rng = _rng(seed, "survey", title, school.urn)
+                rng = random_stream(seed, "survey", title, school.urn)
                 bands = [value for value, _ in survey_questions.year_bands_for(school.phase)]
                 for _ in range(per_school.get(key, 30)):
                     responses.append(

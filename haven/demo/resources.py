@@ -16,11 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from haven.concerns.models import Category
-from haven.core.demo import _simulated_clock
-
-from . import services
-from .models import CaseStudy, Resource
-from .seed import resource_bank_seed
+from haven.demo.clock import simulated_clock
+from haven.demo.world import SCHOOLS
+from haven.resources import services
+from haven.resources.models import CaseStudy, Resource
+from haven.resources.seed import resource_bank_seed
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -185,14 +185,13 @@ PROPOSALS = (
 
 def demo_resources_and_case_studies(*, world: Any, seed: int) -> None:
     """The seeded resource bank with this year's reviews and proposals, and case studies."""
-    from haven.core.demo import SCHOOLS
 
     domains = {s.key: s.domain for s in SCHOOLS}
     users = world.users
     officer = users["officer1@midshire.example"]
     resource_bank_seed()  # the data migration loaded it; a flushed test database may not have
     local = resource_bank_seed(authority=world.authority)
-    with _simulated_clock() as clock:
+    with simulated_clock() as clock:
         # This year's review of part of the bank: the rest shows as due.
         clock["at"] = _at(dt.date(2026, 9, 14))
         for resource in Resource.objects.filter(authority__isnull=True).order_by("title")[:12]:

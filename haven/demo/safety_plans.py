@@ -1,4 +1,4 @@
-"""Safety plans in the demo world (a :data:`haven.core.demo.DEMO_STEPS` step).
+"""Safety plans in the demo world (a :data:`haven.demo.world.DEMO_STEPS` step).
 
 For the most recent open cases of each demo school that have a child affected and a child
 alleged to have harmed, the school's DSL writes a plan for each child through the real
@@ -18,11 +18,12 @@ from django.utils import timezone
 from haven.accounts.models import Membership, Role
 from haven.cases.models import Case, CaseChild
 from haven.concerns.models import ChildRole
-from haven.core.demo import DEMO_TODAY, DemoWorld, _rng, _simulated_clock
-
-from .models import SafetyPlan
-from .selectors import plan_prefill
-from .services import plan_close, plan_create, plan_sign_off, plan_version_add
+from haven.demo.clock import simulated_clock
+from haven.demo.dates import DEMO_TODAY
+from haven.demo.world import DemoWorld, random_stream
+from haven.safety_plans.models import SafetyPlan
+from haven.safety_plans.selectors import plan_prefill
+from haven.safety_plans.services import plan_close, plan_create, plan_sign_off, plan_version_add
 
 PLANS_PER_SCHOOL = 4  # the most recent open cases a school writes plans for
 
@@ -157,9 +158,9 @@ def demo_safety_plans(*, world: DemoWorld, seed: int) -> None:
     left overdue, closed, or still a draft (by turns, so every school shows several)."""
     made = 0
     end = _at(DEMO_TODAY, 16)
-    with _simulated_clock() as clock:
+    with simulated_clock() as clock:
         for school in world.schools.values():
-            rng = _rng(seed, "safety_plans", school.urn)
+            rng = random_stream(seed, "safety_plans", school.urn)
             dsl = Membership.objects.filter(school=school, role=Role.DSL, ended_at__isnull=True).first().user
             cases = (
                 Case.objects.filter(school=school, status=Case.Status.OPEN, restricted=False)

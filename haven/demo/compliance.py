@@ -1,4 +1,4 @@
-"""The demo world's Section 175 audit (a ``DEMO_STEPS`` step of haven/core/demo.py).
+"""The demo world's Section 175 audit (a ``DEMO_STEPS`` step of haven/demo/world.py).
 
 Midshire's officer opened the 2026-27 audit in September, due in December. By the demo's
 "now" three schools have submitted, one was returned with comments and is being changed, one
@@ -12,10 +12,11 @@ import datetime as dt
 from unittest import mock
 
 from haven.accounts.models import Membership, Role, User
-from haven.core.demo import AUTHORITY_DOMAIN, LONDON, DemoWorld, _NoEmailForThePast, _rng, _simulated_clock
-
-from . import services, standards, tasks
-from .models import SchoolAudit
+from haven.compliance import services, standards, tasks
+from haven.compliance.models import SchoolAudit
+from haven.demo.clock import NoEmailForThePast, simulated_clock
+from haven.demo.dates import LONDON
+from haven.demo.world import AUTHORITY_DOMAIN, DemoWorld, random_stream
 
 OPENS_ON = dt.date(2026, 9, 14)
 DUE_ON = dt.date(2026, 12, 11)
@@ -68,13 +69,13 @@ def _answers(rng, *, gaps: int) -> dict[str, dict[str, str]]:
 
 def demo_s175_audit(*, world: DemoWorld, seed: int) -> None:
     officer = world.users[f"officer1@{AUTHORITY_DOMAIN}"]
-    rng = _rng(seed, "s175")
+    rng = random_stream(seed, "s175")
     schools = sorted(world.schools.values(), key=lambda s: s.name)
     # The schools would have been emailed at the time; nothing goes out now.
     with (
-        _simulated_clock() as clock,
-        mock.patch.object(tasks, "round_opened_notify", _NoEmailForThePast),
-        mock.patch.object(tasks, "audit_returned_notify", _NoEmailForThePast),
+        simulated_clock() as clock,
+        mock.patch.object(tasks, "round_opened_notify", NoEmailForThePast),
+        mock.patch.object(tasks, "audit_returned_notify", NoEmailForThePast),
     ):
         clock["at"] = _at(OPENS_ON, 9)
         audit_round = services.round_open(

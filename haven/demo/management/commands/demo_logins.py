@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from haven.accounts.models import Role
-from haven.core.demo import DEMO_PASSWORD, DemoWorldRefused, demo_logins_list
+from haven.demo.world import DEMO_PASSWORD, DemoWorldRefused, demo_logins_list
 from haven.organisations.models import School
 
 _ROLE_LABELS = dict(Role.choices)

@@ -1,4 +1,4 @@
-"""The demo world's child-protection file transfer (a ``DEMO_STEPS`` step of haven/core/demo.py).
+"""The demo world's child-protection file transfer (a ``DEMO_STEPS`` step of haven/demo/world.py).
 
 A Year 9 pupil of Oakfield Park Academy, named in concerns there and with no open case or
 safety plan, left on Friday 13 November 2026 for Riverside High School. Oakfield Park's DSL
@@ -16,12 +16,13 @@ from django.db.models import Exists, OuterRef
 
 from haven.cases.models import Case, CaseChild
 from haven.concerns.models import ConcernChild
-from haven.core.demo import LONDON, SCHOOLS, DemoWorld, _NoEmailForThePast, _rng, _simulated_clock
+from haven.demo.clock import NoEmailForThePast, simulated_clock
+from haven.demo.dates import LONDON
+from haven.demo.world import SCHOOLS, DemoWorld, random_stream
 from haven.people.models import Pupil
+from haven.records import tasks
+from haven.records.services import transfer_send
 from haven.safety_plans.models import SafetyPlan
-
-from . import tasks
-from .services import transfer_send
 
 FROM_SCHOOL, TO_SCHOOL = "oakfield-park", "riverside-high"
 LEFT_ON = dt.date(2026, 11, 13)
@@ -41,14 +42,14 @@ def demo_file_transfer(*, world: DemoWorld, seed: int) -> None:
     )
     if not candidates:  # a world built with other steps: nothing recorded about anyone
         return
-    pupil = _rng(seed, "file_transfer").choice(candidates)
+    pupil = random_stream(seed, "file_transfer").choice(candidates)
     # The roster import marks a leaver; the demo writes what it would have left.
     Pupil.objects.filter(pk=pupil.pk).update(left_on=LEFT_ON)
     pupil.refresh_from_db()
-    with _simulated_clock() as clock:
+    with simulated_clock() as clock:
         clock["at"] = SENT_AT.astimezone(dt.UTC)
         # The new school's leads would have been emailed at the time; nothing goes out now.
-        with mock.patch.object(tasks, "transfer_sent_notify", _NoEmailForThePast):
+        with mock.patch.object(tasks, "transfer_sent_notify", NoEmailForThePast):
             transfer_send(
                 by=world.users[f"dsl@{domain}"],
                 pupil=pupil,

@@ -1,4 +1,4 @@
-"""The enquiry log in the demo world (a :data:`haven.core.demo.DEMO_STEPS` step).
+"""The enquiry log in the demo world (a :data:`haven.demo.world.DEMO_STEPS` step).
 
 The county's advice service kept counts before Haven: the review's two tables (September
 2020 to April 2021 counting sexually harmful behaviour, May to December 2021 counting sexual
@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.utils import timezone
 
 from haven.accounts.models import Membership, Role
 from haven.concerns.models import Category
-from haven.core.demo import DEMO_TODAY, DemoWorld, _rng, _simulated_clock
 from haven.core.months import month_starts
+from haven.demo.clock import simulated_clock
+from haven.demo.dates import DEMO_TODAY
+from haven.demo.world import DemoWorld, random_stream
+from haven.insights.models import CallerRole, Channel, MonthlyCount
+from haven.insights.rollups import rebuild
+from haven.insights.services import enquiry_follow_up_done, enquiry_record
+from haven.people.models import Pupil
 from haven.resources import anonymise
-
-from .models import CallerRole, Channel, MonthlyCount
-from .services import enquiry_follow_up_done, enquiry_record
 
 # The review's tables: (month, enquiries, about sexual harm, measure).
 REVIEW_TABLES = [
@@ -129,9 +133,9 @@ def demo_enquiries(*, world: DemoWorld, seed: int) -> None:
     schools = list(world.schools.values())
     rosters = {s.pk: anonymise.roster_for(s) for s in schools}
     years = {s.pk: _years(s) for s in schools}
-    rng = _rng(seed, "enquiries")
+    rng = random_stream(seed, "enquiries")
     made = 0
-    with _simulated_clock() as clock:
+    with simulated_clock() as clock:
         for month in month_starts(dt.date(2024, 9, 1), DEMO_TODAY.replace(day=1)):
             count = round(PER_MONTH * SEASON[month.month] * rng.uniform(0.8, 1.2))
             days = [
@@ -176,8 +180,6 @@ def demo_enquiries(*, world: DemoWorld, seed: int) -> None:
 
 
 def _years(school) -> list[str]:
-    from haven.people.models import Pupil
-
     years = sorted(set(Pupil.objects.filter(school=school).values_list("year_group", flat=True)))
     return [y for y in years if y.isdigit()] or ["7"]
 
@@ -185,9 +187,5 @@ def _years(school) -> list[str]:
 def demo_rollups(*, world: DemoWorld, seed: int) -> None:
     """The last step: count the dashboards' roll-ups from everything the story wrote (and
     drop the refresh the story's saves queued: this is the same count)."""
-    from django.db import transaction
-
-    from .rollups import rebuild
-
     world.extra["rollup_rows"] = rebuild()
     transaction.get_connection().__dict__.get("_haven_rollup_slices", set()).clear()

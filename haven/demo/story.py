@@ -1,57 +1,18 @@
-"""The demo world (DESIGN §10): a deterministic, fictional county to try Haven in.
+"""Two years of concerns and cases in every demo school (the first ``DEMO_STEPS`` step).
 
-Midshire County Council (LA 881, fictional) holds two trusts and six schools of different
-phases in two DSL pyramids, 1,500 pupils with valid UPNs, and people in every role. Every
-value comes from the seed, so two builds on empty databases give identical rows and a
-tester's notes ("sign in as dsl@riverside-high.example, look at Year 9") stay true.
-
-Why it is built the way it is:
-
-- Each part of the world draws from its own random stream (``_rng(seed, "pupils", urn)``),
-  so a later issue that adds, say, concerns to the world does not reshuffle the pupils or
-  the people already there.
-- Dates hang off fixed points (:data:`ACADEMIC_YEAR_START`, :data:`DEMO_EPOCH`), never the
-  clock, so pupils' ages always fit their year group for 2026/27.
-- The demo password and TOTP secrets are public by design. The builder refuses to run
-  where settings say production, and so do both management commands.
-- Later issues add their records through :data:`DEMO_STEPS`: dotted paths of functions
-  ``step(*, world: DemoWorld, seed: int) -> None`` called, in order, inside the same
-  transaction once the base world exists.
-- The first step, :func:`demo_concerns_and_cases`, lays two years of concerns and cases
-  behind the world (2024/25, 2025/26 and the autumn of 2026/27 up to :data:`DEMO_TODAY`).
-  It writes them through the real services with the clock set to each moment of the
-  story, so references, validation, statutory prompts and the audit chain are exactly what
-  a school's own use would give.
-"""
+Shaped like the county review and the policy; written through the real services at each
+moment of the story (:func:`haven.demo.clock.simulated_clock`)."""
 
 from __future__ import annotations
 
 import bisect
-import contextlib
 import datetime as dt
 import functools
-import hashlib
-import os
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from unittest import mock
-from zoneinfo import ZoneInfo
 
-from django.apps import apps
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
-from django.utils.module_loading import import_string
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from haven.accounts.models import TWO_FACTOR_ROLES, Membership, Role, User
-from haven.accounts.services import totp_secret_base32
-from haven.audit.models import Action
-from haven.audit.services import audit_record
+from haven.accounts.models import User
 from haven.cases import rules
 from haven.cases.models import Case, CaseEvent, Referral, Task
 from haven.cases.rules import age_on
@@ -75,7 +36,6 @@ from haven.cases.services import (
     task_add,
     task_complete,
 )
-from haven.concerns import tasks as concern_tasks
 from haven.concerns.models import Alert, Category, ChildRole, Concern, Location
 from haven.concerns.services import (
     ChildInConcern,
@@ -84,9 +44,11 @@ from haven.concerns.services import (
     concern_close_no_further_action,
     concern_submit,
 )
-from haven.organisations.models import Authority, Pyramid, School, Trust
+from haven.demo.clock import simulated_clock
+from haven.demo.dates import DEMO_NOW, DEMO_TODAY, LONDON, TERM_DAYS
+from haven.demo.world import SCHOOLS, DemoWorld, SchoolSpec, random_stream, year_offset
+from haven.organisations.models import School
 from haven.people.models import Pupil, SenStatus, Sex
-from haven.people.upn import make_upn, upn_problem
 
 DEMO_SEED = 2026
 # Public on purpose: printed at every start and listed in docs/demo-logins.md.
@@ -102,551 +64,21 @@ TOTP_DEVICE_NAME = "Demo authenticator"
 
 # Functions that add later issues' records to the world, as dotted paths (module docstring).
 DEMO_STEPS: tuple[str, ...] = (
-    "haven.core.demo.demo_concerns_and_cases",
-    "haven.safety_plans.demo.demo_safety_plans",
-    "haven.pupil_voice.demo.demo_pupil_reports",
-    "haven.pupil_voice.demo.demo_surveys",
-    "haven.resources.demo.demo_resources_and_case_studies",
-    "haven.insights.demo.demo_enquiries",
-    "haven.network.demo.demo_network_meetings",
-    "haven.records.demo.demo_file_transfer",
-    "haven.compliance.demo.demo_s175_audit",
-    "haven.insights.demo.demo_rollups",
+    "haven.demo.world.demo_concerns_and_cases",
+    "haven.demo.safety_plans.demo_safety_plans",
+    "haven.demo.pupil_voice.demo_pupil_reports",
+    "haven.demo.pupil_voice.demo_surveys",
+    "haven.demo.resources.demo_resources_and_case_studies",
+    "haven.demo.insights.demo_enquiries",
+    "haven.demo.network.demo_network_meetings",
+    "haven.demo.records.demo_file_transfer",
+    "haven.demo.compliance.demo_s175_audit",
+    "haven.demo.insights.demo_rollups",
 )
 
 # The same unambiguous alphabet as organisations.new_report_code, but drawn from the seed so
 # the demo's pupil-reporting links are stable across rebuilds.
 _REPORT_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-
-
-class DemoWorldRefused(Exception):
-    """The demo world may not be built here (production settings, or data already there)."""
-
-
-# --------------------------------------------------------------------------------------
-# The shape of the world
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrustSpec:
-    key: str
-    name: str
-    domain: str
-
-
-@dataclass(frozen=True)
-class SchoolSpec:
-    key: str
-    name: str
-    urn: str
-    establishment: int  # the DfE establishment number, the middle of each pupil's UPN
-    phase: str
-    trust: str | None  # a TrustSpec key; None for a maintained school
-    pyramid: str
-    domain: str
-    pupils: int
-    year_groups: tuple[str, ...]
-    staff: int  # members of staff without another role
-
-
-PYRAMIDS = ("Midshire North", "Midshire South")
-TRUSTS = (
-    TrustSpec("oakfield", "Oakfield Learning Trust", "oakfield-trust.example"),
-    TrustSpec("riverside", "Riverside Academies Trust", "riverside-trust.example"),
-)
-_PRIMARY_YEARS = ("R", "1", "2", "3", "4", "5", "6")
-SCHOOLS = (
-    SchoolSpec(
-        "oakfield-primary",
-        "Oakfield Primary Academy",
-        "990101",
-        2101,
-        School.Phase.PRIMARY,
-        "oakfield",
-        "Midshire North",
-        "oakfield-primary.example",
-        210,
-        _PRIMARY_YEARS,
-        2,
-    ),
-    SchoolSpec(
-        "oakfield-park",
-        "Oakfield Park Academy",
-        "990102",
-        4101,
-        School.Phase.SECONDARY,
-        "oakfield",
-        "Midshire North",
-        "oakfield-park.example",
-        400,
-        ("7", "8", "9", "10", "11", "12", "13"),
-        4,
-    ),
-    SchoolSpec(
-        "riverside-high",
-        "Riverside High School",
-        "990201",
-        4102,
-        School.Phase.SECONDARY,
-        "riverside",
-        "Midshire South",
-        "riverside-high.example",
-        360,
-        ("7", "8", "9", "10", "11"),
-        4,
-    ),
-    SchoolSpec(
-        "willowbrook",
-        "Willowbrook School",
-        "990202",
-        7001,
-        School.Phase.SPECIAL,
-        "riverside",
-        "Midshire South",
-        "willowbrook.example",
-        80,
-        ("3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14"),
-        2,
-    ),
-    SchoolSpec(
-        "st-aidans",
-        "St Aidan's CE Primary School",
-        "990301",
-        3301,
-        School.Phase.PRIMARY,
-        None,
-        "Midshire North",
-        "st-aidans.example",
-        170,
-        _PRIMARY_YEARS,
-        2,
-    ),
-    SchoolSpec(
-        "hartley-green",
-        "Hartley Green School",
-        "990302",
-        4201,
-        School.Phase.ALL_THROUGH,
-        None,
-        "Midshire South",
-        "hartley-green.example",
-        280,
-        (*_PRIMARY_YEARS, "7", "8", "9", "10", "11"),
-        3,
-    ),
-)
-DEMO_DOMAINS = (AUTHORITY_DOMAIN, *(t.domain for t in TRUSTS), *(s.domain for s in SCHOOLS))
-
-
-@dataclass(frozen=True)
-class PersonSpec:
-    """One demo account and the roles it holds: (role, organisation kind, organisation key)."""
-
-    email: str
-    job_title: str
-    memberships: tuple[tuple[str, str, str], ...]
-
-
-_STAFF_TITLES = {
-    School.Phase.PRIMARY: ("Class teacher (Year 4)", "Teaching assistant", "Class teacher (Year 1)"),
-    School.Phase.SECONDARY: (
-        "Head of Year 9",
-        "Form tutor and teacher of English",
-        "Pastoral support officer",
-        "Teacher of PE",
-    ),
-    School.Phase.SPECIAL: ("Class teacher", "Higher-level teaching assistant"),
-    School.Phase.ALL_THROUGH: ("Head of Key Stage 3", "Class teacher (Year 2)", "Learning mentor"),
-}
-
-
-def _people() -> list[PersonSpec]:
-    """Everyone in the world, in a fixed order (the order decides which name each gets)."""
-    people = [
-        PersonSpec(
-            f"officer1@{AUTHORITY_DOMAIN}", "Education safeguarding adviser", ((Role.LA_OFFICER, "authority", LA_CODE),)
-        ),
-        PersonSpec(
-            f"officer2@{AUTHORITY_DOMAIN}", "Education safeguarding adviser", ((Role.LA_OFFICER, "authority", LA_CODE),)
-        ),
-        PersonSpec(f"admin@{AUTHORITY_DOMAIN}", "Schools systems administrator", ((Role.ADMIN, "authority", LA_CODE),)),
-    ]
-    for trust in TRUSTS:
-        people += [
-            PersonSpec(f"lead@{trust.domain}", "Trust safeguarding lead", ((Role.TRUST_LEAD, "trust", trust.key),)),
-            PersonSpec(f"trustee@{trust.domain}", "Trustee for safeguarding", ((Role.GOVERNOR, "trust", trust.key),)),
-            PersonSpec(f"admin@{trust.domain}", "Trust data manager", ((Role.ADMIN, "trust", trust.key),)),
-        ]
-    for school in SCHOOLS:
-        secondary = school.phase in {School.Phase.SECONDARY, School.Phase.ALL_THROUGH}
-        deputy: tuple[tuple[str, str, str], ...] = ((Role.DEPUTY_DSL, "school", school.key),)
-        if school.key == "oakfield-park":  # two roles, as real people have: a governor elsewhere too
-            deputy = (*deputy, (Role.GOVERNOR, "school", "st-aidans"))
-        people += [
-            PersonSpec(
-                f"dsl@{school.domain}",
-                "Assistant headteacher and DSL" if secondary else "Deputy headteacher and DSL",
-                ((Role.DSL, "school", school.key),),
-            ),
-            PersonSpec(f"deputy.dsl@{school.domain}", "Deputy DSL", deputy),
-            PersonSpec(
-                f"head@{school.domain}",
-                "Principal" if school.trust else "Headteacher",
-                ((Role.HEAD, "school", school.key),),
-            ),
-            PersonSpec(f"governor@{school.domain}", "Safeguarding governor", ((Role.GOVERNOR, "school", school.key),)),
-            PersonSpec(f"admin@{school.domain}", "School business manager", ((Role.ADMIN, "school", school.key),)),
-        ]
-        titles = _STAFF_TITLES[school.phase]
-        people += [
-            PersonSpec(
-                f"staff{n}@{school.domain}", titles[(n - 1) % len(titles)], ((Role.STAFF, "school", school.key),)
-            )
-            for n in range(1, school.staff + 1)
-        ]
-    return people
-
-
-# --------------------------------------------------------------------------------------
-# Names (fictional people; diverse, as an English county is)
-# --------------------------------------------------------------------------------------
-
-GIRLS_NAMES = (
-    "Olivia", "Amelia", "Isla", "Ava", "Ivy", "Freya", "Lily", "Florence", "Mia", "Willow",
-    "Rosie", "Sophia", "Isabella", "Grace", "Daisy", "Sienna", "Poppy", "Elsie", "Emily", "Ella",
-    "Evelyn", "Phoebe", "Sofia", "Evie", "Charlotte", "Harper", "Matilda", "Ruby", "Alice", "Maya",
-    "Aisha", "Fatima", "Maryam", "Zara", "Amira", "Hafsa", "Priya", "Ananya", "Simran", "Mei",
-    "Chloe", "Jessica", "Abigail", "Elizabeth", "Katherine", "Zuzanna", "Oliwia", "Amara", "Chidinma", "Niamh",
-)  # fmt: skip
-BOYS_NAMES = (
-    "Muhammad", "Noah", "Oliver", "George", "Leo", "Arthur", "Oscar", "Theodore", "Freddie", "Harry",
-    "Archie", "Jack", "Henry", "Charlie", "Finley", "Alfie", "Thomas", "William", "Jacob", "Isaac",
-    "Joshua", "Samuel", "Benjamin", "Alexander", "Sebastian", "Joseph", "Daniel", "Matthew", "Max", "Reuben",
-    "Ibrahim", "Yusuf", "Ayaan", "Zayn", "Arjun", "Rohan", "Harjit", "Kwame", "Tobi", "Chinedu",
-    "Jakub", "Szymon", "Luca", "Mateo", "Kai", "Ethan", "Lewis", "Callum", "Connor", "Dylan",
-)  # fmt: skip
-SURNAMES = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright",
-    "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke",
-    "Patel", "Khan", "Begum", "Ahmed", "Hussain", "Ali", "Shah", "Iqbal", "Akhtar", "Mahmood",
-    "Singh", "Kaur", "Sharma", "Gill", "Sandhu", "Chowdhury", "Rahman", "Miah", "Uddin", "Islam",
-    "Okafor", "Adeyemi", "Mensah", "Osei", "Boateng", "Asante", "Abdi", "Mohamed", "Hassan", "Yusuf",
-    "Campbell", "Francis", "Grant", "Reid", "Gordon", "Stewart", "Murray", "Fraser", "Byrne", "Doyle",
-    "Kelly", "Walsh", "Murphy", "O'Brien", "McCarthy", "Nowak", "Kowalski", "Wiśniewski", "Popescu", "Ionescu",
-    "Silva", "Santos", "Ferreira", "Rossi", "Kaya", "Yilmaz", "Chen", "Wong", "Nguyen", "Tran",
-    "Hughes", "Edwards", "Lewis", "Morgan", "Cooper", "King", "Lee", "Martin", "Harris", "Baker",
-    "Turner", "Parker", "Mitchell", "Bailey", "Carter", "Phillips", "Cook", "Bell", "Marshall", "Ward",
-)  # fmt: skip
-ADULT_FORENAMES = (
-    "Sarah", "Claire", "Emma", "Rachel", "Helen", "Joanne", "Nicola", "Laura", "Priya", "Nadia",
-    "Samina", "Funmi", "Grace", "Anna", "Kate", "Louise", "Fiona", "Mei", "Agnieszka", "Ruth",
-    "David", "James", "Mark", "Paul", "Richard", "Andrew", "Simon", "Imran", "Tariq", "Rajesh",
-    "Kofi", "Daniel", "Gareth", "Owen", "Stephen", "Michael", "Sanjay", "Tomasz", "Neil", "Peter",
-)  # fmt: skip
-# Preferred forenames a pupil might use instead of their legal one.
-NICKNAMES = {
-    "Alexander": "Alex", "Benjamin": "Ben", "Samuel": "Sam", "Thomas": "Tom", "William": "Will",
-    "Joseph": "Joe", "Matthew": "Matt", "Daniel": "Dan", "Theodore": "Theo", "Sebastian": "Seb",
-    "Joshua": "Josh", "Muhammad": "Mo", "Elizabeth": "Lizzie", "Katherine": "Kate", "Jessica": "Jess",
-    "Abigail": "Abi", "Isabella": "Bella", "Florence": "Flo", "Olivia": "Liv", "Charlotte": "Lottie",
-    "Zuzanna": "Zuza", "Chidinma": "Dinma",
-}  # fmt: skip
-
-
-# --------------------------------------------------------------------------------------
-# Building it
-# --------------------------------------------------------------------------------------
-
-
-@dataclass
-class DemoWorld:
-    """What was built, for the command's summary and for later issues' :data:`DEMO_STEPS`."""
-
-    seed: int
-    authority: Authority
-    trusts: dict[str, Trust] = field(default_factory=dict)
-    schools: dict[str, School] = field(default_factory=dict)  # by SchoolSpec key
-    users: dict[str, User] = field(default_factory=dict)  # by email
-    pupils: dict[str, list[Pupil]] = field(default_factory=dict)  # by SchoolSpec key
-    memberships: int = 0
-    devices: int = 0
-    extra: dict[str, int] = field(default_factory=dict)  # counts added by DEMO_STEPS, e.g. concerns
-
-    @property
-    def pupil_count(self) -> int:
-        return sum(len(p) for p in self.pupils.values())
-
-    def summary(self) -> dict[str, int]:
-        return {
-            "trusts": len(self.trusts),
-            "schools": len(self.schools),
-            "pupils": self.pupil_count,
-            "users": len(self.users),
-            "memberships": self.memberships,
-            "totp_devices": self.devices,
-            **self.extra,
-        }
-
-
-def _rng(seed: int, *parts: object) -> random.Random:
-    """An independent stream for one part of the world (string seeds hash stably)."""
-    return random.Random(":".join(str(p) for p in (seed, *parts)))
-
-
-def demo_totp_key(*, email: str, seed: int = DEMO_SEED) -> str:
-    """A fixed TOTP key (40 hex characters, as django-otp stores it) for a demo account, so a
-    tester can add it to an authenticator once and keep it across rebuilds."""
-    return hashlib.sha256(f"haven-demo-totp:{seed}:{email}".encode()).digest()[:20].hex()
-
-
-_BEFORE_YEAR_1 = {"N1": -2, "N2": -1, "R": 0}
-
-
-def year_offset(year_group: str) -> int:
-    """Years after Reception: N1 is -2, N2 -1, R 0, Year 7 is 7."""
-    return _BEFORE_YEAR_1[year_group] if year_group in _BEFORE_YEAR_1 else int(year_group)
-
-
-def birth_range(year_group: str, *, academic_year_start: dt.date = ACADEMIC_YEAR_START) -> tuple[dt.date, dt.date]:
-    """The first and last dates of birth for a year group in England (1 September to 31
-    August): in 2026/27, Year 7 were born 1 September 2014 to 31 August 2015."""
-    first_year = academic_year_start.year - 5 - year_offset(year_group)
-    return dt.date(first_year, 9, 1), dt.date(first_year + 1, 8, 31)
-
-
-def _year_sizes(spec: SchoolSpec) -> dict[str, int]:
-    """Split a roll across its year groups; a secondary's sixth form is smaller than the years
-    below it, as many leave at 16."""
-    sixth_form = {"12", "13"} if spec.phase == School.Phase.SECONDARY else set()
-    weights = [0.6 if yg in sixth_form else 1.0 for yg in spec.year_groups]
-    sizes = [int(spec.pupils * w / sum(weights)) for w in weights]
-    for i in range(spec.pupils - sum(sizes)):
-        sizes[i % len(sizes)] += 1
-    return dict(zip(spec.year_groups, sizes, strict=True))
-
-
-def _pupils_for(spec: SchoolSpec, school: School, seed: int) -> list[Pupil]:
-    """A school's roll, with rates close to England's: SEN support ~13 % and EHC plans ~3 % in
-    mainstream schools (nearly every pupil at a special school has an EHC plan), looked
-    after ~1 %, child in need ~3 %, child protection plan ~1 %, young carers ~2 %. Serials
-    count within a school and year of allocation, so UPNs are unique."""
-    rng = _rng(seed, "pupils", spec.urn)
-    special = spec.phase == School.Phase.SPECIAL
-    pupils: list[Pupil] = []
-    for year_group, size in _year_sizes(spec).items():
-        first, last = birth_range(year_group)
-        allocated = ACADEMIC_YEAR_START.year - year_offset(year_group)  # the year they started school
-        born = sorted(first + dt.timedelta(days=rng.randrange((last - first).days + 1)) for _ in range(size))
-        for serial, date_of_birth in enumerate(born, start=1):
-            sex = Sex.FEMALE if rng.random() < 0.49 else Sex.MALE
-            forename = rng.choice(GIRLS_NAMES if sex == Sex.FEMALE else BOYS_NAMES)
-            preferred = NICKNAMES[forename] if forename in NICKNAMES and rng.random() < 0.35 else ""
-            sen_roll = rng.random()
-            if special:
-                sen = SenStatus.EHC_PLAN if sen_roll < 0.92 else SenStatus.SUPPORT
-            else:
-                sen = (
-                    SenStatus.EHC_PLAN if sen_roll < 0.03 else SenStatus.SUPPORT if sen_roll < 0.16 else SenStatus.NONE
-                )
-            # A child on a protection plan is counted there, not also as "in need".
-            social_care = rng.random()
-            pupils.append(
-                Pupil(
-                    school=school,
-                    upn=make_upn(int(LA_CODE), spec.establishment, allocated, serial),
-                    legal_forename=forename,
-                    legal_surname=rng.choice(SURNAMES),
-                    preferred_forename=preferred,
-                    date_of_birth=date_of_birth,
-                    year_group=year_group,
-                    sex=sex,
-                    sen_status=sen,
-                    looked_after=rng.random() < 0.01,
-                    child_protection_plan=social_care < 0.01,
-                    child_in_need=0.01 <= social_care < 0.04,
-                    young_carer=rng.random() < 0.02,
-                    created_at=DEMO_EPOCH,
-                )
-            )
-    for pupil in pupils:
-        problem = upn_problem(pupil.upn)
-        if problem:  # make_upn is right by construction; this guards a future edit of it
-            raise ValueError(f"demo UPN {pupil.upn}: {problem}")
-    return pupils
-
-
-def demo_refuse_in_production() -> None:
-    """Raise :class:`DemoWorldRefused` where settings say production (HAVEN_ENV=production)."""
-    if getattr(settings, "PRODUCTION", False):
-        raise DemoWorldRefused(
-            "Refusing to touch demo data: this database's settings say production (HAVEN_ENV=production). "
-            "The demo password and TOTP secrets are public."
-        )
-
-
-def demo_world_present() -> bool:
-    """Whether this database already holds the demo world (its county council)."""
-    return Authority.objects.filter(Q(name=AUTHORITY_NAME) | Q(la_code=LA_CODE)).exists()
-
-
-def demo_world_build(*, seed: int = DEMO_SEED, steps: tuple[str, ...] | None = None) -> DemoWorld:
-    """Build the whole demo world into an empty database, in one transaction.
-
-    Steps: the county, its pyramids and trusts; the six schools; the people, with one shared
-    password hash (Argon2 is slow on purpose, so it is hashed once) and fixed TOTP secrets
-    for the roles that must use two factors; each school's roll (bulk inserted); then any
-    later issues' :data:`DEMO_STEPS` (or only ``steps``, e.g. none for the bare world in
-    tests); finally one audit event saying the demo was loaded.
-
-    Raises :class:`DemoWorldRefused` under production settings or when the county or any
-    school already exists, rather than mixing fictional people into real data.
-    """
-    demo_refuse_in_production()
-    with transaction.atomic():
-        if demo_world_present() or School.objects.exists():
-            raise DemoWorldRefused(
-                "This database already holds schools or the demo county; the demo needs an empty one."
-            )
-        world = DemoWorld(seed=seed, authority=Authority.objects.create(name=AUTHORITY_NAME, la_code=LA_CODE))
-        pyramids = {name: Pyramid.objects.create(authority=world.authority, name=name) for name in PYRAMIDS}
-        for t in TRUSTS:
-            world.trusts[t.key] = Trust.objects.create(name=t.name, authority=world.authority)
-        for s in SCHOOLS:
-            code_rng = _rng(seed, "report_code", s.urn)
-            school = School(
-                name=s.name,
-                urn=s.urn,
-                phase=s.phase,
-                authority=world.authority,
-                trust=world.trusts[s.trust] if s.trust else None,
-                pyramid=pyramids[s.pyramid],
-                report_code="".join(code_rng.choice(_REPORT_CODE_ALPHABET) for _ in range(12)),
-            )
-            school.full_clean()
-            school.save()
-            world.schools[s.key] = school
-        _people_build(world)
-        for s in SCHOOLS:
-            world.pupils[s.key] = Pupil.objects.bulk_create(_pupils_for(s, world.schools[s.key], seed), batch_size=500)
-        for step in DEMO_STEPS if steps is None else steps:
-            import_string(step)(world=world, seed=seed)
-        audit_record(
-            action=Action.IMPORT,
-            obj=world.authority,
-            authority=world.authority,
-            extra={"demo_world": {"seed": seed, **world.summary()}},
-        )
-    return world
-
-
-def _people_build(world: DemoWorld) -> None:
-    organisations: dict[str, dict[str, Any]] = {
-        "authority": {LA_CODE: world.authority},
-        "trust": world.trusts,
-        "school": world.schools,
-    }
-    people = _people()
-    rng = _rng(world.seed, "people")
-    surnames = rng.sample(SURNAMES, len(people))
-    forenames = [rng.choice(ADULT_FORENAMES) for _ in people]
-    password = make_password(DEMO_PASSWORD)
-    users = [
-        User(
-            email=p.email,
-            full_name=f"{forename} {surname}",
-            job_title=p.job_title,
-            password=password,
-            date_joined=DEMO_EPOCH,
-        )
-        for p, forename, surname in zip(people, forenames, surnames, strict=True)
-    ]
-    users = User.objects.bulk_create(users)
-    world.users = {u.email: u for u in users}
-    memberships: list[Membership] = []
-    devices: list[TOTPDevice] = []
-    for p in people:
-        user = world.users[p.email]
-        for role, kind, key in p.memberships:
-            membership = Membership(user=user, role=role, started_at=DEMO_EPOCH, **{kind: organisations[kind][key]})
-            membership.full_clean(validate_unique=False)  # role fits organisation, exactly one organisation
-            memberships.append(membership)
-        if any(role in TWO_FACTOR_ROLES for role, _, _ in p.memberships):
-            key = demo_totp_key(email=p.email, seed=world.seed)
-            devices.append(TOTPDevice(user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True))
-    Membership.objects.bulk_create(memberships)
-    TOTPDevice.objects.bulk_create(devices)
-    world.memberships, world.devices = len(memberships), len(devices)
-
-
-# --------------------------------------------------------------------------------------
-# Listing the logins
-# --------------------------------------------------------------------------------------
-
-_ROLE_ORDER = [
-    Role.LA_OFFICER,
-    Role.TRUST_LEAD,
-    Role.DSL,
-    Role.DEPUTY_DSL,
-    Role.HEAD,
-    Role.STAFF,
-    Role.GOVERNOR,
-    Role.ADMIN,
-]
-_KIND_ORDER = {"authority": 0, "trust": 1, "school": 2}
-
-
-def demo_base_url() -> str:
-    """Where `make run` serves Haven (scripts/run.sh: 127.0.0.1 on HAVEN_PORT)."""
-    return f"http://127.0.0.1:{os.environ.get('HAVEN_PORT') or 8000}"
-
-
-def demo_logins_list() -> dict[str, list[dict[str, Any]]]:
-    """The demo accounts, one row per current membership, and the schools' reporting links.
-
-    Reads the database (so it shows what is really there), limited to the demo's email
-    domains and the demo county's schools. Empty lists when the demo world is absent.
-    """
-    demo_refuse_in_production()
-    if not demo_world_present():
-        return {"users": [], "schools": []}
-    by_domain = Q()
-    for domain in DEMO_DOMAINS:
-        by_domain |= Q(user__email__iendswith=f"@{domain}")
-    memberships = list(
-        Membership.objects.filter(by_domain, ended_at__isnull=True, user__is_active=True).select_related(
-            "user", "school", "trust", "authority"
-        )
-    )
-    devices = {
-        d.user_id: d
-        for d in TOTPDevice.objects.filter(
-            user_id__in={m.user_id for m in memberships}, confirmed=True, name=TOTP_DEVICE_NAME
-        )
-    }
-
-    def order(m: Membership) -> tuple[Any, ...]:
-        kind = "school" if m.school_id else "trust" if m.trust_id else "authority"
-        role = _ROLE_ORDER.index(m.role) if m.role in _ROLE_ORDER else len(_ROLE_ORDER)
-        return (_KIND_ORDER[kind], str(m.organisation), role, m.user.email)
-
-    users = [
-        {
-            "email": m.user.email,
-            "password": DEMO_PASSWORD,
-            "role": m.role,
-            "organisation": str(m.organisation),
-            "totp_secret": totp_secret_base32(devices[m.user_id]) if m.user_id in devices else None,
-        }
-        for m in sorted(memberships, key=order)
-    ]
-    base = demo_base_url()
-    schools = [
-        {"name": s.name, "urn": s.urn, "tell_url": f"{base}/tell/{s.report_code}/"}
-        for s in School.objects.filter(authority__la_code=LA_CODE).order_by("name")
-    ]
-    return {"users": users, "schools": schools}
-
 
 # --------------------------------------------------------------------------------------
 # Two years of concerns and cases (a DEMO_STEPS step)
@@ -659,35 +91,6 @@ def demo_logins_list() -> dict[str, list[dict[str, Any]]]:
 # ...) with the clock set to the moment it happened in the story, so the audit chain,
 # references, statutory prompts and every validation are exactly what a school would get.
 
-LONDON = ZoneInfo("Europe/London")
-# The demo's "today": the world stands still at the end of the school day on Friday 20
-# November 2026, half-way through the autumn term of 2026/27.
-DEMO_TODAY = dt.date(2026, 11, 20)
-DEMO_NOW = dt.datetime(2026, 11, 20, 16, 30, tzinfo=LONDON)
-# Term dates of a typical English county, half terms and Easter taken out.
-TERMS = (
-    (dt.date(2024, 9, 3), dt.date(2024, 10, 25)),
-    (dt.date(2024, 11, 4), dt.date(2024, 12, 20)),
-    (dt.date(2025, 1, 6), dt.date(2025, 2, 14)),
-    (dt.date(2025, 2, 24), dt.date(2025, 4, 4)),
-    (dt.date(2025, 4, 22), dt.date(2025, 5, 23)),
-    (dt.date(2025, 6, 2), dt.date(2025, 7, 22)),
-    (dt.date(2025, 9, 3), dt.date(2025, 10, 24)),
-    (dt.date(2025, 11, 3), dt.date(2025, 12, 19)),
-    (dt.date(2026, 1, 5), dt.date(2026, 2, 13)),
-    (dt.date(2026, 2, 23), dt.date(2026, 3, 27)),
-    (dt.date(2026, 4, 13), dt.date(2026, 5, 22)),
-    (dt.date(2026, 6, 1), dt.date(2026, 7, 21)),
-    (dt.date(2026, 9, 3), dt.date(2026, 10, 23)),
-    (dt.date(2026, 11, 2), DEMO_TODAY),
-)
-_BANK_HOLIDAYS = frozenset({dt.date(2025, 5, 5), dt.date(2026, 5, 4)})
-TERM_DAYS: tuple[dt.date, ...] = tuple(
-    start + dt.timedelta(days=n)
-    for start, end in TERMS
-    for n in range((end - start).days + 1)
-    if (start + dt.timedelta(days=n)).weekday() < 5 and start + dt.timedelta(days=n) not in _BANK_HOLIDAYS
-)
 # How busy each month is, from the review's monthly enquiries to the advice service
 # (September and November peak, January and April are quiet).
 _MONTH_WEIGHT = {9: 1.25, 10: 1.05, 11: 1.25, 12: 1.0, 1: 0.75, 2: 0.8, 3: 1.1, 4: 0.8, 5: 1.0, 6: 0.95, 7: 0.9}
@@ -1655,7 +1058,7 @@ def _school_plans(world: DemoWorld) -> list[_SchoolPlan]:
             deputy=users[f"deputy.dsl@{spec.domain}"],
             head=users[f"head@{spec.domain}"],
         )
-        rng = _rng(world.seed, "frequent", spec.urn)
+        rng = random_stream(world.seed, "frequent", spec.urn)
         for kind, years in segments:
             middle = [p for y in years[len(years) // 3 : len(years) // 3 + 3] for p in pupils_now.get(y, [])]
             boys = [p for p in middle if p.sex == Sex.MALE]
@@ -1672,7 +1075,7 @@ def _term_day_index(day: dt.date) -> int:
 def _threads_for(sp: _SchoolPlan, seed: int) -> list[_ThreadPlan]:
     """A school's ordinary concerns: volume from its roll and the month, categories and
     places from its phase, some followed by more concerns about the same children."""
-    rng = _rng(seed, "concerns", sp.spec.urn)
+    rng = random_stream(seed, "concerns", sp.spec.urn)
     cutoff = len(TERM_DAYS) - _RECENT_DAYS
     days = TERM_DAYS[:cutoff]
     weights = [_MONTH_WEIGHT[d.month] for d in days]
@@ -1712,7 +1115,7 @@ def _stories(plans: dict[str, _SchoolPlan], seed: int) -> list[_ThreadPlan]:
     """The concerns placed by hand, so the demo shows what it must: the rare categories,
     restricted and shared cases, a pair named again and again, a hot spot this half term,
     overdue referrals and tasks, and new concerns waiting for triage (one of them urgent)."""
-    rng = _rng(seed, "stories")
+    rng = random_stream(seed, "stories")
     threads: list[_ThreadPlan] = []
 
     def story(key: str, code: str, day: dt.date, year: int, **options: Any) -> _ThreadPlan:
@@ -2461,48 +1864,6 @@ def _submit(concern: _ConcernPlan, sp: _SchoolPlan, categories: dict[str, Any]) 
             Alert.objects.create(concern=concern.concern, kind=Alert.Kind.URGENT, recipient=user)
 
 
-# -- Running it: the clock set to each moment in turn --------------------------------------
-
-_REAL_NOW = timezone.now
-
-
-class _NoEmailForThePast:
-    """Stands in for the urgent-alert task while history is written: the alert rows are
-    recorded as sent at the time, and no e-mail goes out about something long past."""
-
-    @staticmethod
-    def enqueue(*args: object, **kwargs: object) -> None:
-        return None
-
-
-@contextlib.contextmanager
-def _simulated_clock() -> Iterator[dict[str, dt.datetime]]:
-    """Set ``django.utils.timezone.now`` (and every model field defaulting to it) to the
-    moment in ``clock["at"]``, so services stamp records and audit events with the story's
-    time. Everything is put back afterwards."""
-    clock = {"at": _REAL_NOW()}
-
-    def now() -> dt.datetime:
-        return clock["at"]
-
-    fields = [f for m in apps.get_models() for f in m._meta.concrete_fields if f.default is _REAL_NOW]
-
-    def defaults(value: Any) -> None:
-        for f in fields:
-            f.default = value
-            f.__dict__.pop("_get_default", None)  # Django caches the default callable
-
-    defaults(now)
-    try:
-        with (
-            mock.patch.object(timezone, "now", now),
-            mock.patch.object(concern_tasks, "urgent_concern_alert", _NoEmailForThePast),
-        ):
-            yield clock
-    finally:
-        defaults(_REAL_NOW)
-
-
 def demo_concerns_and_cases(*, world: DemoWorld, seed: int) -> None:
     """Two years of concerns and cases in every school (a :data:`DEMO_STEPS` step)."""
     categories = {c.code: c for c in Category.objects.filter(authority__isnull=True).order_by("valid_from")}
@@ -2510,8 +1871,8 @@ def demo_concerns_and_cases(*, world: DemoWorld, seed: int) -> None:
     threads = [t for sp in plans.values() for t in _threads_for(sp, seed)] + _stories(plans, seed)
     sched = _Schedule()
     for n, thread in enumerate(threads):
-        _schedule_thread(thread, sched, _rng(seed, "triage", thread.school.spec.urn, n), categories)
-    with _simulated_clock() as clock:
+        _schedule_thread(thread, sched, random_stream(seed, "triage", thread.school.spec.urn, n), categories)
+    with simulated_clock() as clock:
         for at, _, action in sorted(sched.actions, key=lambda a: (a[0], a[1])):
             clock["at"] = at
             action()

@@ -8,8 +8,9 @@ from unittest import mock
 
 from django.core.management import call_command
 
-from haven.core.demo import DEMO_NOW, demo_world_build
-from haven.network.demo import demo_network_meetings
+from haven.demo.dates import DEMO_NOW
+from haven.demo.network import demo_network_meetings
+from haven.demo.world import demo_world_build
 from haven.network.models import ActionItem, Invitation, Meeting
 from haven.network.selectors import carried_actions
 

@@ -11,12 +11,13 @@ import pytest
 from django.core.management import call_command
 
 from haven.audit.models import AuditEvent
-from haven.core.demo import DEMO_NOW, demo_world_build
+from haven.demo.dates import DEMO_NOW
+from haven.demo.records import demo_file_transfer
+from haven.demo.world import demo_world_build
 from haven.records import selectors
-from haven.records.demo import demo_file_transfer
 from haven.records.models import FileTransfer
 
-STEPS = ("haven.core.demo.demo_concerns_and_cases", "haven.safety_plans.demo.demo_safety_plans")
+STEPS = ("haven.demo.story.demo_concerns_and_cases", "haven.demo.safety_plans.demo_safety_plans")
 
 
 @pytest.mark.slow

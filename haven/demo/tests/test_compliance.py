@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from haven.audit.models import AuditEvent
-from haven.compliance.demo import demo_s175_audit
 from haven.compliance.models import AuditRound, SchoolAudit, SchoolAuditReturn, SchoolAuditSubmission
-from haven.core.demo import DEMO_NOW, demo_world_build
+from haven.demo.compliance import demo_s175_audit
+from haven.demo.dates import DEMO_NOW
+from haven.demo.world import demo_world_build
 
 
 def test_the_demo_has_submitted_returned_draft_and_untouched_audits(db, mailoutbox, django_capture_on_commit_callbacks):

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import sign_in
-from haven.core.demo import demo_world_build
+from haven.demo.world import demo_world_build
 from haven.resources.models import CaseStudy, Resource
 from haven.resources.seed import LOCAL, NATIONAL
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo():
-    return demo_world_build(steps=("haven.resources.demo.demo_resources_and_case_studies",))
+    return demo_world_build(steps=("haven.demo.resources.demo_resources_and_case_studies",))
 
 
 def test_the_demo_bank_holds_the_seeds_and_proposals_in_every_state(demo):

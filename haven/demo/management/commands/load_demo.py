@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from haven.core.demo import (
+from haven.demo.world import (
     DEMO_SEED,
     DemoWorldRefused,
     demo_refuse_in_production,

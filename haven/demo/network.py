@@ -1,4 +1,4 @@
-"""The demo world's DSL network meetings (a ``DEMO_STEPS`` step of haven/core/demo.py).
+"""The demo world's DSL network meetings (a ``DEMO_STEPS`` step of haven/demo/world.py).
 
 Each pyramid (Midshire North and Midshire South) met in September and in November 2026 and
 meets again in January 2027; the whole authority met in October and meets in December.
@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 from haven.accounts.models import Role
-from haven.core.demo import AUTHORITY_DOMAIN, DEMO_NOW, LONDON, DemoWorld, _rng, _simulated_clock
+from haven.demo.clock import simulated_clock
+from haven.demo.dates import DEMO_NOW, LONDON
+from haven.demo.world import AUTHORITY_DOMAIN, DemoWorld, random_stream
+from haven.network import services
+from haven.network.models import ActionItem, Invitation, Meeting
 from haven.organisations.models import Pyramid
-
-from . import services
-from .models import ActionItem, Invitation, Meeting
 
 # (pyramid name or None for the whole authority, date, title, venue, online link, past?)
 _MEETINGS = (
@@ -111,9 +112,9 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 def demo_network_meetings(*, world: DemoWorld, seed: int) -> None:
     officer = world.users[f"officer1@{AUTHORITY_DOMAIN}"]
     pyramids = {p.name: p for p in Pyramid.objects.filter(authority=world.authority)}
-    rng = _rng(seed, "network")
+    rng = random_stream(seed, "network")
     made: list[tuple[Meeting, bool]] = []
-    with _simulated_clock() as clock:
+    with simulated_clock() as clock:
         for n, (pyramid_name, day, title, venue, link) in enumerate(_MEETINGS):
             topic = _TOPICS[n % len(_TOPICS)]
             # Scheduled four weeks ahead, but never after the demo's "now" (nothing in the

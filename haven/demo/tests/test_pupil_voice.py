@@ -1,7 +1,8 @@
 """The demo step: reports in every state, written through the services, the same each time."""
 
-from haven.core.demo import DEMO_TODAY, DemoWorld
-from haven.pupil_voice.demo import STORIES, demo_pupil_reports
+from haven.demo.dates import DEMO_TODAY
+from haven.demo.pupil_voice import STORIES, demo_pupil_reports
+from haven.demo.world import DemoWorld, random_stream
 from haven.pupil_voice.models import PupilReport, ReportAlert
 
 
@@ -29,11 +30,10 @@ def test_every_state_with_replies_in_each_school(world):
 def test_references_come_from_the_seed(world):
     from django.contrib.auth.hashers import check_password
 
-    from haven.core.demo import _rng
     from haven.pupil_voice.secrets_words import REFERENCE_ALPHABET, WORDS
 
     _build(world, seed=7)
-    rng = _rng(7, "pupil_voice", world.school_a.urn)
+    rng = random_stream(7, "pupil_voice", world.school_a.urn)
     passphrase = " ".join(rng.choice(WORDS) for _ in range(5))
     raw = "".join(rng.choice(REFERENCE_ALPHABET) for _ in range(8))
     first = PupilReport.objects.get(school=world.school_a, what_happened=STORIES[0][3])
@@ -44,7 +44,7 @@ def test_references_come_from_the_seed(world):
 def test_two_survey_rounds_show_pupils_feeling_safer_and_hide_the_small_school(world):
     import datetime as dt
 
-    from haven.pupil_voice.demo import demo_surveys
+    from haven.demo.pupil_voice import demo_surveys
     from haven.pupil_voice.models import Survey, SurveyResponse
     from haven.pupil_voice.selectors import survey_results, survey_trend_for
 

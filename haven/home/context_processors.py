@@ -8,7 +8,7 @@ from haven.access.policy import Capability, authorities_for, has_any, trusts_for
 def _nav(user, path: str) -> list[tuple[str, str, bool]]:
     """Main navigation for the signed-in user, only what their roles open, as
     (label, url, is the current section)."""
-    items = [("Home", reverse("core:home"))]
+    items = [("Home", reverse("home:home"))]
     if has_any(user, Capability.RECORD_CONCERN):
         items.append(("Record a concern", reverse("concerns:new")))
         items.append(("Your concerns", reverse("concerns:mine")))

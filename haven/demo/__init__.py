@@ -1,0 +1,14 @@
+"""The demo world (DESIGN §10): a deterministic, fictional county to try Haven in.
+
+Product code never imports this package (the import contract in ``.importlinter`` says so);
+it reaches the product only through the services, like a school using Haven would.
+
+- :mod:`haven.demo.world`: the county, trusts, schools, people and pupils; ``DEMO_STEPS``,
+  ``demo_world_build`` and ``demo_logins_list``.
+- :mod:`haven.demo.dates` and :mod:`haven.demo.clock`: the story's calendar and its clock.
+- :mod:`haven.demo.story`: two years of concerns and cases.
+- One module per app's step: :mod:`~haven.demo.safety_plans`, :mod:`~haven.demo.pupil_voice`,
+  :mod:`~haven.demo.resources`, :mod:`~haven.demo.insights`, :mod:`~haven.demo.network`,
+  :mod:`~haven.demo.records`, :mod:`~haven.demo.compliance`.
+- ``manage.py load_demo`` and ``manage.py demo_logins``.
+"""
