@@ -1,10 +1,10 @@
 from django.urls import include, path, register_converter
 
+from haven.accounts import term_dates_views
 from haven.cases import views as case_views
 from haven.concerns import taxonomy_views
 from haven.core.converters import IdConverter, ReferenceConverter
 from haven.insights import views as insight_views
-from haven.organisations import views as organisation_views
 
 # Registered before any app's URLs are read: references and ids never reach a query unchecked.
 register_converter(ReferenceConverter, "reference")
@@ -29,7 +29,7 @@ urlpatterns = [
     path("network/", include("haven.network.urls")),
     path("compliance/", include("haven.compliance.urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),
-    path("schools/<id:school_id>/term-dates/", organisation_views.term_dates, name="term_dates"),
+    path("schools/<id:school_id>/term-dates/", term_dates_views.term_dates, name="term_dates"),
     path("pupils/<id:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),
     path("pupils/<id:pupil_id>/chronology.pdf", case_views.pupil_chronology_pdf, name="pupil_chronology_pdf"),
     path("", include("haven.records.urls")),

@@ -15,14 +15,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from haven.accounts.models import Role
+from haven.organisations.models import Authority, School, Trust
+
+from .roles import Role
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
-    from haven.organisations.models import Authority, School, Trust
 
 
 class Capability(StrEnum):
@@ -162,8 +164,6 @@ def can(user: Any, capability: Capability, *, school: School) -> bool:
 
 def schools_for(user: Any, capability: Capability) -> QuerySet[School]:
     """The schools where the user may exercise the capability, as a queryset."""
-    from haven.organisations.models import School
-
     q = Q(pk__in=[])
     for kind, org_id in _granting(user, capability):
         q |= Q(**{"pk" if kind == "school" else f"{kind}_id": org_id})
@@ -253,8 +253,7 @@ def case_visibility(user: Any, *, prefix: str = "") -> Q:
     the people named on it may open. A trust lead reads cases a school shared with the trust,
     unless restricted without naming them.
     """
-    from haven.cases.models import Case
-
+    Case = apps.get_model("cases", "Case")  # by name: access sits below the apps whose rows it filters
     p = prefix
     readers = schools_for(user, Capability.READ_SCHOOL_RECORDS).values("pk")
     named = Case.restricted_to.through.objects.filter(user_id=user.pk).values("case_id")
@@ -341,8 +340,8 @@ def meeting_visibility(user: Any) -> Q:
     the meeting's authority)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
-    from haven.network.models import Invitation, Meeting
-
+    Meeting = apps.get_model("network", "Meeting")  # by name: access sits below the network app
+    Invitation = apps.get_model("network", "Invitation")
     managed = [a.pk for a in authorities_for(user, Capability.NETWORK_MANAGE)]
     q = Q(authority_id__in=managed)
     if has_any(user, Capability.NETWORK_ATTEND):
@@ -352,3 +351,27 @@ def meeting_visibility(user: Any) -> Q:
         invited = Invitation.objects.filter(user_id=user.pk).values("meeting_id")
         q |= Q(pk__in=invited, authority_id__in=schools.values("authority_id"))
     return q
+
+
+# -- The API ---------------------------------------------------------------------------------
+def uses_the_api(user: Any) -> bool:
+    """Roles that record concerns or read safeguarding records (DESIGN §8): school staff,
+    DSLs, deputies and heads, and trust leads (who read the cases schools share with them).
+    Administrators, governors and advice officers never see safeguarding content."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return (
+        has_any(user, Capability.RECORD_CONCERN)
+        or has_any(user, Capability.READ_SCHOOL_RECORDS)
+        or reads_shared_cases(user)
+    )
+
+
+def reads_cases(user: Any) -> bool:
+    """Who has a case list: the school's readers (as the dashboard) and trust leads."""
+    return has_any(user, Capability.READ_SCHOOL_RECORDS) or reads_shared_cases(user)
+
+
+def reads_shared_cases(user: Any) -> bool:
+    """Trust leads read the cases schools share with their trust (access.case_visibility)."""
+    return has_any(user, Capability.READ_SHARED_CASES)

@@ -23,7 +23,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.audit.models import Action
 from haven.audit.services import audit_record
@@ -31,6 +30,7 @@ from haven.audit.services import audit_record
 from .manage_selectors import ManagedPerson, Organisation, organisation_kind
 from .models import Membership, Role, User
 from .services import membership_end, membership_grant, sign_out_everywhere
+from .signals import credentials_reset
 
 # The roles each kind of organisation can hold (the database's membership_role_fits_organisation).
 ROLES_BY_KIND: dict[str, tuple[Role, ...]] = {
@@ -218,12 +218,8 @@ def password_reset_by_admin(*, by: User, person: ManagedPerson, request: HttpReq
     user.password_must_change = True
     user.save(update_fields=["password", "password_must_change"])
     sign_out_everywhere(user=user, by=by, request=request)
-    # The account may be in other hands: its API tokens stop working too.
-    from haven.api.models import ApiToken
-
-    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=by
-    )
+    # The account may be in other hands: credentials kept by other apps (API tokens) stop too.
+    revoked = sum(n for _, n in credentials_reset.send(sender=User, user=user, by=by))
     audit_record(
         action=Action.UPDATE,
         actor=by,

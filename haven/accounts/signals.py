@@ -1,14 +1,20 @@
-"""Every sign-in, failed sign-in and sign-out goes into the audit log."""
+"""Every sign-in, failed sign-in and sign-out goes into the audit log; and the signal that
+an account's credentials were reset, for the apps above that hold credentials of their own."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+
+# Sent (sender=User, user=, by=) inside the transaction of an administrator's password reset:
+# the account may be in other hands. Each receiver revokes the credentials its app keeps for
+# the user (the API its tokens) and returns how many, for the reset's audit event.
+credentials_reset = Signal()
 
 
 @receiver(user_logged_in)

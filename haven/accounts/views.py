@@ -16,7 +16,7 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from haven.api.permissions import uses_the_api
+from haven.access.policy import uses_the_api
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 

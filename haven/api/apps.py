@@ -9,4 +9,5 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI description of our authentication classes with drf-spectacular.
-        from . import schema  # noqa: F401
+        # Connects the receivers of other apps' signals (an account's reset revokes its tokens).
+        from . import receivers, schema  # noqa: F401

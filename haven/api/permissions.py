@@ -2,7 +2,8 @@
 
 What a user may read or write is decided by haven.access through the selectors and
 services, exactly as for the pages; this module only turns away users whose roles never
-touch safeguarding records, with the same 404 the pages give them.
+touch safeguarding records (haven.access.policy.uses_the_api), with the same 404 the
+pages give them.
 """
 
 from __future__ import annotations
@@ -14,30 +15,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.throttling import UserRateThrottle
 
-from haven.access.policy import Capability, has_any
-
-
-def uses_the_api(user: Any) -> bool:
-    """Roles that record concerns or read safeguarding records (DESIGN §8): school staff,
-    DSLs, deputies and heads, and trust leads (who read the cases schools share with them).
-    Administrators, governors and advice officers never see safeguarding content."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return (
-        has_any(user, Capability.RECORD_CONCERN)
-        or has_any(user, Capability.READ_SCHOOL_RECORDS)
-        or reads_shared_cases(user)
-    )
-
-
-def reads_cases(user: Any) -> bool:
-    """Who has a case list: the school's readers (as the dashboard) and trust leads."""
-    return has_any(user, Capability.READ_SCHOOL_RECORDS) or reads_shared_cases(user)
-
-
-def reads_shared_cases(user: Any) -> bool:
-    """Trust leads read the cases schools share with their trust (access.case_visibility)."""
-    return has_any(user, Capability.READ_SHARED_CASES)
+from haven.access.policy import uses_the_api
 
 
 class UsesTheApi(BasePermission):

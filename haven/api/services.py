@@ -13,12 +13,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from haven.access.policy import uses_the_api
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core.errors import ApplicationError
 
 from .models import DEFAULT_LIFETIME, DISPLAY_PREFIX_LENGTH, TOKEN_PREFIX, ApiToken, token_hash
-from .permissions import uses_the_api
 
 MAX_LIFETIME = dt.timedelta(days=366)
 MAX_LIVE_TOKENS = 20

@@ -16,12 +16,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from haven.access.policy import uses_the_api
 from haven.accounts.decorators import two_factor_required
 from haven.core.errors import ApplicationError
 
 from . import services
 from .models import ApiToken
-from .permissions import uses_the_api
 
 LIFETIMES = {"30": 30, "90": 90, "365": 365}
 

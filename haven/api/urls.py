@@ -5,9 +5,9 @@ from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
 from haven.core.converters import IdConverter, ReferenceConverter
-from haven.safety_plans import api as safety_plan_api
 
 from . import errors, token_views, views
+from . import safety_plans as safety_plan_api
 
 register_converter(ReferenceConverter, "api_reference")
 register_converter(IdConverter, "api_id")

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from haven.access.policy import Capability, deny, has_any, may_amend_concern, schools_for
+from haven.access.policy import Capability, deny, has_any, may_amend_concern, reads_cases, schools_for
 from haven.cases import selectors as case_selectors
 from haven.cases.models import Case, ReferralOutcome, Route
 from haven.cases.services import current_routes
@@ -33,7 +33,6 @@ from haven.people.models import Pupil
 from . import selectors
 from .errors import PROBLEM_CONTENT_TYPE
 from .pagination import Pagination
-from .permissions import reads_cases
 from .serializers import (
     AmendmentOutput,
     AwareDateTimeField,

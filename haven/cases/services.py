@@ -18,12 +18,12 @@ from django.utils import timezone
 from haven.access.policy import Capability, can
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.concerns import rules
 from haven.concerns.models import Category, ChildRole, Concern
 from haven.concerns.services import concern_acknowledge, concern_lock, reference_next, text_checked
 from haven.core.errors import ApplicationError
 from haven.people.models import Pupil
 
-from . import rules
 from .models import (
     Agency,
     Case,

@@ -17,6 +17,7 @@ from haven.access.policy import Capability, can, has_any, school_ids_for
 from haven.accounts.models import User
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.concerns import rules
 from haven.concerns.models import Category, Concern, Location
 from haven.concerns.selectors import concern_get_for, pupils_matching
 from haven.concerns.services import concern_close_no_further_action, concern_prompts
@@ -26,7 +27,7 @@ from haven.core.pdf import pdf_response
 from haven.pupil_voice.selectors import new_report_count_for
 from haven.safety_plans import selectors as plan_selectors
 
-from . import forms, rules, selectors, services
+from . import forms, selectors, services
 from .models import Case, Consideration, Referral
 from .schooldays import closures_by_school
 

@@ -25,7 +25,7 @@ from haven.people.models import Pupil
 
 from . import files
 from .models import Amendment, Attachment, Category, ChildRole, Concern, ConcernChild, Location
-from .rules import UKCIS_NUDES_ADVICE
+from .rules import UKCIS_NUDES_ADVICE, Prompt, age_on, statutory_prompts
 
 MAX_NARRATIVE = 20_000
 FUTURE_SLACK = dt.timedelta(minutes=5)
@@ -281,14 +281,12 @@ def concern_lock(concern: Concern) -> Concern:
     return concern
 
 
-def concern_prompts(concern: Concern) -> list[Any]:
+def concern_prompts(concern: Concern) -> list[Prompt]:
     """The statutory prompts (DESIGN §3 rules 3 and 4) this concern raises on its own: its
     categories, and its children's ages when it happened."""
-    from haven.cases import rules
-
     day = timezone.localtime(concern.occurred_at).date()
-    ages = [rules.age_on(c.pupil.date_of_birth, day) for c in concern.children.select_related("pupil")]
-    return rules.statutory_prompts(categories=concern.categories.all(), children_ages=ages)
+    ages = [age_on(c.pupil.date_of_birth, day) for c in concern.children.select_related("pupil")]
+    return statutory_prompts(categories=concern.categories.all(), children_ages=ages)
 
 
 @transaction.atomic

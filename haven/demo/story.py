@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from haven.accounts.models import User
-from haven.cases import rules
 from haven.cases.models import Case, CaseEvent, Referral, Task
-from haven.cases.rules import age_on
 from haven.cases.schooldays import add_school_days
 from haven.cases.services import (
     case_access_set,
@@ -36,7 +34,9 @@ from haven.cases.services import (
     task_add,
     task_complete,
 )
+from haven.concerns import rules
 from haven.concerns.models import Alert, Category, ChildRole, Concern, Location
+from haven.concerns.rules import age_on
 from haven.concerns.services import (
     ChildInConcern,
     amendment_add,

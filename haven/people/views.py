@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from haven.access.policy import Capability, can, has_any, schools_for
+from haven.access.policy import Capability, has_any, schools_for
 
 from . import selectors
 from .models import YearGroup
@@ -41,25 +41,6 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
                 ("missing_education", "Missing education"),
             ],
             "query": query.urlencode(),
-        },
-    )
-
-
-@login_required
-def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
-    from haven.cases.selectors import repeat_involvement_flags
-    from haven.records.selectors import transfers_of_pupil
-
-    pupil = selectors.pupil_get_for(request.user, pupil_id, request=request)
-    return render(
-        request,
-        "people/pupil_detail.html",
-        {
-            "pupil": pupil,
-            "can_view_log": can(request.user, Capability.VIEW_ACCESS_LOG, school=pupil.school),
-            "flags": repeat_involvement_flags(request.user, school_ids=[pupil.school_id], pupil_id=pupil.pk),
-            "transfers": transfers_of_pupil(request.user, pupil),
-            "can_send_file": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school),
         },
     )
 

@@ -1,5 +1,5 @@
-"""Child-protection file transfers: sending a leaver's file, the list of transfers, one
-transfer (confirm receipt, withdraw), and the file itself."""
+"""A child's record: their page, and child-protection file transfers (sending a leaver's
+file, the list of transfers, one transfer: confirm receipt, withdraw; the file itself)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from haven.access.policy import Capability, can, deny, has_any
+from haven.cases.selectors import repeat_involvement_flags
 from haven.core.errors import ApplicationError
 from haven.people.selectors import pupil_get_for
 
@@ -160,3 +161,21 @@ def transfer_file(request: HttpRequest, transfer_id: int) -> FileResponse:
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    """The child's page: their details, repeat involvement and their file's transfers (it asks
+    the cases and the records, so it lives above them, here)."""
+    pupil = pupil_get_for(request.user, pupil_id, request=request)
+    return render(
+        request,
+        "records/pupil_detail.html",
+        {
+            "pupil": pupil,
+            "can_view_log": can(request.user, Capability.VIEW_ACCESS_LOG, school=pupil.school),
+            "flags": repeat_involvement_flags(request.user, school_ids=[pupil.school_id], pupil_id=pupil.pk),
+            "transfers": selectors.transfers_of_pupil(request.user, pupil),
+            "can_send_file": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school),
+        },
+    )

@@ -178,7 +178,7 @@ PROTECTED = [
     ),
     Protected(
         "a pupil's file",
-        lambda w: reverse("people:pupil_detail", args=[w.pupils["a"].pk]),
+        lambda w: reverse("records:pupil_detail", args=[w.pupils["a"].pk]),
         frozenset({"dsl_a", "deputy_a", "head_a"}),
         must_show=lambda w: w.pupils["a"].upn,
     ),
@@ -620,7 +620,7 @@ def test_a_content_role_without_its_second_factor_is_stopped(
 def test_another_schools_dsl_is_refused_and_the_attempt_is_recorded(client, world):
     sign_in(client, world.users["dsl_b"])
     pupil = world.pupils["a"]
-    response = client.get(reverse("people:pupil_detail", args=[pupil.pk]))
+    response = client.get(reverse("records:pupil_detail", args=[pupil.pk]))
     assert response.status_code == 404
     event = AuditEvent.objects.get(action=Action.ACCESS_DENIED, object_id=str(pupil.pk))
     assert event.actor == world.users["dsl_b"]
@@ -629,8 +629,8 @@ def test_another_schools_dsl_is_refused_and_the_attempt_is_recorded(client, worl
 
 def test_a_missing_record_and_a_forbidden_one_look_the_same(client, world):
     sign_in(client, world.users["dsl_b"])
-    forbidden = client.get(reverse("people:pupil_detail", args=[world.pupils["a"].pk]))
-    missing = client.get(reverse("people:pupil_detail", args=[999_999]))
+    forbidden = client.get(reverse("records:pupil_detail", args=[world.pupils["a"].pk]))
+    missing = client.get(reverse("records:pupil_detail", args=[999_999]))
     assert forbidden.status_code == missing.status_code == 404
     # Identical but for the per-response CSRF token in the sign-out form.
     token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
@@ -643,13 +643,13 @@ def test_an_ended_role_grants_nothing(client, world):
     dsl = world.users["dsl_a"]
     dsl.memberships.update(ended_at=timezone.now())
     sign_in(client, dsl)
-    assert client.get(reverse("people:pupil_detail", args=[world.pupils["a"].pk])).status_code == 404
+    assert client.get(reverse("records:pupil_detail", args=[world.pupils["a"].pk])).status_code == 404
 
 
 def test_reading_a_pupil_file_is_audited(client, world):
     sign_in(client, world.users["head_a"])
     pupil = world.pupils["a"]
-    assert client.get(reverse("people:pupil_detail", args=[pupil.pk])).status_code == 200
+    assert client.get(reverse("records:pupil_detail", args=[pupil.pk])).status_code == 200
     event = AuditEvent.objects.filter(action=Action.VIEW, object_type="people.pupil", object_id=str(pupil.pk)).get()
     assert event.actor == world.users["head_a"]
     # The DSL sees that read on the child's access log.

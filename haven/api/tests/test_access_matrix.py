@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 
 from conftest import World, build_world, sign_in
+from haven.access.policy import uses_the_api
 from haven.access.tests.test_matrix import A_READERS, ALL_USERS, DSLS_AND_HEADS, SCHOOL_ROLES, Protected, _with_records
-from haven.api.permissions import uses_the_api
 from haven.api.services import token_create
 
 from .conftest import problem_of

@@ -28,8 +28,8 @@ from pypdf import PdfReader
 
 from haven.accounts.models import User
 from haven.cases.models import Case, ConsiderationAnswer, Decision, ParentsInformed, Referral
-from haven.cases.rules import POLICE_STARTING_POINT
 from haven.concerns.models import Category, Concern
+from haven.concerns.rules import POLICE_STARTING_POINT
 from haven.concerns.taxonomy import load as load_taxonomy
 from haven.testing import factories as f
 from haven.testing.browser import axe_check

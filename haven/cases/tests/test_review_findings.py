@@ -52,7 +52,7 @@ def test_a_restricted_case_gives_no_pattern_away(client, world, make_concern, se
     pages = [
         reverse("cases:dashboard"),
         reverse("cases:triage", args=[fresh.reference]),
-        reverse("people:pupil_detail", args=[second_child.pk]),
+        reverse("records:pupil_detail", args=[second_child.pk]),
     ]
     for url in pages:
         text = client.get(url).text

@@ -387,9 +387,9 @@ def test_repeat_involvement_shows_on_the_childs_page(client, world, make_concern
     for _ in range(2):
         make_concern(children=[(world.pupils["a"], "affected"), (second_child, "alleged_harmer")])
     sign_in(client, world.users["dsl_a"])
-    page = client.get(reverse("people:pupil_detail", args=[second_child.pk]))
+    page = client.get(reverse("records:pupil_detail", args=[second_child.pk]))
     assert "Jordan Lee is named as a child alleged to have harmed in 2 concerns" in page.text
-    other = client.get(reverse("people:pupil_detail", args=[world.pupils["a"].pk]))
+    other = client.get(reverse("records:pupil_detail", args=[world.pupils["a"].pk]))
     assert "named as a child alleged to have harmed" not in other.text  # the flag is about Jordan
     assert "are named together again" in other.text
 

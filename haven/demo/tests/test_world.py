@@ -23,12 +23,13 @@ from django.test import RequestFactory
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import TWO_FACTOR_ROLES, Membership, Role, User
+from haven.access.roles import TWO_FACTOR_ROLES
+from haven.accounts.models import Membership, Role, User
 from haven.audit.models import AuditEvent
 from haven.cases.models import Case, CaseEvent, Decision, ParentsInformed, Referral, Sanction, Support, Task
-from haven.cases.rules import age_on
 from haven.cases.selectors import dashboard_for, repeat_involvement_flags
 from haven.concerns.models import Alert, Amendment, ChildRole, Concern, ConcernChild
+from haven.concerns.rules import age_on
 from haven.demo.dates import DEMO_NOW, TERM_DAYS
 from haven.demo.world import DEMO_PASSWORD, DemoWorldRefused, birth_range, demo_world_build, year_offset
 from haven.organisations.models import Authority, Pyramid, School, Trust

@@ -75,6 +75,6 @@ def test_leavers_are_hidden_unless_asked_for(client, world):
 def test_names_with_markup_are_shown_as_text(client, world):
     pupil = PupilFactory(school=world.school_a, legal_forename="<script>alert(1)</script>")
     sign_in(client, world.users["dsl_a"])
-    r = client.get(reverse("people:pupil_detail", args=[pupil.pk]))
+    r = client.get(reverse("records:pupil_detail", args=[pupil.pk]))
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text

@@ -70,7 +70,7 @@ def test_form_errors_keep_what_was_typed(client, world, leaver):
 
 def test_the_whole_journey_between_two_schools_on_haven(client, world, leaver, django_capture_on_commit_callbacks):
     sign_in(client, world.users["dsl_a"])
-    r = client.get(reverse("people:pupil_detail", args=[leaver.pk]))
+    r = client.get(reverse("records:pupil_detail", args=[leaver.pk]))
     assert "Send this child's file to their new school" in r.text
     assert client.get("/").text.count("1 child who left with a file still to send") == 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -106,7 +106,7 @@ def test_the_whole_journey_between_two_schools_on_haven(client, world, leaver, d
     assert AuditEvent.objects.filter(
         action=Action.VIEW, object_type="records.filetransfer", object_id=str(t.pk), school=world.school_a
     ).exists()
-    r = client.get(reverse("people:pupil_detail", args=[leaver.pk]))
+    r = client.get(reverse("records:pupil_detail", args=[leaver.pk]))
     assert "Sent to Birch Academy" in r.text
 
 

@@ -15,15 +15,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from haven.api.errors import PROBLEM_CONTENT_TYPE
-from haven.api.pagination import Pagination
-from haven.api.permissions import reads_cases
-from haven.api.serializers import ProblemSerializer, SchoolOutput
+from haven.access.policy import reads_cases
 from haven.cases.models import CaseChild
 from haven.cases.selectors import case_get_for
+from haven.safety_plans import rules, selectors, services
+from haven.safety_plans.models import SafetyPlan
 
-from . import rules, selectors, services
-from .models import SafetyPlan
+from .errors import PROBLEM_CONTENT_TYPE
+from .pagination import Pagination
+from .serializers import ProblemSerializer, SchoolOutput
 
 JSON = "application/json"
 

@@ -1,4 +1,5 @@
-"""A school's term dates (closures), kept by its administrator."""
+"""A school's term dates (closures), kept by its administrator (an administrator's page, above
+haven.access; the closures themselves live in haven.organisations)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from django.shortcuts import redirect, render
 from haven.access.policy import Capability, can, deny
 from haven.core.errors import ApplicationError
 from haven.core.forms import DateInput
-
-from . import services
-from .models import School
+from haven.organisations import services
+from haven.organisations.models import School
 
 
 class ClosureForm(forms.Form):
@@ -47,7 +47,7 @@ def term_dates(request: HttpRequest, school_id: int) -> HttpResponse:
         status = 400
     return render(
         request,
-        "organisations/term_dates.html",
+        "accounts/manage/term_dates.html",
         {"school": school, "form": form, "closures": school.closures.all()},
         status=status,
     )
