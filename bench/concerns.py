@@ -1461,7 +1461,7 @@ def check_generated(meta: dict[str, Any], progress: Callable[[str], None]) -> No
 
     from haven.accounts.models import Membership
     from haven.audit.models import AuditEvent
-    from haven.cases.selectors import pupil_chronology_for
+    from haven.chronology.selectors import pupil_chronology_for
     from haven.concerns.models import Concern
 
     connection.close()

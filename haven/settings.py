@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "haven.network",
     "haven.records",
     "haven.compliance",
+    "haven.workspace",
     "haven.home",
     "haven.demo",
     "rest_framework",

@@ -1,10 +1,10 @@
 from django.urls import include, path, register_converter
 
 from haven.accounts import term_dates_views
-from haven.cases import views as case_views
 from haven.concerns import taxonomy_views
 from haven.core.converters import IdConverter, ReferenceConverter
 from haven.insights import views as insight_views
+from haven.workspace import views as workspace_views
 
 # Registered before any app's URLs are read: references and ids never reach a query unchecked.
 register_converter(ReferenceConverter, "reference")
@@ -18,7 +18,7 @@ urlpatterns = [
     path("account/", include("haven.accounts.urls")),
     path("manage/", include("haven.accounts.manage_urls")),
     path("concerns/", include("haven.concerns.urls")),
-    path("cases/", include("haven.cases.urls")),
+    path("cases/", include("haven.workspace.urls")),
     path("safety-plans/", include("haven.safety_plans.urls")),
     path("enquiries/", include("haven.insights.urls")),
     path("insights/", insight_views.insights, name="insights"),
@@ -30,8 +30,8 @@ urlpatterns = [
     path("compliance/", include("haven.compliance.urls")),
     path("taxonomy/", taxonomy_views.taxonomy, name="taxonomy"),
     path("schools/<id:school_id>/term-dates/", term_dates_views.term_dates, name="term_dates"),
-    path("pupils/<id:pupil_id>/chronology/", case_views.pupil_chronology, name="pupil_chronology"),
-    path("pupils/<id:pupil_id>/chronology.pdf", case_views.pupil_chronology_pdf, name="pupil_chronology_pdf"),
+    path("pupils/<id:pupil_id>/chronology/", workspace_views.pupil_chronology, name="pupil_chronology"),
+    path("pupils/<id:pupil_id>/chronology.pdf", workspace_views.pupil_chronology_pdf, name="pupil_chronology_pdf"),
     path("", include("haven.records.urls")),
     path("", include("haven.people.urls")),
     path("api/", include("haven.api.urls")),

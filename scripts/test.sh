@@ -24,6 +24,9 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+echo "== Import contract (.importlinter: the floor plan)"
+.venv/bin/lint-imports --no-cache
+
 export HAVEN_ENV=test
 export HAVEN_DATA_DIR
 HAVEN_DATA_DIR="$(mktemp -d)"

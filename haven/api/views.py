@@ -25,6 +25,7 @@ from haven.access.policy import Capability, deny, has_any, may_amend_concern, re
 from haven.cases import selectors as case_selectors
 from haven.cases.models import Case, ReferralOutcome, Route
 from haven.cases.services import current_routes
+from haven.chronology import selectors as chronology
 from haven.concerns.models import Amendment, Category, ChildRole, Concern, Location
 from haven.concerns.selectors import concern_get_for, concern_list_for
 from haven.concerns.services import MAX_NARRATIVE, ChildInConcern, amendment_add, categories_valid_for, concern_submit
@@ -514,7 +515,7 @@ class ChronologyFilterSerializer(serializers.Serializer):
     kinds = serializers.CharField(
         required=False,
         max_length=1000,
-        help_text="Comma-separated kinds to show: " + ", ".join(case_selectors.KINDS) + ".",
+        help_text="Comma-separated kinds to show: " + ", ".join(chronology.KINDS) + ".",
     )
     from_ = serializers.DateField(required=False, help_text="From this day (YYYY-MM-DD).")
     to = serializers.DateField(required=False, help_text="To this day (YYYY-MM-DD).")
@@ -525,10 +526,10 @@ class ChronologyFilterSerializer(serializers.Serializer):
 
     def validate_kinds(self, value: str) -> str:
         kinds = list(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
-        unknown = [k for k in kinds if k not in case_selectors.KINDS]
+        unknown = [k for k in kinds if k not in chronology.KINDS]
         if unknown:
             raise serializers.ValidationError(
-                f"Unknown kind {unknown[0]!r}: choose from {', '.join(case_selectors.KINDS)}."
+                f"Unknown kind {unknown[0]!r}: choose from {', '.join(chronology.KINDS)}."
             )
         return ",".join(kinds)
 
@@ -544,7 +545,7 @@ class ChronologyFilterSerializer(serializers.Serializer):
 _CHRONOLOGY_PARAMETERS = [
     OpenApiParameter(
         "kinds",
-        {"type": "array", "items": {"type": "string", "enum": list(case_selectors.KINDS)}},
+        {"type": "array", "items": {"type": "string", "enum": list(chronology.KINDS)}},
         style="form",
         explode=False,
         description="Only these kinds of entry, comma-separated.",
@@ -575,7 +576,7 @@ class CaseChronologyApi(APIView):
         filters = ChronologyFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         case = case_selectors.case_get_for(request.user, reference, request=request)
-        entries = case_selectors.case_chronology(case, filters=filters.as_filters())
+        entries = chronology.case_chronology(case, filters=filters.as_filters())
         return Response(self.OutputSerializer({"case": case.reference, "count": len(entries), "entries": entries}).data)
 
 
@@ -609,7 +610,7 @@ class PupilChronologyApi(APIView):
     def get(self, request: Request, pupil_id: int) -> Response:
         filters = ChronologyFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        pupil, entries = case_selectors.pupil_chronology_for(
+        pupil, entries = chronology.pupil_chronology_for(
             request.user, int(pupil_id), request=request, filters=filters.as_filters()
         )
         data = {

@@ -16,6 +16,7 @@ from haven.access.policy import Capability, can
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases.schooldays import add_school_days, closures_by_school
+from haven.chronology.selectors import pupil_chronology_for
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_bytes
 from haven.people.models import Pupil
@@ -33,7 +34,6 @@ def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tup
     """The file as the sending lead may read it: the child's details, cases and chronology."""
     from haven.access.policy import case_visibility, concern_visibility
     from haven.cases.models import Case
-    from haven.cases.selectors import pupil_chronology_for
     from haven.concerns.models import Attachment, Concern
 
     _, entries = pupil_chronology_for(by, pupil.pk, request=request)

@@ -116,31 +116,6 @@ def case_plans(case: Case) -> list[SafetyPlan]:
     return list(plans_annotated(SafetyPlan.objects.filter(case=case)).order_by("pupil__legal_surname", "-created_at"))
 
 
-def chronology_entries(cases: QuerySet[Case], pupil_id: int | None = None) -> list[Any]:
-    """Plan events (written, changed or reviewed, signed off, closed) for the case and child
-    chronologies; a child's chronology holds only that child's plans."""
-    from django.urls import reverse
-
-    from haven.cases.selectors import Entry
-
-    events = PlanEvent.objects.filter(plan__case__in=cases).select_related("by", "plan__pupil", "plan__case")
-    if pupil_id is not None:
-        events = events.filter(plan__pupil_id=pupil_id)
-    return [
-        Entry(
-            e.at,
-            e.at,
-            "plan",
-            f"{e.get_kind_display()} for {e.plan.pupil.display_name} (version {e.version})",
-            e.text,
-            e.by.full_name,
-            reverse("safety_plans:detail", args=[e.plan_id]),
-            e.plan.case.reference,
-        )
-        for e in events
-    ]
-
-
 def review_due(plan: SafetyPlan, today: dt.date | None = None) -> list[tuple[str, str]]:
     """Why a signed-off plan's review is due, as (key, words): its review date has come, or a
     new concern about the child was recorded since its current version (``plans_annotated``).

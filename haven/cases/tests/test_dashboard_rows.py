@@ -1,4 +1,4 @@
-"""The dashboard's rows, printed in Python (haven/cases/templatetags/dashboard.py), are exactly
+"""The dashboard's rows, printed in Python (haven/workspace/templatetags/dashboard.py), are exactly
 what its template loops printed: the same HTML, every value escaped, in GMT and in summer time."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.utils import timezone
 from haven.cases import services
 from haven.cases.models import Case, Referral, Task
 from haven.cases.selectors import dashboard_for
-from haven.cases.templatetags.dashboard import open_case_rows, overdue_items, triage_rows
+from haven.workspace.templatetags.dashboard import open_case_rows, overdue_items, triage_rows
 
 # The loops of cases/dashboard.html before they became the filters.
 _TRIAGE = '{% for c in page %}\n    <tr>\n      <td><a href="{% if c.school_id in triage_school_ids %}{% url \'cases:triage\' c.reference %}{% else %}{% url \'concerns:detail\' c.reference %}{% endif %}">{{ c.reference }}</a>{% if c.urgent %} <span class="tag tag-urgent">Urgent</span>{% endif %}<br><span class="hint">{{ c.get_location_display }}{% if c.online_platform %} ({{ c.online_platform }}){% endif %}</span></td>\n      <td>{% for link in c.children.all %}{{ link.pupil.display_name }} <span class="hint">({{ link.get_role_display|lower }})</span>{% if not forloop.last %}<br>{% endif %}{% endfor %}</td>\n      <td>{% for cat in c.categories.all %}{{ cat.name }}{% if not forloop.last %}, {% endif %}{% endfor %}</td>\n      <td>{{ c.recorded_at|date:"j M Y, H:i" }}<br><span class="hint">by {{ c.recorded_by.full_name }}</span></td>\n      <td>{% if c.acknowledged_at %}Yes{% else %}<strong>Not yet</strong>{% endif %}</td>\n    </tr>\n    {% empty %}\n    <tr><td colspan="5">No concerns are waiting.</td></tr>\n    {% endfor %}'

@@ -16,7 +16,8 @@ from django.utils import timezone
 from conftest import sign_in
 from haven.audit.models import Action, AuditEvent
 from haven.cases import services
-from haven.cases.selectors import case_chronology, repeat_involvement_flags, repeat_involvement_flags_for_children
+from haven.cases.selectors import repeat_involvement_flags, repeat_involvement_flags_for_children
+from haven.chronology.selectors import case_chronology
 from haven.concerns.models import Category, Concern
 from haven.concerns.services import amendment_add
 from haven.testing.factories import PupilFactory
@@ -236,7 +237,7 @@ _LOOP = """{% for e in entries %}
 def test_the_chronology_entries_print_exactly_as_the_template_loop_did(world, make_concern):
     from django.template import Context, Template
 
-    from haven.cases.templatetags.chronology import chronology_items
+    from haven.workspace.templatetags.chronology import chronology_items
 
     dsl = world.users["dsl_a"]
     hostile = "<script>alert(\"x\")</script> & 'quotes'"

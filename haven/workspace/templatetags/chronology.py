@@ -10,7 +10,7 @@ from html import escape as _escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from haven.cases.selectors import Entry
+from haven.core.chronology import Entry
 
 register = template.Library()
 

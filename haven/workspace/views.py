@@ -1,4 +1,4 @@
-"""The DSL dashboard, triage, one case and chronologies."""
+"""The DSL dashboard, triage, one case and chronologies (the cases' pages, above the apps they ask)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from haven.access.policy import Capability, can, has_any, school_ids_for
 from haven.accounts.models import User
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.cases import forms, selectors, services
+from haven.cases.models import Case, Consideration, Referral
+from haven.cases.schooldays import closures_by_school
+from haven.chronology import selectors as chronology
 from haven.concerns import rules
 from haven.concerns.models import Category, Concern, Location
 from haven.concerns.selectors import concern_get_for, pupils_matching
@@ -26,10 +30,6 @@ from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
 from haven.pupil_voice.selectors import new_report_count_for
 from haven.safety_plans import selectors as plan_selectors
-
-from . import forms, selectors, services
-from .models import Case, Consideration, Referral
-from .schooldays import closures_by_school
 
 
 def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
@@ -442,7 +442,7 @@ def _apply(request: HttpRequest, case: Case, action: str, d: dict[str, Any]) -> 
 def case_chronology(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_get_for(request.user, reference, request=request)
     filters = _filters(request, ("kinds", "from", "to"))
-    entries = selectors.case_chronology(case, filters=filters)
+    entries = chronology.case_chronology(case, filters=filters)
     return render(
         request,
         "cases/chronology.html",
@@ -450,7 +450,7 @@ def case_chronology(request: HttpRequest, reference: str) -> HttpResponse:
             "case": case,
             "entries": entries,
             "filters": filters,
-            "kinds": selectors.KINDS,
+            "kinds": chronology.KINDS,
             "title": f"Chronology of case {case.reference}",
             "pdf_url": reverse("cases:chronology_pdf", args=[case.reference]),
         },
@@ -491,7 +491,7 @@ def case_chronology_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     return _chronology_pdf(
         request,
         title=f"Chronology of case {case.reference}",
-        entries=selectors.case_chronology(case, filters=filters),
+        entries=chronology.case_chronology(case, filters=filters),
         school=case.school,
         filters=filters,
         obj=case,
@@ -502,7 +502,7 @@ def case_chronology_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 def pupil_chronology_pdf(request: HttpRequest, pupil_id: int) -> HttpResponse:
     filters = _filters(request, ("kinds", "from", "to"))
-    pupil, entries = selectors.pupil_chronology_for(request.user, pupil_id, request=request, filters=filters)
+    pupil, entries = chronology.pupil_chronology_for(request.user, pupil_id, request=request, filters=filters)
     return _chronology_pdf(
         request,
         title=f"Chronology for {pupil.display_name}",
@@ -517,7 +517,7 @@ def pupil_chronology_pdf(request: HttpRequest, pupil_id: int) -> HttpResponse:
 @login_required
 def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
     filters = _filters(request, ("kinds", "from", "to"))
-    pupil, entries = selectors.pupil_chronology_for(request.user, pupil_id, request=request, filters=filters)
+    pupil, entries = chronology.pupil_chronology_for(request.user, pupil_id, request=request, filters=filters)
     return render(
         request,
         "cases/chronology.html",
@@ -525,7 +525,7 @@ def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "pupil": pupil,
             "entries": entries,
             "filters": filters,
-            "kinds": selectors.KINDS,
+            "kinds": chronology.KINDS,
             "title": f"Chronology for {pupil.display_name}",
             "pdf_url": reverse("pupil_chronology_pdf", args=[pupil.pk]),
         },
