@@ -12,6 +12,7 @@ authority's area.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -19,18 +20,24 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from haven.audit.models import Action
+from haven.audit.services import audit_record
 from haven.organisations.models import Authority, School, Trust
 
 from .roles import Role
 
 if TYPE_CHECKING:
-    from haven.accounts.models import User
+    from haven.accounts.models import Membership, User
+    from haven.compliance.models import SchoolAudit
+    from haven.records.models import FileTransfer
+    from haven.resources.models import CaseStudy, Resource
 
 
 class Capability(StrEnum):
     RECORD_CONCERN = "record_concern"
     READ_SCHOOL_RECORDS = "read_school_records"  # all concerns, cases, plans, pupil files
     WRITE_SCHOOL_RECORDS = "write_school_records"  # triage, decide, refer, plan
+    URGENT_ESCALATION = "urgent_escalation"  # told when an urgent concern waits unacknowledged
     READ_SHARED_CASES = "read_shared_cases"  # cases a school shares with its trust
     VIEW_ACCESS_LOG = "view_access_log"  # who viewed a child's file
     PUPIL_VOICE_INBOX = "pupil_voice_inbox"
@@ -50,7 +57,9 @@ class Capability(StrEnum):
     CASE_STUDIES_REVIEW = "case_studies_review"  # review and publish the authority's case studies
     NETWORK_MANAGE = "network_manage"  # pyramids and DSL network meetings of the authority
     NETWORK_ATTEND = "network_attend"  # be invited to, and read, DSL network meetings
+    NETWORK_INVITED = "network_invited"  # invited to a new meeting of one's school unless the officer changes it
     S175_COMPLETE = "s175_complete"  # fill in the school's annual Section 175 audit
+    S175_SUBMIT = "s175_submit"  # sign the school's audit off and send it to the authority
     S175_READ = "s175_read"  # read the school's Section 175 audit and its status
     S175_COLLECT = "s175_collect"  # open rounds of the audit, read every school's, return them
 
@@ -69,6 +78,8 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     Capability.RECORD_CONCERN: dict.fromkeys(_SCHOOL_ROLES, SCHOOL),
     Capability.READ_SCHOOL_RECORDS: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
     Capability.WRITE_SCHOOL_RECORDS: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
+    # An urgent concern no safeguarding lead has received within the hour goes to the head.
+    Capability.URGENT_ESCALATION: {Role.HEAD: SCHOOL},
     Capability.READ_SHARED_CASES: {Role.TRUST_LEAD: TRUST},
     Capability.VIEW_ACCESS_LOG: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
     Capability.PUPIL_VOICE_INBOX: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
@@ -108,10 +119,13 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
     Capability.NETWORK_MANAGE: {Role.LA_OFFICER: AUTHORITY},
     # DSLs and deputies are invited; a head reads the meetings their school is invited to.
     Capability.NETWORK_ATTEND: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
+    Capability.NETWORK_INVITED: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
     # The annual Section 175 audit (DESIGN §1): the school's DSLs and head complete it,
     # governors (of the school, or trustees of its trust) and the trust lead read its status,
     # the authority's advice officer collects it.
     Capability.S175_COMPLETE: dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
+    # Policy: the headteacher or the DSL signs the audit off; a deputy prepares it.
+    Capability.S175_SUBMIT: dict.fromkeys((Role.HEAD, Role.DSL), SCHOOL),
     Capability.S175_READ: {
         **dict.fromkeys((Role.DSL, Role.DEPUTY_DSL, Role.HEAD), SCHOOL),
         Role.GOVERNOR: SCHOOL_OR_TRUST,
@@ -231,8 +245,6 @@ def deny(
     The refusal is audited in the record's school chain when the record exists, so a DSL
     can see attempts on their pupils; the answer is the same 404 as for a missing record.
     """
-    from haven.audit.models import Action
-    from haven.audit.services import audit_record
 
     audit_record(
         action=Action.ACCESS_DENIED,
@@ -375,3 +387,89 @@ def reads_cases(user: Any) -> bool:
 def reads_shared_cases(user: Any) -> bool:
     """Trust leads read the cases schools share with their trust (access.case_visibility)."""
     return has_any(user, Capability.READ_SHARED_CASES)
+
+
+# -- Who holds which role where ----------------------------------------------------------------
+def holders_of(capability: Capability, *, school_ids: Iterable[int]) -> QuerySet[Membership]:
+    """The current memberships through which someone holds the capability at any of these
+    schools: the schools' own, and a trust's or an authority's that cover them. The grants
+    above read the other way round, for the people an email or an invitation goes to, so
+    changing who is told is one change here. Callers choose what to load, the order, and
+    whether to leave out accounts that are switched off."""
+    membership = apps.get_model("accounts", "Membership")  # by name: accounts sits above access
+    ids = sorted(set(school_ids))
+    schools = School.objects.filter(pk__in=ids)
+    q = Q(pk__in=[])
+    for role, kinds in _GRANTS.get(capability, {}).items():
+        if "school" in kinds:
+            q |= Q(role=role, school_id__in=ids)
+        if "trust" in kinds:
+            q |= Q(role=role, trust_id__in=schools.filter(trust__isnull=False).values("trust_id"))
+        if "authority" in kinds:
+            q |= Q(role=role, authority_id__in=schools.values("authority_id"))
+    return membership.objects.filter(q, ended_at__isnull=True)
+
+
+# -- Child protection file transfers -----------------------------------------------------------
+def may_open_file(user: User, transfer: FileTransfer) -> bool:
+    """Whether the user may open a transferred file itself. Anyone who may see the transfer,
+    unless the file holds cases the sending school restricted to named people: then, at the
+    sending school, only people named on every one of them; at the new school, its
+    safeguarding leads."""
+    restricted = list(transfer.restricted_cases.values_list("pk", flat=True))
+    if not restricted:
+        return True
+    if can(user, Capability.READ_SCHOOL_RECORDS, school=transfer.school):
+        case = apps.get_model("cases", "Case")  # by name: access sits below the cases
+        named = case.restricted_to.through.objects.filter(case_id__in=restricted, user_id=user.pk).count()
+        return bool(named == len(restricted))
+    return transfer.to_school is not None and can(user, Capability.WRITE_SCHOOL_RECORDS, school=transfer.to_school)
+
+
+# -- The Section 175 audit ---------------------------------------------------------------------
+def may_use_s175(user: User) -> bool:
+    """Who has the audit's pages: those who read a school's audit, and the officers who collect them."""
+    return has_any(user, Capability.S175_READ) or bool(authorities_for(user, Capability.S175_COLLECT))
+
+
+def may_complete_s175(user: User, audit: SchoolAudit) -> bool:
+    return can(user, Capability.S175_COMPLETE, school=audit.school)
+
+
+def may_submit_s175(user: User, audit: SchoolAudit) -> bool:
+    return can(user, Capability.S175_SUBMIT, school=audit.school) and may_complete_s175(user, audit)
+
+
+def may_collect_s175(user: User, authority_id: int) -> bool:
+    return authority_id in {a.pk for a in authorities_for(user, Capability.S175_COLLECT)}
+
+
+# -- The resource bank and case studies --------------------------------------------------------
+def may_curate(user: User, resource: Resource) -> bool:
+    """LA officers curate their authority's items; the national list (no authority) is
+    reviewed by any authority's officers."""
+    curators = {a.pk for a in authorities_for(user, Capability.RESOURCES_CURATE)}
+    return bool(curators) and (resource.authority_id is None or resource.authority_id in curators)
+
+
+def may_edit_proposal(user: User, resource: Resource) -> bool:
+    """The proposer changes their own proposal while it waits or was sent back for changes."""
+    return resource.proposed_by_id == user.pk and resource.status in (
+        resource.Status.PROPOSED,
+        resource.Status.CHANGES_REQUESTED,
+    )
+
+
+def may_write_case_study(user: User, case_study: CaseStudy) -> bool:
+    return case_study.status in (case_study.Status.DRAFT, case_study.Status.RETURNED) and can(
+        user, Capability.CASE_STUDIES_WRITE, school=case_study.school
+    )
+
+
+def may_review_case_study(user: User, case_study: CaseStudy) -> bool:
+    return case_study.authority_id in {a.pk for a in authorities_for(user, Capability.CASE_STUDIES_REVIEW)}
+
+
+# -- DSL network meetings ----------------------------------------------------------------------
+def may_use_network(user: User) -> bool:
+    return has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from haven.concerns.models import ChildRole
 from haven.core.forms import DateInput
+from haven.people.models import Pupil
 
 from .models import Agency, CaseEvent, Consideration, ConsiderationAnswer, Route
 
@@ -36,8 +37,6 @@ class _CaseForm(forms.Form):
         if case is not None:
             self.initial.setdefault("version", case.version)
             if "pupil" in self.fields:
-                from haven.people.models import Pupil
-
                 self.fields["pupil"].queryset = Pupil.objects.filter(case_links__case=case).order_by("legal_surname")
 
 

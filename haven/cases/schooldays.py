@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from haven.organisations.models import SchoolClosure
+
 Closure = tuple[dt.date, dt.date]
 
 
@@ -25,7 +27,6 @@ def add_school_days(start: dt.date, days: int, closures: Iterable[Closure] = ())
 
 def closures_by_school(school_ids: Iterable[int], *, since: dt.date) -> dict[int, list[Closure]]:
     """Closures from ``since`` on, for several schools, in one query."""
-    from haven.organisations.models import SchoolClosure
 
     found: dict[int, list[Closure]] = {}
     rows = SchoolClosure.objects.filter(school_id__in=list(school_ids), last_day__gte=since)

@@ -9,18 +9,13 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from haven.access.policy import Capability, authorities_for, can, deny, has_any, schools_for
+from haven.access.policy import Capability, authorities_for, can, deny, may_collect_s175, schools_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core.numbers import percent
 
 from . import standards
 from .models import AuditRound, SchoolAudit
-from .services import may_collect
-
-
-def may_use(user: Any) -> bool:
-    return has_any(user, Capability.S175_READ) or bool(authorities_for(user, Capability.S175_COLLECT))
 
 
 def audits_for(user: Any) -> QuerySet[SchoolAudit]:
@@ -48,7 +43,7 @@ def rounds_for(user: Any) -> QuerySet[AuditRound]:
 
 def round_get_for(user: Any, round_id: int, *, request: HttpRequest | None = None) -> AuditRound:
     audit_round = AuditRound.objects.select_related("authority").filter(pk=round_id).first()
-    if audit_round is None or not may_collect(user, audit_round.authority_id):
+    if audit_round is None or not may_collect_s175(user, audit_round.authority_id):
         raise deny(request, object_type="compliance.auditround", object_id=round_id)
     return audit_round
 
@@ -61,7 +56,7 @@ def audit_get_for(user: Any, audit_id: int, *, request: HttpRequest | None = Non
         raise deny(request, object_type="compliance.schoolaudit", object_id=audit_id)
     # The round's authority, not the school's today: a school that moves authority stays in
     # the round it was audited in, for that round's officers.
-    if not (can(user, Capability.S175_READ, school=audit.school) or may_collect(user, audit.round.authority_id)):
+    if not (can(user, Capability.S175_READ, school=audit.school) or may_collect_s175(user, audit.round.authority_id)):
         raise deny(request, object_type="compliance.schoolaudit", object_id=audit_id, school=audit.school)
     audit_record(action=Action.VIEW, request=request, obj=audit, school=audit.school_id)
     return audit

@@ -12,8 +12,11 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from haven.access.policy import Capability, authorities_for, can, roles_at
-from haven.accounts.models import Role
+from haven.access.policy import (
+    may_collect_s175,
+    may_complete_s175,
+    may_submit_s175,
+)
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core.errors import ApplicationError
@@ -27,20 +30,6 @@ MAX_DAYS_AHEAD = 366
 MAX_TEXT = 4000
 MAX_STAFF = 10_000
 ANSWER_FIELDS = ("answer", "evidence", "action", "owner", "due")
-# Policy: the headteacher or the DSL signs the audit off; a deputy prepares it.
-SUBMITTERS = frozenset({Role.HEAD, Role.DSL})
-
-
-def may_complete(user: Any, audit: SchoolAudit) -> bool:
-    return can(user, Capability.S175_COMPLETE, school=audit.school)
-
-
-def may_submit(user: Any, audit: SchoolAudit) -> bool:
-    return bool(SUBMITTERS & roles_at(user, audit.school)) and may_complete(user, audit)
-
-
-def may_collect(user: Any, authority_id: int) -> bool:
-    return authority_id in {a.pk for a in authorities_for(user, Capability.S175_COLLECT)}
 
 
 @transaction.atomic
@@ -58,7 +47,7 @@ def round_open(
 
     Refuses: someone who does not collect the authority's audit, no title or a title already
     used, a due date on or before the opening date or more than a year after it."""
-    if not may_collect(by, authority.pk):
+    if not may_collect_s175(by, authority.pk):
         raise ApplicationError("You cannot open an audit for this authority.", code="forbidden")
     title = (title or "").strip()
     if not title:
@@ -156,7 +145,7 @@ def audit_save_draft(
     Refuses: someone who does not complete this school's audit, a save based on an older
     version than the one stored (someone else saved in between: DESIGN §11), and any change
     once submitted, until the authority returns it."""
-    if not may_complete(by, audit):
+    if not may_complete_s175(by, audit):
         raise ApplicationError("You cannot change this school's audit.", code="forbidden")
     current = _locked(audit)
     if current.status == SchoolAudit.Status.SUBMITTED:
@@ -231,9 +220,9 @@ def audit_submit(*, by: Any, audit: SchoolAudit, request: HttpRequest | None = N
     answered, with evidence where not Met and an action with owner and date where Not met.
     A submission after the due date is accepted and marked late. The submission is kept as it
     was, so a returned audit submitted again keeps its history."""
-    if not may_complete(by, audit):
+    if not may_complete_s175(by, audit):
         raise ApplicationError("You cannot submit this school's audit.", code="forbidden")
-    if not may_submit(by, audit):
+    if not may_submit_s175(by, audit):
         raise ApplicationError("Only the headteacher or the DSL can submit the audit.", code="forbidden")
     current = _locked(audit)
     if current.status == SchoolAudit.Status.SUBMITTED:
@@ -287,7 +276,7 @@ def audit_return(
 ) -> SchoolAuditReturn:
     """The authority's officer returns a submitted audit to the school with comments; the
     school can then change it and submit it again."""
-    if not may_collect(by, audit.round.authority_id):
+    if not may_collect_s175(by, audit.round.authority_id):
         raise ApplicationError("You cannot return this audit.", code="forbidden")
     comments = (comments or "").strip()
     if not comments:

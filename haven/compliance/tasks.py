@@ -6,17 +6,13 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django_tasks import task
 
-from haven.accounts.models import Membership, Role
+from haven.access.policy import Capability, holders_of
 from haven.core.links import site_url
-
-# Who completes a school's audit and hears about it (the head or the DSL submits it).
-_COMPLETERS = (Role.DSL, Role.DEPUTY_DSL, Role.HEAD)
 
 
 def _completers(school_id: int) -> list[str]:
-    memberships = Membership.objects.filter(
-        school_id=school_id, role__in=_COMPLETERS, ended_at__isnull=True
-    ).select_related("user")
+    """Who completes a school's audit and hears about it (haven.access: S175_COMPLETE)."""
+    memberships = holders_of(Capability.S175_COMPLETE, school_ids=[school_id]).select_related("user")
     return sorted({m.user.email for m in memberships if m.user.is_active})
 
 

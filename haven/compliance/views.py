@@ -14,7 +14,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from haven.access.policy import Capability, authorities_for
+from haven.access.policy import (
+    Capability,
+    authorities_for,
+    may_collect_s175,
+    may_complete_s175,
+    may_submit_s175,
+    may_use_s175,
+)
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core.errors import ApplicationError
@@ -28,7 +35,7 @@ from .models import AuditRound, SchoolAudit
 @login_required
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    if not selectors.may_use(request.user):
+    if not may_use_s175(request.user):
         raise Http404
     collects = authorities_for(request.user, Capability.S175_COLLECT)
     return render(
@@ -155,8 +162,8 @@ def _audit_form(request: HttpRequest, audit: SchoolAudit, data: Any = None) -> A
 def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
     user = request.user
     audit = selectors.audit_get_for(user, audit_id, request=request)
-    completes = services.may_complete(user, audit)
-    collects = services.may_collect(user, audit.round.authority_id)
+    completes = may_complete_s175(user, audit)
+    collects = may_collect_s175(user, audit.round.authority_id)
     editable = completes and audit.status != SchoolAudit.Status.SUBMITTED
     form = _audit_form(request, audit) if editable else None
     return_form = ReturnForm() if collects and audit.status == SchoolAudit.Status.SUBMITTED else None
@@ -224,7 +231,7 @@ def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
             "form": form,
             "return_form": return_form,
             "problems": problems,
-            "may_submit": editable and services.may_submit(user, audit),
+            "may_submit": editable and may_submit_s175(user, audit),
             "shown": shown,
             "sections": _read_sections(audit.round, shown.answers) if shown is not None else [],
             "history": selectors.history_of(audit),

@@ -10,20 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from haven.accounts.models import Membership, Role
+from haven.access.policy import Capability, holders_of
 from haven.core.links import site_url
 
 ESCALATE_AFTER = dt.timedelta(hours=1)
 
 
-def _send(*, concern, kind: str, roles: list[str]) -> int:
+def _send(*, concern, kind: str, capability: Capability) -> int:
     from .models import Alert
 
-    recipients = list(
-        Membership.objects.filter(school_id=concern.school_id, role__in=roles, ended_at__isnull=True)
-        .select_related("user")
-        .order_by("user_id")
-    )
+    recipients = list(holders_of(capability, school_ids=[concern.school_id]).select_related("user").order_by("user_id"))
     # The email says where to look, never what happened: email is not a safe place for it.
     subject = (
         f"Urgent concern {concern.reference} at {concern.school.name}"
@@ -55,7 +51,7 @@ def urgent_concern_alert(concern_id: int) -> int:
 
     concern = Concern.objects.select_related("school").get(pk=concern_id)
     with transaction.atomic():
-        sent = _send(concern=concern, kind=Alert.Kind.URGENT, roles=[Role.DSL, Role.DEPUTY_DSL])
+        sent = _send(concern=concern, kind=Alert.Kind.URGENT, capability=Capability.WRITE_SCHOOL_RECORDS)
     backend = urgent_concern_escalate.get_backend()
     if backend.supports_defer:
         urgent_concern_escalate.using(run_after=concern.recorded_at + ESCALATE_AFTER).enqueue(concern_id)
@@ -73,7 +69,7 @@ def urgent_concern_escalate(concern_id: int) -> int:
     if concern.alerts.filter(kind=Alert.Kind.ESCALATION).exists():
         return 0
     with transaction.atomic():
-        return _send(concern=concern, kind=Alert.Kind.ESCALATION, roles=[Role.HEAD])
+        return _send(concern=concern, kind=Alert.Kind.ESCALATION, capability=Capability.URGENT_ESCALATION)
 
 
 def escalate_overdue_urgent_concerns() -> int:

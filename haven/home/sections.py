@@ -16,8 +16,8 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
-from haven.access.policy import Capability, authorities_for, school_ids_for, schools_for, trusts_for
-from haven.accounts.models import Membership, Role
+from haven.access.policy import Capability, authorities_for, holders_of, school_ids_for, schools_for, trusts_for
+from haven.accounts.models import Membership
 from haven.audit.models import Action, AuditEvent
 from haven.compliance.selectors import open_audits_to_complete
 from haven.concerns.models import Concern
@@ -72,7 +72,7 @@ def _readable_schools(user: User) -> QuerySet[School]:
 
 def _safeguarding_leads(school_ids: list[int]) -> list[Membership]:
     return list(
-        Membership.objects.filter(school_id__in=school_ids, role__in=[Role.DSL, Role.DEPUTY_DSL], ended_at__isnull=True)
+        holders_of(Capability.WRITE_SCHOOL_RECORDS, school_ids=school_ids)
         .select_related("user", "school")
         .order_by("school__name", "role", "user__full_name")
     )

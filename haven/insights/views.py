@@ -20,6 +20,8 @@ from haven.concerns.models import Category
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.core.exports import csv_response
+from haven.core.pdf import pdf_response
+from haven.organisations.models import School
 
 from . import selectors, services
 from .forms import EnquiryForm, ImportForm
@@ -233,7 +235,6 @@ def enquiry_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def insights(request: HttpRequest) -> HttpResponse:
-    from haven.organisations.models import School
 
     from . import dashboard
 
@@ -333,7 +334,6 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_pdf(request: HttpRequest) -> HttpResponse:
-    from haven.core.pdf import pdf_response
 
     scope, report, term, _ = _report(request)
     audit_record(

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import HttpRequest
 from django.utils import timezone
 
-from haven.access.policy import Capability, authorities_for, deny, has_any, meeting_visibility
+from haven.access.policy import Capability, authorities_for, deny, may_use_network, meeting_visibility
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category, Concern, Location
@@ -24,10 +24,6 @@ from .models import ActionItem, FeedToken, Invitation, Meeting
 LONDON = ZoneInfo("Europe/London")
 # "The last term": the 13 weeks before the meeting.
 TREND_WINDOW = dt.timedelta(weeks=13)
-
-
-def may_use_network(user: Any) -> bool:
-    return has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND)
 
 
 def meeting_list_for(user: Any) -> QuerySet[Meeting]:

@@ -11,8 +11,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from haven.access.policy import Capability, authorities_for
-from haven.accounts.models import Membership, Role
+from haven.access.policy import Capability, authorities_for, holders_of
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core.errors import ApplicationError
@@ -23,8 +22,6 @@ from .models import ActionItem, FeedToken, Invitation, Meeting
 from .tasks import schedule_reminders
 
 MAX_TEXT = 20_000
-INVITED_ROLES = (Role.DSL, Role.DEPUTY_DSL)
-INVITABLE_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEAD)
 
 
 def _manages(by: Any, authority: Authority) -> None:
@@ -109,9 +106,8 @@ def school_move_to_pyramid(
 def invitable_memberships(school_ids: Iterable[int]) -> Any:
     """Current DSL, deputy and head roles at these schools (the people who may be invited)."""
     return (
-        Membership.objects.filter(
-            school_id__in=list(school_ids), role__in=INVITABLE_ROLES, ended_at__isnull=True, user__is_active=True
-        )
+        holders_of(Capability.NETWORK_ATTEND, school_ids=school_ids)
+        .filter(user__is_active=True)
         .select_related("user", "school")
         .order_by("school__name", "user__full_name", "pk")
     )
@@ -119,7 +115,8 @@ def invitable_memberships(school_ids: Iterable[int]) -> Any:
 
 def default_invitees(school_ids: Iterable[int]) -> list[int]:
     """The DSLs and deputies of the schools: whom a new meeting invites unless told otherwise."""
-    return sorted({m.user_id for m in invitable_memberships(school_ids) if m.role in INVITED_ROLES})
+    invited = holders_of(Capability.NETWORK_INVITED, school_ids=school_ids).filter(user__is_active=True)
+    return sorted(set(invited.values_list("user_id", flat=True)))
 
 
 def _check_meeting(

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from haven.access.policy import Capability, authorities_for, schools_for
+from haven.access.policy import Capability, authorities_for, may_use_network, schools_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core.converters import parse_id
@@ -43,7 +43,7 @@ def _feed_url(request: HttpRequest, name: str, *args: Any) -> str:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    if not selectors.may_use_network(request.user):
+    if not may_use_network(request.user):
         raise Http404
     authorities = authorities_for(request.user, Capability.NETWORK_MANAGE)
     when = request.GET.get("when", "upcoming")
@@ -99,7 +99,7 @@ def _pyramids_visible(user: Any) -> list[Pyramid]:
 @require_POST
 def calendar_link(request: HttpRequest) -> HttpResponse:
     """Make the person's calendar link, or revoke it (every calendar using it stops)."""
-    if not selectors.may_use_network(request.user):
+    if not may_use_network(request.user):
         raise Http404
     if request.POST.get("action") == "revoke":
         services.feed_token_revoke(by=request.user, request=request)
@@ -389,7 +389,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     user = selectors.feed_token_user(token)
-    if user is None or not selectors.may_use_network(user):
+    if user is None or not may_use_network(user):
         raise Http404
     meetings = selectors.meeting_list_for(user).order_by("starts_at", "pk")
     return _ics(meetings_calendar(meetings, name="DSL network meetings"), "network-meetings.ics")
@@ -398,7 +398,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def pyramid_feed(request: HttpRequest, pyramid_id: int, token: str) -> HttpResponse:
     user = selectors.feed_token_user(token)
-    if user is None or not selectors.may_use_network(user):
+    if user is None or not may_use_network(user):
         raise Http404
     pyramid = next((p for p in _pyramids_visible(user) if p.pk == pyramid_id), None)
     if pyramid is None:

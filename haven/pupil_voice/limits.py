@@ -13,6 +13,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from haven.audit.services import client_ip
+
 _SALT = secrets.token_bytes(16)
 _lock = threading.Lock()
 _hits: dict[str, list[float]] = {}
@@ -78,6 +80,5 @@ def reset_all() -> None:
 
 def network_address(request) -> str:  # type: ignore[no-untyped-def]
     """The address used only as a rate-limit key; never stored (see haven.audit.services)."""
-    from haven.audit.services import client_ip
 
     return client_ip(request) or "unknown"

@@ -20,6 +20,7 @@ from django.utils import timezone
 from haven.access.policy import Capability, can
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.concerns.services import concern_submit
 from haven.core.errors import ApplicationError
 from haven.organisations.models import School
 
@@ -277,7 +278,6 @@ def report_convert(*, by: Any, report: PupilReport, request: HttpRequest | None 
     """Make a report into a concern (haven.concerns.services.concern_submit). The pupil's
     words go into the concern's "child's words" exactly as written; report and concern link
     to each other."""
-    from haven.concerns.services import concern_submit
 
     _require_inbox(by, report)
     report = PupilReport.objects.select_for_update().get(pk=report.pk)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from haven.accounts.models import Membership, Role
+from haven.access.policy import Capability, holders_of
 from haven.core.links import site_url
 
 
@@ -20,9 +20,7 @@ def urgent_report_alert(report_id: int) -> int:
 
     report = PupilReport.objects.select_related("school").get(pk=report_id)
     recipients = (
-        Membership.objects.filter(
-            school_id=report.school_id, role__in=[Role.DSL, Role.DEPUTY_DSL], ended_at__isnull=True
-        )
+        holders_of(Capability.PUPIL_VOICE_INBOX, school_ids=[report.school_id])
         .select_related("user")
         .order_by("user_id")
     )

@@ -25,6 +25,8 @@ from haven.concerns.services import ChildInConcern
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.organisations.models import School
+from haven.resources.models import Kind, Resource
+from haven.resources.selectors import phase_q
 
 from . import explainers, limits, selectors, services
 from .forms import (
@@ -121,8 +123,6 @@ def _voice_settings(school: School) -> VoiceSettings | None:
 def _local_help(school: School) -> list[Any]:
     """Local support organisations and helplines for pupils of this phase, from the
     authority's curated resource bank (approved items only: public information)."""
-    from haven.resources.models import Kind, Resource
-    from haven.resources.selectors import _phase_q
 
     return list(
         Resource.objects.filter(
@@ -132,7 +132,7 @@ def _local_help(school: School) -> list[Any]:
             authority_id=school.authority_id,
             kind__in=[Kind.SUPPORT_ORGANISATION, Kind.HELPLINE],
         )
-        .filter(_phase_q(phase_of(school)))
+        .filter(phase_q(phase_of(school)))
         .only("title", "provider", "phone", "url")
         .order_by("title", "pk")[:10]
     )

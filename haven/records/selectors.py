@@ -13,12 +13,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from haven.access.policy import Capability, can, deny, school_ids_for
+from haven.access.policy import Capability, can, deny, may_open_file, school_ids_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases.models import CaseChild
 from haven.cases.schooldays import add_school_days, closures_by_school
 from haven.concerns.models import ConcernChild
+from haven.organisations.models import School
 from haven.people.models import Pupil
 
 from .models import SEND_WITHIN_SCHOOL_DAYS, FileTransfer
@@ -142,21 +143,6 @@ def waiting_counts(school_ids: list[int]) -> dict[int, int]:
     )
 
 
-def may_open_file(user: Any, transfer: FileTransfer) -> bool:
-    """Whether the user may open the file itself. Anyone who may see the transfer, unless the
-    file holds cases the sending school restricted to named people: then, at the sending
-    school, only people named on every one of them; at the new school, its safeguarding leads."""
-    from haven.cases.models import Case
-
-    restricted = list(transfer.restricted_cases.values_list("pk", flat=True))
-    if not restricted:
-        return True
-    if can(user, Capability.READ_SCHOOL_RECORDS, school=transfer.school):
-        named = Case.restricted_to.through.objects.filter(case_id__in=restricted, user_id=user.pk).count()
-        return named == len(restricted)
-    return transfer.to_school is not None and can(user, Capability.WRITE_SCHOOL_RECORDS, school=transfer.to_school)
-
-
 def file_read_for(user: Any, transfer_id: int, *, request: HttpRequest | None = None) -> FileTransfer:
     """The file itself: the same people (see :func:`may_open_file`), each read recorded as an export."""
     transfer = transfer_get_for(user, transfer_id, request=request, audit=False)
@@ -191,6 +177,5 @@ def transfers_of_pupil(user: Any, pupil: Pupil) -> list[FileTransfer]:
 
 def destination_schools(pupil: Pupil) -> list[Any]:
     """Every other school on Haven, by name: where a child's file can go in the system."""
-    from haven.organisations.models import School
 
     return list(School.objects.exclude(pk=pupil.school_id).order_by("name", "pk").only("name", "urn"))

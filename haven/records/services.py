@@ -12,11 +12,13 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from haven.access.policy import Capability, can
+from haven.access.policy import Capability, can, case_visibility, concern_visibility
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.cases.models import Case
 from haven.cases.schooldays import add_school_days, closures_by_school
 from haven.chronology.selectors import pupil_chronology_for
+from haven.concerns.models import Attachment, Concern
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_bytes
 from haven.people.models import Pupil
@@ -32,9 +34,6 @@ def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
 
 def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tuple[bytes, int]:
     """The file as the sending lead may read it: the child's details, cases and chronology."""
-    from haven.access.policy import case_visibility, concern_visibility
-    from haven.cases.models import Case
-    from haven.concerns.models import Attachment, Concern
 
     _, entries = pupil_chronology_for(by, pupil.pk, request=request)
     cases = list(
@@ -104,7 +103,6 @@ def transfer_send(
         raise ApplicationError("The date the child left must be within the last year.", field="left_on")
     if _already_waiting(pupil, to_school, to_school_name):
         raise ApplicationError(ALREADY_SENT)
-    from haven.cases.models import Case
 
     restricted = Case.objects.filter(children__pupil=pupil, restricted=True).distinct()
     if restricted.exclude(restricted_to=by).exists():

@@ -6,7 +6,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django_tasks import task
 
-from haven.accounts.models import Membership, Role
+from haven.access.policy import Capability, holders_of
 from haven.core.links import site_url
 
 
@@ -20,9 +20,9 @@ def transfer_sent_notify(transfer_id: int) -> int:
     recipients = sorted(
         {
             m.user.email
-            for m in Membership.objects.filter(
-                school_id=transfer.to_school_id, role__in=[Role.DSL, Role.DEPUTY_DSL], ended_at__isnull=True
-            ).select_related("user")
+            for m in holders_of(Capability.WRITE_SCHOOL_RECORDS, school_ids=[transfer.to_school_id]).select_related(
+                "user"
+            )
             if m.user.is_active
         }
     )

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from haven.accounts.models import User
+from haven.people.models import Pupil
+
 KIND_LABELS = {
     "pupil_name": "A pupil's name",
     "staff_name": "A staff member's name",
@@ -153,8 +156,6 @@ def _fold(text: str) -> str:
 def roster_for(school) -> Roster:
     """The school's pupils (on roll or left) and the people with a role there now, plus
     the school's name and its distinctive words. Three queries."""
-    from haven.accounts.models import User
-    from haven.people.models import Pupil
 
     roster = Roster()
     for forename, surname, preferred in Pupil.objects.filter(school=school).values_list(

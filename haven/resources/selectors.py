@@ -27,7 +27,7 @@ from .models import PHASE_FIELDS, PHASE_GROUPS, REVIEW_EVERY, CaseStudy, Kind, R
 AUDIENCES = {"staff": "for_staff", "pupils": "for_pupils", "parents": "for_parents"}
 
 
-def _phase_q(value: str) -> Q | None:
+def phase_q(value: str) -> Q | None:
     names = PHASE_GROUPS[value][1] if value in PHASE_GROUPS else (value,) if value in dict(PHASE_FIELDS) else ()
     if not names:
         return None
@@ -54,7 +54,7 @@ def resource_list_for(user: Any, *, filters: Mapping[str, str] | None = None) ->
         qs = qs.filter(kind=filters["kind"])
     if filters.get("audience") in AUDIENCES:
         qs = qs.filter(**{AUDIENCES[filters["audience"]]: True})
-    phase = _phase_q(filters.get("phase") or "")
+    phase = phase_q(filters.get("phase") or "")
     if phase is not None:
         qs = qs.filter(phase)
     if filters.get("topic"):

@@ -11,9 +11,17 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from haven.access.policy import Capability, authorities_for, can
+from haven.access.policy import (
+    Capability,
+    can,
+    may_curate,
+    may_edit_proposal,
+    may_review_case_study,
+    may_write_case_study,
+)
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.concerns.models import Category
 from haven.concerns.services import text_checked
 from haven.core.errors import ApplicationError
 from haven.organisations.models import School
@@ -46,20 +54,6 @@ RESOURCE_FIELDS = (
     "national",
 )
 CASE_STUDY_FIELDS = ("title", "phase", "share_wider", *CaseStudy.TEXT_FIELDS[1:])
-
-
-def may_curate(user: Any, resource: Resource) -> bool:
-    """LA officers curate their authority's items; the national list (no authority) is
-    reviewed by any authority's officers."""
-    curators = {a.pk for a in authorities_for(user, Capability.RESOURCES_CURATE)}
-    return bool(curators) and (resource.authority_id is None or resource.authority_id in curators)
-
-
-def may_edit_proposal(user: Any, resource: Resource) -> bool:
-    return resource.proposed_by_id == user.pk and resource.status in (
-        Resource.Status.PROPOSED,
-        Resource.Status.CHANGES_REQUESTED,
-    )
 
 
 def _resource_fill(resource: Resource, data: Mapping[str, Any]) -> None:
@@ -204,16 +198,6 @@ class AnonymisationNeeded(ApplicationError):
         self.flags = flags
 
 
-def may_write(user: Any, case_study: CaseStudy) -> bool:
-    return case_study.status in (CaseStudy.Status.DRAFT, CaseStudy.Status.RETURNED) and can(
-        user, Capability.CASE_STUDIES_WRITE, school=case_study.school
-    )
-
-
-def may_review(user: Any, case_study: CaseStudy) -> bool:
-    return case_study.authority_id in {a.pk for a in authorities_for(user, Capability.CASE_STUDIES_REVIEW)}
-
-
 @transaction.atomic
 def case_study_save(
     *,
@@ -226,7 +210,6 @@ def case_study_save(
 ) -> CaseStudy:
     """A DSL starts or changes a draft (or a study returned with comments). Nothing is
     checked for names yet: the check runs when it is sent (:func:`case_study_submit`)."""
-    from haven.concerns.models import Category
 
     if case_study is None:
         if school is None or not can(by, Capability.CASE_STUDIES_WRITE, school=school):
@@ -234,7 +217,7 @@ def case_study_save(
         case_study = CaseStudy(school=school, authority_id=school.authority_id, author=by)
         created = True
     else:
-        if not may_write(by, case_study):
+        if not may_write_case_study(by, case_study):
             raise ApplicationError("This case study cannot be changed now.", code="forbidden")
         created = False
     for name in CASE_STUDY_FIELDS:
@@ -279,7 +262,7 @@ def case_study_submit(
     """Send a case study to the authority once the anonymisation check passes: every name,
     UPN, date, postcode and mention of the school is changed or (names only) confirmed as
     not identifying. Raises :class:`AnonymisationNeeded` with what is left."""
-    if not may_write(by, case_study):
+    if not may_write_case_study(by, case_study):
         raise ApplicationError("This case study cannot be sent now.", code="forbidden")
     missing = [
         CaseStudy._meta.get_field(f).verbose_name
@@ -315,7 +298,7 @@ def case_study_review(
     *, by: Any, case_study: CaseStudy, action: str, comments: str = "", request: HttpRequest | None = None
 ) -> CaseStudy:
     """An LA officer publishes a submitted case study or returns it with comments."""
-    if not may_review(by, case_study):
+    if not may_review_case_study(by, case_study):
         raise ApplicationError("You cannot review this case study.", code="forbidden")
     if case_study.status != CaseStudy.Status.SUBMITTED:
         raise ApplicationError("Only a case study sent to the local authority can be reviewed.", field="action")

@@ -12,7 +12,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from haven.access.policy import Capability, authorities_for, has_any, schools_for
+from haven.access.policy import (
+    Capability,
+    authorities_for,
+    has_any,
+    may_curate,
+    may_edit_proposal,
+    may_review_case_study,
+    may_write_case_study,
+    schools_for,
+)
 from haven.accounts.decorators import two_factor_required
 from haven.core.errors import ApplicationError
 
@@ -61,14 +70,14 @@ def resource_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
     resource = selectors.resource_get_for(request.user, resource_id, request=request)
-    curator = services.may_curate(request.user, resource)
+    curator = may_curate(request.user, resource)
     return render(
         request,
         "resources/resource_detail.html",
         {
             "resource": resource,
             "curator": curator,
-            "may_edit": curator or services.may_edit_proposal(request.user, resource),
+            "may_edit": curator or may_edit_proposal(request.user, resource),
             "decisions": resource.decisions.select_related("by").all() if curator else [],
             "curate_form": CurateForm(),
         },
@@ -117,7 +126,7 @@ def resource_propose(request: HttpRequest) -> HttpResponse:
 @login_required
 def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
     resource = selectors.resource_get_for(request.user, resource_id, request=request)
-    if not (services.may_curate(request.user, resource) or services.may_edit_proposal(request.user, resource)):
+    if not (may_curate(request.user, resource) or may_edit_proposal(request.user, resource)):
         raise Http404
     form = ResourceForm(request.POST or None, instance=resource, authority_id=resource.authority_id)
     if request.method == "POST" and form.is_valid():
@@ -146,7 +155,7 @@ def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
 @require_POST
 def resource_curate(request: HttpRequest, resource_id: int) -> HttpResponse:
     resource = selectors.resource_get_for(request.user, resource_id, request=request)
-    if not services.may_curate(request.user, resource):
+    if not may_curate(request.user, resource):
         raise Http404
     form = CurateForm(request.POST)
     if form.is_valid():
@@ -287,7 +296,7 @@ def case_study_new(request: HttpRequest) -> HttpResponse:
 @two_factor_required
 def case_study_edit(request: HttpRequest, case_study_id: int) -> HttpResponse:
     study = selectors.case_study_get_for(request.user, case_study_id, request=request)
-    if not services.may_write(request.user, study):
+    if not may_write_case_study(request.user, study):
         raise Http404
     return _case_study_form_page(request, school=study.school, schools=[study.school], study=study)
 
@@ -303,8 +312,8 @@ def case_study_detail(request: HttpRequest, case_study_id: int) -> HttpResponse:
         {
             "study": study,
             "similar": selectors.similar_case_studies(request.user, study),
-            "may_write": services.may_write(request.user, study),
-            "may_review": services.may_review(request.user, study) and study.status == CaseStudy.Status.SUBMITTED,
+            "may_write": may_write_case_study(request.user, study),
+            "may_review": may_review_case_study(request.user, study) and study.status == CaseStudy.Status.SUBMITTED,
             "review_form": ReviewForm(),
             "published": published,
         },
@@ -316,7 +325,7 @@ def case_study_detail(request: HttpRequest, case_study_id: int) -> HttpResponse:
 @require_POST
 def case_study_review(request: HttpRequest, case_study_id: int) -> HttpResponse:
     study = selectors.case_study_get_for(request.user, case_study_id, request=request)
-    if not services.may_review(request.user, study):
+    if not may_review_case_study(request.user, study):
         raise Http404
     form = ReviewForm(request.POST)
     if form.is_valid():

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from haven.accounts.models import Membership, Role
+from haven.access.policy import Capability, holders_of
 from haven.core.links import site_url
 
 from .models import ReviewReminder, SafetyPlan
@@ -34,9 +34,9 @@ def plan_review_reminders_send(today=None) -> int:
             leads[plan.school_id] = sorted(
                 {
                     m.user.email
-                    for m in Membership.objects.filter(
-                        school_id=plan.school_id, role__in=[Role.DSL, Role.DEPUTY_DSL], ended_at__isnull=True
-                    ).select_related("user")
+                    for m in holders_of(Capability.WRITE_SCHOOL_RECORDS, school_ids=[plan.school_id]).select_related(
+                        "user"
+                    )
                     if m.user.is_active
                 }
             )

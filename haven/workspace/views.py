@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from haven.access.policy import Capability, can, has_any, school_ids_for
+from haven.access.policy import Capability, can, has_any, holders_of, school_ids_for
 from haven.accounts.models import User
 from haven.audit.models import Action
 from haven.audit.services import audit_record
@@ -171,15 +171,9 @@ def _latest(rows: list[Any], key: str) -> dict[Any, Any]:
 
 def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     bound = bound or {}
-    readers = (
-        User.objects.filter(
-            memberships__school=case.school,
-            memberships__role__in=["dsl", "deputy_dsl", "head"],
-            memberships__ended_at__isnull=True,
-        )
-        .distinct()
-        .order_by("full_name")
-    )
+    readers = User.objects.filter(
+        pk__in=holders_of(Capability.READ_SCHOOL_RECORDS, school_ids=[case.school_id]).values("user_id")
+    ).order_by("full_name")
     answers = _latest(list(case.consideration_answers.select_related("by")), "item")
     events = list(case.events.select_related("by", "pupil"))
     decisions = list(case.decisions.select_related("by"))
