@@ -78,7 +78,8 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             field.widget.attrs.pop("autofocus", None)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         new = cleaned.get("new_password2")
         if new and "new_password2" not in self.errors and new == cleaned.get("old_password"):
             self.add_error("new_password2", "Choose a new password, not the one you have now.")

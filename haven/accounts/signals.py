@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
@@ -10,14 +10,17 @@ from django.dispatch import receiver
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 
 @receiver(user_logged_in)
-def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _signed_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     audit_record(action=Action.SIGN_IN, request=request, actor=user, obj=user)
 
 
 @receiver(user_logged_out)
-def _signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _signed_out(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     if user is not None:
         audit_record(action=Action.SIGN_OUT, request=request, actor=user, obj=user)
 
