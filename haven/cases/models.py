@@ -8,6 +8,8 @@ the rest is the chronology.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -59,9 +61,15 @@ class Case(models.Model):
     restricted = models.BooleanField(
         default=False, help_text="Only the people named may open it (DESIGN §8), besides who restricted it."
     )
-    restricted_to = models.ManyToManyField(USER, blank=True, related_name="restricted_cases")
+    restricted_to = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="restricted_cases")
     shared_with_trust = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1, help_text="Refuses a save based on a stale page.")
+
+    if TYPE_CHECKING:
+        # Set by the API's case detail for its serializer.
+        decision_list: list[Decision]
+        referral_list: list[Referral]
+        route_list: list[str]
 
     class Meta:
         ordering = ["-opened_at"]

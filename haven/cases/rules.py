@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from haven.concerns.models import Category
 
 POLICE_STARTING_POINT = (
     "Rape, assault by penetration and sexual assault are crimes: the starting point is that they are "
@@ -29,7 +33,7 @@ class Prompt:
     routes_needed: frozenset[str]
 
 
-def statutory_prompts(*, categories: Iterable, children_ages: Iterable[int]) -> list[Prompt]:
+def statutory_prompts(*, categories: Iterable[Category], children_ages: Iterable[int]) -> list[Prompt]:
     """The prompts that apply to a case, from its concerns' categories and its children's ages."""
     categories = list(categories)
     prompts = []

@@ -6,8 +6,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -17,7 +18,7 @@ from django.utils.dates import MONTHS_3
 from haven.access.policy import Capability, case_visibility, concern_visibility, deny, school_ids_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
-from haven.concerns.models import Amendment, Category, ChildRole, Concern, ConcernChild
+from haven.concerns.models import Amendment, Category, ChildRole, Concern, ConcernChild, Location
 from haven.concerns.search import concern_text_matches
 from haven.core.converters import parse_id, reference_urls
 from haven.people.models import Pupil
@@ -37,19 +38,22 @@ from .models import (
 )
 from .schooldays import Closure, add_school_days, closures_by_school
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 REFERRAL_OUTCOME_SCHOOL_DAYS = 10
 REPEAT_WINDOW = dt.timedelta(days=365)
 LOCATION_WINDOW = dt.timedelta(days=28)
 LOCATION_REPEATS = 3
 
 
-def case_list_for(user: Any) -> QuerySet[Case]:
+def case_list_for(user: User) -> QuerySet[Case]:
     if user is None or not getattr(user, "is_authenticated", False):
         return Case.objects.none()
     return Case.objects.filter(case_visibility(user)).select_related("school")
 
 
-def case_get_for(user: Any, reference: str, *, request: HttpRequest | None = None, audit: bool = True) -> Case:
+def case_get_for(user: User, reference: str, *, request: HttpRequest | None = None, audit: bool = True) -> Case:
     case = (
         case_list_for(user)
         .prefetch_related(
@@ -87,7 +91,7 @@ class Dashboard:
     repeat_flags: list[str]
 
 
-def dashboard_for(user: Any, *, filters: dict[str, str] | None = None) -> Dashboard:
+def dashboard_for(user: User, *, filters: dict[str, str] | None = None) -> Dashboard:
     """New concerns (urgent first, then oldest), open cases with their next task, overdue
     tasks and referral outcomes, and repeat-involvement alerts for the user's schools."""
     filters = filters or {}
@@ -167,13 +171,13 @@ def apply_concern_filters(qs: QuerySet[Concern], filters: dict[str, str]) -> Que
     return qs
 
 
-def _visible_concerns(user: Any, school_ids: list[int]) -> QuerySet[Concern]:
+def _visible_concerns(user: User, school_ids: list[int]) -> QuerySet[Concern]:
     """The concerns at these schools the user may read: the patterns are counted from those
     only, so a restricted case (or one not shared with a trust lead) gives nothing away."""
     return Concern.objects.filter(concern_visibility(user), school__in=school_ids)
 
 
-def _involvement_rows(user: Any, school_ids: list[int], pupil_ids: list[int] | None) -> list[tuple[Any, ...]]:
+def _involvement_rows(user: User, school_ids: list[int], pupil_ids: list[int] | None) -> list[tuple[Any, ...]]:
     """The last 12 months' children-in-concerns at these schools that the user may read (only
     the concerns naming one of ``pupil_ids``, when given): (concern, pupil, role, forename,
     preferred forename, surname)."""
@@ -221,7 +225,7 @@ def _child_flags_from(rows: list[tuple[Any, ...]], pupil_id: int | None) -> list
     return flags
 
 
-def repeat_involvement_flags(user: Any, *, school_ids: list[int], pupil_id: int | None = None) -> list[str]:
+def repeat_involvement_flags(user: User, *, school_ids: list[int], pupil_id: int | None = None) -> list[str]:
     """DESIGN: a child alleged to have harmed in 2 or more concerns within 12 months; the
     same pair of children again; 3 or more incidents at one place within 4 weeks. Counted
     over the concerns ``user`` may read."""
@@ -236,14 +240,14 @@ def repeat_involvement_flags(user: Any, *, school_ids: list[int], pupil_id: int 
             .order_by("-n")
         )
         for row in recent:
-            where = dict(Concern._meta.get_field("location").choices)[row["location"]]
+            where = Location(row["location"]).label
             if row["online_platform"]:
                 where += f" ({row['online_platform']})"
             flags.append(f"{row['n']} incidents in the last 4 weeks at one place: {where}, {row['school__name']}.")
     return flags
 
 
-def repeat_involvement_flags_for_children(user: Any, *, school_id: int, pupil_ids: list[int]) -> list[str]:
+def repeat_involvement_flags_for_children(user: User, *, school_id: int, pupil_ids: list[int]) -> list[str]:
     """The repeat-involvement flags of each of these children, in their order, each flag once:
     what ``repeat_involvement_flags(pupil_id=...)`` gives for each child, in one query for all
     of them (a case or a concern page costs the same whatever its number of children)."""
@@ -331,7 +335,10 @@ def _entries(concerns: QuerySet[Concern], case_refs: dict[int, str], pupil_id: i
     concern_ids = [c["pk"] for c in concern_rows]  # an empty list runs no query
     categories: dict[int, list[str]] = {}
     # As prefetch_related("categories") gave them: in the taxonomy's order.
-    order = [f"-category__{f[1:]}" if f.startswith("-") else f"category__{f}" for f in Category._meta.ordering]
+    order = [
+        f"-category__{f[1:]}" if f.startswith("-") else f"category__{f}"
+        for f in cast("list[str]", Category._meta.ordering)
+    ]
     for concern_id, name in (
         Concern.categories.through.objects.filter(concern_id__in=concern_ids)
         .order_by(*order)
@@ -507,7 +514,7 @@ def _entries(concerns: QuerySet[Concern], case_refs: dict[int, str], pupil_id: i
             )
     from haven.safety_plans.selectors import chronology_entries
 
-    entries.extend(chronology_entries(case_ids, pupil_id))  # type: ignore[arg-type] (ids serve for __in)
+    entries.extend(chronology_entries(case_ids, pupil_id))
     entries.sort(key=lambda e: (e.at, e.recorded_at))
     return entries
 
@@ -538,10 +545,11 @@ def _displayed(entries: list[Entry]) -> list[Entry]:
 def _filter_entries(entries: list[Entry], filters: dict[str, str]) -> list[Entry]:
     kinds = {k for k in filters.get("kinds", "").split(",") if k in KINDS}
     out = [e for e in entries if not kinds or e.kind in kinds]
-    for key, keep in (
+    keeps: tuple[tuple[str, Callable[[Entry, dt.date], bool]], ...] = (
         ("from", lambda e, d: timezone.localtime(e.at).date() >= d),
         ("to", lambda e, d: timezone.localtime(e.at).date() <= d),
-    ):
+    )
+    for key, keep in keeps:
         try:
             day = dt.date.fromisoformat(filters.get(key, ""))
         except ValueError:
@@ -556,7 +564,7 @@ def case_chronology(case: Case, *, filters: dict[str, str] | None = None) -> lis
 
 
 def pupil_chronology_for(
-    user: Any, pupil_id: int, *, request: HttpRequest | None = None, filters: dict[str, str] | None = None
+    user: User, pupil_id: int, *, request: HttpRequest | None = None, filters: dict[str, str] | None = None
 ) -> tuple[Pupil, list[Entry]]:
     """One child's chronology across every concern and case that touches them, as far as the
     user may see (a restricted case the user is not named on is left out). Audited."""
