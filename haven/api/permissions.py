@@ -7,7 +7,7 @@ touch safeguarding records, with the same 404 the pages give them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -16,8 +16,11 @@ from rest_framework.throttling import UserRateThrottle
 
 from haven.access.policy import Capability, has_any
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def uses_the_api(user: Any) -> bool:
+
+def uses_the_api(user: User) -> bool:
     """Roles that record concerns or read safeguarding records (DESIGN §8): school staff,
     DSLs, deputies and heads, and trust leads (who read the cases schools share with them).
     Administrators, governors and advice officers never see safeguarding content."""
@@ -30,12 +33,12 @@ def uses_the_api(user: Any) -> bool:
     )
 
 
-def reads_cases(user: Any) -> bool:
+def reads_cases(user: User) -> bool:
     """Who has a case list: the school's readers (as the dashboard) and trust leads."""
     return has_any(user, Capability.READ_SCHOOL_RECORDS) or reads_shared_cases(user)
 
 
-def reads_shared_cases(user: Any) -> bool:
+def reads_shared_cases(user: User) -> bool:
     """Trust leads read the cases schools share with their trust (access.case_visibility)."""
     return has_any(user, Capability.READ_SHARED_CASES)
 

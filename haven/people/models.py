@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from haven.core.fields import model_field
+
 from .upn import validate_upn
 
 
@@ -115,7 +117,7 @@ class Pupil(models.Model):
             labels.append("SEND")
         for field in ("looked_after", "child_in_need", "child_protection_plan", "young_carer", "missing_education"):
             if getattr(self, field):
-                labels.append(self._meta.get_field(field).verbose_name.capitalize())
+                labels.append(str(model_field(self, field).verbose_name).capitalize())
         return labels
 
 

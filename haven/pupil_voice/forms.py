@@ -11,7 +11,7 @@ from .models import Contact, HappenedTo, ReportMessage, When, Where
 PRIMARY_PHASES = {"nursery", "primary"}
 
 # Pictures for primary pupils: emoji drawn by the device's own fonts (nothing loaded).
-WHERE_PICTURES = {
+WHERE_PICTURES: dict[str, str] = {
     Where.CLASSROOM: "🏫",
     Where.CORRIDOR: "🚪",
     Where.TOILETS: "🚻",

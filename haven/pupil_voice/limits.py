@@ -76,7 +76,7 @@ def reset_all() -> None:
         _hits.clear()
 
 
-def network_address(request) -> str:  # type: ignore[no-untyped-def]
+def network_address(request) -> str:
     """The address used only as a rate-limit key; never stored (see haven.audit.services)."""
     from haven.audit.services import client_ip
 

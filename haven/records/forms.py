@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from haven.core.forms import DateInput
+from haven.core.forms import DateInput, choice_field
 
 from .models import LEFT_DAYS_AHEAD, LEFT_DAYS_BACK
 
@@ -36,7 +36,7 @@ class TransferForm(forms.Form):
     def __init__(self, *args: Any, schools: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schools = {str(s.pk): s for s in schools}
-        self.fields["to_school"].choices = (
+        choice_field(self, "to_school").choices = (
             [("", "Choose a school")]
             + [(str(s.pk), f"{s.name} (URN {s.urn})") for s in schools]
             + [(OUTSIDE, "The new school does not use Haven")]
@@ -51,7 +51,8 @@ class TransferForm(forms.Form):
         return day
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         choice = data.get("to_school")
         data["school"] = self.schools.get(choice or "")
         if choice == OUTSIDE:

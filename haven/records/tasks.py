@@ -15,13 +15,13 @@ def transfer_sent_notify(transfer_id: int) -> int:
     from .models import FileTransfer
 
     transfer = FileTransfer.objects.select_related("school", "to_school").get(pk=transfer_id)
-    if transfer.to_school_id is None or transfer.status != FileTransfer.Status.SENT:
+    if transfer.to_school is None or transfer.status != FileTransfer.Status.SENT:
         return 0
     recipients = sorted(
         {
             m.user.email
             for m in Membership.objects.filter(
-                school_id=transfer.to_school_id, role__in=[Role.DSL, Role.DEPUTY_DSL], ended_at__isnull=True
+                school=transfer.to_school, role__in=[Role.DSL, Role.DEPUTY_DSL], ended_at__isnull=True
             ).select_related("user")
             if m.user.is_active
         }

@@ -4,7 +4,7 @@ transactional, checked against haven.access and audited in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,10 +16,14 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.services import text_checked
 from haven.core.errors import ApplicationError
+from haven.core.fields import model_field
 from haven.organisations.models import School
 
 from . import anonymise
 from .models import CaseStudy, CaseStudyReview, Resource, ResourceDecision
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 RESOURCE_FIELDS = (
     "title",
@@ -48,14 +52,14 @@ RESOURCE_FIELDS = (
 CASE_STUDY_FIELDS = ("title", "phase", "share_wider", *CaseStudy.TEXT_FIELDS[1:])
 
 
-def may_curate(user: Any, resource: Resource) -> bool:
+def may_curate(user: User, resource: Resource) -> bool:
     """LA officers curate their authority's items; the national list (no authority) is
     reviewed by any authority's officers."""
     curators = {a.pk for a in authorities_for(user, Capability.RESOURCES_CURATE)}
     return bool(curators) and (resource.authority_id is None or resource.authority_id in curators)
 
 
-def may_edit_proposal(user: Any, resource: Resource) -> bool:
+def may_edit_proposal(user: User, resource: Resource) -> bool:
     return resource.proposed_by_id == user.pk and resource.status in (
         Resource.Status.PROPOSED,
         Resource.Status.CHANGES_REQUESTED,
@@ -80,7 +84,7 @@ def _resource_fill(resource: Resource, data: Mapping[str, Any]) -> None:
 @transaction.atomic
 def resource_propose(
     *,
-    by: Any,
+    by: User,
     school: School,
     data: Mapping[str, Any],
     topics: Iterable[Any] = (),
@@ -103,7 +107,7 @@ def resource_propose(
 @transaction.atomic
 def resource_update(
     *,
-    by: Any,
+    by: User,
     resource: Resource,
     data: Mapping[str, Any],
     topics: Iterable[Any] = (),
@@ -145,7 +149,7 @@ CURATE_ACTIONS = {
 
 @transaction.atomic
 def resource_curate(
-    *, by: Any, resource: Resource, action: str, note: str = "", request: HttpRequest | None = None
+    *, by: User, resource: Resource, action: str, note: str = "", request: HttpRequest | None = None
 ) -> Resource:
     """An LA officer approves a proposal, asks for changes or refuses it (both with a
     reason the proposer reads), or marks an approved item reviewed for another year."""
@@ -204,20 +208,20 @@ class AnonymisationNeeded(ApplicationError):
         self.flags = flags
 
 
-def may_write(user: Any, case_study: CaseStudy) -> bool:
+def may_write(user: User, case_study: CaseStudy) -> bool:
     return case_study.status in (CaseStudy.Status.DRAFT, CaseStudy.Status.RETURNED) and can(
         user, Capability.CASE_STUDIES_WRITE, school=case_study.school
     )
 
 
-def may_review(user: Any, case_study: CaseStudy) -> bool:
+def may_review(user: User, case_study: CaseStudy) -> bool:
     return case_study.authority_id in {a.pk for a in authorities_for(user, Capability.CASE_STUDIES_REVIEW)}
 
 
 @transaction.atomic
 def case_study_save(
     *,
-    by: Any,
+    by: User,
     school: School | None = None,
     case_study: CaseStudy | None = None,
     data: Mapping[str, Any],
@@ -241,7 +245,7 @@ def case_study_save(
         if name in data:
             value = data[name]
             if name in CaseStudy.TEXT_FIELDS and name != "title":
-                value = text_checked(value, field=name, label=CaseStudy._meta.get_field(name).verbose_name)
+                value = text_checked(value, field=name, label=str(model_field(CaseStudy, name).verbose_name))
             setattr(case_study, name, value)
     case_study.title = (case_study.title or "").strip()
     if not case_study.title:
@@ -274,7 +278,7 @@ def case_study_flags(case_study: CaseStudy) -> list[anonymise.Flag]:
 
 @transaction.atomic
 def case_study_submit(
-    *, by: Any, case_study: CaseStudy, confirmed: Iterable[str] = (), request: HttpRequest | None = None
+    *, by: User, case_study: CaseStudy, confirmed: Iterable[str] = (), request: HttpRequest | None = None
 ) -> CaseStudy:
     """Send a case study to the authority once the anonymisation check passes: every name,
     UPN, date, postcode and mention of the school is changed or (names only) confirmed as
@@ -282,7 +286,7 @@ def case_study_submit(
     if not may_write(by, case_study):
         raise ApplicationError("This case study cannot be sent now.", code="forbidden")
     missing = [
-        CaseStudy._meta.get_field(f).verbose_name
+        str(model_field(CaseStudy, f).verbose_name)
         for f in ("context", "what_happened", "school_response", "what_worked", "outcome")
         if not getattr(case_study, f).strip()
     ]
@@ -312,7 +316,7 @@ def case_study_submit(
 
 @transaction.atomic
 def case_study_review(
-    *, by: Any, case_study: CaseStudy, action: str, comments: str = "", request: HttpRequest | None = None
+    *, by: User, case_study: CaseStudy, action: str, comments: str = "", request: HttpRequest | None = None
 ) -> CaseStudy:
     """An LA officer publishes a submitted case study or returns it with comments."""
     if not may_review(by, case_study):

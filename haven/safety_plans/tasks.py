@@ -53,7 +53,7 @@ def plan_review_reminders_send(today=None) -> int:
             why = (
                 f"its review date was {plan.review_date:%-d %B %Y}"
                 if key.startswith("review-date")
-                else f"a new concern ({plan.new_concern}) has been recorded about the child"
+                else f"a new concern ({getattr(plan, 'new_concern', None)}) has been recorded about the child"
             )
             url = site_url(reverse("safety_plans:detail", args=[plan.pk]))
             send_mail(
