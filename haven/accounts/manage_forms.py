@@ -46,7 +46,8 @@ class PersonAddForm(forms.Form):
         )
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        email: str = self.cleaned_data["email"]
+        return email.strip().lower()
 
 
 class RoleGrantForm(forms.Form):

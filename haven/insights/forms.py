@@ -17,9 +17,15 @@ if TYPE_CHECKING:
     from haven.organisations.models import School
 
 
-class CategoryChoices(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.parent.name}: {obj.name}" if obj.parent_id else obj.name
+if TYPE_CHECKING:
+    _CategoryChoiceField = forms.ModelMultipleChoiceField[Category]
+else:
+    _CategoryChoiceField = forms.ModelMultipleChoiceField  # not generic at run time
+
+
+class CategoryChoices(_CategoryChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"{obj.parent.name}: {obj.name}" if obj.parent_id and obj.parent else obj.name
 
 
 class EnquiryForm(forms.Form):

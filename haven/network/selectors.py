@@ -216,7 +216,7 @@ def trend_pack(meeting: Meeting) -> TrendPack:
     )
 
 
-def _as_date(value: Any) -> dt.date:
+def _as_date(value: dt.date | dt.datetime | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value, LONDON).date() if timezone.is_aware(value) else value.date()
     if isinstance(value, str):

@@ -104,7 +104,7 @@ class Pupil(models.Model):
     def on_roll(self) -> bool:
         return self.left_on is None
 
-    def age_on(self, day) -> int:
+    def age_on(self, day: dt.date) -> int:
         years = day.year - self.date_of_birth.year
         if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
             years -= 1

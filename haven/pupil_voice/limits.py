@@ -12,6 +12,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 _SALT = secrets.token_bytes(16)
 _lock = threading.Lock()
@@ -76,7 +80,7 @@ def reset_all() -> None:
         _hits.clear()
 
 
-def network_address(request) -> str:
+def network_address(request: HttpRequest) -> str:
     """The address used only as a rate-limit key; never stored (see haven.audit.services)."""
     from haven.audit.services import client_ip
 

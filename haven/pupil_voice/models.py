@@ -10,7 +10,7 @@ concern, close it with a reason, or mark it as malicious with a reason.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -257,7 +257,7 @@ class Survey(models.Model):
             return {"trust": self.trust_id}
         return {"authority": self.authority_id}
 
-    def question(self, key: str) -> dict | None:
+    def question(self, key: str) -> dict[str, Any] | None:
         return next((q for q in self.questions if q["key"] == key), None)
 
 

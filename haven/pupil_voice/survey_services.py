@@ -203,7 +203,8 @@ def _nonce(token: str, survey: Survey, school: School) -> str:
         ) from exc
     if data.get("s") != survey.pk or data.get("c") != school.pk or not isinstance(data.get("n"), str):
         raise ApplicationError("Please answer again.", code="expired")
-    return data["n"]
+    name: str = data["n"]
+    return name
 
 
 def _checked_answers(survey: Survey, answers: Mapping[str, str]) -> dict[str, str]:

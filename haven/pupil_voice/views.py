@@ -333,9 +333,9 @@ def close(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
         else:
             messages.success(request, "Report closed." if not malicious else "Report marked as malicious and closed.")
             return redirect("pupil_voice:detail", report_id=report.pk)
-    if malicious:
-        return _detail(request, report, malicious_form=form, status=400)  # type: ignore[arg-type]
-    return _detail(request, report, close_form=form, status=400)  # type: ignore[arg-type]
+    if isinstance(form, MaliciousForm):  # when malicious
+        return _detail(request, report, malicious_form=form, status=400)
+    return _detail(request, report, close_form=form, status=400)
 
 
 @login_required

@@ -43,7 +43,7 @@ class TransferForm(forms.Form):
         )
 
     def clean_left_on(self) -> dt.date:
-        day = self.cleaned_data["left_on"]
+        day: dt.date = self.cleaned_data["left_on"]
         if day > timezone.localdate() + dt.timedelta(days=LEFT_DAYS_AHEAD):
             raise forms.ValidationError("The date the child leaves must be within the next three months.")
         if day < timezone.localdate() - dt.timedelta(days=LEFT_DAYS_BACK):

@@ -3,7 +3,7 @@ to their fields, and everything typed kept when a form comes back with errors.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Q
@@ -28,7 +28,14 @@ def _categories(authority_id: int | None) -> Any:
     )
 
 
-class ResourceForm(forms.ModelForm):
+if TYPE_CHECKING:
+    _ResourceModelForm = forms.ModelForm[Resource]
+    _CaseStudyModelForm = forms.ModelForm[CaseStudy]
+else:
+    _ResourceModelForm = _CaseStudyModelForm = forms.ModelForm  # not generic at run time
+
+
+class ResourceForm(_ResourceModelForm):
     url = forms.URLField(
         label="Link",
         required=False,
@@ -146,7 +153,7 @@ class CurateForm(forms.Form):
     )
 
 
-class CaseStudyForm(forms.ModelForm):
+class CaseStudyForm(_CaseStudyModelForm):
     categories = forms.ModelMultipleChoiceField(
         queryset=Category.objects.none(),
         required=False,

@@ -22,6 +22,7 @@ from .models import CaseStudy, Resource
 
 if TYPE_CHECKING:
     from haven.core.http import AuthenticatedHttpRequest
+    from haven.organisations.models import School
 
 PAGE_SIZE = 20
 
@@ -78,7 +79,7 @@ def resource_detail(request: AuthenticatedHttpRequest, resource_id: int) -> Http
     )
 
 
-def _proposing_school(request: AuthenticatedHttpRequest):
+def _proposing_school(request: AuthenticatedHttpRequest) -> tuple[School, list[School]]:
     schools = list(schools_for(request.user, Capability.RESOURCES_PROPOSE).select_related("authority")[:200])
     if not schools:
         raise Http404
@@ -222,7 +223,7 @@ def case_study_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _writing_school(request: AuthenticatedHttpRequest):
+def _writing_school(request: AuthenticatedHttpRequest) -> tuple[School, list[School]]:
     schools = list(schools_for(request.user, Capability.CASE_STUDIES_WRITE).select_related("authority"))
     if not schools:
         raise Http404
@@ -231,7 +232,7 @@ def _writing_school(request: AuthenticatedHttpRequest):
 
 
 def _case_study_form_page(
-    request: AuthenticatedHttpRequest, *, school: Any, schools: list[Any], study: CaseStudy | None
+    request: AuthenticatedHttpRequest, *, school: School, schools: list[School], study: CaseStudy | None
 ) -> HttpResponse:
     """Save as a draft, or save and send: the anonymisation check runs on sending, and the
     page comes back with every flag to resolve and everything as typed."""

@@ -118,7 +118,7 @@ class PlanForm(forms.Form):
             self.fields["reason_notes"] = _text("What has happened (optional unless the reason is other)", rows=2)
 
     def clean_review_date(self) -> dt.date:
-        day = self.cleaned_data["review_date"]
+        day: dt.date = self.cleaned_data["review_date"]
         if day < timezone.localdate():
             raise forms.ValidationError("The review date must be today or later.")
         return day
