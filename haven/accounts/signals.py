@@ -11,22 +11,26 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from haven.accounts.models import User
 
 
 @receiver(user_logged_in)
-def _signed_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+def _signed_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     audit_record(action=Action.SIGN_IN, request=request, actor=user, obj=user)
 
 
 @receiver(user_logged_out)
-def _signed_out(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+def _signed_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         audit_record(action=Action.SIGN_OUT, request=request, actor=user, obj=user)
 
 
 @receiver(user_login_failed)
-def _sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     email = str(credentials.get("email") or credentials.get("username") or "")[:254]
     locked = bool(getattr(request, "axes_locked_out", False))
     audit_record(

@@ -227,11 +227,11 @@ class CaseSummaryOutput(serializers.Serializer):
     shared_with_trust = serializers.BooleanField()
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, case: Any) -> str:
+    def get_url(self, case: Case) -> str:
         return _absolute(self, reverse("api:case-detail", args=[case.reference]))
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_web_url(self, case: Any) -> str:
+    def get_web_url(self, case: Case) -> str:
         return _absolute(self, reverse("cases:detail", args=[case.reference]))
 
 

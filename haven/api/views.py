@@ -55,6 +55,7 @@ from .serializers import (
 if TYPE_CHECKING:
     from haven.accounts.models import User
     from haven.api.request import AuthenticatedRequest
+    from haven.organisations.models import School
 
 JSON = "application/json"
 _PROBLEM_TEXT = {
@@ -331,7 +332,7 @@ class ConcernListCreateApi(APIView):
         )
 
 
-def _resolve_children(school: Any, rows: list[dict[str, Any]]) -> tuple[list[ChildInConcern], dict[int, Any]]:
+def _resolve_children(school: School, rows: list[dict[str, Any]]) -> tuple[list[ChildInConcern], dict[int, Any]]:
     upns = {r["upn"].upper() for r in rows if "upn" in r}
     ids = {r["pupil_id"] for r in rows if "pupil_id" in r}
     on_roll = Pupil.objects.filter(school=school, left_on__isnull=True).filter(Q(upn__in=upns) | Q(pk__in=ids))
@@ -355,7 +356,7 @@ def _resolve_children(school: Any, rows: list[dict[str, Any]]) -> tuple[list[Chi
     return children, errors
 
 
-def _resolve_categories(school: Any, codes: list[str], on: dt.date) -> tuple[list[int], list[str]]:
+def _resolve_categories(school: School, codes: list[str], on: dt.date) -> tuple[list[int], list[str]]:
     """Codes to the categories in use at the school on the day; an authority's own category
     of the same code wins over the national one."""
     found: dict[str, int] = {}

@@ -14,6 +14,8 @@ from haven.core.forms import DateInput, model_choice_field
 from .models import Agency, CaseEvent, Consideration, ConsiderationAnswer, Route
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from haven.accounts.models import User
     from haven.people.models import Pupil
 
@@ -42,7 +44,7 @@ class CasePupilChoiceField(_PupilChoiceField):
 class _CaseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, case: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         if case is not None:
@@ -80,7 +82,7 @@ class AddToCaseForm(forms.Form):
         label="Add to case", queryset=None, empty_label="Choose an open case"
     )
 
-    def __init__(self, *args: Any, cases: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "case").queryset = cases
 

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -60,7 +60,7 @@ def _require_open(case: Case) -> None:
 
 
 def _audit(
-    by: User, case: Case, obj: Any, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any
+    by: User, case: Case, obj: models.Model, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any
 ) -> None:
     audit_record(
         action=action, actor=by, request=request, obj=obj, school=case.school_id, extra={"case": case.pk, **extra}

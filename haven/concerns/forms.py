@@ -109,7 +109,7 @@ class ConcernForm(forms.Form):
         help_text="Optional: notes written by hand (a photo or scan), a document. Up to 5 files, 10 MB each.",
     )
 
-    def __init__(self, *args: Any, school: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.school = school
         from .services import categories_valid_for
@@ -179,6 +179,7 @@ class ConcernForm(forms.Form):
 
 if TYPE_CHECKING:
     _AmendmentModelForm = forms.ModelForm[Amendment]
+    from haven.organisations.models import School
 else:
     _AmendmentModelForm = forms.ModelForm  # not generic at run time
 

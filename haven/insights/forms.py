@@ -14,7 +14,7 @@ from .models import CallerRole, Channel
 if TYPE_CHECKING:
     from django.utils.datastructures import MultiValueDict
 
-    from haven.organisations.models import School
+    from haven.organisations.models import Authority, School
 
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class EnquiryForm(forms.Form):
     follow_up_on = forms.DateField(label="Follow up by", required=False, widget=DateInput)
     confirmed = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
 
-    def __init__(self, *args: Any, authority: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, authority: Authority, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "school").queryset = authority.schools.order_by("name")
         today = timezone.localdate()

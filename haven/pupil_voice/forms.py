@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
 from .models import Contact, HappenedTo, ReportMessage, When, Where
+
+if TYPE_CHECKING:
+    from haven.organisations.models import School
 
 PRIMARY_PHASES = {"nursery", "primary"}
 
@@ -60,7 +63,7 @@ LABELS = {
 }
 
 
-def phase_of(school: Any) -> str:
+def phase_of(school: School) -> str:
     return "primary" if school.phase in PRIMARY_PHASES else "secondary"
 
 

@@ -4,7 +4,7 @@ hold the rules."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -12,6 +12,9 @@ from django.utils import timezone
 from haven.core.forms import DateInput, choice_field
 
 from .models import LEFT_DAYS_AHEAD, LEFT_DAYS_BACK
+
+if TYPE_CHECKING:
+    from haven.organisations.models import School
 
 OUTSIDE = "outside"
 
@@ -33,7 +36,7 @@ class TransferForm(forms.Form):
     left_on = forms.DateField(label="Date the child left", widget=DateInput())
     confirm = forms.BooleanField(label="I have checked this is the right child and the right school")
 
-    def __init__(self, *args: Any, schools: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, schools: list[School], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schools = {str(s.pk): s for s in schools}
         choice_field(self, "to_school").choices = (

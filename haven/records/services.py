@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -24,6 +24,7 @@ from .models import CONFIRM_WITHIN_SCHOOL_DAYS, LEFT_DAYS_AHEAD, LEFT_DAYS_BACK,
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
+    from haven.organisations.models import School
 
 
 def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
@@ -68,7 +69,7 @@ def _file_contents(*, by: User, pupil: Pupil, request: HttpRequest | None) -> tu
     return pdf, len(entries)
 
 
-def _already_waiting(pupil: Pupil, to_school: Any, to_school_name: str) -> bool:
+def _already_waiting(pupil: Pupil, to_school: School | None, to_school_name: str) -> bool:
     waiting = FileTransfer.objects.filter(pupil=pupil, status=FileTransfer.Status.SENT)
     if to_school is not None:
         return waiting.filter(to_school=to_school).exists()
@@ -85,7 +86,7 @@ def transfer_send(
     by: User,
     pupil: Pupil,
     left_on: dt.date,
-    to_school: Any = None,
+    to_school: School | None = None,
     to_school_name: str = "",
     to_contact: str = "",
     request: HttpRequest | None = None,

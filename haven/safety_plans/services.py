@@ -31,6 +31,7 @@ from .models import REVIEW_REASONS, PlanEvent, PlanVersion, ReviewReason, RiskLi
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
+    from haven.organisations.models import School
 
 # Annex A's one-line answers, with the lengths the model allows.
 SHORT_FIELDS = {
@@ -52,7 +53,7 @@ LONG_FIELDS = (
 MAX_RISK_LINES = 30
 
 
-def _require_dsl(by: User, school: Any) -> None:
+def _require_dsl(by: User, school: School) -> None:
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=school):
         raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
 
