@@ -6,7 +6,7 @@ VENV := .venv
 export HAVEN_PORT ?= 8000
 export HAVEN_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run dev test lint format lock bench clean
+.PHONY: run dev test lint typecheck format lock bench clean
 
 $(VENV)/.run-deps: requirements.lock
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy with django-stubs (its plugin imports the settings; no database is needed).
+typecheck: $(VENV)/.dev-deps
+	HAVEN_ENV=test $(VENV)/bin/mypy haven
+
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -41,4 +45,4 @@ lock:
 	$(PYTHON) -m uv pip compile --python-version 3.11 --generate-hashes --no-header -q requirements-dev.in -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache

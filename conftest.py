@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from unittest.mock import patch
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import Role, User
+from haven.access.roles import Role
+from haven.accounts.models import User
 from haven.organisations.models import Authority, School, Trust
 from haven.people.models import Pupil
 from haven.testing import factories as f
@@ -41,9 +44,8 @@ def _flush_may_purge_audit():
         with audit_purge_allowed():
             return original(self, *args, **options)
 
-    flush.Command.handle = handle
-    yield
-    flush.Command.handle = original
+    with patch.object(flush.Command, "handle", handle):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +122,7 @@ def sign_in(client: Client, user: User, *, verified: bool = True) -> Client:
     """Sign the client in; with ``verified`` also pass the second factor."""
     client.force_login(user)
     if verified:
-        device = user.totpdevice_set.filter(confirmed=True).first() or f.totp_device(user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or f.totp_device(user)
         session = client.session
         session["otp_device_id"] = device.persistent_id
         session.save()

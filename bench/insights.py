@@ -77,7 +77,8 @@ def generate(schools_n: int, years: int, concerns_total: int, rng: random.Random
     call_command("migrate", verbosity=0)
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from haven.accounts.models import Membership, Role, User
+    from haven.access.roles import Role
+    from haven.accounts.models import Membership, User
     from haven.organisations.models import Authority, School
 
     authority = Authority.objects.create(name="Benchshire County Council", la_code="990")

@@ -161,7 +161,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "haven.sqlite3",
+            "NAME": str(DATA_DIR / "haven.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy
                 # timeout instead of failing to upgrade a read lock (SQLITE_BUSY).

@@ -21,17 +21,22 @@ if ! $PY -c "import weasyprint" >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
 fi
 
+export HAVEN_ENV=test
+export HAVEN_DATA_DIR
+HAVEN_DATA_DIR="$(mktemp -d)"
+trap 'rm -rf "$HAVEN_DATA_DIR"' EXIT
+unset_db() { env -u DATABASE_URL "$@"; }
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
 echo "== Import contract (.importlinter: the floor plan)"
 .venv/bin/lint-imports --no-cache
 
-export HAVEN_ENV=test
-export HAVEN_DATA_DIR
-HAVEN_DATA_DIR="$(mktemp -d)"
-trap 'rm -rf "$HAVEN_DATA_DIR"' EXIT
-unset_db() { env -u DATABASE_URL "$@"; }
+echo "== Type checks (mypy)"
+# django-stubs' plugin imports the settings (no database): the test environment above.
+unset_db .venv/bin/mypy haven
+
 unset_db $PY manage.py makemigrations --check --dry-run >/dev/null || {
   echo "Model changes without migrations: run manage.py makemigrations" >&2; exit 1; }
 

@@ -29,6 +29,7 @@ from .roles import Role
 if TYPE_CHECKING:
     from haven.accounts.models import Membership, User
     from haven.compliance.models import SchoolAudit
+    from haven.concerns.models import Concern
     from haven.records.models import FileTransfer
     from haven.resources.models import CaseStudy, Resource
 
@@ -135,7 +136,7 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
 }
 
 
-def _granting(user: Any, capability: Capability) -> list[tuple[str, int]]:
+def _granting(user: User, capability: Capability) -> list[tuple[str, int]]:
     """(organisation kind, id) of each current membership granting the capability."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
@@ -146,7 +147,7 @@ def _granting(user: Any, capability: Capability) -> list[tuple[str, int]]:
 def _covers(user: User) -> list[tuple[str, str, int]]:
     """(role, organisation kind, organisation id) for each current membership."""
     return [
-        (
+        (  # type: ignore[misc]  # exactly one organisation id is set: a database constraint
             m.role,
             "school" if m.school_id else "trust" if m.trust_id else "authority",
             m.school_id or m.trust_id or m.authority_id,
@@ -170,13 +171,13 @@ def roles_at(user: User, school: School) -> set[str]:
     return roles
 
 
-def can(user: Any, capability: Capability, *, school: School) -> bool:
+def can(user: User, capability: Capability, *, school: School) -> bool:
     """May this user exercise the capability at this school?"""
     org_of = {"school": school.pk, "trust": school.trust_id, "authority": school.authority_id}
     return any(org_of[kind] == org_id for kind, org_id in _granting(user, capability))
 
 
-def schools_for(user: Any, capability: Capability) -> QuerySet[School]:
+def schools_for(user: User, capability: Capability) -> QuerySet[School]:
     """The schools where the user may exercise the capability, as a queryset."""
     q = Q(pk__in=[])
     for kind, org_id in _granting(user, capability):
@@ -184,7 +185,7 @@ def schools_for(user: Any, capability: Capability) -> QuerySet[School]:
     return School.objects.filter(q)
 
 
-def school_ids_for(user: Any, capability: Capability) -> list[int]:
+def school_ids_for(user: User, capability: Capability) -> list[int]:
     """The ids of the schools where the user may exercise the capability. When every membership
     granting it is a school's, they are the memberships' schools, already loaded (no query);
     a trust or authority membership covers schools that only a query can list."""
@@ -194,28 +195,28 @@ def school_ids_for(user: Any, capability: Capability) -> list[int]:
     return list(schools_for(user, capability).order_by("pk").values_list("pk", flat=True))
 
 
-def school_list_for(user: Any, capability: Capability) -> list[School]:
+def school_list_for(user: User, capability: Capability) -> list[School]:
     """The schools where the user may exercise the capability, by name: as :func:`schools_for`,
     taken from the loaded memberships when each granting membership is a school's (no query)."""
     granting = _granting(user, capability)
     if all(kind == "school" for kind, _ in granting):
         ids = {org_id for _, org_id in granting}
         found = {m.school_id: m.school for m in user.active_memberships if m.school_id in ids} if ids else {}
-        return sorted(found.values(), key=lambda s: (s.name, s.pk))
+        return sorted(found.values(), key=lambda s: (s.name, s.pk))  # type: ignore[arg-type]  # school_id set: school
     return list(schools_for(user, capability).order_by("name", "pk"))
 
 
-def trusts_for(user: Any, capability: Capability) -> list[Trust]:
+def trusts_for(user: User, capability: Capability) -> list[Trust]:
     """Trusts whose own trust membership grants the capability (loaded with the memberships)."""
     return _organisations_for(user, capability, "trust")
 
 
-def authorities_for(user: Any, capability: Capability) -> list[Authority]:
+def authorities_for(user: User, capability: Capability) -> list[Authority]:
     """Authorities whose own authority membership grants the capability."""
     return _organisations_for(user, capability, "authority")
 
 
-def _organisations_for(user: Any, capability: Capability, kind: str) -> list[Any]:
+def _organisations_for(user: User, capability: Capability, kind: str) -> list[Any]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     grants = _GRANTS.get(capability, {})
@@ -227,7 +228,7 @@ def _organisations_for(user: Any, capability: Capability, kind: str) -> list[Any
     return sorted(found.values(), key=lambda o: (o.name, o.pk))
 
 
-def has_any(user: Any, capability: Capability) -> bool:
+def has_any(user: User, capability: Capability) -> bool:
     """Does the user hold a role granting the capability anywhere?"""
     return bool(_granting(user, capability))
 
@@ -237,7 +238,7 @@ def deny(
     *,
     object_type: str,
     object_id: str | int,
-    school: Any = None,
+    school: School | int | None = None,
     reason: str = "",
 ) -> Http404:
     """Record a refused access and return the 404 to raise.
@@ -258,7 +259,7 @@ def deny(
 
 
 # -- Concerns and cases --------------------------------------------------------------------
-def case_visibility(user: Any, *, prefix: str = "") -> Q:
+def case_visibility(user: User, *, prefix: str = "") -> Q:
     """A filter for the cases the user may read (``prefix`` e.g. "case__" from a concern).
 
     DSLs, deputies and heads read their school's cases, except a restricted case, which only
@@ -277,7 +278,7 @@ def case_visibility(user: Any, *, prefix: str = "") -> Q:
     return q
 
 
-def concern_visibility(user: Any) -> Q:
+def concern_visibility(user: User) -> Q:
     """A filter for the concerns the user may read: their own (DESIGN §8: staff read the
     concerns they recorded), and those of their school's readable cases or not yet in a case."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -288,7 +289,7 @@ def concern_visibility(user: Any) -> Q:
     return own | unfiled | (Q(case__isnull=False) & case_visibility(user, prefix="case__"))
 
 
-def may_amend_concern(user: Any, concern: Any) -> bool:
+def may_amend_concern(user: User, concern: Concern) -> bool:
     """May the user append an amendment (a correction or an addition) to this concern?
 
     Only people who may add to the record (DESIGN §2, §8): the member of staff who recorded
@@ -309,7 +310,7 @@ def may_amend_concern(user: Any, concern: Any) -> bool:
 
 
 # -- Resource bank and case studies -----------------------------------------------------------
-def _authorities_q(user: Any, capability: Capability, field: str = "authority") -> Q:
+def _authorities_q(user: User, capability: Capability, field: str = "authority") -> Q:
     """Rows of the authorities whose area the capability covers for the user: those of the
     schools it covers (a subquery) and those of the authority memberships granting it."""
     own = [a.pk for a in authorities_for(user, capability)]
@@ -317,7 +318,7 @@ def _authorities_q(user: Any, capability: Capability, field: str = "authority") 
     return Q(**{f"{field}__in": own}) | Q(**{f"{field}__in": covered})
 
 
-def resource_visibility(user: Any) -> Q:
+def resource_visibility(user: User) -> Q:
     """A filter for the resources the user may read (DESIGN §8: staff, DSLs, heads, trust
     leads and governors read; LA officers curate). Approved items of the national list, of
     the user's authorities, and local items marked useful anywhere; a proposal only to its
@@ -331,7 +332,7 @@ def resource_visibility(user: Any) -> Q:
     return approved | curated | own
 
 
-def case_study_visibility(user: Any) -> Q:
+def case_study_visibility(user: User) -> Q:
     """A filter for the case studies the user may read. Published: DSLs and officers of the
     same authority, and everyone who reads case studies when the author shared it wider.
     Drafts, submitted and returned: the author, their school's DSLs, the authority's officers."""
@@ -345,7 +346,7 @@ def case_study_visibility(user: Any) -> Q:
 
 
 # -- DSL network meetings --------------------------------------------------------------------
-def meeting_visibility(user: Any) -> Q:
+def meeting_visibility(user: User) -> Q:
     """A filter for the network meetings the user may read: every meeting of an authority
     they manage meetings for, and, for a DSL, deputy or head, meetings their school is
     invited to or they are invited to personally (while they still hold such a role in
@@ -366,7 +367,7 @@ def meeting_visibility(user: Any) -> Q:
 
 
 # -- The API ---------------------------------------------------------------------------------
-def uses_the_api(user: Any) -> bool:
+def uses_the_api(user: User) -> bool:
     """Roles that record concerns or read safeguarding records (DESIGN §8): school staff,
     DSLs, deputies and heads, and trust leads (who read the cases schools share with them).
     Administrators, governors and advice officers never see safeguarding content."""
@@ -379,12 +380,12 @@ def uses_the_api(user: Any) -> bool:
     )
 
 
-def reads_cases(user: Any) -> bool:
+def reads_cases(user: User) -> bool:
     """Who has a case list: the school's readers (as the dashboard) and trust leads."""
     return has_any(user, Capability.READ_SCHOOL_RECORDS) or reads_shared_cases(user)
 
 
-def reads_shared_cases(user: Any) -> bool:
+def reads_shared_cases(user: User) -> bool:
     """Trust leads read the cases schools share with their trust (access.case_visibility)."""
     return has_any(user, Capability.READ_SHARED_CASES)
 

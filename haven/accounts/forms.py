@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.validators import MaxLengthValidator
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 
 class SignInForm(forms.Form):
@@ -34,7 +39,8 @@ class TokenForm(forms.Form):
     )
 
     def clean_token(self) -> str:
-        return self.cleaned_data["token"].strip().replace(" ", "").lower()
+        token: str = self.cleaned_data["token"]
+        return token.strip().replace(" ", "").lower()
 
 
 class ConfirmDeviceForm(forms.Form):
@@ -58,7 +64,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         "password_mismatch": "The two new passwords are not the same. Type the new password in both boxes again.",
     }
 
-    def __init__(self, user, *args, temporary: bool = False, **kwargs) -> None:
+    def __init__(self, user: User, *args: Any, temporary: bool = False, **kwargs: Any) -> None:
         super().__init__(user, *args, **kwargs)
         old, new1, new2 = self.fields["old_password"], self.fields["new_password1"], self.fields["new_password2"]
         old.label = "The temporary password you were given" if temporary else "Your current password"
@@ -77,8 +83,9 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             field.validators.append(MaxLengthValidator(256, message="A password can be at most 256 characters long."))
             field.widget.attrs.pop("autofocus", None)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         new = cleaned.get("new_password2")
         if new and "new_password2" not in self.errors and new == cleaned.get("old_password"):
             self.add_error("new_password2", "Choose a new password, not the one you have now.")

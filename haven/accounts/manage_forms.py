@@ -8,9 +8,12 @@ from typing import Any
 
 from django import forms
 
+from haven.access.roles import Role
+from haven.core.forms import choice_field
+
 from .manage_selectors import Organisation, organisation_key
 from .manage_services import role_fit_refusal, roles_for
-from .models import Membership, Role
+from .models import Membership
 
 
 class PersonAddForm(forms.Form):
@@ -35,7 +38,7 @@ class PersonAddForm(forms.Form):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        field = self.fields["role"]
+        field = choice_field(self, "role")
         field.choices = [("", "Choose a role"), *((r.value, r.label) for r in roles_for(organisation))]
         field.error_messages["invalid_choice"] = role_fit_refusal(organisation, "")
         field.help_text = (
@@ -44,7 +47,8 @@ class PersonAddForm(forms.Form):
         )
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        email: str = self.cleaned_data["email"]
+        return email.strip().lower()
 
 
 class RoleGrantForm(forms.Form):
@@ -71,7 +75,7 @@ class RoleGrantForm(forms.Form):
                 options.append((value, f"{role.label} at {organisation}"))
             if options:
                 groups.append((str(organisation), options))
-        self.fields["grant"].choices = [("", "Choose a role"), *groups]
+        choice_field(self, "grant").choices = [("", "Choose a role"), *groups]
         self.fields["grant"].error_messages["invalid_choice"] = (
             "Choose a role from the list: it offers only roles your organisations can hold that this person "
             "does not already have."

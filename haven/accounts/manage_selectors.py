@@ -12,16 +12,22 @@ These pages show names, email addresses and roles only: never pupils or records.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.access.policy import Capability, authorities_for, deny, schools_for, trusts_for
+from haven.access.roles import Role
 from haven.organisations.models import Authority, School, Trust
 
-from .models import Membership, Role, User
+from .models import Membership, User
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+    from haven.audit.services import AuditOrganisation
 
 Organisation = School | Trust | Authority
 KINDS = ("school", "trust", "authority")
@@ -77,7 +83,7 @@ class ManageScope:
         return next((o for o in self.organisations if organisation_key(o) == key), None)
 
 
-def manage_scope_for(user: Any) -> ManageScope:
+def manage_scope_for(user: User) -> ManageScope:
     """The organisations the user administers (empty for everyone but administrators)."""
     return ManageScope(
         schools=tuple(schools_for(user, Capability.MANAGE_PEOPLE).order_by("name", "pk")),
@@ -86,7 +92,7 @@ def manage_scope_for(user: Any) -> ManageScope:
     )
 
 
-def manage_scope_or_404(user: Any, *, request: HttpRequest | None = None) -> ManageScope:
+def manage_scope_or_404(user: User, *, request: HttpRequest | None = None) -> ManageScope:
     """The user's scope; someone who administers nothing gets the 404 (audited)."""
     scope = manage_scope_for(user)
     if scope.is_empty:
@@ -102,7 +108,7 @@ def _roles_in(scope: ManageScope, *, current: bool = True) -> QuerySet[Membershi
 
 
 def people_list_for(
-    user: Any, *, scope: ManageScope | None = None, filters: dict[str, str] | None = None
+    user: User, *, scope: ManageScope | None = None, filters: dict[str, str] | None = None
 ) -> QuerySet[User]:
     """People with a current role in the administrator's organisations, filtered.
 
@@ -144,14 +150,14 @@ class ManagedPerson:
     has_two_factor: bool = False
 
     @property
-    def audit_organisation(self) -> dict[str, Any]:
+    def audit_organisation(self) -> AuditOrganisation:
         """The organisation whose audit chain records changes to this person's account."""
         m = (self.current or self.past)[0]
         return {"school": m.school, "trust": m.trust, "authority": m.authority}
 
 
 def person_get_for(
-    user: Any, person_id: int, *, scope: ManageScope | None = None, request: HttpRequest | None = None
+    user: User, person_id: int, *, scope: ManageScope | None = None, request: HttpRequest | None = None
 ) -> ManagedPerson:
     """A person who holds, or held, a role in the administrator's organisations; else 404.
 
@@ -166,7 +172,7 @@ def person_get_for(
     return ManagedPerson(
         user=person,
         current=[m for m in memberships if m.ended_at is None],
-        past=sorted((m for m in memberships if m.ended_at is not None), key=lambda m: m.ended_at, reverse=True),
+        past=sorted((m for m in memberships if m.ended_at is not None), key=attrgetter("ended_at"), reverse=True),
         roles_elsewhere=Membership.objects.filter(user=person, ended_at__isnull=True)
         .exclude(scope.memberships_q())
         .exists(),
@@ -175,7 +181,7 @@ def person_get_for(
 
 
 def membership_get_for(
-    user: Any, person: ManagedPerson, membership_id: int, *, request: HttpRequest | None = None
+    user: User, person: ManagedPerson, membership_id: int, *, request: HttpRequest | None = None
 ) -> Membership:
     """One of the person's current roles in the administrator's organisations; else 404.
 
@@ -191,7 +197,7 @@ def membership_get_for(
 
 
 def organisation_get_for(
-    user: Any, kind: str, organisation_id: int, *, scope: ManageScope | None = None, request: HttpRequest | None = None
+    user: User, kind: str, organisation_id: int, *, scope: ManageScope | None = None, request: HttpRequest | None = None
 ) -> Organisation:
     """A school, trust or authority the administrator manages; else 404 (audited)."""
     scope = scope or manage_scope_for(user)

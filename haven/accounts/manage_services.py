@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
+from haven.access.roles import Role
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 
 from .manage_selectors import ManagedPerson, Organisation, organisation_kind
-from .models import Membership, Role, User
+from .models import Membership, User
 from .services import membership_end, membership_grant, sign_out_everywhere
 from .signals import credentials_reset
 
@@ -219,7 +220,8 @@ def password_reset_by_admin(*, by: User, person: ManagedPerson, request: HttpReq
     user.save(update_fields=["password", "password_must_change"])
     sign_out_everywhere(user=user, by=by, request=request)
     # The account may be in other hands: credentials kept by other apps (API tokens) stop too.
-    revoked = sum(n for _, n in credentials_reset.send(sender=User, user=user, by=by))
+    responses = credentials_reset.send(sender=User, user=user, by=by)
+    revoked = sum(cast(int, n) for _, n in responses)  # each receiver returns how many it revoked
     audit_record(
         action=Action.UPDATE,
         actor=by,

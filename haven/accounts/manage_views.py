@@ -7,7 +7,7 @@ pages: administrators have no access to safeguarding content (DESIGN §8).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +32,9 @@ from .manage_selectors import (
     people_list_for,
     person_get_for,
 )
+
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 # The temporary password travels from the POST that makes it to the one page that shows it.
@@ -60,7 +63,7 @@ def _name(person: ManagedPerson) -> str:
 
 
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = manage_scope_or_404(request.user, request=request)
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "role", "org")}
     people_qs = people_list_for(request.user, scope=scope, filters=filters)
@@ -80,7 +83,7 @@ def people(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _person_add(request: HttpRequest, kind: str, organisation_id: int) -> HttpResponse:
+def _person_add(request: AuthenticatedHttpRequest, kind: str, organisation_id: int) -> HttpResponse:
     scope = manage_scope_or_404(request.user, request=request)
     organisation = organisation_get_for(request.user, kind, organisation_id, scope=scope, request=request)
     form = PersonAddForm(request.POST if request.method == "POST" else None, organisation=organisation)
@@ -121,24 +124,24 @@ def _person_add(request: HttpRequest, kind: str, organisation_id: int) -> HttpRe
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_add_school(request: HttpRequest, school_id: int) -> HttpResponse:
+def person_add_school(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     return _person_add(request, "school", school_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_add_trust(request: HttpRequest, trust_id: int) -> HttpResponse:
+def person_add_trust(request: AuthenticatedHttpRequest, trust_id: int) -> HttpResponse:
     return _person_add(request, "trust", trust_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_add_authority(request: HttpRequest, authority_id: int) -> HttpResponse:
+def person_add_authority(request: AuthenticatedHttpRequest, authority_id: int) -> HttpResponse:
     return _person_add(request, "authority", authority_id)
 
 
 def _render_person(
-    request: HttpRequest, person: ManagedPerson, form: RoleGrantForm, *, status: int = 200
+    request: AuthenticatedHttpRequest, person: ManagedPerson, form: RoleGrantForm, *, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -154,7 +157,7 @@ def _render_person(
 
 
 @login_required
-def person(request: HttpRequest, user_id: int) -> HttpResponse:
+def person(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     scope = manage_scope_or_404(request.user, request=request)
     managed = person_get_for(request.user, user_id, scope=scope, request=request)
     return _render_person(request, managed, RoleGrantForm(organisations=scope.organisations, held=managed.current))
@@ -162,7 +165,7 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_grant(request: HttpRequest, user_id: int) -> HttpResponse:
+def role_grant(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     scope = manage_scope_or_404(request.user, request=request)
     managed = person_get_for(request.user, user_id, scope=scope, request=request)
     form = RoleGrantForm(request.POST, organisations=scope.organisations, held=managed.current)
@@ -186,7 +189,7 @@ def _confirm(request: HttpRequest, context: dict[str, Any], *, status: int = 200
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def role_end(request: HttpRequest, user_id: int, membership_id: int) -> HttpResponse:
+def role_end(request: AuthenticatedHttpRequest, user_id: int, membership_id: int) -> HttpResponse:
     """Ending a role asks first: the person loses access at their next page."""
     scope = manage_scope_or_404(request.user, request=request)
     managed = person_get_for(request.user, user_id, scope=scope, request=request)
@@ -214,7 +217,7 @@ def role_end(request: HttpRequest, user_id: int, membership_id: int) -> HttpResp
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def password_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     scope = manage_scope_or_404(request.user, request=request)
     managed = person_get_for(request.user, user_id, scope=scope, request=request)
     if request.method == "POST":
@@ -241,7 +244,7 @@ def password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @never_cache
-def temporary_password(request: HttpRequest, user_id: int) -> HttpResponse:
+def temporary_password(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     """Shows a temporary password once; afterwards it can only be reset again."""
     scope = manage_scope_or_404(request.user, request=request)
     managed = person_get_for(request.user, user_id, scope=scope, request=request)
@@ -256,7 +259,7 @@ def temporary_password(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def deactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     scope = manage_scope_or_404(request.user, request=request)
     managed = person_get_for(request.user, user_id, scope=scope, request=request)
     if request.method == "POST":
@@ -283,7 +286,7 @@ def deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def reactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     """Reactivating takes nothing away, so it needs no confirmation step."""
     scope = manage_scope_or_404(request.user, request=request)
     managed = person_get_for(request.user, user_id, scope=scope, request=request)

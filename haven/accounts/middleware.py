@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django_otp import device_classes
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 # Paths a signed-in but unverified user may still reach.
 _OPEN_PREFIXES = (
@@ -35,7 +38,7 @@ _OPEN_PREFIXES = (
 _PASSWORD_CHANGE = "/account/password/"  # noqa: S105 (a path, not a password)
 
 
-def _has_confirmed_device(user: Any) -> bool:
+def _has_confirmed_device(user: User) -> bool:
     """Whether the user has any confirmed device, of any kind: one query for every device kind
     (``django_otp.devices_for_user`` runs one per kind, on each request of an unverified user)."""
     kinds = [Exists(model.objects.devices_for_user(user, confirmed=True)) for model in device_classes()]
@@ -48,18 +51,14 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if (
-            user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
-            and not request.path.startswith(_OPEN_PREFIXES)
-        ):
+        if user.is_authenticated and not user.is_verified() and not request.path.startswith(_OPEN_PREFIXES):
             if _has_confirmed_device(user):
                 return redirect("accounts:two_factor_verify")
-            if user.needs_two_factor:  # type: ignore[union-attr]
+            if user.needs_two_factor:
                 return redirect("accounts:two_factor_setup")
         if (
             user.is_authenticated
-            and user.password_must_change  # type: ignore[union-attr]
+            and user.password_must_change
             and not request.path.startswith(_OPEN_PREFIXES)
             and request.path != _PASSWORD_CHANGE
         ):

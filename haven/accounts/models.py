@@ -8,6 +8,7 @@ database holds that rule so no code path can break it.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -63,6 +64,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    if TYPE_CHECKING:
+        # Set on the signed-in user of every request by django_otp's OTPMiddleware.
+        def is_verified(self) -> bool: ...
 
     def get_session_auth_hash(self) -> str:
         return salted_hmac(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -16,6 +17,9 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 
 from .models import Membership, User, _new_session_salt
+
+if TYPE_CHECKING:
+    from haven.organisations.models import Authority, School, Trust
 
 RECOVERY_CODE_COUNT = 10
 
@@ -75,7 +79,14 @@ def sign_out_everywhere(*, user: User, by: User | None = None, request: HttpRequ
 
 @transaction.atomic
 def membership_grant(
-    *, by: User, user: User, role: str, school=None, trust=None, authority=None, request: HttpRequest | None = None
+    *,
+    by: User,
+    user: User,
+    role: str,
+    school: School | None = None,
+    trust: Trust | None = None,
+    authority: Authority | None = None,
+    request: HttpRequest | None = None,
 ) -> Membership:
     membership = Membership(user=user, role=role, school=school, trust=trust, authority=authority)
     membership.full_clean()

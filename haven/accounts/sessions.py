@@ -18,7 +18,7 @@ class SessionStore(db.SessionStore):
     def save(self, must_create: bool = False) -> None:
         if must_create or self.session_key is None:
             return super().save(must_create)
-        obj = self.create_model_instance(self._get_session())
+        obj = self.create_model_instance(self._get_session())  # type: ignore[attr-defined]  # not in django-stubs
         using = router.db_for_write(self.model, instance=obj)
         if transaction.get_connection(using).in_atomic_block:
             return super().save(must_create)

@@ -3,13 +3,18 @@ an account's credentials were reset, for the apps above that hold credentials of
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import Signal, receiver
 
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from haven.accounts.models import User
 
 # Sent (sender=User, user=, by=) inside the transaction of an administrator's password reset:
 # the account may be in other hands. Each receiver revokes the credentials its app keeps for
@@ -18,18 +23,20 @@ credentials_reset = Signal()
 
 
 @receiver(user_logged_in)
-def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _signed_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     audit_record(action=Action.SIGN_IN, request=request, actor=user, obj=user)
 
 
 @receiver(user_logged_out)
-def _signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _signed_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         audit_record(action=Action.SIGN_OUT, request=request, actor=user, obj=user)
 
 
 @receiver(user_login_failed)
-def _sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     email = str(credentials.get("email") or credentials.get("username") or "")[:254]
     locked = bool(getattr(request, "axes_locked_out", False))
     audit_record(

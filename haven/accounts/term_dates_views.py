@@ -3,10 +3,12 @@ haven.access; the closures themselves live in haven.organisations)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from haven.access.policy import Capability, can, deny
@@ -14,6 +16,9 @@ from haven.core.errors import ApplicationError
 from haven.core.forms import DateInput
 from haven.organisations import services
 from haven.organisations.models import School
+
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
 
 
 class ClosureForm(forms.Form):
@@ -23,7 +28,7 @@ class ClosureForm(forms.Form):
 
 
 @login_required
-def term_dates(request: HttpRequest, school_id: int) -> HttpResponse:
+def term_dates(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = School.objects.filter(pk=school_id).first()
     if school is None or not can(request.user, Capability.MANAGE_PEOPLE, school=school):
         raise deny(request, object_type="organisations.school.term_dates", object_id=school_id, school=school)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +25,9 @@ from haven.audit.services import audit_record
 from . import services
 from .decorators import STEP_UP_NEXT
 from .forms import ConfirmDeviceForm, PasswordChangeForm, SignInForm, TokenForm
+
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -61,7 +66,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_verified():
         return redirect(_next_url(request))
     devices = list(devices_for_user(request.user, confirmed=True))
@@ -102,7 +107,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Set up an authenticator app: scan a QR code drawn here (no outside service)."""
     has_confirmed = any(True for _ in devices_for_user(request.user, confirmed=True))
     if has_confirmed and not request.user.is_verified():
@@ -144,7 +149,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Shows fresh recovery codes once; afterwards they can only be replaced."""
     if request.method == "POST":
         if not request.user.is_verified():
@@ -165,7 +170,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     has_totp = any(d for d in devices_for_user(request.user, confirmed=True) if not isinstance(d, StaticDevice))
     recovery_left = sum(d.token_set.count() for d in StaticDevice.objects.filter(user=request.user))
     return render(
@@ -188,7 +193,7 @@ _FAILURES_KEY = "password_change_failures"
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The person chooses their own password; required after an administrator issued a
     temporary one (``User.password_must_change``)."""
     temporary = request.user.password_must_change
@@ -231,7 +236,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+def sign_out_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.sign_out_everywhere(user=request.user, request=request)
     logout(request)
     messages.info(request, "You have been signed out on every device.")

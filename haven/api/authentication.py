@@ -3,7 +3,7 @@ the latter only once it has passed two-factor sign-in when the user's role needs
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -14,6 +14,9 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from .models import LAST_USED_GRANULARITY, TOKEN_PREFIX, ApiToken, token_hash
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_TOKEN_LENGTH = 200
 
@@ -89,13 +92,13 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         return result
 
 
-def _verified(user: Any) -> bool:
+def _verified(user: User) -> bool:
     """Has this session passed a second factor (django-otp's middleware says)?"""
     is_verified = getattr(user, "is_verified", None)
     return callable(is_verified) and bool(is_verified())
 
 
-def _second_factor_passed(user: Any) -> bool:
+def _second_factor_passed(user: User) -> bool:
     if _verified(user):
         return True
     if user.needs_two_factor:

@@ -110,10 +110,10 @@ def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
             exc = exceptions.PermissionDenied()
         if not isinstance(exc, exceptions.APIException):
             return None
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = f"{int(exc.wait):d}"  # type: ignore[attr-defined]
+        if auth_header := getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = auth_header
+        if wait := getattr(exc, "wait", None):
+            headers["Retry-After"] = f"{int(wait):d}"
         if isinstance(exc, exceptions.ValidationError):
             errors = flatten_errors(exc.detail)
             body = problem(

@@ -5,13 +5,12 @@ Annex A's key answers 400 with a problem body naming the line."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +23,9 @@ from haven.safety_plans.models import SafetyPlan
 from .errors import PROBLEM_CONTENT_TYPE
 from .pagination import Pagination
 from .serializers import ProblemSerializer, SchoolOutput
+
+if TYPE_CHECKING:
+    from haven.api.request import AuthenticatedRequest
 
 JSON = "application/json"
 
@@ -74,7 +76,7 @@ class PlanOutput(PlanSummaryOutput):
     version_detail = serializers.SerializerMethodField(help_text="The current version: every part of Annex A.")
 
     def get_version_detail(self, plan: SafetyPlan) -> dict[str, Any]:
-        v = selectors.version_get(plan)
+        v = selectors.current_version_get(plan)
         fields = [f.name for f in v._meta.concrete_fields if f.name not in ("id", "plan", "school", "by")]
         data = {name: getattr(v, name) for name in fields}
         data["review_date"] = v.review_date.isoformat()
@@ -119,7 +121,7 @@ class SafetyPlanListApi(APIView):
         responses={(200, JSON): PlanSummaryOutput(many=True), **_problems(404)},
         tags=["safety plans"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         if not reads_cases(request.user):
             raise NotFound()
         status = request.query_params.get("status", "")
@@ -141,7 +143,7 @@ class SafetyPlanDetailApi(APIView):
         responses={(200, JSON): PlanOutput, **_problems(404)},
         tags=["safety plans"],
     )
-    def get(self, request: Request, plan_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, plan_id: int) -> Response:
         plan = selectors.plan_get_for(request.user, plan_id, request=request)
         return Response(PlanOutput(plan, context={"request": request}).data)
 
@@ -156,7 +158,7 @@ class CaseSafetyPlanCreateApi(APIView):
         responses={(201, JSON): PlanOutput, **_problems(400, 403, 404)},
         tags=["safety plans"],
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         case = case_get_for(request.user, reference, request=request, audit=False)
         serializer = PlanInput(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -5,7 +5,7 @@ that asked haven.access."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
@@ -17,15 +17,18 @@ from haven.cases.selectors import case_list_for
 from haven.concerns.models import Amendment, Concern
 from haven.concerns.selectors import concern_list_for
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def reader_school_ids(user: Any) -> set[int]:
+
+def reader_school_ids(user: User) -> set[int]:
     """Schools whose records the user reads: only there are a concern's status, case and
     closing rationale shown (as on the concern page; staff see only that it was received)."""
     return set(schools_for(user, Capability.READ_SCHOOL_RECORDS).values_list("pk", flat=True))
 
 
 def concern_list_api(
-    user: Any,
+    user: User,
     *,
     school_urn: str = "",
     status: str = "",
@@ -66,7 +69,7 @@ def concern_list_api(
     return qs.order_by("-recorded_at", "-pk")
 
 
-def case_list_api(user: Any, *, school_urn: str = "", status: str = "") -> QuerySet[Case]:
+def case_list_api(user: User, *, school_urn: str = "", status: str = "") -> QuerySet[Case]:
     """Cases the user may read (haven.access.case_visibility), newest first, filtered."""
     qs = case_list_for(user)
     if school_urn:

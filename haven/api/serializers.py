@@ -34,7 +34,7 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField(help_text="What went wrong, in words a person can act on.")
     instance = serializers.CharField(help_text="The path that was requested.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # DRF's metaclass takes fields out of the class
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages by field; nested fields as 'children.0.upn'; 'non_field_errors' for the rest.",
     )
@@ -160,7 +160,7 @@ class ConcernSummaryOutput(serializers.Serializer):
     categories = CategoryRefOutput(many=True)
     children = ChildOutput(many=True)
     urgent = serializers.BooleanField()
-    source = serializers.CharField(help_text="web, api or pupil_voice.")
+    source = serializers.CharField(help_text="web, api or pupil_voice.")  # type: ignore[assignment]  # as errors above
     received = serializers.SerializerMethodField(help_text="Whether a safeguarding lead has received it.")
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     status = serializers.SerializerMethodField(
@@ -227,11 +227,11 @@ class CaseSummaryOutput(serializers.Serializer):
     shared_with_trust = serializers.BooleanField()
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, case: Any) -> str:
+    def get_url(self, case: Case) -> str:
         return _absolute(self, reverse("api:case-detail", args=[case.reference]))
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_web_url(self, case: Any) -> str:
+    def get_web_url(self, case: Case) -> str:
         return _absolute(self, reverse("cases:detail", args=[case.reference]))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -20,13 +20,16 @@ from haven.core.errors import ApplicationError
 
 from .models import DEFAULT_LIFETIME, DISPLAY_PREFIX_LENGTH, TOKEN_PREFIX, ApiToken, token_hash
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_LIFETIME = dt.timedelta(days=366)
 MAX_LIVE_TOKENS = 20
 
 
 @transaction.atomic
 def token_create(
-    *, by: Any, name: str, lifetime: dt.timedelta = DEFAULT_LIFETIME, request: HttpRequest | None = None
+    *, by: User, name: str, lifetime: dt.timedelta = DEFAULT_LIFETIME, request: HttpRequest | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for ``by`` and return it with the token text, which is shown once and
     never again: only its hash is kept. Refused for roles that do not use the API."""
@@ -63,7 +66,7 @@ def token_create(
 
 
 @transaction.atomic
-def token_revoke(*, by: Any, token: ApiToken, request: HttpRequest | None = None) -> ApiToken:
+def token_revoke(*, by: User, token: ApiToken, request: HttpRequest | None = None) -> ApiToken:
     """Revoke one of the user's own tokens at once. The row stays, so the audit trail and
     the tokens page can still say which token it was."""
     if token.user_id != by.pk:

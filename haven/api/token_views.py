@@ -7,11 +7,12 @@ cache keeps it; it is never stored, so it can never be shown again.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -22,6 +23,9 @@ from haven.core.errors import ApplicationError
 
 from . import services
 from .models import ApiToken
+
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
 
 LIFETIMES = {"30": 30, "90": 90, "365": 365}
 
@@ -47,7 +51,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @never_cache
 @login_required
 @two_factor_required  # a token reads records: it is made only by someone who passed a second factor
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the user's tokens; POST creates one and shows it, once."""
     if not uses_the_api(request.user):
         raise Http404
@@ -80,7 +84,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     if not uses_the_api(request.user):
         raise Http404
     token = ApiToken.objects.filter(pk=token_id, user=request.user).first()

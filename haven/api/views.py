@@ -8,7 +8,7 @@ every write through the service the page uses.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -17,7 +17,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -53,6 +52,11 @@ from .serializers import (
     id_field,
 )
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+    from haven.api.request import AuthenticatedRequest
+    from haven.organisations.models import School
+
 JSON = "application/json"
 _PROBLEM_TEXT = {
     400: "The request is not valid: see `errors` for each field.",
@@ -76,11 +80,13 @@ def _ok(serializer: Any, code: int = 200, description: str = "") -> dict[Any, Op
     return {(code, JSON): OpenApiResponse(serializer, description=description)}
 
 
-def _context(request: Request) -> dict[str, Any]:
+def _context(request: AuthenticatedRequest) -> dict[str, Any]:
     return {"request": request, "readers": selectors.reader_school_ids(request.user)}
 
 
-def _paginated(view: APIView, request: Request, queryset: Any, output: type[serializers.Serializer]) -> Response:
+def _paginated(
+    view: APIView, request: AuthenticatedRequest, queryset: Any, output: type[serializers.Serializer]
+) -> Response:
     paginator = view.pagination_class()  # type: ignore[attr-defined]
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(output(page, many=True, context=_context(request)).data)
@@ -114,7 +120,7 @@ class ApiRootApi(APIView):
         links = serializers.DictField(child=serializers.CharField())
 
     @extend_schema(summary="API index", responses={**_ok(OutputSerializer), **_problems(404)}, tags=["index"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         links = {
             "concerns": reverse("api:concern-list"),
             "cases": reverse("api:case-list"),
@@ -188,7 +194,7 @@ class ConcernListCreateApi(APIView):
             ref_name = "ConcernCreate"
 
         school = PatternField(r"^[0-9]{6}$", help_text="The URN of the school, one where you record concerns.")
-        children = ConcernChildInput(
+        children = ConcernChildInput(  # type: ignore[call-arg]  # the stubs lack ListSerializer's min_length
             many=True,
             min_length=1,
             max_length=50,
@@ -265,7 +271,7 @@ class ConcernListCreateApi(APIView):
         responses={(200, JSON): ConcernSummaryOutput(many=True), **_problems(400, 404)},
         tags=["concerns"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
@@ -293,7 +299,7 @@ class ConcernListCreateApi(APIView):
         responses={**_ok(ConcernOutput, 201, "The concern as recorded."), **_problems(400, 403, 413, 415)},
         tags=["concerns"],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         if not has_any(request.user, Capability.RECORD_CONCERN):
             raise PermissionDenied("Your role does not record concerns.")
         serializer = self.InputSerializer(data=request.data, context={"request": request})
@@ -326,7 +332,7 @@ class ConcernListCreateApi(APIView):
         )
 
 
-def _resolve_children(school: Any, rows: list[dict[str, Any]]) -> tuple[list[ChildInConcern], dict[int, Any]]:
+def _resolve_children(school: School, rows: list[dict[str, Any]]) -> tuple[list[ChildInConcern], dict[int, Any]]:
     upns = {r["upn"].upper() for r in rows if "upn" in r}
     ids = {r["pupil_id"] for r in rows if "pupil_id" in r}
     on_roll = Pupil.objects.filter(school=school, left_on__isnull=True).filter(Q(upn__in=upns) | Q(pk__in=ids))
@@ -350,7 +356,7 @@ def _resolve_children(school: Any, rows: list[dict[str, Any]]) -> tuple[list[Chi
     return children, errors
 
 
-def _resolve_categories(school: Any, codes: list[str], on: dt.date) -> tuple[list[int], list[str]]:
+def _resolve_categories(school: School, codes: list[str], on: dt.date) -> tuple[list[int], list[str]]:
     """Codes to the categories in use at the school on the day; an authority's own category
     of the same code wins over the national one."""
     found: dict[str, int] = {}
@@ -374,7 +380,7 @@ def _resolve_categories(school: Any, codes: list[str], on: dt.date) -> tuple[lis
     return [], errors
 
 
-def _concern_detail_queryset(user: Any) -> Any:
+def _concern_detail_queryset(user: User) -> Any:
     return (
         concern_list_for(user)
         .select_related("acknowledged_by")
@@ -391,7 +397,7 @@ class ConcernDetailApi(APIView):
         responses={**_ok(ConcernOutput), **_problems(404)},
         tags=["concerns"],
     )
-    def get(self, request: Request, reference: str) -> Response:
+    def get(self, request: AuthenticatedRequest, reference: str) -> Response:
         concern = concern_get_for(request.user, reference, request=request)
         return Response(ConcernOutput(concern, context=_context(request)).data)
 
@@ -426,7 +432,7 @@ class AmendmentCreateApi(APIView):
         responses={**_ok(OutputSerializer, 201), **_problems(400, 404, 413, 415)},
         tags=["concerns"],
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         concern = concern_get_for(request.user, reference, request=request)
         if not may_amend_concern(request.user, concern):
             raise deny(
@@ -461,7 +467,7 @@ class CaseListApi(APIView):
         responses={(200, JSON): CaseSummaryOutput(many=True), **_problems(400, 404)},
         tags=["cases"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         if not reads_cases(request.user):
             raise NotFound()  # as the dashboard: members of staff have no case list
         filters = self.FilterSerializer(data=request.query_params)
@@ -496,7 +502,7 @@ class CaseDetailApi(APIView):
         responses={**_ok(OutputSerializer), **_problems(404)},
         tags=["cases"],
     )
-    def get(self, request: Request, reference: str) -> Response:
+    def get(self, request: AuthenticatedRequest, reference: str) -> Response:
         case = case_selectors.case_get_for(request.user, reference, request=request)
         case.decision_list = list(case.decisions.select_related("by").order_by("at", "pk"))
         case.referral_list = list(
@@ -572,7 +578,7 @@ class CaseChronologyApi(APIView):
         responses={**_ok(OutputSerializer), **_problems(400, 404)},
         tags=["cases"],
     )
-    def get(self, request: Request, reference: str) -> Response:
+    def get(self, request: AuthenticatedRequest, reference: str) -> Response:
         filters = ChronologyFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         case = case_selectors.case_get_for(request.user, reference, request=request)
@@ -607,7 +613,7 @@ class PupilChronologyApi(APIView):
         responses={**_ok(OutputSerializer), **_problems(400, 404)},
         tags=["pupils"],
     )
-    def get(self, request: Request, pupil_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pupil_id: int) -> Response:
         filters = ChronologyFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         pupil, entries = chronology.pupil_chronology_for(
@@ -645,7 +651,7 @@ class CategoryListApi(APIView):
 
         code = serializers.CharField(help_text="What to send in a concern's categories.")
         name = serializers.CharField()
-        parent = serializers.CharField(source="parent.code", allow_null=True, default=None)
+        parent = serializers.CharField(source="parent.code", allow_null=True, default=None)  # type: ignore[assignment]  # a field, not Field.parent: DRF's metaclass takes fields out of the class
         description = serializers.CharField()
         authority = serializers.CharField(
             source="authority.la_code", allow_null=True, default=None, help_text="Null for the national list."
@@ -676,7 +682,7 @@ class CategoryListApi(APIView):
         },
         tags=["categories"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         authorities = set(

@@ -5,14 +5,29 @@ fail together."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, models, transaction
 from django.db.models.sql import InsertQuery
 from django.http import HttpRequest
 from django.utils import timezone
 
+from haven.core.fields import pk_column
+
 from .models import GENESIS_HASH, Action, AuditChain, AuditEvent
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+    from haven.organisations.models import Authority, School, Trust
+
+
+class AuditOrganisation(TypedDict, total=False):
+    """Whose audit chain an event joins, as ``audit_record``'s keyword arguments: the
+    organisation itself or its id."""
+
+    school: School | int | None
+    trust: Trust | int | None
+    authority: Authority | int | None
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -39,6 +54,10 @@ def _normalised_ip(value: str | None) -> str | None:
         return None
 
 
+def _id_of(organisation: models.Model | int | None) -> int | None:
+    return organisation if organisation is None or isinstance(organisation, int) else organisation.pk
+
+
 def _chain_key(school_id: int | None, trust_id: int | None, authority_id: int | None) -> str:
     if school_id:
         return f"school:{school_id}"
@@ -52,14 +71,14 @@ def _chain_key(school_id: int | None, trust_id: int | None, authority_id: int | 
 def audit_record(
     *,
     action: Action | str,
-    actor: Any = None,
+    actor: User | None = None,
     request: HttpRequest | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
-    school: Any = None,
-    trust: Any = None,
-    authority: Any = None,
+    school: School | int | None = None,
+    trust: Trust | int | None = None,
+    authority: Authority | int | None = None,
     extra: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the audit log, chained to the previous event of its chain.
@@ -73,9 +92,7 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    school_id = getattr(school, "pk", school)
-    trust_id = getattr(trust, "pk", trust)
-    authority_id = getattr(authority, "pk", authority)
+    school_id, trust_id, authority_id = _id_of(school), _id_of(trust), _id_of(authority)
     key = _chain_key(school_id, trust_id, authority_id)
     # No savepoint of its own: inside a service's transaction the event and the record commit
     # or fail together anyway, and on its own this is a transaction.
@@ -119,7 +136,7 @@ def _insert_and_advance(event: AuditEvent, chain: AuditChain) -> None:
     query = InsertQuery(AuditEvent)
     query.insert_values(fields, [event])
     [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
-    table, pk = (connection.ops.quote_name(n) for n in (AuditChain._meta.db_table, AuditEvent._meta.pk.column))
+    table, pk = (connection.ops.quote_name(n) for n in (AuditChain._meta.db_table, pk_column(AuditEvent)))
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH event AS ({insert_sql} RETURNING {pk}) "  # noqa: S608 (names from the models, values as parameters)

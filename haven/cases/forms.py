@@ -3,16 +3,24 @@ service enforces the rules again (the API uses the same services)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 
 from haven.concerns.models import ChildRole
-from haven.core.forms import DateInput
+from haven.core.forms import DateInput, model_choice_field
 from haven.people.models import Pupil
 
 from .models import Agency, CaseEvent, Consideration, ConsiderationAnswer, Route
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from haven.accounts.models import User
+    from haven.people.models import Pupil
+
+    from .models import Case
 
 DATE = DateInput()
 
@@ -23,21 +31,29 @@ def _not_future(value: Any) -> Any:
     return value
 
 
-class CasePupilChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+if TYPE_CHECKING:
+    _PupilChoiceField = forms.ModelChoiceField[Pupil]
+else:
+    _PupilChoiceField = forms.ModelChoiceField  # not generic at run time
+
+
+class CasePupilChoiceField(_PupilChoiceField):
+    def label_from_instance(self, obj: Pupil) -> str:
         return obj.display_name
 
 
 class _CaseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, case: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         if case is not None:
             self.initial.setdefault("version", case.version)
             if "pupil" in self.fields:
-                self.fields["pupil"].queryset = Pupil.objects.filter(case_links__case=case).order_by("legal_surname")
+                model_choice_field(self, "pupil").queryset = Pupil.objects.filter(case_links__case=case).order_by(
+                    "legal_surname"
+                )
 
 
 class OpenCaseForm(forms.Form):
@@ -61,11 +77,13 @@ class NoFurtherActionForm(forms.Form):
 
 
 class AddToCaseForm(forms.Form):
-    case = forms.ModelChoiceField(label="Add to case", queryset=None, empty_label="Choose an open case")  # type: ignore[arg-type]
+    case: forms.ModelChoiceField[Case] = forms.ModelChoiceField(
+        label="Add to case", queryset=None, empty_label="Choose an open case"
+    )
 
-    def __init__(self, *args: Any, cases: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case"].queryset = cases
+        model_choice_field(self, "case").queryset = cases
 
 
 class ConsiderationForm(_CaseForm):
@@ -95,7 +113,7 @@ class DecisionForm(_CaseForm):
 
 
 class ParentsInformedForm(_CaseForm):
-    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child")  # type: ignore[arg-type]
+    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child")
     informed = forms.TypedChoiceField(
         label="Were parents or carers informed?",
         choices=[("yes", "Yes"), ("no", "No")],
@@ -109,7 +127,8 @@ class ParentsInformedForm(_CaseForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("informed") is True and not data.get("informed_on"):
             self.add_error("informed_on", "Enter the date they were informed.")
         if data.get("informed") is False and not (data.get("rationale") or "").strip():
@@ -122,7 +141,7 @@ class ParentsInformedForm(_CaseForm):
 class ReferralForm(_CaseForm):
     agency = forms.ChoiceField(label="Referred to", choices=[("", "Choose"), *Agency.choices])
     organisation_name = forms.CharField(label="Organisation (if external support)", required=False, max_length=200)
-    pupil = CasePupilChoiceField(label="Child", queryset=None, required=False, empty_label="The case as a whole")  # type: ignore[arg-type]
+    pupil = CasePupilChoiceField(label="Child", queryset=None, required=False, empty_label="The case as a whole")
     referred_on = forms.DateField(label="Date of referral", widget=DATE, validators=[_not_future])
     agency_reference = forms.CharField(label="Their reference", required=False, max_length=100)
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -138,24 +157,26 @@ class OutcomeForm(_CaseForm):
 
 
 class SupportForm(_CaseForm):
-    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child")  # type: ignore[arg-type]
+    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child")
     description = forms.CharField(label="Support in place", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SanctionForm(_CaseForm):
-    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child")  # type: ignore[arg-type]
+    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child")
     description = forms.CharField(label="Sanction (behaviour policy)", widget=forms.Textarea(attrs={"rows": 2}))
     decided_on = forms.DateField(label="Date decided", widget=DATE, validators=[_not_future])
 
 
 class TaskForm(_CaseForm):
     title = forms.CharField(label="What needs doing", max_length=200)
-    assignee = forms.ModelChoiceField(label="Who", queryset=None, empty_label="Choose a person")  # type: ignore[arg-type]
+    assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label="Who", queryset=None, empty_label="Choose a person"
+    )
     due_on = forms.DateField(label="Due by", widget=DATE)
 
     def __init__(self, *args: Any, assignees: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignees
+        model_choice_field(self, "assignee").queryset = assignees
 
 
 class EventForm(_CaseForm):
@@ -177,14 +198,14 @@ class ChildForm(_CaseForm):
 
 class AccessForm(_CaseForm):
     restricted = forms.BooleanField(label="Restrict this case to the people named below", required=False)
-    named = forms.ModelMultipleChoiceField(
+    named: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
         label="People who may open it",
         queryset=None,
-        required=False,  # type: ignore[arg-type]
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     shared_with_trust = forms.BooleanField(label="Share this case with the trust's safeguarding lead", required=False)
 
     def __init__(self, *args: Any, readers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["named"].queryset = readers
+        model_choice_field(self, "named").queryset = readers

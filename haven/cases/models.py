@@ -8,6 +8,8 @@ the rest is the chronology.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -24,10 +26,10 @@ class AppendOnly(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError(f"{type(self).__name__} records are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError(f"{type(self).__name__} records are append-only")
@@ -59,9 +61,15 @@ class Case(models.Model):
     restricted = models.BooleanField(
         default=False, help_text="Only the people named may open it (DESIGN §8), besides who restricted it."
     )
-    restricted_to = models.ManyToManyField(USER, blank=True, related_name="restricted_cases")
+    restricted_to = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="restricted_cases")
     shared_with_trust = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1, help_text="Refuses a save based on a stale page.")
+
+    if TYPE_CHECKING:
+        # Set by the API's case detail for its serializer.
+        decision_list: list[Decision]
+        referral_list: list[Referral]
+        route_list: list[str]
 
     class Meta:
         ordering = ["-opened_at"]

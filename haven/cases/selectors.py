@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -16,7 +16,7 @@ from django.utils import timezone
 from haven.access.policy import Capability, case_visibility, concern_visibility, deny, school_ids_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
-from haven.concerns.models import ChildRole, Concern, ConcernChild
+from haven.concerns.models import ChildRole, Concern, ConcernChild, Location
 from haven.concerns.search import concern_text_matches
 from haven.core.converters import parse_id
 
@@ -29,19 +29,22 @@ from .models import (
 )
 from .schooldays import Closure, add_school_days, closures_by_school
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 REFERRAL_OUTCOME_SCHOOL_DAYS = 10
 REPEAT_WINDOW = dt.timedelta(days=365)
 LOCATION_WINDOW = dt.timedelta(days=28)
 LOCATION_REPEATS = 3
 
 
-def case_list_for(user: Any) -> QuerySet[Case]:
+def case_list_for(user: User) -> QuerySet[Case]:
     if user is None or not getattr(user, "is_authenticated", False):
         return Case.objects.none()
     return Case.objects.filter(case_visibility(user)).select_related("school")
 
 
-def case_get_for(user: Any, reference: str, *, request: HttpRequest | None = None, audit: bool = True) -> Case:
+def case_get_for(user: User, reference: str, *, request: HttpRequest | None = None, audit: bool = True) -> Case:
     case = (
         case_list_for(user)
         .prefetch_related(
@@ -79,7 +82,7 @@ class Dashboard:
     repeat_flags: list[str]
 
 
-def dashboard_for(user: Any, *, filters: dict[str, str] | None = None) -> Dashboard:
+def dashboard_for(user: User, *, filters: dict[str, str] | None = None) -> Dashboard:
     """New concerns (urgent first, then oldest), open cases with their next task, overdue
     tasks and referral outcomes, and repeat-involvement alerts for the user's schools."""
     filters = filters or {}
@@ -159,13 +162,13 @@ def apply_concern_filters(qs: QuerySet[Concern], filters: dict[str, str]) -> Que
     return qs
 
 
-def _visible_concerns(user: Any, school_ids: list[int]) -> QuerySet[Concern]:
+def _visible_concerns(user: User, school_ids: list[int]) -> QuerySet[Concern]:
     """The concerns at these schools the user may read: the patterns are counted from those
     only, so a restricted case (or one not shared with a trust lead) gives nothing away."""
     return Concern.objects.filter(concern_visibility(user), school__in=school_ids)
 
 
-def _involvement_rows(user: Any, school_ids: list[int], pupil_ids: list[int] | None) -> list[tuple[Any, ...]]:
+def _involvement_rows(user: User, school_ids: list[int], pupil_ids: list[int] | None) -> list[tuple[Any, ...]]:
     """The last 12 months' children-in-concerns at these schools that the user may read (only
     the concerns naming one of ``pupil_ids``, when given): (concern, pupil, role, forename,
     preferred forename, surname)."""
@@ -213,7 +216,7 @@ def _child_flags_from(rows: list[tuple[Any, ...]], pupil_id: int | None) -> list
     return flags
 
 
-def repeat_involvement_flags(user: Any, *, school_ids: list[int], pupil_id: int | None = None) -> list[str]:
+def repeat_involvement_flags(user: User, *, school_ids: list[int], pupil_id: int | None = None) -> list[str]:
     """DESIGN: a child alleged to have harmed in 2 or more concerns within 12 months; the
     same pair of children again; 3 or more incidents at one place within 4 weeks. Counted
     over the concerns ``user`` may read."""
@@ -228,14 +231,14 @@ def repeat_involvement_flags(user: Any, *, school_ids: list[int], pupil_id: int 
             .order_by("-n")
         )
         for row in recent:
-            where = dict(Concern._meta.get_field("location").choices)[row["location"]]
+            where = Location(row["location"]).label
             if row["online_platform"]:
                 where += f" ({row['online_platform']})"
             flags.append(f"{row['n']} incidents in the last 4 weeks at one place: {where}, {row['school__name']}.")
     return flags
 
 
-def repeat_involvement_flags_for_children(user: Any, *, school_id: int, pupil_ids: list[int]) -> list[str]:
+def repeat_involvement_flags_for_children(user: User, *, school_id: int, pupil_ids: list[int]) -> list[str]:
     """The repeat-involvement flags of each of these children, in their order, each flag once:
     what ``repeat_involvement_flags(pupil_id=...)`` gives for each child, in one query for all
     of them (a case or a concern page costs the same whatever its number of children)."""

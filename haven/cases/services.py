@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -41,8 +41,11 @@ from .models import (
     Task,
 )
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def _require_dsl(by: Any, case_or_school: Any) -> None:
+
+def _require_dsl(by: User, case_or_school: Any) -> None:
     school = getattr(case_or_school, "school", case_or_school)
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=school):
         raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
@@ -57,7 +60,7 @@ def _require_open(case: Case) -> None:
 
 
 def _audit(
-    by: Any, case: Case, obj: Any, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any
+    by: User, case: Case, obj: models.Model, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any
 ) -> None:
     audit_record(
         action=action, actor=by, request=request, obj=obj, school=case.school_id, extra={"case": case.pk, **extra}
@@ -79,7 +82,7 @@ def _bump(case: Case, expected_version: int | None) -> None:
 
 
 @transaction.atomic
-def case_open(*, by: Any, concern: Concern, title: str = "", request: HttpRequest | None = None) -> Case:
+def case_open(*, by: User, concern: Concern, title: str = "", request: HttpRequest | None = None) -> Case:
     """Open a case from a concern: the concern's children join with their roles."""
     _require_dsl(by, concern.school)
     concern_lock(concern)
@@ -99,7 +102,7 @@ def case_open(*, by: Any, concern: Concern, title: str = "", request: HttpReques
     return case
 
 
-def _attach_concern(*, by: Any, case: Case, concern: Concern, request: HttpRequest | None) -> None:
+def _attach_concern(*, by: User, case: Case, concern: Concern, request: HttpRequest | None) -> None:
     concern_acknowledge(by=by, concern=concern, request=request)
     concern.case = case
     concern.status = Concern.Status.IN_CASE
@@ -114,7 +117,7 @@ def _attach_concern(*, by: Any, case: Case, concern: Concern, request: HttpReque
 
 
 @transaction.atomic
-def case_add_concern(*, by: Any, case: Case, concern: Concern, request: HttpRequest | None = None) -> Case:
+def case_add_concern(*, by: User, case: Case, concern: Concern, request: HttpRequest | None = None) -> Case:
     _require_dsl(by, case)
     if concern.school_id != case.school_id:
         raise ApplicationError("A concern can only join a case at the same school.")
@@ -130,7 +133,7 @@ def case_add_concern(*, by: Any, case: Case, concern: Concern, request: HttpRequ
 
 
 @transaction.atomic
-def case_child_add(*, by: Any, case: Case, pupil: Pupil, role: str, request: HttpRequest | None = None) -> CaseChild:
+def case_child_add(*, by: User, case: Case, pupil: Pupil, role: str, request: HttpRequest | None = None) -> CaseChild:
     _require_dsl(by, case)
     _require_open(case)
     if pupil.school_id != case.school_id:
@@ -150,7 +153,7 @@ def case_child_add(*, by: Any, case: Case, pupil: Pupil, role: str, request: Htt
 @transaction.atomic
 def consideration_answer(
     *,
-    by: Any,
+    by: User,
     case: Case,
     item: str,
     answer: str,
@@ -254,7 +257,7 @@ def current_routes(case: Case) -> set[str]:
 @transaction.atomic
 def decisions_record(
     *,
-    by: Any,
+    by: User,
     case: Case,
     routes: Sequence[str],
     rationale: str,
@@ -310,7 +313,7 @@ def decision_record(*, route: str, **kwargs: Any) -> Decision:
 @transaction.atomic
 def parents_informed_record(
     *,
-    by: Any,
+    by: User,
     case: Case,
     pupil: Pupil,
     informed: bool,
@@ -348,7 +351,7 @@ def parents_informed_record(
 @transaction.atomic
 def referral_make(
     *,
-    by: Any,
+    by: User,
     case: Case,
     agency: str,
     referred_on: dt.date,
@@ -386,7 +389,7 @@ def referral_make(
 @transaction.atomic
 def referral_outcome_record(
     *,
-    by: Any,
+    by: User,
     referral: Referral,
     outcome: str,
     outcome_on: dt.date,
@@ -412,7 +415,7 @@ def referral_outcome_record(
 
 @transaction.atomic
 def support_record(
-    *, by: Any, case: Case, pupil: Pupil, description: str, request: HttpRequest | None = None
+    *, by: User, case: Case, pupil: Pupil, description: str, request: HttpRequest | None = None
 ) -> Support:
     _require_dsl(by, case)
     _require_open(case)
@@ -430,7 +433,7 @@ def support_record(
 
 @transaction.atomic
 def sanction_record(
-    *, by: Any, case: Case, pupil: Pupil, description: str, decided_on: dt.date, request: HttpRequest | None = None
+    *, by: User, case: Case, pupil: Pupil, description: str, decided_on: dt.date, request: HttpRequest | None = None
 ) -> Sanction:
     _require_dsl(by, case)
     _require_open(case)
@@ -451,7 +454,7 @@ def sanction_record(
 
 @transaction.atomic
 def task_add(
-    *, by: Any, case: Case, title: str, assignee: Any, due_on: dt.date, request: HttpRequest | None = None
+    *, by: User, case: Case, title: str, assignee: Any, due_on: dt.date, request: HttpRequest | None = None
 ) -> Task:
     _require_dsl(by, case)
     _require_open(case)
@@ -464,7 +467,7 @@ def task_add(
 
 
 @transaction.atomic
-def task_complete(*, by: Any, task: Task, request: HttpRequest | None = None) -> Task:
+def task_complete(*, by: User, task: Task, request: HttpRequest | None = None) -> Task:
     case = task.case
     if not (can(by, Capability.WRITE_SCHOOL_RECORDS, school=case.school) or task.assignee_id == by.pk):
         raise ApplicationError("Only the person given the task or a safeguarding lead can complete it.")
@@ -478,7 +481,7 @@ def task_complete(*, by: Any, task: Task, request: HttpRequest | None = None) ->
 
 @transaction.atomic
 def case_event_record(
-    *, by: Any, case: Case, kind: str, text: str = "", version: int | None = None, request: HttpRequest | None = None
+    *, by: User, case: Case, kind: str, text: str = "", version: int | None = None, request: HttpRequest | None = None
 ) -> CaseEvent:
     """Close (rationale required), reopen (reason required), record the child's wishes or a note."""
     _require_dsl(by, case)
@@ -516,7 +519,7 @@ def case_event_record(
 @transaction.atomic
 def case_access_set(
     *,
-    by: Any,
+    by: User,
     case: Case,
     restricted: bool,
     named_users: list[Any],

@@ -4,6 +4,7 @@ each app contributes (``KINDS`` and ``entries`` of its ``chronology`` module).""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -60,10 +61,11 @@ def _displayed(entries: list[Entry]) -> list[Entry]:
 def _filter_entries(entries: list[Entry], filters: dict[str, str]) -> list[Entry]:
     kinds = {k for k in filters.get("kinds", "").split(",") if k in KINDS}
     out = [e for e in entries if not kinds or e.kind in kinds]
-    for key, keep in (
+    keeps: tuple[tuple[str, Callable[[Entry, dt.date], bool]], ...] = (
         ("from", lambda e, d: timezone.localtime(e.at).date() >= d),
         ("to", lambda e, d: timezone.localtime(e.at).date() <= d),
-    ):
+    )
+    for key, keep in keeps:
         try:
             day = dt.date.fromisoformat(filters.get(key, ""))
         except ValueError:

@@ -3,6 +3,7 @@ school, and every submission and return kept as it was (append-only)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -87,7 +88,7 @@ class SchoolAudit(models.Model):
     def training_percent(self) -> Decimal | None:
         return percent(self.staff_trained, self.staff_total)
 
-    def is_late(self, today: object = None) -> bool:
+    def is_late(self, today: date | None = None) -> bool:
         """First submitted after the due date; or past it and never submitted."""
         if self.first_submitted_at is not None:
             return timezone.localdate(self.first_submitted_at) > self.round.due_on

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
@@ -17,8 +17,11 @@ from haven.core.numbers import percent
 from . import standards
 from .models import AuditRound, SchoolAudit
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def audits_for(user: Any) -> QuerySet[SchoolAudit]:
+
+def audits_for(user: User) -> QuerySet[SchoolAudit]:
     """Audits of the schools the user completes or reads (not the authority-wide list)."""
     return (
         SchoolAudit.objects.filter(school__in=schools_for(user, Capability.S175_READ).values("pk"))
@@ -27,7 +30,7 @@ def audits_for(user: Any) -> QuerySet[SchoolAudit]:
     )
 
 
-def rounds_for(user: Any) -> QuerySet[AuditRound]:
+def rounds_for(user: User) -> QuerySet[AuditRound]:
     """Rounds of the authorities whose audit the user collects, with completion counts."""
     ids = [a.pk for a in authorities_for(user, Capability.S175_COLLECT)]
     return (
@@ -41,14 +44,14 @@ def rounds_for(user: Any) -> QuerySet[AuditRound]:
     )
 
 
-def round_get_for(user: Any, round_id: int, *, request: HttpRequest | None = None) -> AuditRound:
+def round_get_for(user: User, round_id: int, *, request: HttpRequest | None = None) -> AuditRound:
     audit_round = AuditRound.objects.select_related("authority").filter(pk=round_id).first()
     if audit_round is None or not may_collect_s175(user, audit_round.authority_id):
         raise deny(request, object_type="compliance.auditround", object_id=round_id)
     return audit_round
 
 
-def audit_get_for(user: Any, audit_id: int, *, request: HttpRequest | None = None) -> SchoolAudit:
+def audit_get_for(user: User, audit_id: int, *, request: HttpRequest | None = None) -> SchoolAudit:
     """One school's audit for its completers and readers and the authority's officers; 404
     (recorded) for anyone else. The read is audited."""
     audit = SchoolAudit.objects.select_related("round", "school", "submitted_by").filter(pk=audit_id).first()
@@ -127,7 +130,7 @@ def round_summary(audit_round: AuditRound) -> RoundSummary:
     return summary
 
 
-def open_audits_to_complete(user: Any, school_ids: list[int]) -> list[SchoolAudit]:
+def open_audits_to_complete(user: User, school_ids: list[int]) -> list[SchoolAudit]:
     """Open audits not yet submitted at these schools (for the home page): one query."""
     from django.utils import timezone
 

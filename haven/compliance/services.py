@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -25,6 +25,9 @@ from haven.organisations.models import Authority, School
 from . import standards
 from .models import AuditRound, SchoolAudit, SchoolAuditReturn, SchoolAuditSubmission
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_TITLE = 200
 MAX_DAYS_AHEAD = 366
 MAX_TEXT = 4000
@@ -35,7 +38,7 @@ ANSWER_FIELDS = ("answer", "evidence", "action", "owner", "due")
 @transaction.atomic
 def round_open(
     *,
-    by: Any,
+    by: User,
     authority: Authority,
     title: str,
     opens_on: dt.date | None,
@@ -131,7 +134,7 @@ def _clean_answers(audit_round: AuditRound, answers: Mapping[str, Mapping[str, A
 @transaction.atomic
 def audit_save_draft(
     *,
-    by: Any,
+    by: User,
     audit: SchoolAudit,
     based_on: int,
     answers: Mapping[str, Mapping[str, Any]],
@@ -215,7 +218,7 @@ def missing_for_submission(audit: SchoolAudit) -> list[str]:
 
 
 @transaction.atomic
-def audit_submit(*, by: Any, audit: SchoolAudit, request: HttpRequest | None = None) -> SchoolAuditSubmission:
+def audit_submit(*, by: User, audit: SchoolAudit, request: HttpRequest | None = None) -> SchoolAuditSubmission:
     """The head or DSL submits the audit to the local authority. Every standard must be
     answered, with evidence where not Met and an action with owner and date where Not met.
     A submission after the due date is accepted and marked late. The submission is kept as it
@@ -240,6 +243,7 @@ def audit_submit(*, by: Any, audit: SchoolAudit, request: HttpRequest | None = N
     first = current.first_submitted_at or now
     late = timezone.localdate(first) > current.round.due_on
     number = current.submissions.count() + 1
+    assert current.staff_total is not None and current.staff_trained is not None  # missing_for_submission
     submission = SchoolAuditSubmission.objects.create(
         audit=current,
         school_id=current.school_id,
@@ -272,7 +276,7 @@ def audit_submit(*, by: Any, audit: SchoolAudit, request: HttpRequest | None = N
 
 @transaction.atomic
 def audit_return(
-    *, by: Any, audit: SchoolAudit, comments: str, request: HttpRequest | None = None
+    *, by: User, audit: SchoolAudit, comments: str, request: HttpRequest | None = None
 ) -> SchoolAuditReturn:
     """The authority's officer returns a submitted audit to the school with comments; the
     school can then change it and submit it again."""
@@ -286,10 +290,12 @@ def audit_return(
     current = _locked(audit)
     if current.status != SchoolAudit.Status.SUBMITTED:
         raise ApplicationError("Only a submitted audit can be returned.", code="not_submitted")
+    submission = current.submissions.order_by("-number").first()
+    assert submission is not None  # a submitted audit has one
     returned = SchoolAuditReturn.objects.create(
         audit=current,
         school_id=current.school_id,
-        submission=current.submissions.order_by("-number").first(),
+        submission=submission,
         comments=comments,
         returned_by=by,
     )

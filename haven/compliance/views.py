@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,10 +31,13 @@ from . import selectors, services, standards
 from .forms import AuditForm, ReturnForm, RoundForm
 from .models import AuditRound, SchoolAudit
 
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
+
 
 @login_required
 @require_safe
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_use_s175(request.user):
         raise Http404
     collects = authorities_for(request.user, Capability.S175_COLLECT)
@@ -51,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def round_new(request: HttpRequest) -> HttpResponse:
+def round_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     authorities = authorities_for(request.user, Capability.S175_COLLECT)
     if not authorities:
         raise Http404
@@ -78,7 +81,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     audit_round = selectors.round_get_for(request.user, round_id, request=request)
     summary = selectors.round_summary(audit_round)
     audit_record(action=Action.VIEW, request=request, obj=audit_round, authority=audit_round.authority_id)
@@ -91,7 +94,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def round_csv(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_csv(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     audit_round = selectors.round_get_for(request.user, round_id, request=request)
     summary = selectors.round_summary(audit_round)
     audit_record(
@@ -159,7 +162,7 @@ def _audit_form(request: HttpRequest, audit: SchoolAudit, data: Any = None) -> A
 
 
 @login_required
-def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
+def audit_detail(request: AuthenticatedHttpRequest, audit_id: int) -> HttpResponse:
     user = request.user
     audit = selectors.audit_get_for(user, audit_id, request=request)
     completes = may_complete_s175(user, audit)

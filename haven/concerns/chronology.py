@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from haven.core.chronology import Entry, Scope, choices_of
 from haven.core.converters import reference_urls
 
@@ -29,7 +31,10 @@ def entries(scope: Scope) -> list[Entry]:
     concern_ids = [c["pk"] for c in concern_rows]  # an empty list runs no query
     categories: dict[int, list[str]] = {}
     # As prefetch_related("categories") gave them: in the taxonomy's order.
-    order = [f"-category__{f[1:]}" if f.startswith("-") else f"category__{f}" for f in Category._meta.ordering]
+    order = [
+        f"-category__{f[1:]}" if f.startswith("-") else f"category__{f}"
+        for f in cast("list[str]", Category._meta.ordering)
+    ]
     for concern_id, name in (
         Concern.categories.through.objects.filter(concern_id__in=concern_ids)
         .order_by(*order)

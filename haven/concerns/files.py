@@ -81,7 +81,7 @@ def looks_like_markup(text: str) -> bool:
 
 
 def is_image_or_video(content_type: str | None) -> bool:
-    return bool(content_type) and content_type.split("/")[0] in {"image", "video"}  # type: ignore[union-attr]
+    return content_type is not None and content_type.split("/")[0] in {"image", "video"}
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

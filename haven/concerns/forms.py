@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 
-from haven.core.forms import DateInput, TimeInput
+from haven.core.forms import DateInput, TimeInput, model_choice_field
 
 from .models import Amendment, Category, ChildRole, Concern, Location
 from .selectors import picked_pupil_id, pupils_matching, pupils_on_roll
@@ -109,12 +109,14 @@ class ConcernForm(forms.Form):
         help_text="Optional: notes written by hand (a photo or scan), a document. Up to 5 files, 10 MB each.",
     )
 
-    def __init__(self, *args: Any, school: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.school = school
         from .services import categories_valid_for
 
-        self.fields["categories"].queryset = categories_valid_for(school, timezone.localdate()).select_related("parent")
+        model_choice_field(self, "categories").queryset = categories_valid_for(
+            school, timezone.localdate()
+        ).select_related("parent")
         if not self.is_bound:
             now = timezone.localtime()
             self.initial.setdefault("occurred_on", now.date())
@@ -133,7 +135,8 @@ class ConcernForm(forms.Form):
         return rows
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         chosen = []
         # Children picked from the list ("#id") are looked up together, in one query.
         picked = {row.index: picked_pupil_id(row.query) for row in self.child_rows if row.query}
@@ -174,7 +177,14 @@ class ConcernForm(forms.Form):
         return cleaned
 
 
-class AmendmentForm(forms.ModelForm):
+if TYPE_CHECKING:
+    _AmendmentModelForm = forms.ModelForm[Amendment]
+    from haven.organisations.models import School
+else:
+    _AmendmentModelForm = forms.ModelForm  # not generic at run time
+
+
+class AmendmentForm(_AmendmentModelForm):
     class Meta:
         model = Amendment
         fields = ["kind", "text"]
@@ -185,7 +195,9 @@ class AmendmentForm(forms.ModelForm):
 
 def category_groups(form: ConcernForm) -> list[tuple[str, list[Any]]]:
     """The category checkboxes grouped under their parent, in taxonomy order."""
-    by_pk = {c.pk: c for c in form.fields["categories"].queryset}
+    categories = model_choice_field(form, "categories").queryset
+    assert categories is not None  # set by the form
+    by_pk = {c.pk: c for c in categories}
     groups: dict[int, tuple[str, list[Any]]] = {}
     for widget in form["categories"]:
         category = by_pk.get(int(str(widget.data["value"])))

@@ -9,6 +9,7 @@ recorded" are separate fields and chronologies sort by the first.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -174,12 +175,12 @@ class Concern(models.Model):
     def __str__(self) -> str:
         return self.reference
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             update_fields = kwargs.get("update_fields")
             if update_fields is None or set(update_fields) & {f.removesuffix("_id") for f in self.CONTENT_FIELDS}:
                 raise ValueError("A submitted concern cannot be changed: add an amendment instead")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
 
 class ConcernChild(models.Model):
@@ -219,7 +220,7 @@ class Amendment(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("Amendments are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
 
 class Attachment(models.Model):

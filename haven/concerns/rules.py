@@ -7,6 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Category
 
 UKCIS_NUDES_ADVICE = (
     "Do not attach images or videos for sharing nudes and semi-nudes. Staff must not view, copy, print, "
@@ -40,7 +44,7 @@ class Prompt:
     routes_needed: frozenset[str]
 
 
-def statutory_prompts(*, categories: Iterable, children_ages: Iterable[int]) -> list[Prompt]:
+def statutory_prompts(*, categories: Iterable[Category], children_ages: Iterable[int]) -> list[Prompt]:
     """The prompts that apply to a case, from its concerns' categories and its children's ages."""
     categories = list(categories)
     prompts = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -15,6 +15,9 @@ from haven.core.converters import parse_id
 from haven.people.models import Pupil
 
 from .models import Amendment, Concern, ConcernChild
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 _ID_SUFFIX = re.compile(r"#([0-9]+)\s*$")
 
@@ -54,14 +57,14 @@ def pupils_on_roll(*, school_id: int, ids: list[int]) -> dict[int, Pupil]:
     return {p.pk: p for p in Pupil.objects.filter(school_id=school_id, left_on__isnull=True, pk__in=ids)}
 
 
-def pupil_search_for(user: Any, *, school_id: int, query: str) -> list[Pupil]:
+def pupil_search_for(user: User, *, school_id: int, query: str) -> list[Pupil]:
     """Type-ahead for the concern form: only at a school where the user records concerns."""
     if not schools_for(user, Capability.RECORD_CONCERN).filter(pk=school_id).exists():
         return []
     return pupils_matching(school_id=school_id, query=query)
 
 
-def concern_list_for(user: Any) -> QuerySet[Concern]:
+def concern_list_for(user: User) -> QuerySet[Concern]:
     return (
         Concern.objects.filter(concern_visibility(user))
         .select_related("school", "recorded_by", "case")
@@ -69,7 +72,7 @@ def concern_list_for(user: Any) -> QuerySet[Concern]:
     )
 
 
-def concerns_recorded_by(user: Any) -> QuerySet[Concern]:
+def concerns_recorded_by(user: User) -> QuerySet[Concern]:
     """The member of staff's own concerns: whether the DSL has received them, not the case."""
     return (
         Concern.objects.filter(recorded_by=user.pk, school__in=schools_for(user, Capability.RECORD_CONCERN))
@@ -79,7 +82,7 @@ def concerns_recorded_by(user: Any) -> QuerySet[Concern]:
     )
 
 
-def concern_get_for(user: Any, reference: str, *, request: HttpRequest | None = None) -> Concern:
+def concern_get_for(user: User, reference: str, *, request: HttpRequest | None = None) -> Concern:
     """One concern the user may read, with its children, categories, amendments and
     attachments; the read is audited. Otherwise 404 (and the refusal audited)."""
     concern = (

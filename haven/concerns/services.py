@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -26,6 +26,9 @@ from haven.people.models import Pupil
 from . import files
 from .models import Amendment, Attachment, Category, ChildRole, Concern, ConcernChild, Location
 from .rules import UKCIS_NUDES_ADVICE, Prompt, age_on, statutory_prompts
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_NARRATIVE = 20_000
 FUTURE_SLACK = dt.timedelta(minutes=5)
@@ -68,7 +71,7 @@ def reference_next(prefix: str, school: School) -> str:
 @transaction.atomic
 def concern_submit(
     *,
-    by: Any,
+    by: User,
     school: School,
     children: Sequence[ChildInConcern],
     occurred_at: dt.datetime,
@@ -81,7 +84,7 @@ def concern_submit(
     urgent: bool = False,
     location_detail: str = "",
     online_platform: str = "",
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence[UploadedFile[bytes]] = (),
     source: str = "web",
     request: HttpRequest | None = None,
 ) -> Concern:
@@ -179,7 +182,9 @@ def concern_submit(
     return concern
 
 
-def _check_attachments(attachments: Sequence[UploadedFile], *, nudes: bool) -> list[tuple[UploadedFile, str, bytes]]:
+def _check_attachments(
+    attachments: Sequence[UploadedFile[bytes]], *, nudes: bool
+) -> list[tuple[UploadedFile[bytes], str, bytes]]:
     if len(attachments) > files.MAX_ATTACHMENTS:
         raise ApplicationError(f"Attach at most {files.MAX_ATTACHMENTS} files.", field="attachments")
     checked = []
@@ -210,7 +215,9 @@ def _check_attachments(attachments: Sequence[UploadedFile], *, nudes: bool) -> l
     return checked
 
 
-def _attachment_store(*, concern: Concern, by: Any, upload: UploadedFile, content_type: str, data: bytes) -> Attachment:
+def _attachment_store(
+    *, concern: Concern, by: User, upload: UploadedFile[bytes], content_type: str, data: bytes
+) -> Attachment:
     digest = hashlib.sha256(data).hexdigest()
     attachment = Attachment(
         concern=concern,
@@ -227,7 +234,7 @@ def _attachment_store(*, concern: Concern, by: Any, upload: UploadedFile, conten
 
 
 @transaction.atomic
-def amendment_add(*, by: Any, concern: Concern, kind: str, text: str, request: HttpRequest | None = None) -> Amendment:
+def amendment_add(*, by: User, concern: Concern, kind: str, text: str, request: HttpRequest | None = None) -> Amendment:
     """Append a correction or addition; the concern itself never changes (DESIGN §11).
 
     Only the member of staff who recorded the concern and the school's safeguarding leads
@@ -252,7 +259,7 @@ def amendment_add(*, by: Any, concern: Concern, kind: str, text: str, request: H
 
 
 @transaction.atomic
-def concern_acknowledge(*, by: Any, concern: Concern, request: HttpRequest | None = None) -> Concern:
+def concern_acknowledge(*, by: User, concern: Concern, request: HttpRequest | None = None) -> Concern:
     """The DSL has received the concern; the member of staff sees that it arrived."""
     if concern.acknowledged_at is None:
         concern.acknowledged_by = by
@@ -291,7 +298,7 @@ def concern_prompts(concern: Concern) -> list[Prompt]:
 
 @transaction.atomic
 def concern_close_no_further_action(
-    *, by: Any, concern: Concern, rationale: str, statutory_override: str = "", request: HttpRequest | None = None
+    *, by: User, concern: Concern, rationale: str, statutory_override: str = "", request: HttpRequest | None = None
 ) -> Concern:
     """Close a concern with no further action; the rationale is required (policy §11). Where
     the police starting point or the under-13 rule applies, closing it so needs an explicit

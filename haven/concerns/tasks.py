@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -13,10 +14,13 @@ from django_tasks import task
 from haven.access.policy import Capability, holders_of
 from haven.core.links import site_url
 
+if TYPE_CHECKING:
+    from haven.concerns.models import Concern
+
 ESCALATE_AFTER = dt.timedelta(hours=1)
 
 
-def _send(*, concern, kind: str, capability: Capability) -> int:
+def _send(*, concern: Concern, kind: str, capability: Capability) -> int:
     from .models import Alert
 
     recipients = list(holders_of(capability, school_ids=[concern.school_id]).select_related("user").order_by("user_id"))

@@ -7,6 +7,10 @@ were "not a recording option until May 2021", so reports across that date say so
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from haven.concerns.models import Category as CategoryModel
 
 ALWAYS = dt.date(2015, 1, 1)
 SVH_FROM = dt.date(2021, 5, 1)
@@ -74,7 +78,7 @@ TAXONOMY: list[tuple[str, str, set[str], dt.date, list[tuple[str, str, set[str]]
 FLAGS = ("sexual", "police_starting_point", "nudes_images", "criminal_exploitation")
 
 
-def load(Category) -> None:
+def load(Category: type[CategoryModel]) -> None:  # the migration's historical model, or the model
     position = 0
     for code, name, flags, valid_from, children in TAXONOMY:
         position += 10

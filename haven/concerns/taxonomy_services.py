@@ -4,7 +4,7 @@ with valid-from and valid-to; the national list comes with Haven and is read-onl
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -17,13 +17,16 @@ from haven.organisations.models import Authority
 
 from .models import Category
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 FLAGS = ("sexual", "police_starting_point", "nudes_images", "criminal_exploitation")
 
 
 @transaction.atomic
 def category_add(
     *,
-    by: Any,
+    by: User,
     authority: Authority,
     name: str,
     parent: Category | None,
@@ -65,7 +68,7 @@ def category_add(
 
 
 @transaction.atomic
-def category_retire(*, by: Any, category: Category, valid_to: dt.date, request: HttpRequest | None = None) -> Category:
+def category_retire(*, by: User, category: Category, valid_to: dt.date, request: HttpRequest | None = None) -> Category:
     """Stop offering a category from ``valid_to``; concerns already recorded keep it."""
     if category.authority_id is None:
         raise ApplicationError("National categories change with Haven releases, not here.")

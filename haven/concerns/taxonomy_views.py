@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for
 from haven.core.errors import ApplicationError
-from haven.core.forms import DateInput
+from haven.core.forms import DateInput, model_choice_field
 from haven.organisations.models import Authority
 
 from . import taxonomy_services
 from .models import Category
+
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
 
 
 class CategoryForm(forms.Form):
@@ -32,7 +38,7 @@ class CategoryForm(forms.Form):
     criminal_exploitation = forms.BooleanField(label="Criminal exploitation", required=False)
 
 
-def _authority(request: HttpRequest) -> Authority:
+def _authority(request: AuthenticatedHttpRequest) -> Authority:
     authorities = authorities_for(request.user, Capability.MANAGE_TAXONOMY)
     if not authorities:
         raise Http404
@@ -40,13 +46,13 @@ def _authority(request: HttpRequest) -> Authority:
 
 
 @login_required
-def taxonomy(request: HttpRequest) -> HttpResponse:
+def taxonomy(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _authority(request)
     form = CategoryForm(
         request.POST if request.method == "POST" and request.POST.get("action") == "add" else None,
         initial={"valid_from": timezone.localdate()},
     )
-    form.fields["parent"].queryset = Category.objects.filter(
+    model_choice_field(form, "parent").queryset = Category.objects.filter(
         Q(authority__isnull=True) | Q(authority=authority), parent__isnull=True, valid_to__isnull=True
     )
     status = 200
@@ -67,17 +73,17 @@ def taxonomy(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"“{category.name}” added.")
                 return redirect("taxonomy")
             if request.POST.get("action") == "retire":
-                category = Category.objects.filter(authority=authority, pk=request.POST.get("category") or 0).first()
-                if category is None:
+                retiring = Category.objects.filter(authority=authority, pk=request.POST.get("category") or 0).first()
+                if retiring is None:
                     raise Http404
                 try:
-                    valid_to = timezone.datetime.fromisoformat(request.POST.get("valid_to", "")).date()
+                    valid_to = dt.datetime.fromisoformat(request.POST.get("valid_to", "")).date()
                 except ValueError:
                     raise ApplicationError("Enter the date it stops being used.") from None
                 taxonomy_services.category_retire(
-                    by=request.user, category=category, valid_to=valid_to, request=request
+                    by=request.user, category=retiring, valid_to=valid_to, request=request
                 )
-                messages.success(request, f"“{category.name}” retired from {valid_to:%d %B %Y}.")
+                messages.success(request, f"“{retiring.name}” retired from {valid_to:%d %B %Y}.")
                 return redirect("taxonomy")
         except ApplicationError as exc:
             exc.add_to(form)

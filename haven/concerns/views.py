@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -23,8 +23,12 @@ from . import selectors, services
 from .forms import AmendmentForm, ConcernForm, category_groups
 from .models import ChildRole, Concern
 
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
+    from haven.organisations.models import School
 
-def _school_for_recording(request: HttpRequest):
+
+def _school_for_recording(request: AuthenticatedHttpRequest) -> tuple[School, list[School]]:
     schools = school_list_for(request.user, Capability.RECORD_CONCERN)
     if not schools:
         raise Http404
@@ -36,7 +40,7 @@ def _school_for_recording(request: HttpRequest):
 
 
 @login_required
-def concern_new(request: HttpRequest) -> HttpResponse:
+def concern_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record a concern: children with roles, when, where, what happened in the child's
     words. A form with errors keeps everything typed (except files, which browsers never
     resend; the page says so)."""
@@ -96,7 +100,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def pupil_search(request: HttpRequest) -> JsonResponse:
+def pupil_search(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Type-ahead for naming children (JSON); the form works without it."""
     school_id = parse_id(request.GET.get("school", ""))
     if school_id is None:
@@ -108,7 +112,7 @@ def pupil_search(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-def concern_mine(request: HttpRequest) -> HttpResponse:
+def concern_mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The member of staff's own concerns and whether a safeguarding lead has received them."""
     if not has_any(request.user, Capability.RECORD_CONCERN):
         raise Http404
@@ -116,7 +120,9 @@ def concern_mine(request: HttpRequest) -> HttpResponse:
     return render(request, "concerns/concern_mine.html", {"page": page})
 
 
-def _detail_context(request: HttpRequest, concern: Concern, amend_form: AmendmentForm | None = None) -> dict[str, Any]:
+def _detail_context(
+    request: AuthenticatedHttpRequest, concern: Concern, amend_form: AmendmentForm | None = None
+) -> dict[str, Any]:
     """The concern's page; the amendment form only for those who may amend it."""
     can_amend = may_amend_concern(request.user, concern)
     return {
@@ -129,7 +135,7 @@ def _detail_context(request: HttpRequest, concern: Concern, amend_form: Amendmen
 
 @login_required
 @two_factor_required
-def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def concern_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     concern = selectors.concern_get_for(request.user, reference, request=request)
     return render(request, "concerns/concern_detail.html", _detail_context(request, concern))
 
@@ -137,7 +143,7 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @two_factor_required
 @require_POST
-def concern_amend(request: HttpRequest, reference: str) -> HttpResponse:
+def concern_amend(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Only those who may add to the record amend it; to anyone else who can read the
     concern (a head, a trust lead) the address answers 404, as a record they cannot see does."""
     concern = selectors.concern_get_for(request.user, reference, request=request)
@@ -165,7 +171,7 @@ def concern_amend(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @two_factor_required
-def attachment_download(request: HttpRequest, reference: str, attachment_id: int) -> FileResponse:
+def attachment_download(request: AuthenticatedHttpRequest, reference: str, attachment_id: int) -> FileResponse:
     """Served only through this access-checked, audited view; never from the web root."""
     concern = selectors.concern_get_for(request.user, reference, request=request)
     attachment = next((a for a in concern.attachments.all() if a.pk == attachment_id), None)
@@ -183,5 +189,5 @@ def attachment_download(request: HttpRequest, reference: str, attachment_id: int
     return response
 
 
-def concern_url(concern) -> str:
+def concern_url(concern: Concern) -> str:
     return reverse("concerns:detail", kwargs={"reference": concern.reference})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from django import forms
 
 
 class ApplicationError(Exception):
@@ -14,7 +14,7 @@ class ApplicationError(Exception):
         self.field = field
         self.code = code
 
-    def add_to(self, form: Any) -> None:
+    def add_to(self, form: forms.BaseForm) -> None:
         """Show the refusal on the form: under the field it names when the form has that
         field, otherwise at the top of the form."""
         form.add_error(self.field if self.field in getattr(form, "fields", {}) else None, self.message)

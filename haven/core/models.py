@@ -32,4 +32,5 @@ def counter_next(key: str) -> int:
             'ON CONFLICT ("key") DO UPDATE SET "value" = "core_counter"."value" + 1 RETURNING "value"',
             [key],
         )
-        return cursor.fetchone()[0]
+        value: int = cursor.fetchone()[0]
+        return value

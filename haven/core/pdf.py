@@ -18,7 +18,8 @@ def pdf_bytes(template: str, context: dict[str, Any], *, request: HttpRequest | 
 
     html = render_to_string(template, context, request=request)
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_fetch)
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1")
+    return pdf
 
 
 def pdf_response(request: HttpRequest, template: str, context: dict[str, Any], *, filename: str) -> HttpResponse:

@@ -13,37 +13,6 @@ from django.utils import timezone
 
 from haven.concerns import tasks as concern_tasks
 
-DEMO_SEED = 2026
-# Public on purpose: printed at every start and listed in docs/demo-logins.md.
-DEMO_PASSWORD = "haven-demo-2026"  # noqa: S105
-AUTHORITY_NAME = "Midshire County Council"
-LA_CODE = "881"
-AUTHORITY_DOMAIN = "midshire.example"
-# The world is set in the 2026/27 academic year; accounts "joined" two years before, so
-# later issues can lay two years of history behind it.
-ACADEMIC_YEAR_START = dt.date(2026, 9, 1)
-DEMO_EPOCH = dt.datetime(2024, 9, 2, 8, 0, tzinfo=dt.UTC)
-TOTP_DEVICE_NAME = "Demo authenticator"
-
-# Functions that add later issues' records to the world, as dotted paths (module docstring).
-DEMO_STEPS: tuple[str, ...] = (
-    "haven.demo.world.demo_concerns_and_cases",
-    "haven.demo.safety_plans.demo_safety_plans",
-    "haven.demo.pupil_voice.demo_pupil_reports",
-    "haven.demo.pupil_voice.demo_surveys",
-    "haven.demo.resources.demo_resources_and_case_studies",
-    "haven.demo.insights.demo_enquiries",
-    "haven.demo.network.demo_network_meetings",
-    "haven.demo.records.demo_file_transfer",
-    "haven.demo.compliance.demo_s175_audit",
-    "haven.demo.insights.demo_rollups",
-)
-
-# The same unambiguous alphabet as organisations.new_report_code, but drawn from the seed so
-# the demo's pupil-reporting links are stable across rebuilds.
-_REPORT_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-
-
 _REAL_NOW = timezone.now
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from unittest import mock
 
-from haven.accounts.models import Membership, Role, User
+from haven.access.roles import Role
+from haven.accounts.models import Membership, User
 from haven.compliance import services, standards, tasks
 from haven.compliance.models import SchoolAudit
 from haven.demo.clock import NoEmailForThePast, simulated_clock

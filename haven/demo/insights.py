@@ -14,7 +14,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from haven.accounts.models import Membership, Role
+from haven.access.roles import Role
+from haven.accounts.models import Membership
 from haven.concerns.models import Category
 from haven.core.months import month_starts
 from haven.demo.clock import simulated_clock

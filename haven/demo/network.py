@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from haven.accounts.models import Role
+from haven.access.roles import Role
 from haven.demo.clock import simulated_clock
 from haven.demo.dates import DEMO_NOW, LONDON
 from haven.demo.world import AUTHORITY_DOMAIN, DemoWorld, random_stream

@@ -18,7 +18,8 @@ from unittest import mock
 
 from django.utils import timezone
 
-from haven.accounts.models import Membership, Role
+from haven.access.roles import Role
+from haven.accounts.models import Membership
 from haven.cases.models import Case, CaseChild
 from haven.cases.services import case_add_concern
 from haven.concerns.models import Category, ChildRole

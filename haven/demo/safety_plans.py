@@ -15,7 +15,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from haven.accounts.models import Membership, Role
+from haven.access.roles import Role
+from haven.accounts.models import Membership
 from haven.cases.models import Case, CaseChild
 from haven.concerns.models import ChildRole
 from haven.demo.clock import simulated_clock

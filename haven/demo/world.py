@@ -40,8 +40,8 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.access.roles import TWO_FACTOR_ROLES
-from haven.accounts.models import Membership, Role, User
+from haven.access.roles import TWO_FACTOR_ROLES, Role
+from haven.accounts.models import Membership, User
 from haven.accounts.services import totp_secret_base32
 from haven.audit.models import Action
 from haven.audit.services import audit_record

@@ -3,9 +3,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from haven.access.policy import Capability, authorities_for, has_any, trusts_for
+from haven.accounts.models import User
 
 
-def _nav(user, path: str) -> list[tuple[str, str, bool]]:
+def _nav(user: User, path: str) -> list[tuple[str, str, bool]]:
     """Main navigation for the signed-in user, only what their roles open, as
     (label, url, is the current section)."""
     items = [("Home", reverse("home:home"))]
@@ -49,10 +50,9 @@ def _nav(user, path: str) -> list[tuple[str, str, bool]]:
 
 
 def haven(request: HttpRequest) -> dict[str, object]:
-    user = getattr(request, "user", None)
-    signed_in = user is not None and user.is_authenticated
+    user = getattr(request, "user", None)  # absent on a page that failed before authentication
     return {
         "session_idle_seconds": settings.SESSION_IDLE_SECONDS,
         "haven_env": settings.HAVEN_ENV,
-        "nav": _nav(user, request.path) if signed_in else [],
+        "nav": _nav(user, request.path) if isinstance(user, User) and user.is_authenticated else [],
     }

@@ -26,7 +26,18 @@ from haven.organisations.models import School
 from haven.records.selectors import leaver_counts, waiting_counts
 
 if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
     from haven.accounts.models import User
+
+    class _Roll(TypedDict):
+        on_roll: int
+        cp_plans: int
+        looked_after: int
+
+    ReadableSchool = WithAnnotations[School, _Roll]
 
 
 @dataclass
@@ -62,7 +73,7 @@ def home_sections_for(user: User) -> list[Section]:
     ]
 
 
-def _readable_schools(user: User) -> QuerySet[School]:
+def _readable_schools(user: User) -> QuerySet[ReadableSchool]:
     return schools_for(user, Capability.READ_SCHOOL_RECORDS).annotate(
         on_roll=Count("pupils", filter=Q(pupils__left_on__isnull=True)),
         cp_plans=Count("pupils", filter=Q(pupils__left_on__isnull=True, pupils__child_protection_plan=True)),
@@ -102,7 +113,7 @@ def concerns_sections(user: User) -> list[Section]:
     )
     leads = _safeguarding_leads([s.pk for s in record_schools])
     for m in leads:
-        tell.items.append(Item(f"{m.user.full_name}, {m.get_role_display()} at {m.school.name} ({m.user.email})"))
+        tell.items.append(Item(f"{m.user.full_name}, {m.get_role_display()} at {m.organisation} ({m.user.email})"))
     if not leads:
         tell.items.append(
             Item("Your school has no safeguarding lead in Haven yet: tell your headteacher.", attention=True)
@@ -110,7 +121,7 @@ def concerns_sections(user: User) -> list[Section]:
     return [record, tell]
 
 
-def safeguarding_sections(user: User, read_schools: QuerySet[School]) -> list[Section]:
+def safeguarding_sections(user: User, read_schools: QuerySet[ReadableSchool]) -> list[Section]:
     """Safeguarding leads: concerns to triage (urgent ones first) and files to read or send, per school."""
     school_ids = [s.pk for s in read_schools]
     write_ids = set(schools_for(user, Capability.WRITE_SCHOOL_RECORDS).values_list("pk", flat=True))
@@ -161,7 +172,7 @@ def safeguarding_sections(user: User, read_schools: QuerySet[School]) -> list[Se
     return sections
 
 
-def pupils_sections(read_schools: QuerySet[School]) -> list[Section]:
+def pupils_sections(read_schools: QuerySet[ReadableSchool]) -> list[Section]:
     """Readers of a school's records: its roll, and refused attempts to open them in the last 30 days."""
     since = timezone.now() - timedelta(days=30)
     refused = dict(

@@ -12,7 +12,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -41,6 +41,9 @@ from .models import (
     SchoolMonthRollup,
 )
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 
 @dataclass
 class Scope:
@@ -54,7 +57,7 @@ class Scope:
         return self.kind != "school"
 
 
-def scope_for(user: Any) -> Scope | None:
+def scope_for(user: User) -> Scope | None:
     authorities = authorities_for(user, Capability.COUNTY_DASHBOARDS)
     if authorities:
         authority = authorities[0]
@@ -65,6 +68,7 @@ def scope_for(user: Any) -> Scope | None:
     schools = schools_for(user, Capability.READ_SCHOOL_RECORDS)
     if schools.exists():
         first = schools.order_by("name").first()
+        assert first is not None
         return Scope("school", first.name if schools.count() == 1 else "Your schools", schools)
     return None
 
@@ -288,7 +292,8 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
     school_concerns = ConcernRollup.objects.filter(window)
     if scope.authority_id and not filters.school:
         area = Q(authority_id=scope.authority_id) & period & (Q(phase=filters.phase) if filters.phase else Q())
-        concern_rows, child_rows = AreaConcernRollup.objects.filter(area), AreaChildRollup.objects.filter(area)
+        concern_rows: QuerySet[AreaConcernRollup] | QuerySet[ConcernRollup] = AreaConcernRollup.objects.filter(area)
+        child_rows: QuerySet[AreaChildRollup] | QuerySet[ChildRollup] = AreaChildRollup.objects.filter(area)
     else:
         concern_rows, child_rows = school_concerns, ChildRollup.objects.filter(window)
     if filters.family:
@@ -460,7 +465,7 @@ def signals_for(schools: QuerySet[School] | list[School], today: dt.date) -> lis
     this_month = today.replace(day=1)
     year_ago = (this_month - dt.timedelta(days=365)).replace(day=1)
     # A queryset is read as a subquery: a county's hundreds of ids are not sent as parameters.
-    within = schools.values("pk") if isinstance(schools, QuerySet) else [s.pk for s in schools]
+    within = schools.values_list("pk", flat=True) if isinstance(schools, QuerySet) else [s.pk for s in schools]
     schools = list(schools)
     rows = (
         SchoolMonthRollup.objects.filter(school_id__in=within, month__gte=year_ago)
@@ -545,7 +550,9 @@ class Report:
     last_year: Dashboard
 
     def figure(self, board: Dashboard, key: str) -> Cell:
-        return board.table(key).published.total
+        published = board.table(key).published
+        assert published is not None
+        return published.total
 
     @property
     def headline(self) -> list[tuple[str, Cell, Cell]]:
@@ -556,8 +563,9 @@ class Report:
             ("pupil_reports", "Pupil reports through the school's reporting link"),
         ):
             rows.append((label, self.figure(self.this, key), self.figure(self.last_year, key)))
-        sexual_now = self.this.table("month").published.column_totals[0]
-        sexual_then = self.last_year.table("month").published.column_totals[0]
+        now, then = self.this.table("month").published, self.last_year.table("month").published
+        assert now is not None and then is not None
+        sexual_now, sexual_then = now.column_totals[0], then.column_totals[0]
         rows.insert(1, ("About sexual violence, harassment or harmful sexual behaviour", sexual_now, sexual_then))
         return rows
 

@@ -1,24 +1,35 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from haven.concerns.models import Category
-from haven.core.forms import DateInput, TimeInput
+from haven.core.forms import DateInput, TimeInput, choice_field, model_choice_field
 
 from .models import CallerRole, Channel
 
+if TYPE_CHECKING:
+    from django.utils.datastructures import MultiValueDict
 
-class CategoryChoices(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.parent.name}: {obj.name}" if obj.parent_id else obj.name
+    from haven.organisations.models import Authority, School
+
+
+if TYPE_CHECKING:
+    _CategoryChoiceField = forms.ModelMultipleChoiceField[Category]
+else:
+    _CategoryChoiceField = forms.ModelMultipleChoiceField  # not generic at run time
+
+
+class CategoryChoices(_CategoryChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"{obj.parent.name}: {obj.name}" if obj.parent_id and obj.parent else obj.name
 
 
 class EnquiryForm(forms.Form):
-    school = forms.ModelChoiceField(queryset=None, empty_label="Choose a school")
+    school: forms.ModelChoiceField[School] = forms.ModelChoiceField(queryset=None, empty_label="Choose a school")
     day = forms.DateField(label="Date", widget=DateInput)
     time = forms.TimeField(label="Time", widget=TimeInput)
     caller_role = forms.ChoiceField(label="Caller's role", choices=[("", "Choose"), *CallerRole.choices])
@@ -38,18 +49,19 @@ class EnquiryForm(forms.Form):
     follow_up_on = forms.DateField(label="Follow up by", required=False, widget=DateInput)
     confirmed = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
 
-    def __init__(self, *args: Any, authority: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, authority: Authority, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = authority.schools.order_by("name")
+        model_choice_field(self, "school").queryset = authority.schools.order_by("name")
         today = timezone.localdate()
-        self.fields["categories"].queryset = (
+        model_choice_field(self, "categories").queryset = (
             Category.objects.filter(Q(authority__isnull=True) | Q(authority=authority), valid_from__lte=today)
             .exclude(valid_to__lt=today)
             .select_related("parent")
             .order_by("pk")  # the taxonomy order: each family, then its members
         )
         # The officer confirms a flagged word is not a child's name by ticking it (added by the view).
-        self.fields["confirmed"].choices = [(c, c) for c in self.data.getlist("confirmed")] if self.data else []
+        data = cast("MultiValueDict[str, str]", self.data)  # a form's data always is one
+        choice_field(self, "confirmed").choices = [(c, c) for c in data.getlist("confirmed")] if data else []
 
 
 class ImportForm(forms.Form):

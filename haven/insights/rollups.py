@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django_tasks import task
@@ -184,7 +184,7 @@ def refresh(slices: Iterable[Slice], *, areas: bool = True) -> int:
     return written
 
 
-def areas_of(by_school: dict[int, Iterable[dt.date]]) -> set[tuple[int, str, dt.date]]:
+def areas_of(by_school: Mapping[int, Iterable[dt.date]]) -> set[tuple[int, str, dt.date]]:
     """The (authority, phase, month) areas that these schools' months belong to."""
     where = {
         pk: (a, p) for pk, a, p in School.objects.filter(pk__in=by_school).values_list("pk", "authority_id", "phase")
@@ -193,7 +193,7 @@ def areas_of(by_school: dict[int, Iterable[dt.date]]) -> set[tuple[int, str, dt.
 
 
 # Each area table, the school table it is counted from, and the columns it keeps.
-AREA_TABLES = (
+AREA_TABLES: tuple[tuple[type[models.Model], type[models.Model], tuple[str, ...], tuple[str, ...]], ...] = (
     (
         AreaConcernRollup,
         ConcernRollup,
@@ -212,14 +212,16 @@ def recount_areas(areas: Iterable[tuple[int, str, dt.date]]) -> int:
     for authority_id, phase, month in sorted(areas):
         _lock(AREA_LOCK, authority_id)
         for area_model, school_model, dims, sums in AREA_TABLES:
-            area_model.objects.filter(authority_id=authority_id, phase=phase, month=month).delete()
+            area_model._default_manager.filter(authority_id=authority_id, phase=phase, month=month).delete()
             rows = (
-                school_model.objects.filter(school__authority_id=authority_id, school__phase=phase, month=month)
+                school_model._default_manager.filter(
+                    school__authority_id=authority_id, school__phase=phase, month=month
+                )
                 .values_list(*dims)
                 .annotate(**{f"total_{c}": Sum(c) for c in sums})
                 .order_by()
             )
-            made = area_model.objects.bulk_create(
+            made = area_model._default_manager.bulk_create(
                 area_model(
                     authority_id=authority_id,
                     phase=phase,

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -21,19 +21,23 @@ from haven.organisations.models import Authority
 
 from .models import Enquiry, MonthlyCount
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
-def authority_for(user: Any) -> Authority | None:
+
+def authority_for(user: User) -> Authority | None:
     """The authority whose enquiry log the user keeps (an officer has one)."""
     found = authorities_for(user, Capability.ENQUIRY_LOG)
     return found[0] if found else None
 
 
-def enquiry_list_for(user: Any, *, filters: dict[str, str] | None = None) -> QuerySet[Enquiry]:
+def enquiry_list_for(user: User, *, filters: dict[str, str] | None = None) -> QuerySet[Enquiry]:
     filters = filters or {}
     authorities = [a.pk for a in authorities_for(user, Capability.ENQUIRY_LOG)]
     qs = Enquiry.objects.filter(authority_id__in=authorities).select_related("school", "recorded_by")
-    if parse_id(filters.get("school", "")):
-        qs = qs.filter(school_id=parse_id(filters["school"]))
+    school_id = parse_id(filters.get("school", ""))
+    if school_id:
+        qs = qs.filter(school_id=school_id)
     if filters.get("category"):
         qs = qs.filter(Q(categories__code=filters["category"]) | Q(categories__parent__code=filters["category"]))
     for key, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
@@ -46,7 +50,7 @@ def enquiry_list_for(user: Any, *, filters: dict[str, str] | None = None) -> Que
     return qs.distinct().prefetch_related("categories").order_by("-at", "-pk")
 
 
-def enquiry_get_for(user: Any, enquiry_id: int, *, request: HttpRequest | None = None) -> Enquiry:
+def enquiry_get_for(user: User, enquiry_id: int, *, request: HttpRequest | None = None) -> Enquiry:
     enquiry = enquiry_list_for(user).filter(pk=enquiry_id).first()
     if enquiry is None:
         raise deny(request, object_type="insights.enquiry", object_id=enquiry_id)

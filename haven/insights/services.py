@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -27,13 +27,16 @@ from haven.resources import anonymise
 
 from .models import CallerRole, Channel, Enquiry, MonthlyCount
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 # What must never be in an enquiry: a child's name from the school's roster, a UPN, a date
 # of birth. A name that is also an ordinary word can be confirmed; a UPN cannot.
 ENQUIRY_KINDS = {"pupil_name", "upn", "date"}
 MAX_IMPORT_LINES = 20_000
 
 
-def _require_officer(by: Any, authority: Authority) -> None:
+def _require_officer(by: User, authority: Authority) -> None:
     if authority.pk not in {a.pk for a in authorities_for(by, Capability.ENQUIRY_LOG)}:
         raise ApplicationError("Only the authority's advice officers keep its enquiry log.", code="forbidden")
 
@@ -54,7 +57,7 @@ def identifying_flags(school: School, texts: dict[str, str], roster: anonymise.R
 @transaction.atomic
 def enquiry_record(
     *,
-    by: Any,
+    by: User,
     authority: Authority,
     school: School,
     at: dt.datetime,
@@ -118,7 +121,7 @@ def enquiry_record(
 
 
 @transaction.atomic
-def enquiry_follow_up_done(*, by: Any, enquiry: Enquiry, request: HttpRequest | None = None) -> Enquiry:
+def enquiry_follow_up_done(*, by: User, enquiry: Enquiry, request: HttpRequest | None = None) -> Enquiry:
     _require_officer(by, enquiry.authority)
     if enquiry.follow_up_done_at:
         raise ApplicationError("The follow-up is already marked done.")
@@ -185,17 +188,18 @@ def parse_month(text: str) -> dt.date | None:
     return dt.date(year, month, 1)
 
 
+def _decoded(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "utf-16", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportProblems(["The file is not text: save it as CSV (UTF-8) and try again."])
+
+
 def _rows(data: bytes | str) -> list[dict[str, str]]:
-    if isinstance(data, bytes):
-        for encoding in ("utf-8-sig", "utf-16", "cp1252"):
-            try:
-                data = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportProblems(["The file is not text: save it as CSV (UTF-8) and try again."])
-    reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff")))
+    text = _decoded(data) if isinstance(data, bytes) else data
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if not reader.fieldnames:
         raise ImportProblems(["The file is empty."])
     reader.fieldnames = [re.sub(r"[^a-z0-9]+", "_", (f or "").strip().lower()).strip("_") for f in reader.fieldnames]
@@ -227,7 +231,7 @@ def _column(row: dict[str, str], names: Sequence[str]) -> str | None:
 
 @transaction.atomic
 def monthly_counts_import(
-    *, by: Any, authority: Authority, data: bytes | str, request: HttpRequest | None = None
+    *, by: User, authority: Authority, data: bytes | str, request: HttpRequest | None = None
 ) -> int:
     """Historic monthly counts: month, total, sexual (or SV&H, SHB, HSB), optional measure.
     A month already in the log is refused, so nothing is overwritten by accident; a totals
@@ -271,12 +275,11 @@ def monthly_counts_import(
         problems.append("The file has no months in it.")
     if problems:
         raise ImportProblems(problems)
-    MonthlyCount.objects.bulk_create(
-        [
-            MonthlyCount(authority=authority, month=m, total=t, sexual=s, measure=meas, imported_by=by)
-            for _, m, t, s, meas in parsed
-        ]
-    )
+    counts = []
+    for _, m, t, s, meas in parsed:
+        assert m is not None and t is not None and s is not None  # else a problem was raised above
+        counts.append(MonthlyCount(authority=authority, month=m, total=t, sexual=s, measure=meas, imported_by=by))
+    MonthlyCount.objects.bulk_create(counts)
     audit_record(
         action=Action.IMPORT,
         actor=by,
@@ -303,7 +306,7 @@ def _yes(value: str) -> bool | None:
 
 
 @transaction.atomic
-def enquiries_import(*, by: Any, authority: Authority, data: bytes | str, request: HttpRequest | None = None) -> int:
+def enquiries_import(*, by: User, authority: Authority, data: bytes | str, request: HttpRequest | None = None) -> int:
     """Enquiry rows from an earlier log: date, time, school_urn, caller_role, channel,
     categories (codes separated by ;), summary, advice, risk_assessment (yes/no),
     follow_up_on. Every line is checked, children's names included, before any is saved."""
@@ -326,6 +329,7 @@ def enquiries_import(*, by: Any, authority: Authority, data: bytes | str, reques
         if not any((v or "").strip() for v in row.values()):
             continue
         line: list[str] = []
+        day: dt.date | None
         try:
             day = dt.date.fromisoformat((row.get("date") or "").strip())
         except ValueError:
@@ -350,7 +354,9 @@ def enquiries_import(*, by: Any, authority: Authority, data: bytes | str, reques
         unknown = [c for c in wanted if c not in codes]
         if not wanted or unknown:
             line.append(f"unknown categories: {', '.join(unknown) or 'none given'}")
-        elif day and any(codes[c].valid_from > day or (codes[c].valid_to and codes[c].valid_to < day) for c in wanted):
+        elif day is not None and any(
+            cat.valid_from > day or (cat.valid_to and cat.valid_to < day) for cat in (codes[c] for c in wanted)
+        ):
             line.append("a category that was not in use on that date")
         summary, advice = (row.get("summary") or "").strip(), (row.get("advice") or "").strip()
         if not summary or not advice:
@@ -374,6 +380,8 @@ def enquiries_import(*, by: Any, authority: Authority, data: bytes | str, reques
         if line:
             problems.append(f"Line {n}: " + "; ".join(line) + ".")
             continue
+        # Each of these when missing added its line above.
+        assert day is not None and school is not None and role is not None and channel is not None and ra is not None
         at = timezone.make_aware(dt.datetime.combine(day, time))
         ready.append((school, at, role, channel, [codes[c].pk for c in wanted], summary, advice, ra, follow_on))
     if not ready and not problems:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,8 +26,13 @@ from haven.organisations.models import School
 from . import selectors, services
 from .forms import EnquiryForm, ImportForm
 
+if TYPE_CHECKING:
+    from django.utils.datastructures import MultiValueDict
 
-def _authority(request: HttpRequest) -> Any:
+    from haven.core.http import AuthenticatedHttpRequest
+
+
+def _authority(request: AuthenticatedHttpRequest) -> Any:
     authority = selectors.authority_for(request.user)
     if authority is None:
         raise Http404
@@ -35,7 +40,7 @@ def _authority(request: HttpRequest) -> Any:
 
 
 @login_required
-def enquiry_list(request: HttpRequest) -> HttpResponse:
+def enquiry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _authority(request)
     filters = {k: request.GET.get(k, "").strip()[:100] for k in ("school", "category", "from", "to", "follow_up", "q")}
     qs = selectors.enquiry_list_for(request.user, filters=filters)
@@ -102,7 +107,7 @@ def enquiry_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enquiry_new(request: HttpRequest) -> HttpResponse:
+def enquiry_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _authority(request)
     flags: list[Any] = []
     if request.method == "POST":
@@ -139,13 +144,18 @@ def enquiry_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "insights/enquiry_form.html",
-        {"form": form, "authority": authority, "flags": flags, "confirmed": set(form.data.getlist("confirmed"))},
+        {
+            "form": form,
+            "authority": authority,
+            "flags": flags,
+            "confirmed": set(cast("MultiValueDict[str, str]", form.data).getlist("confirmed")),
+        },
         status=status,
     )
 
 
 @login_required
-def enquiry_detail(request: HttpRequest, enquiry_id: int) -> HttpResponse:
+def enquiry_detail(request: AuthenticatedHttpRequest, enquiry_id: int) -> HttpResponse:
     enquiry = selectors.enquiry_get_for(request.user, enquiry_id, request=request)
     audit_record(action=Action.VIEW, actor=request.user, request=request, obj=enquiry, authority=enquiry.authority_id)
     return render(request, "insights/enquiry_detail.html", {"enquiry": enquiry, "today": timezone.localdate()})
@@ -153,7 +163,7 @@ def enquiry_detail(request: HttpRequest, enquiry_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enquiry_follow_up(request: HttpRequest, enquiry_id: int) -> HttpResponse:
+def enquiry_follow_up(request: AuthenticatedHttpRequest, enquiry_id: int) -> HttpResponse:
     enquiry = selectors.enquiry_get_for(request.user, enquiry_id, request=request)
     try:
         services.enquiry_follow_up_done(by=request.user, enquiry=enquiry, request=request)
@@ -173,7 +183,7 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
 
 
 @login_required
-def monthly(request: HttpRequest) -> HttpResponse:
+def monthly(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _authority(request)
     start, end = _period(request)
     table = selectors.monthly_table(authority, start, end)
@@ -203,7 +213,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enquiry_import(request: HttpRequest) -> HttpResponse:
+def enquiry_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _authority(request)
     problems: list[str] = []
     if request.method == "POST":
@@ -234,7 +244,7 @@ def enquiry_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def insights(request: HttpRequest) -> HttpResponse:
+def insights(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     from . import dashboard
 
@@ -253,8 +263,9 @@ def insights(request: HttpRequest) -> HttpResponse:
     if (filters.end.year - filters.start.year) * 12 + filters.end.month - filters.start.month > 120:
         filters.start = filters.end.replace(year=filters.end.year - 10)
     school = request.GET.get("school", "")
-    if parse_id(school) and scope.schools.filter(pk=parse_id(school)).exists():
-        filters.school = parse_id(school)
+    school_id = parse_id(school)
+    if school_id and scope.schools.filter(pk=school_id).exists():
+        filters.school = school_id
     if request.GET.get("phase") in School.Phase.values:
         filters.phase = request.GET["phase"]
     family = request.GET.get("family", "")
@@ -268,7 +279,7 @@ def insights(request: HttpRequest) -> HttpResponse:
         object_type="insights.dashboard",
         object_id=scope.kind,
         extra={"scope": scope.name, "from": filters.start.isoformat(), "to": filters.end.isoformat()},
-        **({"school": scope.schools.first().pk} if scope.kind == "school" else {}),
+        school=scope.schools.first() if scope.kind == "school" else None,
     )
     section = request.GET.get("csv", "")
     if section == "survey" and board.survey:
@@ -297,7 +308,7 @@ def insights(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _report(request: HttpRequest) -> Any:
+def _report(request: AuthenticatedHttpRequest) -> Any:
     from . import dashboard
 
     scope = dashboard.scope_for(request.user)
@@ -311,15 +322,21 @@ def _report(request: HttpRequest) -> Any:
             year, name = int(y), n
     report = dashboard.report_for(scope, year, name)
     terms = []
-    y, n = dashboard.term_of(timezone.localdate())
+    term_year, term = dashboard.term_of(timezone.localdate())
     for _ in range(6):
-        terms.append((f"{y}-{n}", dashboard.term_label(y, n)))
-        y, n = (y, "summer") if n == "autumn" else (y, "spring") if n == "summer" else (y - 1, "autumn")
+        terms.append((f"{term_year}-{term}", dashboard.term_label(term_year, term)))
+        term_year, term = (
+            (term_year, "summer")
+            if term == "autumn"
+            else (term_year, "spring")
+            if term == "summer"
+            else (term_year - 1, "autumn")
+        )
     return scope, report, f"{year}-{name}", terms
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, report, term, terms = _report(request)
     audit_record(
         action=Action.VIEW,
@@ -333,7 +350,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_pdf(request: HttpRequest) -> HttpResponse:
+def report_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     scope, report, term, _ = _report(request)
     audit_record(

@@ -46,4 +46,5 @@ def meetings_calendar(meetings: Iterable[Meeting], *, name: str) -> bytes:
         lines.append(f"Agenda and papers in Haven: {url}")
         event.add("description", "\n".join(lines))
         cal.add_component(event)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical

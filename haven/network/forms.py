@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from haven.core.forms import DateInput, TimeInput
+from haven.core.forms import DateInput, TimeInput, choice_field
 
 from .models import ActionItem, Invitation
 
@@ -40,7 +40,7 @@ class MeetingForm(forms.Form):
     def __init__(self, *args: Any, pyramids: list[Any] | None = None, with_pyramid: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if with_pyramid:
-            self.fields["pyramid"].choices = [(str(p.pk), p.name) for p in pyramids or []] + [
+            choice_field(self, "pyramid").choices = [(str(p.pk), p.name) for p in pyramids or []] + [
                 ("all", "Whole authority")
             ]
         else:
@@ -67,7 +67,7 @@ class InviteesForm(forms.Form):
         choices: dict[str, str] = {}
         for m in memberships:
             choices.setdefault(str(m.user_id), f"{m.user.full_name} ({m.get_role_display()}, {m.school.name})")
-        self.fields["invitees"].choices = list(choices.items())
+        choice_field(self, "invitees").choices = list(choices.items())
 
 
 class MinutesForm(forms.Form):
@@ -88,7 +88,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, invitations: list[Invitation], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "Choose someone invited")] + [
+        choice_field(self, "owner").choices = [("", "Choose someone invited")] + [
             (str(i.user_id), f"{i.user.full_name}{f' ({i.school.name})' if i.school else ''}") for i in invitations
         ]
 

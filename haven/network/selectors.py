@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -21,22 +21,25 @@ from haven.core.suppression import SuppressedTable, suppress_together
 
 from .models import ActionItem, FeedToken, Invitation, Meeting
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 LONDON = ZoneInfo("Europe/London")
 # "The last term": the 13 weeks before the meeting.
 TREND_WINDOW = dt.timedelta(weeks=13)
 
 
-def meeting_list_for(user: Any) -> QuerySet[Meeting]:
+def meeting_list_for(user: User) -> QuerySet[Meeting]:
     if not may_use_network(user):
         return Meeting.objects.none()
     return Meeting.objects.filter(meeting_visibility(user)).select_related("pyramid", "authority")
 
 
-def manages(user: Any, meeting: Meeting) -> bool:
+def manages(user: User, meeting: Meeting) -> bool:
     return meeting.authority_id in {a.pk for a in authorities_for(user, Capability.NETWORK_MANAGE)}
 
 
-def meeting_get_for(user: Any, pk: int, *, request: HttpRequest | None = None, audit: bool = True) -> Meeting:
+def meeting_get_for(user: User, pk: int, *, request: HttpRequest | None = None, audit: bool = True) -> Meeting:
     meeting = (
         meeting_list_for(user)
         .select_related("created_by", "minutes_by")
@@ -65,9 +68,9 @@ def carried_actions(meeting: Meeting) -> list[ActionItem]:
     authority, for an authority meeting): carried to this one until they are closed."""
     return list(
         ActionItem.objects.filter(
+            Q(meeting__pyramid_id=meeting.pyramid_id),  # None: the meetings of no pyramid
             status=ActionItem.Status.OPEN,
             meeting__authority_id=meeting.authority_id,
-            meeting__pyramid_id=meeting.pyramid_id,
             meeting__starts_at__lt=meeting.starts_at,
         )
         .select_related("owner", "meeting")
@@ -78,14 +81,16 @@ def carried_actions(meeting: Meeting) -> list[ActionItem]:
 def next_meeting_of(meeting: Meeting) -> Meeting | None:
     return (
         Meeting.objects.filter(
-            authority_id=meeting.authority_id, pyramid_id=meeting.pyramid_id, starts_at__gt=meeting.starts_at
+            Q(pyramid_id=meeting.pyramid_id),  # None: the meetings of no pyramid
+            authority_id=meeting.authority_id,
+            starts_at__gt=meeting.starts_at,
         )
         .order_by("starts_at")
         .first()
     )
 
 
-def actions_for(user: Any) -> QuerySet[ActionItem]:
+def actions_for(user: User) -> QuerySet[ActionItem]:
     """Open actions the user owns, in meetings they may still read."""
     return (
         ActionItem.objects.filter(owner=user, status=ActionItem.Status.OPEN, meeting__in=meeting_list_for(user))
@@ -169,7 +174,7 @@ def trend_pack(meeting: Meeting) -> TrendPack:
             group_position=Coalesce(F("category__parent__position"), F("category__position")),
             month=TruncMonth("concern__occurred_at", tzinfo=LONDON),
         )
-        .values_list("concern_id", "group", "group_position", "month")
+        .values_list("concern_id", "group", "group_position", "month")  # type: ignore[misc]  # the plugin loses annotate on an M2M through model
     )
     main: dict[int, tuple[int, int, Any]] = {}
     for concern_id, group, position, month in links:
@@ -207,7 +212,7 @@ def trend_pack(meeting: Meeting) -> TrendPack:
     )
 
 
-def _as_date(value: Any) -> dt.date:
+def _as_date(value: dt.date | dt.datetime | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value, LONDON).date() if timezone.is_aware(value) else value.date()
     if isinstance(value, str):

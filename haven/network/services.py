@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -21,10 +21,13 @@ from .anonymity import Finding, minutes_findings, roster_names
 from .models import ActionItem, FeedToken, Invitation, Meeting
 from .tasks import schedule_reminders
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_TEXT = 20_000
 
 
-def _manages(by: Any, authority: Authority) -> None:
+def _manages(by: User, authority: Authority) -> None:
     if authority.pk not in {a.pk for a in authorities_for(by, Capability.NETWORK_MANAGE)}:
         raise ApplicationError("You cannot manage network meetings of this authority.", code="forbidden")
 
@@ -44,7 +47,7 @@ def _text(value: str, *, field: str, label: str, required: bool = False, limit: 
 
 
 @transaction.atomic
-def pyramid_create(*, by: Any, authority: Authority, name: str, request: HttpRequest | None = None) -> Pyramid:
+def pyramid_create(*, by: User, authority: Authority, name: str, request: HttpRequest | None = None) -> Pyramid:
     _manages(by, authority)
     name = _text(name, field="name", label="the pyramid's name", required=True, limit=200)
     if Pyramid.objects.filter(authority=authority, name__iexact=name).exists():
@@ -57,7 +60,7 @@ def pyramid_create(*, by: Any, authority: Authority, name: str, request: HttpReq
 
 
 @transaction.atomic
-def pyramid_rename(*, by: Any, pyramid: Pyramid, name: str, request: HttpRequest | None = None) -> Pyramid:
+def pyramid_rename(*, by: User, pyramid: Pyramid, name: str, request: HttpRequest | None = None) -> Pyramid:
     _manages(by, pyramid.authority)
     name = _text(name, field="name", label="the pyramid's new name", required=True, limit=200)
     if Pyramid.objects.filter(authority_id=pyramid.authority_id, name__iexact=name).exclude(pk=pyramid.pk).exists():
@@ -78,7 +81,7 @@ def pyramid_rename(*, by: Any, pyramid: Pyramid, name: str, request: HttpRequest
 
 @transaction.atomic
 def school_move_to_pyramid(
-    *, by: Any, school: School, pyramid: Pyramid | None, request: HttpRequest | None = None
+    *, by: User, school: School, pyramid: Pyramid | None, request: HttpRequest | None = None
 ) -> School:
     """Put a school in a pyramid (or in none). Meetings already scheduled keep their invitations."""
     _manages(by, school.authority)
@@ -153,7 +156,7 @@ def _check_meeting(
 
 def _set_invitations(meeting: Meeting, invitee_ids: Iterable[int] | None) -> int:
     school_ids = list(meeting.schools.values_list("pk", flat=True))
-    allowed = {}
+    allowed: dict[int, int | None] = {}
     for m in invitable_memberships(school_ids):
         allowed.setdefault(m.user_id, m.school_id)
     wanted = default_invitees(school_ids) if invitee_ids is None else sorted(set(map(int, invitee_ids)))
@@ -187,7 +190,7 @@ def meeting_schools(authority: Authority, pyramid: Pyramid | None) -> Any:
 @transaction.atomic
 def meeting_schedule(
     *,
-    by: Any,
+    by: User,
     authority: Authority,
     pyramid: Pyramid | None,
     title: str,
@@ -235,7 +238,7 @@ def meeting_schedule(
 @transaction.atomic
 def meeting_update(
     *,
-    by: Any,
+    by: User,
     meeting: Meeting,
     title: str,
     starts_at: dt.datetime,
@@ -282,7 +285,7 @@ def meeting_update(
 
 @transaction.atomic
 def attendance_record(
-    *, by: Any, meeting: Meeting, attendance: dict[int, str], request: HttpRequest | None = None
+    *, by: User, meeting: Meeting, attendance: dict[int, str], request: HttpRequest | None = None
 ) -> int:
     """Record who was present, sent apologies or was absent (``{invitation id: value}``)."""
     _manages(by, meeting.authority)
@@ -316,7 +319,7 @@ def minutes_check(meeting: Meeting, text: str) -> list[Finding]:
 @transaction.atomic
 def minutes_write(
     *,
-    by: Any,
+    by: User,
     meeting: Meeting,
     text: str,
     confirmed_anonymous: bool = False,
@@ -363,7 +366,7 @@ def minutes_write(
 
 @transaction.atomic
 def action_add(
-    *, by: Any, meeting: Meeting, text: str, owner_id: int, due_on: dt.date, request: HttpRequest | None = None
+    *, by: User, meeting: Meeting, text: str, owner_id: int, due_on: dt.date, request: HttpRequest | None = None
 ) -> ActionItem:
     """An action agreed at the meeting, owned by one of the people invited."""
     _manages(by, meeting.authority)
@@ -386,7 +389,7 @@ def action_add(
 
 
 @transaction.atomic
-def action_set_status(*, by: Any, action: ActionItem, status: str, request: HttpRequest | None = None) -> ActionItem:
+def action_set_status(*, by: User, action: ActionItem, status: str, request: HttpRequest | None = None) -> ActionItem:
     _manages(by, action.meeting.authority)
     if status not in ActionItem.Status.values:
         raise ApplicationError("Choose open, done or no longer needed.", field="status")
@@ -411,7 +414,7 @@ def action_set_status(*, by: Any, action: ActionItem, status: str, request: Http
 
 
 @transaction.atomic
-def feed_token_issue(*, by: Any, request: HttpRequest | None = None) -> FeedToken:
+def feed_token_issue(*, by: User, request: HttpRequest | None = None) -> FeedToken:
     """The person's calendar token, made on first use."""
     token = FeedToken.objects.filter(user=by, revoked_at__isnull=True).first()
     if token is not None:
@@ -426,7 +429,7 @@ def feed_token_issue(*, by: Any, request: HttpRequest | None = None) -> FeedToke
 
 
 @transaction.atomic
-def feed_token_revoke(*, by: Any, request: HttpRequest | None = None) -> int:
+def feed_token_revoke(*, by: User, request: HttpRequest | None = None) -> int:
     """Stop every calendar link of the person working; the next visit gives a new one."""
     revoked = FeedToken.objects.filter(user=by, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if revoked:

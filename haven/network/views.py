@@ -3,7 +3,7 @@ calendar feeds."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,8 +26,12 @@ from . import forms, selectors, services
 from .calendar import meetings_calendar
 from .models import ActionItem, FeedToken, Invitation, Meeting
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+    from haven.core.http import AuthenticatedHttpRequest
 
-def _managed_authority(request: HttpRequest) -> Authority:
+
+def _managed_authority(request: AuthenticatedHttpRequest) -> Authority:
     authorities = authorities_for(request.user, Capability.NETWORK_MANAGE)
     if not authorities:
         raise Http404
@@ -42,7 +46,7 @@ def _feed_url(request: HttpRequest, name: str, *args: Any) -> str:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_use_network(request.user):
         raise Http404
     authorities = authorities_for(request.user, Capability.NETWORK_MANAGE)
@@ -58,8 +62,8 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     if pyramid_filter == "all":
         meetings = meetings.filter(pyramid__isnull=True)
-    elif parse_id(pyramid_filter):
-        meetings = meetings.filter(pyramid_id=parse_id(pyramid_filter))
+    elif (pyramid_id := parse_id(pyramid_filter)) is not None:
+        meetings = meetings.filter(pyramid_id=pyramid_id)
     page = Paginator(meetings, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -85,7 +89,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _pyramids_visible(user: Any) -> list[Pyramid]:
+def _pyramids_visible(user: User) -> list[Pyramid]:
     """Pyramids whose feeds the user may subscribe to: all of a managed authority's, and the
     pyramids of the user's own schools."""
     managed = [a.pk for a in authorities_for(user, Capability.NETWORK_MANAGE)]
@@ -97,7 +101,7 @@ def _pyramids_visible(user: Any) -> list[Pyramid]:
 
 @login_required
 @require_POST
-def calendar_link(request: HttpRequest) -> HttpResponse:
+def calendar_link(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Make the person's calendar link, or revoke it (every calendar using it stops)."""
     if not may_use_network(request.user):
         raise Http404
@@ -114,7 +118,7 @@ def calendar_link(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pyramids(request: HttpRequest) -> HttpResponse:
+def pyramids(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _managed_authority(request)
     create_form = forms.PyramidForm(request.POST if request.POST.get("action") == "create" else None, prefix="new")
     status = 200
@@ -128,26 +132,28 @@ def pyramids(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Pyramid “{pyramid.name}” made.")
                 return redirect("network:pyramids")
             if action == "rename":
-                pyramid = Pyramid.objects.filter(authority=authority, pk=_int(request.POST.get("pyramid"))).first()
-                if pyramid is None:
+                renamed = Pyramid.objects.filter(authority=authority, pk=_int(request.POST.get("pyramid"))).first()
+                if renamed is None:
                     raise Http404
                 services.pyramid_rename(
-                    by=request.user, pyramid=pyramid, name=request.POST.get("name", ""), request=request
+                    by=request.user, pyramid=renamed, name=request.POST.get("name", ""), request=request
                 )
-                messages.success(request, f"Renamed to “{pyramid.name}”.")
+                messages.success(request, f"Renamed to “{renamed.name}”.")
                 return redirect("network:pyramids")
             if action == "move":
                 school = School.objects.filter(authority=authority, pk=_int(request.POST.get("school"))).first()
                 if school is None:
                     raise Http404
                 target = request.POST.get("pyramid", "")
-                pyramid = None
+                destination = None
                 if target:
-                    pyramid = Pyramid.objects.filter(authority=authority, pk=_int(target)).first()
-                    if pyramid is None:
+                    destination = Pyramid.objects.filter(authority=authority, pk=_int(target)).first()
+                    if destination is None:
                         raise ApplicationError("Choose a pyramid from the list.")
-                services.school_move_to_pyramid(by=request.user, school=school, pyramid=pyramid, request=request)
-                messages.success(request, f"{school.name} is now in {pyramid.name if pyramid else 'no pyramid'}.")
+                services.school_move_to_pyramid(by=request.user, school=school, pyramid=destination, request=request)
+                messages.success(
+                    request, f"{school.name} is now in {destination.name if destination else 'no pyramid'}."
+                )
                 return redirect("network:pyramids")
         except ApplicationError as error:
             if action == "create":
@@ -175,7 +181,7 @@ def _int(value: Any) -> int:
 
 
 @login_required
-def meeting_new(request: HttpRequest) -> HttpResponse:
+def meeting_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _managed_authority(request)
     all_pyramids = list(Pyramid.objects.filter(authority=authority).order_by("name"))
     initial = {"pyramid": request.GET.get("pyramid", ""), "start": "15:30", "end": "17:00"}
@@ -210,7 +216,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting_edit(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(request.user, meeting_id, request=request, audit=False)
     if not selectors.manages(request.user, meeting):
         raise Http404
@@ -260,7 +266,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
 # -- One meeting ---------------------------------------------------------------------------------
 
 
-def _meeting_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dict[str, Any]:
+def _meeting_context(request: AuthenticatedHttpRequest, meeting: Meeting, **extra: Any) -> dict[str, Any]:
     manages = selectors.manages(request.user, meeting)
     invitations = list(meeting.invitations.all())
     context = {
@@ -283,14 +289,14 @@ def _meeting_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> di
 
 
 @login_required
-def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting_detail(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(request.user, meeting_id, request=request)
     return render(request, "network/meeting_detail.html", _meeting_context(request, meeting))
 
 
 @login_required
 @require_POST
-def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpResponse:
+def meeting_action(request: AuthenticatedHttpRequest, meeting_id: int, action: str) -> HttpResponse:
     meeting = selectors.meeting_get_for(request.user, meeting_id, request=request, audit=False)
     if not selectors.manages(request.user, meeting):
         raise Http404
@@ -301,7 +307,7 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
             services.attendance_record(by=request.user, meeting=meeting, attendance=values, request=request)
             messages.success(request, "Attendance saved.")
         elif action == "minutes":
-            form = forms.MinutesForm(request.POST)
+            form: forms.MinutesForm | forms.ActionForm = forms.MinutesForm(request.POST)
             extra["minutes_form"] = form
             if not form.is_valid():
                 raise _Invalid
@@ -362,7 +368,7 @@ class _Invalid(Exception):
 
 
 @login_required
-def meeting_trends(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting_trends(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(request.user, meeting_id, request=request, audit=False)
     pack = selectors.trend_pack(meeting)
     audit_record(

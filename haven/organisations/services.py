@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -14,10 +14,13 @@ from haven.core.errors import ApplicationError
 
 from .models import School, SchoolClosure
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 
 @transaction.atomic
 def closure_add(
-    *, by: Any, school: School, name: str, first_day: dt.date, last_day: dt.date, request: HttpRequest | None = None
+    *, by: User, school: School, name: str, first_day: dt.date, last_day: dt.date, request: HttpRequest | None = None
 ) -> SchoolClosure:
     name = (name or "").strip()[:100]
     if not name:
@@ -41,7 +44,7 @@ def closure_add(
 
 
 @transaction.atomic
-def closure_remove(*, by: Any, closure: SchoolClosure, request: HttpRequest | None = None) -> None:
+def closure_remove(*, by: User, closure: SchoolClosure, request: HttpRequest | None = None) -> None:
     """Closures are settings, not safeguarding records: removing one is allowed and audited."""
     audit_record(
         action=Action.UPDATE,

@@ -28,8 +28,8 @@ class RosterUploadForm(forms.Form):
         ),
     )
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         if upload.size is not None and upload.size > MAX_ROSTER_BYTES:
             raise forms.ValidationError(
                 f"The file is {filesizeformat(upload.size)}; the largest we accept is "

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from haven.core.fields import model_field
+
 from .upn import validate_upn
 
 
@@ -102,7 +104,7 @@ class Pupil(models.Model):
     def on_roll(self) -> bool:
         return self.left_on is None
 
-    def age_on(self, day) -> int:
+    def age_on(self, day: dt.date) -> int:
         years = day.year - self.date_of_birth.year
         if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
             years -= 1
@@ -115,7 +117,7 @@ class Pupil(models.Model):
             labels.append("SEND")
         for field in ("looked_after", "child_in_need", "child_protection_plan", "young_carer", "missing_education"):
             if getattr(self, field):
-                labels.append(self._meta.get_field(field).verbose_name.capitalize())
+                labels.append(str(model_field(self, field).verbose_name).capitalize())
         return labels
 
 

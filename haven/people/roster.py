@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -39,10 +39,14 @@ from django.utils import timezone
 from haven.access.policy import Capability, can, deny
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core.fields import model_field, pk_column
 from haven.organisations.models import School
 
 from .models import Pupil, RosterImport, SenStatus, Sex, YearGroup
 from .upn import normalise_upn, upn_problem
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -472,7 +476,7 @@ class _RosterRefused(Exception):
 def roster_import_create(
     *,
     school: School,
-    by: Any,
+    by: User | None,
     filename: str,
     content: bytes,
     allow_many_leavers: bool = False,
@@ -502,7 +506,7 @@ def roster_import_create(
 def roster_import_submit(
     *,
     school: School,
-    by: Any,
+    by: User,
     filename: str,
     content: bytes,
     allow_many_leavers: bool = False,
@@ -641,11 +645,11 @@ def _pupils_update_each(pupils: list[Pupil], fields: list[str]) -> None:
     microseconds. The SQL holds only quoted table and column names from the model.
     """
     quote = connection.ops.quote_name
-    columns = [Pupil._meta.get_field(name) for name in fields]
+    columns = [model_field(Pupil, name) for name in fields]
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (identifiers from the model, values as parameters)
         quote(Pupil._meta.db_table),
-        ", ".join(f"{quote(c.column)} = %s" for c in columns),
-        quote(Pupil._meta.pk.column),
+        ", ".join(f"{quote(str(c.column))} = %s" for c in columns),
+        quote(pk_column(Pupil)),
     )
     params = [[c.get_db_prep_save(getattr(p, c.attname), connection) for c in columns] + [p.pk] for p in pupils]
     with connection.cursor() as cursor:
@@ -724,7 +728,7 @@ def _roster_import_fail(roster_import: RosterImport, problems: Iterable[RosterPr
 # --- Reads ---------------------------------------------------------------------------------
 
 
-def roster_school_get_for(user: Any, school_id: int, *, request: HttpRequest | None = None) -> School:
+def roster_school_get_for(user: User, school_id: int, *, request: HttpRequest | None = None) -> School:
     """The school whose roster the user may manage; otherwise a 404, audited (DESIGN §8:
     administrators of the school or its trust only)."""
     school = School.objects.filter(pk=school_id).first()
@@ -733,7 +737,7 @@ def roster_school_get_for(user: Any, school_id: int, *, request: HttpRequest | N
     return school
 
 
-def roster_import_list_for(user: Any, *, school: School) -> QuerySet[RosterImport]:
+def roster_import_list_for(user: User, *, school: School) -> QuerySet[RosterImport]:
     """A school's imports, newest first, without the uploaded bytes."""
     if not can(user, Capability.MANAGE_PEOPLE, school=school):
         return RosterImport.objects.none()
@@ -741,7 +745,7 @@ def roster_import_list_for(user: Any, *, school: School) -> QuerySet[RosterImpor
 
 
 def roster_import_get_for(
-    user: Any, school_id: int, import_id: int, *, request: HttpRequest | None = None
+    user: User, school_id: int, import_id: int, *, request: HttpRequest | None = None
 ) -> RosterImport:
     """One import of a school whose roster the user may manage; otherwise a 404, audited."""
     school = roster_school_get_for(user, school_id, request=request)

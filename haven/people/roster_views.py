@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,12 +22,15 @@ from .models import RosterImport
 from .roster import COLUMNS, roster_import_get_for, roster_import_list_for, roster_import_submit, roster_school_get_for
 from .upn import make_upn
 
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
+
 RECENT_IMPORTS = 10
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def roster_import(request: HttpRequest, school_id: int) -> HttpResponse:
+def roster_import(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = roster_school_get_for(request.user, school_id, request=request)
     if request.method == "GET" and request.GET.get("download") == "example":
         return _example_csv(school)
@@ -56,7 +60,7 @@ def roster_import(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def roster_import_detail(request: HttpRequest, school_id: int, import_id: int) -> HttpResponse:
+def roster_import_detail(request: AuthenticatedHttpRequest, school_id: int, import_id: int) -> HttpResponse:
     roster_import = roster_import_get_for(request.user, school_id, import_id, request=request)
     return render(
         request,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -14,10 +14,13 @@ from haven.core.converters import parse_id
 
 from .models import Pupil
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 FLAGS = ("looked_after", "child_in_need", "child_protection_plan", "young_carer", "missing_education", "send")
 
 
-def pupil_list_for(user: Any, *, filters: dict[str, str] | None = None) -> QuerySet[Pupil]:
+def pupil_list_for(user: User, *, filters: dict[str, str] | None = None) -> QuerySet[Pupil]:
     """Pupils at the schools whose records the user may read, filtered.
 
     Filters: ``school`` (id), ``q`` (name or UPN), ``year`` (year group), ``flag`` (one of
@@ -25,8 +28,9 @@ def pupil_list_for(user: Any, *, filters: dict[str, str] | None = None) -> Query
     """
     filters = filters or {}
     qs = Pupil.objects.filter(school__in=schools_for(user, Capability.READ_SCHOOL_RECORDS)).select_related("school")
-    if parse_id(filters.get("school", "")):
-        qs = qs.filter(school_id=parse_id(filters["school"]))
+    school_id = parse_id(filters.get("school", ""))
+    if school_id:
+        qs = qs.filter(school_id=school_id)
     if filters.get("left") != "1":
         qs = qs.filter(left_on__isnull=True)
     if filters.get("year"):
@@ -46,7 +50,7 @@ def pupil_list_for(user: Any, *, filters: dict[str, str] | None = None) -> Query
     return qs.order_by("legal_surname", "legal_forename", "pk")
 
 
-def pupil_get_for(user: Any, pupil_id: int, *, request: HttpRequest | None = None, audit: bool = True) -> Pupil:
+def pupil_get_for(user: User, pupil_id: int, *, request: HttpRequest | None = None, audit: bool = True) -> Pupil:
     """One pupil's file, if the user may read it; the read is audited. Otherwise 404."""
     pupil = Pupil.objects.select_related("school").filter(pk=pupil_id).first()
     if pupil is None or not can(user, Capability.READ_SCHOOL_RECORDS, school=pupil.school):
@@ -57,7 +61,7 @@ def pupil_get_for(user: Any, pupil_id: int, *, request: HttpRequest | None = Non
 
 
 def pupil_access_log_for(
-    user: Any, pupil_id: int, *, request: HttpRequest | None = None
+    user: User, pupil_id: int, *, request: HttpRequest | None = None
 ) -> tuple[Pupil, QuerySet[AuditEvent]]:
     """Who opened or tried to open this child's records: for the school's DSLs only."""
     pupil = Pupil.objects.select_related("school").filter(pk=pupil_id).first()

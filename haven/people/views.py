@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from haven.access.policy import Capability, has_any, schools_for
@@ -10,11 +12,14 @@ from haven.access.policy import Capability, has_any, schools_for
 from . import selectors
 from .models import YearGroup
 
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
+
 PAGE_SIZE = 50
 
 
 @login_required
-def pupil_list(request: HttpRequest) -> HttpResponse:
+def pupil_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_any(request.user, Capability.READ_SCHOOL_RECORDS):
         raise Http404
     filters = {k: request.GET.get(k, "").strip() for k in ("school", "q", "year", "flag", "left")}
@@ -46,7 +51,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pupil_access_log(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def pupil_access_log(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     pupil, events = selectors.pupil_access_log_for(request.user, pupil_id, request=request)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/pupil_access_log.html", {"pupil": pupil, "page": page})

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
 from .models import Contact, HappenedTo, ReportMessage, When, Where
 
+if TYPE_CHECKING:
+    from haven.organisations.models import School
+
 PRIMARY_PHASES = {"nursery", "primary"}
 
 # Pictures for primary pupils: emoji drawn by the device's own fonts (nothing loaded).
-WHERE_PICTURES = {
+WHERE_PICTURES: dict[str, str] = {
     Where.CLASSROOM: "🏫",
     Where.CORRIDOR: "🚪",
     Where.TOILETS: "🚻",
@@ -60,7 +63,7 @@ LABELS = {
 }
 
 
-def phase_of(school: Any) -> str:
+def phase_of(school: School) -> str:
     return "primary" if school.phase in PRIMARY_PHASES else "secondary"
 
 

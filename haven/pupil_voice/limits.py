@@ -12,6 +12,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 from haven.audit.services import client_ip
 
@@ -78,7 +82,7 @@ def reset_all() -> None:
         _hits.clear()
 
 
-def network_address(request) -> str:  # type: ignore[no-untyped-def]
+def network_address(request: HttpRequest) -> str:
     """The address used only as a rate-limit key; never stored (see haven.audit.services)."""
 
     return client_ip(request) or "unknown"

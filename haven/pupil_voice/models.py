@@ -10,11 +10,15 @@ concern, close it with a reason, or mark it as malicious with a reason.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from haven.audit.services import AuditOrganisation
 
 
 class Where(models.TextChoices):
@@ -33,7 +37,7 @@ class Where(models.TextChoices):
 
 
 # A child's "where" as a concern's location (haven.concerns.models.Location).
-WHERE_TO_LOCATION = {
+WHERE_TO_LOCATION: dict[str, str] = {
     Where.CLASSROOM: "classroom",
     Where.CORRIDOR: "corridor",
     Where.TOILETS: "toilets",
@@ -245,7 +249,7 @@ class Survey(models.Model):
     def status(self) -> str:
         return self.status_on(timezone.localdate())
 
-    def audit_organisation(self) -> dict[str, int | None]:
+    def audit_organisation(self) -> AuditOrganisation:
         """The audit chain of the survey: its school's, its trust's or its authority's."""
         if self.scope == self.Scope.SCHOOL:
             return {"school": self.schools.values_list("pk", flat=True).first()}
@@ -253,7 +257,7 @@ class Survey(models.Model):
             return {"trust": self.trust_id}
         return {"authority": self.authority_id}
 
-    def question(self, key: str) -> dict | None:
+    def question(self, key: str) -> dict[str, Any] | None:
         return next((q for q in self.questions if q["key"] == key), None)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
@@ -18,6 +18,9 @@ from haven.organisations.models import School
 
 from .models import PupilReport, Survey, SurveyAnswer, SurveyResponse
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 FILTERS = {
     "new": ("New", Q(status=PupilReport.Status.NEW)),
     "waiting": ("Pupil waiting for an answer", Q(pupil_wrote_last=True) & ~Q(status=PupilReport.Status.NEW)),
@@ -29,7 +32,7 @@ FILTERS = {
 }
 
 
-def report_list_for(user: Any, *, show: str = "open", school_id: int | None = None) -> QuerySet[PupilReport]:
+def report_list_for(user: User, *, show: str = "open", school_id: int | None = None) -> QuerySet[PupilReport]:
     """Reports at the schools whose inbox the user keeps: urgent first, newest first."""
     qs = PupilReport.objects.filter(school__in=schools_for(user, Capability.PUPIL_VOICE_INBOX))
     if school_id:
@@ -42,13 +45,13 @@ def report_list_for(user: Any, *, show: str = "open", school_id: int | None = No
     )
 
 
-def new_report_count_for(user: Any) -> int:
+def new_report_count_for(user: User) -> int:
     return PupilReport.objects.filter(
         school__in=schools_for(user, Capability.PUPIL_VOICE_INBOX), status=PupilReport.Status.NEW
     ).count()
 
 
-def report_get_for(user: Any, report_id: int, *, request: HttpRequest | None = None) -> PupilReport:
+def report_get_for(user: User, report_id: int, *, request: HttpRequest | None = None) -> PupilReport:
     """One report, or the same 404 as a missing one; every read is audited."""
     report = PupilReport.objects.select_related("school", "concern", "closed_by").filter(pk=report_id).first()
     if report is None or not schools_for(user, Capability.PUPIL_VOICE_INBOX).filter(pk=report.school_id).exists():
@@ -70,7 +73,7 @@ HIDDEN_SMALL = "Fewer than 10 answers, so hidden to keep pupils anonymous."
 HIDDEN_COMPLEMENT = "Hidden so that a smaller group's answers cannot be worked out from the totals."
 
 
-def survey_list_for(user: Any) -> QuerySet[Survey]:
+def survey_list_for(user: User) -> QuerySet[Survey]:
     """Surveys with at least one school whose results the user may read, newest first, with
     the number of those schools and of their answers."""
     visible = schools_for(user, Capability.SURVEY_RESULTS).values("pk")
@@ -80,7 +83,8 @@ def survey_list_for(user: Any) -> QuerySet[Survey]:
         Survey.objects.filter(pk__in=Survey.schools.through.objects.filter(school_id__in=visible).values("survey_id"))
         .annotate(
             visible_schools=Subquery(
-                links.order_by().values("survey_id").annotate(n=Count("pk")).values("n"), output_field=IntegerField()
+                links.order_by().values("survey_id").annotate(n=Count("pk")).values("n"),  # type: ignore[misc]  # the plugin loses annotate after values
+                output_field=IntegerField(),
             ),
             visible_answers=Subquery(
                 answers.order_by().values("survey_id").annotate(n=Count("pk")).values("n"),
@@ -92,7 +96,7 @@ def survey_list_for(user: Any) -> QuerySet[Survey]:
     )
 
 
-def survey_get_for(user: Any, survey_id: int, *, request: HttpRequest | None = None) -> tuple[Survey, list[School]]:
+def survey_get_for(user: User, survey_id: int, *, request: HttpRequest | None = None) -> tuple[Survey, list[School]]:
     """A survey and the schools of it whose results the user may read (a DSL reading an
     authority's survey sees only their own school), or the same 404 as a missing survey.
     Every read is audited."""
@@ -288,7 +292,7 @@ def schools_hidden_in(survey_ids: Iterable[int], readable: Iterable[int]) -> dic
             overall = Group("All these schools", None, None, sum(g.answers for g in groups))
             _hide_small([overall])
             _hide_complement(overall, groups)
-        out[survey_id] = {g.school_id for g in groups if g.hidden}
+        out[survey_id] = {g.school_id for g in groups if g.hidden and g.school_id is not None}
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
@@ -26,6 +26,9 @@ from haven.organisations.models import School
 
 from . import limits, rules, secrets_words
 from .models import Contact, HappenedTo, PupilReport, ReportMessage, VoiceSettings, When, Where
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 MAX_REPORT = 10_000
 MAX_MESSAGE = 5_000
@@ -186,14 +189,14 @@ def pupil_message_add(*, report: PupilReport, body: str) -> ReportMessage:
     return message
 
 
-def _require_inbox(by: Any, report: PupilReport) -> None:
+def _require_inbox(by: User, report: PupilReport) -> None:
     if not can(by, Capability.PUPIL_VOICE_INBOX, school=report.school):
         raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
 
 
 @transaction.atomic
 def staff_message_add(
-    *, by: Any, report: PupilReport, body: str, kind: str, request: HttpRequest | None = None
+    *, by: User, report: PupilReport, body: str, kind: str, request: HttpRequest | None = None
 ) -> ReportMessage:
     """A DSL replies to the pupil or asks a question; the pupil reads it at /tell/check/."""
     _require_inbox(by, report)
@@ -222,7 +225,7 @@ def staff_message_add(
 
 
 @transaction.atomic
-def report_mark_read(*, by: Any, report: PupilReport, request: HttpRequest | None = None) -> None:
+def report_mark_read(*, by: User, report: PupilReport, request: HttpRequest | None = None) -> None:
     """The first time a DSL opens a new report it becomes 'being looked at' (the pupil sees this)."""
     _require_inbox(by, report)
     if report.status == PupilReport.Status.NEW:
@@ -240,7 +243,7 @@ def report_mark_read(*, by: Any, report: PupilReport, request: HttpRequest | Non
 
 @transaction.atomic
 def report_close(
-    *, by: Any, report: PupilReport, reason: str, malicious: bool = False, request: HttpRequest | None = None
+    *, by: User, report: PupilReport, reason: str, malicious: bool = False, request: HttpRequest | None = None
 ) -> PupilReport:
     """Close a report with a reason, or mark it as malicious with a reason (DESIGN §11: a
     report is a concern to triage, never an automatic sanction; nothing is deleted)."""
@@ -274,7 +277,7 @@ def report_close(
 
 
 @transaction.atomic
-def report_convert(*, by: Any, report: PupilReport, request: HttpRequest | None = None, **concern: Any) -> Any:
+def report_convert(*, by: User, report: PupilReport, request: HttpRequest | None = None, **concern: Any) -> Any:
     """Make a report into a concern (haven.concerns.services.concern_submit). The pupil's
     words go into the concern's "child's words" exactly as written; report and concern link
     to each other."""
@@ -310,7 +313,7 @@ def report_convert(*, by: Any, report: PupilReport, request: HttpRequest | None 
 
 @transaction.atomic
 def voice_settings_update(
-    *, by: Any, school: School, reporting_email: str, trusted_adults: str, request: HttpRequest | None = None
+    *, by: User, school: School, reporting_email: str, trusted_adults: str, request: HttpRequest | None = None
 ) -> VoiceSettings:
     if not can(by, Capability.PUPIL_VOICE_INBOX, school=school):
         raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")

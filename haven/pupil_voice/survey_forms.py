@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from haven.core.forms import choice_field
 from haven.organisations.models import School
 
 from .models import Survey
@@ -93,12 +94,12 @@ class SurveyOpenForm(forms.Form):
         self.one_school = len(schools) == 1
         phases = sorted({s.phase for s in schools})
         labels = dict(School.Phase.choices)
-        self.fields["which"].choices = [
+        choice_field(self, "which").choices = [
             ("all", f"All my schools ({len(schools)})"),
             *((f"phase:{p}", f"{labels.get(p, p)} schools only") for p in phases if len(phases) > 1),
             ("chosen", "The schools I tick"),
         ]
-        self.fields["schools"].choices = [(str(s.pk), s.name) for s in schools]
+        choice_field(self, "schools").choices = [(str(s.pk), s.name) for s in schools]
         if self.one_school:
             del self.fields["which"]
             del self.fields["schools"]

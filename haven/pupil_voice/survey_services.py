@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -31,6 +31,9 @@ from haven.organisations.models import School
 from . import survey_questions
 from .models import Survey, SurveyAnswer, SurveyFormUse, SurveyResponse
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 MAX_DAYS_OPEN = 92  # about a term: a round is a snapshot, not a standing form
 MAX_DAYS_AHEAD = 366
 MAX_TITLE = 200
@@ -38,7 +41,7 @@ FORM_TOKEN_AGE = dt.timedelta(hours=3)
 _FORM_SALT = "haven.pupil_voice.survey"  # a signing namespace, not a secret
 
 
-def _scope_for(by: Any, schools: list[School]) -> tuple[str, Any, Any]:
+def _scope_for(by: User, schools: list[School]) -> tuple[str, Any, Any]:
     """(scope, authority, trust) through which ``by`` may open a survey for all these schools,
     or refuse. The widest role that covers them all is the one that opens it."""
     for authority in authorities_for(by, Capability.SURVEY_RUN):
@@ -75,7 +78,7 @@ def _dates(opens_on: dt.date | None, closes_on: dt.date | None) -> tuple[dt.date
 @transaction.atomic
 def survey_open(
     *,
-    by: Any,
+    by: User,
     title: str,
     opens_on: dt.date | None,
     closes_on: dt.date | None,
@@ -148,7 +151,7 @@ def _overlapping(schools: list[School], opens_on: dt.date, closes_on: dt.date) -
     return busy
 
 
-def survey_manageable_by(user: Any, survey: Survey) -> bool:
+def survey_manageable_by(user: User, survey: Survey) -> bool:
     """May this user close the survey? Whoever could open it for all of its schools: the
     school's DSLs for a school's survey, the trust's leads, the authority's officers."""
     if survey.scope == Survey.Scope.AUTHORITY:
@@ -160,7 +163,7 @@ def survey_manageable_by(user: Any, survey: Survey) -> bool:
 
 
 @transaction.atomic
-def survey_close(*, by: Any, survey: Survey, request: HttpRequest | None = None) -> Survey:
+def survey_close(*, by: User, survey: Survey, request: HttpRequest | None = None) -> Survey:
     """Close a survey early (or call off one not yet open). Its answers are kept."""
     if not survey_manageable_by(by, survey):
         raise ApplicationError(
@@ -200,7 +203,8 @@ def _nonce(token: str, survey: Survey, school: School) -> str:
         ) from exc
     if data.get("s") != survey.pk or data.get("c") != school.pk or not isinstance(data.get("n"), str):
         raise ApplicationError("Please answer again.", code="expired")
-    return data["n"]
+    name: str = data["n"]
+    return name
 
 
 def _checked_answers(survey: Survey, answers: Mapping[str, str]) -> dict[str, str]:

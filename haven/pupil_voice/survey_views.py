@@ -8,7 +8,7 @@ than 10 answers (haven.pupil_voice.selectors.survey_results).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,6 +33,10 @@ from .forms import phase_of
 from .models import Survey
 from .survey_forms import PupilSurveyForm, SurveyOpenForm
 from .views import _pupil_page, _school, _slow_down
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+    from haven.core.http import AuthenticatedHttpRequest
 
 TREND_YEARS = 3
 
@@ -93,14 +97,14 @@ def _survey_page(
 
 
 # -- Results --------------------------------------------------------------------------------
-def _require_reader(request: HttpRequest) -> None:
+def _require_reader(request: AuthenticatedHttpRequest) -> None:
     if not has_any(request.user, Capability.SURVEY_RESULTS):
         raise Http404
 
 
 @login_required
 @two_factor_required
-def survey_list(request: HttpRequest) -> HttpResponse:
+def survey_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_reader(request)
     page = Paginator(selectors.survey_list_for(request.user), 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
@@ -119,7 +123,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @two_factor_required
-def survey_new(request: HttpRequest) -> HttpResponse:
+def survey_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     schools = list(schools_for(request.user, Capability.SURVEY_RUN).order_by("name"))
     if not schools:
         raise Http404
@@ -170,7 +174,7 @@ def _positive_words(question: dict[str, Any]) -> str:
     return " or ".join(labels[:1] + [label[0].lower() + label[1:] for label in labels[1:]])
 
 
-def _trend_table(user: Any, survey: Survey, school: School) -> dict[str, Any]:
+def _trend_table(user: User, survey: Survey, school: School) -> dict[str, Any]:
     today = timezone.localdate()
     trend = selectors.survey_trend_for([school], today - dt.timedelta(days=365 * TREND_YEARS), today)
     rounds = {p.survey_id: p for points in trend.values() for p in points}
@@ -202,7 +206,7 @@ def _question_from_any(key: str, rounds: list[Any], trend: dict[str, Any]) -> di
 
 @login_required
 @two_factor_required
-def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_detail(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     """Results per school and question (and per year band for one school), groups under 10
     hidden; for one school, how this round compares with its earlier ones."""
     survey, schools = selectors.survey_get_for(request.user, survey_id, request=request)
@@ -240,7 +244,7 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 @login_required
 @two_factor_required
-def survey_csv(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_csv(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     """Every group's percentages, with the same hiding as the page, once the survey is closed."""
     survey, schools = selectors.survey_get_for(request.user, survey_id, request=request)
     if survey.status != "closed":
@@ -296,7 +300,7 @@ def survey_csv(request: HttpRequest, survey_id: int) -> HttpResponse:
 @login_required
 @two_factor_required
 @require_POST
-def survey_close(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_close(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     survey, _ = selectors.survey_get_for(request.user, survey_id, request=request)
     try:
         survey_services.survey_close(by=request.user, survey=survey, request=request)

@@ -7,7 +7,7 @@ as in-memory rate-limit keys (haven.pupil_voice.limits) and never stored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +24,7 @@ from haven.concerns.models import ChildRole
 from haven.concerns.services import ChildInConcern
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
+from haven.core.forms import choice_field
 from haven.organisations.models import School
 from haven.resources.models import Kind, Resource
 from haven.resources.selectors import phase_q
@@ -41,6 +42,9 @@ from .forms import (
     phase_of,
 )
 from .models import WHERE_TO_LOCATION, PupilReport, VoiceSettings
+
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
 
 QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
 
@@ -101,7 +105,8 @@ def tell(request: HttpRequest, code: str) -> HttpResponse:
                     {"school": school, "report": made.report, "passphrase": made.passphrase},
                 )
         status = 400
-    where_choices = [(value, label, WHERE_PICTURES.get(value, "")) for value, label in form.fields["where"].choices]
+    where = cast("list[tuple[str, str]]", choice_field(form, "where").choices)  # the form's Where choices
+    where_choices = [(value, label, WHERE_PICTURES.get(value, "")) for value, label in where]
     return _pupil_page(
         request,
         "pupil_voice/tell.html",
@@ -216,7 +221,7 @@ def _thread(
 
 
 # -- The DSL's inbox ------------------------------------------------------------------------
-def _inbox_schools(request: HttpRequest) -> list[School]:
+def _inbox_schools(request: AuthenticatedHttpRequest) -> list[School]:
     schools = list(schools_for(request.user, Capability.PUPIL_VOICE_INBOX).order_by("name"))
     if not schools:
         raise Http404
@@ -225,7 +230,7 @@ def _inbox_schools(request: HttpRequest) -> list[School]:
 
 @login_required
 @two_factor_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """New reports (urgent first), with filters and pages."""
     schools = _inbox_schools(request)
     show = request.GET.get("show", "open")
@@ -251,13 +256,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _report(request: HttpRequest, report_id: int) -> PupilReport:
+def _report(request: AuthenticatedHttpRequest, report_id: int) -> PupilReport:
     return selectors.report_get_for(request.user, report_id, request=request)
 
 
 @login_required
 @two_factor_required
-def detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
     services.report_mark_read(by=request.user, report=report, request=request)
     return _detail(request, report)
@@ -291,7 +296,7 @@ def _detail(
 @login_required
 @two_factor_required
 @require_POST
-def message(request: HttpRequest, report_id: int) -> HttpResponse:
+def message(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
     form = StaffMessageForm(request.POST)
     if form.is_valid():
@@ -314,7 +319,7 @@ def message(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 @two_factor_required
 @require_POST
-def close(request: HttpRequest, report_id: int) -> HttpResponse:
+def close(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
     malicious = request.POST.get("malicious") == "1"
     form: CloseForm | MaliciousForm = (MaliciousForm if malicious else CloseForm)(request.POST)
@@ -328,14 +333,14 @@ def close(request: HttpRequest, report_id: int) -> HttpResponse:
         else:
             messages.success(request, "Report closed." if not malicious else "Report marked as malicious and closed.")
             return redirect("pupil_voice:detail", report_id=report.pk)
-    if malicious:
-        return _detail(request, report, malicious_form=form, status=400)  # type: ignore[arg-type]
-    return _detail(request, report, close_form=form, status=400)  # type: ignore[arg-type]
+    if isinstance(form, MaliciousForm):  # when malicious
+        return _detail(request, report, malicious_form=form, status=400)
+    return _detail(request, report, close_form=form, status=400)
 
 
 @login_required
 @two_factor_required
-def convert(request: HttpRequest, report_id: int) -> HttpResponse:
+def convert(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     """Make the report into a concern: the DSL names the children and kinds of concern; the
     pupil's words are kept exactly, as the child's words."""
     report = _report(request, report_id)
@@ -392,7 +397,7 @@ def convert(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @login_required
 @two_factor_required
-def voice_settings(request: HttpRequest) -> HttpResponse:
+def voice_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The school's own reporting email and trusted adults, shown on its pupil pages."""
     schools = _inbox_schools(request)
     wanted = request.POST.get("school") or request.GET.get("school")

@@ -4,14 +4,17 @@ hold the rules."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 
-from haven.core.forms import DateInput
+from haven.core.forms import DateInput, choice_field
 
 from .models import LEFT_DAYS_AHEAD, LEFT_DAYS_BACK
+
+if TYPE_CHECKING:
+    from haven.organisations.models import School
 
 OUTSIDE = "outside"
 
@@ -33,17 +36,17 @@ class TransferForm(forms.Form):
     left_on = forms.DateField(label="Date the child left", widget=DateInput())
     confirm = forms.BooleanField(label="I have checked this is the right child and the right school")
 
-    def __init__(self, *args: Any, schools: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, schools: list[School], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schools = {str(s.pk): s for s in schools}
-        self.fields["to_school"].choices = (
+        choice_field(self, "to_school").choices = (
             [("", "Choose a school")]
             + [(str(s.pk), f"{s.name} (URN {s.urn})") for s in schools]
             + [(OUTSIDE, "The new school does not use Haven")]
         )
 
     def clean_left_on(self) -> dt.date:
-        day = self.cleaned_data["left_on"]
+        day: dt.date = self.cleaned_data["left_on"]
         if day > timezone.localdate() + dt.timedelta(days=LEFT_DAYS_AHEAD):
             raise forms.ValidationError("The date the child leaves must be within the next three months.")
         if day < timezone.localdate() - dt.timedelta(days=LEFT_DAYS_BACK):
@@ -51,7 +54,8 @@ class TransferForm(forms.Form):
         return day
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         choice = data.get("to_school")
         data["school"] = self.schools.get(choice or "")
         if choice == OUTSIDE:

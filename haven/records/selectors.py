@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
@@ -24,16 +24,19 @@ from haven.people.models import Pupil
 
 from .models import SEND_WITHIN_SCHOOL_DAYS, FileTransfer
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 # Leavers are looked at for this long after they left.
 LEAVERS_WINDOW = dt.timedelta(days=365)
 
 
-def _visibility(user: Any) -> Q:
+def _visibility(user: User) -> Q:
     readers = school_ids_for(user, Capability.READ_SCHOOL_RECORDS)
     return Q(school_id__in=readers) | (Q(to_school_id__in=readers) & ~Q(status=FileTransfer.Status.WITHDRAWN))
 
 
-def transfers_for(user: Any) -> tuple[QuerySet[FileTransfer], QuerySet[FileTransfer]]:
+def transfers_for(user: User) -> tuple[QuerySet[FileTransfer], QuerySet[FileTransfer]]:
     """(sent by the user's schools, sent to them)."""
     readers = school_ids_for(user, Capability.READ_SCHOOL_RECORDS)
     base = FileTransfer.objects.select_related("pupil", "school", "to_school", "sent_by", "to_pupil")
@@ -43,7 +46,7 @@ def transfers_for(user: Any) -> tuple[QuerySet[FileTransfer], QuerySet[FileTrans
 
 
 def transfer_get_for(
-    user: Any, transfer_id: int, *, request: HttpRequest | None = None, audit: bool = True
+    user: User, transfer_id: int, *, request: HttpRequest | None = None, audit: bool = True
 ) -> FileTransfer:
     transfer = (
         FileTransfer.objects.filter(_visibility(user), pk=transfer_id)
@@ -60,14 +63,14 @@ def transfer_get_for(
     return transfer
 
 
-def _audit_school(user: Any, transfer: FileTransfer) -> Any:
+def _audit_school(user: User, transfer: FileTransfer) -> Any:
     """The chain of the school reading it: the sender's, or the new school's."""
     if can(user, Capability.READ_SCHOOL_RECORDS, school=transfer.school):
         return transfer.school
     return transfer.to_school
 
 
-def side_of(user: Any, transfer: FileTransfer) -> dict[str, bool]:
+def side_of(user: User, transfer: FileTransfer) -> dict[str, bool]:
     """What the user may do with this transfer."""
     sender_writes = can(user, Capability.WRITE_SCHOOL_RECORDS, school=transfer.school)
     receiver_writes = transfer.to_school is not None and can(
@@ -106,7 +109,7 @@ def _leavers(school_ids: list[int]) -> QuerySet[Pupil]:
     )
 
 
-def leavers_to_send_for(user: Any, *, school_ids: list[int] | None = None) -> list[Leaver]:
+def leavers_to_send_for(user: User, *, school_ids: list[int] | None = None) -> list[Leaver]:
     """The file must follow the child: leavers of the user's schools whose file is still to send."""
     ids = school_ids if school_ids is not None else school_ids_for(user, Capability.WRITE_SCHOOL_RECORDS)
     if not ids:
@@ -114,9 +117,11 @@ def leavers_to_send_for(user: Any, *, school_ids: list[int] | None = None) -> li
     pupils = list(_leavers(ids).select_related("school").order_by("left_on", "legal_surname", "pk")[:500])
     if not pupils:
         return []
-    closures = closures_by_school(ids, since=min(p.left_on for p in pupils))
+    left = [(p, p.left_on) for p in pupils if p.left_on is not None]  # all of them (_leavers)
+    closures = closures_by_school(ids, since=min(left_on for _, left_on in left))
     return [
-        Leaver(p, add_school_days(p.left_on, SEND_WITHIN_SCHOOL_DAYS, closures.get(p.school_id, []))) for p in pupils
+        Leaver(p, add_school_days(left_on, SEND_WITHIN_SCHOOL_DAYS, closures.get(p.school_id, [])))
+        for p, left_on in left
     ]
 
 
@@ -143,7 +148,7 @@ def waiting_counts(school_ids: list[int]) -> dict[int, int]:
     )
 
 
-def file_read_for(user: Any, transfer_id: int, *, request: HttpRequest | None = None) -> FileTransfer:
+def file_read_for(user: User, transfer_id: int, *, request: HttpRequest | None = None) -> FileTransfer:
     """The file itself: the same people (see :func:`may_open_file`), each read recorded as an export."""
     transfer = transfer_get_for(user, transfer_id, request=request, audit=False)
     if not may_open_file(user, transfer):
@@ -165,7 +170,7 @@ def file_read_for(user: Any, transfer_id: int, *, request: HttpRequest | None = 
     return transfer
 
 
-def transfers_of_pupil(user: Any, pupil: Pupil) -> list[FileTransfer]:
+def transfers_of_pupil(user: User, pupil: Pupil) -> list[FileTransfer]:
     """For a child's page: files sent from this record, and files received into it."""
     return list(
         FileTransfer.objects.filter(_visibility(user))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -25,6 +25,10 @@ from haven.people.models import Pupil
 
 from .models import CONFIRM_WITHIN_SCHOOL_DAYS, LEFT_DAYS_AHEAD, LEFT_DAYS_BACK, SEND_WITHIN_SCHOOL_DAYS, FileTransfer
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+    from haven.organisations.models import School
+
 
 def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
     """KCSIE: the file goes within 5 school days of the child leaving."""
@@ -32,7 +36,7 @@ def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
     return add_school_days(left_on, SEND_WITHIN_SCHOOL_DAYS, closures)
 
 
-def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tuple[bytes, int]:
+def _file_contents(*, by: User, pupil: Pupil, request: HttpRequest | None) -> tuple[bytes, int]:
     """The file as the sending lead may read it: the child's details, cases and chronology."""
 
     _, entries = pupil_chronology_for(by, pupil.pk, request=request)
@@ -64,7 +68,7 @@ def _file_contents(*, by: Any, pupil: Pupil, request: HttpRequest | None) -> tup
     return pdf, len(entries)
 
 
-def _already_waiting(pupil: Pupil, to_school: Any, to_school_name: str) -> bool:
+def _already_waiting(pupil: Pupil, to_school: School | None, to_school_name: str) -> bool:
     waiting = FileTransfer.objects.filter(pupil=pupil, status=FileTransfer.Status.SENT)
     if to_school is not None:
         return waiting.filter(to_school=to_school).exists()
@@ -78,10 +82,10 @@ ALREADY_SENT = (
 
 def transfer_send(
     *,
-    by: Any,
+    by: User,
     pupil: Pupil,
     left_on: dt.date,
-    to_school: Any = None,
+    to_school: School | None = None,
     to_school_name: str = "",
     to_contact: str = "",
     request: HttpRequest | None = None,
@@ -169,7 +173,7 @@ def transfer_send(
 @transaction.atomic
 def transfer_confirm_receipt(
     *,
-    by: Any,
+    by: User,
     transfer: FileTransfer,
     confirmed_by: str = "",
     received_on: dt.date | None = None,
@@ -184,6 +188,7 @@ def transfer_confirm_receipt(
         raise ApplicationError(f"This transfer is already {transfer.get_status_display().lower()}.")
     now = timezone.now()
     if transfer.in_haven:
+        assert transfer.to_school is not None  # in_haven
         if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=transfer.to_school):
             raise ApplicationError("Only the new school's safeguarding leads can confirm they received the file.")
         transfer.received_by = by
@@ -222,7 +227,7 @@ def transfer_confirm_receipt(
 
 @transaction.atomic
 def transfer_withdraw(
-    *, by: Any, transfer: FileTransfer, reason: str, request: HttpRequest | None = None
+    *, by: User, transfer: FileTransfer, reason: str, request: HttpRequest | None = None
 ) -> FileTransfer:
     """Sent to the wrong school, say: the new school can no longer open it. Nothing is deleted."""
     transfer = FileTransfer.objects.select_for_update().get(pk=transfer.pk)

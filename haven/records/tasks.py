@@ -15,12 +15,12 @@ def transfer_sent_notify(transfer_id: int) -> int:
     from .models import FileTransfer
 
     transfer = FileTransfer.objects.select_related("school", "to_school").get(pk=transfer_id)
-    if transfer.to_school_id is None or transfer.status != FileTransfer.Status.SENT:
+    if transfer.to_school is None or transfer.status != FileTransfer.Status.SENT:
         return 0
     recipients = sorted(
         {
             m.user.email
-            for m in holders_of(Capability.WRITE_SCHOOL_RECORDS, school_ids=[transfer.to_school_id]).select_related(
+            for m in holders_of(Capability.WRITE_SCHOOL_RECORDS, school_ids=[transfer.to_school.pk]).select_related(
                 "user"
             )
             if m.user.is_active

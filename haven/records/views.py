@@ -3,7 +3,7 @@ file, the list of transfers, one transfer: confirm receipt, withdraw; the file i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,12 +22,15 @@ from haven.people.selectors import pupil_get_for
 from . import forms, selectors, services
 from .models import FileTransfer
 
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
+
 PAGE_SIZE = 25
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def transfer_new(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def transfer_new(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     pupil = pupil_get_for(request.user, pupil_id, request=request)
     if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
         raise deny(request, object_type="people.pupil.transfer", object_id=pupil_id, school=pupil.school)
@@ -76,7 +79,7 @@ def _page(request: HttpRequest, items: Any, key: str) -> Any:
 
 @login_required
 @require_safe
-def transfer_list(request: HttpRequest) -> HttpResponse:
+def transfer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_any(request.user, Capability.READ_SCHOOL_RECORDS):
         raise Http404
     outgoing, incoming = selectors.transfers_for(request.user)
@@ -99,7 +102,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
+def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> HttpResponse:
     transfer = selectors.transfer_get_for(request.user, transfer_id, request=request)
     side = selectors.side_of(request.user, transfer)
     receipt_form = forms.ReceiptForm(initial={"received_on": timezone.localdate()})
@@ -154,7 +157,7 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def transfer_file(request: HttpRequest, transfer_id: int) -> FileResponse:
+def transfer_file(request: AuthenticatedHttpRequest, transfer_id: int) -> FileResponse:
     transfer = selectors.file_read_for(request.user, transfer_id, request=request)
     filename = f"child-protection-file-{transfer.pk}.pdf"
     response = FileResponse(transfer.file.open("rb"), content_type="application/pdf")
@@ -164,7 +167,7 @@ def transfer_file(request: HttpRequest, transfer_id: int) -> FileResponse:
 
 
 @login_required
-def pupil_detail(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def pupil_detail(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     """The child's page: their details, repeat involvement and their file's transfers (it asks
     the cases and the records, so it lives above them, here)."""
     pupil = pupil_get_for(request.user, pupil_id, request=request)

@@ -15,11 +15,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
 from haven.accounts.models import User
 from haven.people.models import Pupil
+
+if TYPE_CHECKING:
+    from haven.organisations.models import School
 
 KIND_LABELS = {
     "pupil_name": "A pupil's name",
@@ -153,7 +157,7 @@ def _fold(text: str) -> str:
     return "".join(out)
 
 
-def roster_for(school) -> Roster:
+def roster_for(school: School) -> Roster:
     """The school's pupils (on roll or left) and the people with a role there now, plus
     the school's name and its distinctive words. Three queries."""
 

@@ -3,13 +3,14 @@ to their fields, and everything typed kept when a form comes back with errors.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from haven.concerns.models import Category
+from haven.core.forms import choice_field, model_choice_field
 from haven.organisations.models import School
 
 from .models import PHASE_FIELDS, PHASE_GROUPS, CaseStudy, Kind, Resource
@@ -27,7 +28,14 @@ def _categories(authority_id: int | None) -> Any:
     )
 
 
-class ResourceForm(forms.ModelForm):
+if TYPE_CHECKING:
+    _ResourceModelForm = forms.ModelForm[Resource]
+    _CaseStudyModelForm = forms.ModelForm[CaseStudy]
+else:
+    _ResourceModelForm = _CaseStudyModelForm = forms.ModelForm  # not generic at run time
+
+
+class ResourceForm(_ResourceModelForm):
     url = forms.URLField(
         label="Link",
         required=False,
@@ -72,13 +80,14 @@ class ResourceForm(forms.ModelForm):
 
     def __init__(self, *args: Any, authority_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topics"].queryset = _categories(authority_id)
+        model_choice_field(self, "topics").queryset = _categories(authority_id)
         self.fields["national"].initial = False
         self.fields["age_from"].widget.attrs.update(min=0, max=25)
         self.fields["age_to"].widget.attrs.update(min=0, max=25)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not (data.get("url") or data.get("phone") or data.get("email")) and "url" not in self.errors:
             self.add_error("url", "Give a link, a phone number or an email address, so people can reach it.")
         if not any(data.get(name) for name in AUDIENCES.values()):
@@ -112,7 +121,7 @@ class ResourceFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [
+        choice_field(self, "topic").choices = [
             ("", "Any topic"),
             *(
                 (c.code, c.name)
@@ -144,7 +153,7 @@ class CurateForm(forms.Form):
     )
 
 
-class CaseStudyForm(forms.ModelForm):
+class CaseStudyForm(_CaseStudyModelForm):
     categories = forms.ModelMultipleChoiceField(
         queryset=Category.objects.none(),
         required=False,
@@ -182,7 +191,7 @@ class CaseStudyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["categories"].queryset = _categories(school.authority_id)
+        model_choice_field(self, "categories").queryset = _categories(school.authority_id)
         # Needed to send it; a draft may be saved without them.
         drafting = self.is_bound and not self.data.get("send")
         for name in ("context", "what_happened", "school_response", "what_worked", "outcome"):
@@ -200,7 +209,7 @@ class CaseStudyFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [
+        choice_field(self, "topic").choices = [
             ("", "Any topic"),
             *(
                 (c.code, c.name)

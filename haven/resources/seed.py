@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from haven.organisations.models import Authority
 
 POLICY = "Mid-Trent MAT peer-on-peer abuse policy, appendix"
 REVIEW = "County council review of peer-on-peer sexual harassment in schools"
@@ -471,7 +474,7 @@ LOCAL: tuple[Seed, ...] = (
 )
 
 
-def resource_bank_seed(*, Resource: Any = None, Category: Any = None, authority: Any = None) -> int:
+def resource_bank_seed(*, Resource: Any = None, Category: Any = None, authority: Authority | None = None) -> int:
     """Load the national list, and with ``authority`` the review's local organisations for
     that authority. Entries already there (by ``seed_key``) are left as they are, so a
     curator's later corrections survive a second run. Returns how many were added.
@@ -483,7 +486,7 @@ def resource_bank_seed(*, Resource: Any = None, Category: Any = None, authority:
     by_code: dict[str, Any] = {}
     for c in Category.objects.filter(authority__isnull=True).order_by("valid_from"):
         by_code[c.code] = c
-    seeds = [(s, None) for s in NATIONAL]
+    seeds: list[tuple[Seed, Authority | None]] = [(s, None) for s in NATIONAL]
     if authority is not None:
         seeds += [(s, authority) for s in LOCAL]
     existing = set(Resource.objects.filter(seed_key__isnull=False).values_list("seed_key", flat=True))

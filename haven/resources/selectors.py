@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest
@@ -24,6 +24,9 @@ from haven.audit.services import audit_record
 from . import search
 from .models import PHASE_FIELDS, PHASE_GROUPS, REVIEW_EVERY, CaseStudy, Kind, Resource
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 AUDIENCES = {"staff": "for_staff", "pupils": "for_pupils", "parents": "for_parents"}
 
 
@@ -42,7 +45,7 @@ def _topic_q(code: str, prefix: str = "topics") -> Q:
     return Q(**{f"{prefix}__code": code}) | Q(**{f"{prefix}__parent__code": code})
 
 
-def resource_list_for(user: Any, *, filters: Mapping[str, str] | None = None) -> QuerySet[Resource]:
+def resource_list_for(user: User, *, filters: Mapping[str, str] | None = None) -> QuerySet[Resource]:
     """The resources the user may read, filtered: q (words in title, provider or
     description), kind, audience, phase (a key stage or early_years/primary/secondary/post16),
     topic (a category code), send, area (national or local), status, due (review due)."""
@@ -81,7 +84,7 @@ def review_due_q(today: dt.date | None = None) -> Q:
     )
 
 
-def resource_get_for(user: Any, pk: int, *, request: HttpRequest | None = None) -> Resource:
+def resource_get_for(user: User, pk: int, *, request: HttpRequest | None = None) -> Resource:
     resource = (
         Resource.objects.filter(resource_visibility(user), pk=pk)
         .select_related("authority", "proposed_by", "reviewed_by")
@@ -93,7 +96,7 @@ def resource_get_for(user: Any, pk: int, *, request: HttpRequest | None = None) 
     return resource
 
 
-def proposals_of(user: Any) -> QuerySet[Resource]:
+def proposals_of(user: User) -> QuerySet[Resource]:
     """The user's own proposals still waiting, returned or refused."""
     return (
         Resource.objects.filter(proposed_by=user.pk)
@@ -103,7 +106,7 @@ def proposals_of(user: Any) -> QuerySet[Resource]:
     )
 
 
-def curation_queue_for(user: Any) -> dict[str, QuerySet[Resource]]:
+def curation_queue_for(user: User) -> dict[str, QuerySet[Resource]]:
     """For an LA officer: proposals waiting for their authority, and items due for review
     (their authority's and the national list's)."""
     ids = [a.pk for a in authorities_for(user, Capability.RESOURCES_CURATE)]
@@ -123,7 +126,7 @@ def curation_queue_for(user: Any) -> dict[str, QuerySet[Resource]]:
 # -- Case studies --------------------------------------------------------------------------
 
 
-def case_study_list_for(user: Any, *, filters: Mapping[str, str] | None = None) -> QuerySet[CaseStudy]:
+def case_study_list_for(user: User, *, filters: Mapping[str, str] | None = None) -> QuerySet[CaseStudy]:
     """Published case studies the user may read (q, topic, phase filters)."""
     filters = filters or {}
     qs = CaseStudy.objects.filter(case_study_visibility(user), status=CaseStudy.Status.PUBLISHED)
@@ -140,7 +143,7 @@ def case_study_list_for(user: Any, *, filters: Mapping[str, str] | None = None) 
     )
 
 
-def case_study_workbench_for(user: Any) -> QuerySet[CaseStudy]:
+def case_study_workbench_for(user: User) -> QuerySet[CaseStudy]:
     """Unpublished case studies the user may see: their school's drafts and returned ones,
     and (for officers) everything sent to their authority."""
     if not has_any(user, Capability.CASE_STUDIES_READ):
@@ -153,7 +156,7 @@ def case_study_workbench_for(user: Any) -> QuerySet[CaseStudy]:
     )
 
 
-def case_study_get_for(user: Any, pk: int, *, request: HttpRequest | None = None) -> CaseStudy:
+def case_study_get_for(user: User, pk: int, *, request: HttpRequest | None = None) -> CaseStudy:
     """One case study the user may read; the read is audited in the school's chain."""
     study = (
         CaseStudy.objects.filter(case_study_visibility(user), pk=pk)
@@ -167,7 +170,7 @@ def case_study_get_for(user: Any, pk: int, *, request: HttpRequest | None = None
     return study
 
 
-def similar_case_studies(user: Any, study: CaseStudy, *, limit: int = 5) -> list[CaseStudy]:
+def similar_case_studies(user: User, study: CaseStudy, *, limit: int = 5) -> list[CaseStudy]:
     """Published case studies the user may read, ranked by how alike their text is to this one."""
     among = CaseStudy.objects.filter(case_study_visibility(user), status=CaseStudy.Status.PUBLISHED)
     ids = search.ranked_ids(terms=search.key_terms(study.body), among=among, exclude=study.pk, limit=limit)

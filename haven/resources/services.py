@@ -4,7 +4,7 @@ transactional, checked against haven.access and audited in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -24,10 +24,14 @@ from haven.audit.services import audit_record
 from haven.concerns.models import Category
 from haven.concerns.services import text_checked
 from haven.core.errors import ApplicationError
+from haven.core.fields import model_field
 from haven.organisations.models import School
 
 from . import anonymise
 from .models import CaseStudy, CaseStudyReview, Resource, ResourceDecision
+
+if TYPE_CHECKING:
+    from haven.accounts.models import User
 
 RESOURCE_FIELDS = (
     "title",
@@ -74,7 +78,7 @@ def _resource_fill(resource: Resource, data: Mapping[str, Any]) -> None:
 @transaction.atomic
 def resource_propose(
     *,
-    by: Any,
+    by: User,
     school: School,
     data: Mapping[str, Any],
     topics: Iterable[Any] = (),
@@ -97,7 +101,7 @@ def resource_propose(
 @transaction.atomic
 def resource_update(
     *,
-    by: Any,
+    by: User,
     resource: Resource,
     data: Mapping[str, Any],
     topics: Iterable[Any] = (),
@@ -139,7 +143,7 @@ CURATE_ACTIONS = {
 
 @transaction.atomic
 def resource_curate(
-    *, by: Any, resource: Resource, action: str, note: str = "", request: HttpRequest | None = None
+    *, by: User, resource: Resource, action: str, note: str = "", request: HttpRequest | None = None
 ) -> Resource:
     """An LA officer approves a proposal, asks for changes or refuses it (both with a
     reason the proposer reads), or marks an approved item reviewed for another year."""
@@ -201,7 +205,7 @@ class AnonymisationNeeded(ApplicationError):
 @transaction.atomic
 def case_study_save(
     *,
-    by: Any,
+    by: User,
     school: School | None = None,
     case_study: CaseStudy | None = None,
     data: Mapping[str, Any],
@@ -224,7 +228,7 @@ def case_study_save(
         if name in data:
             value = data[name]
             if name in CaseStudy.TEXT_FIELDS and name != "title":
-                value = text_checked(value, field=name, label=CaseStudy._meta.get_field(name).verbose_name)
+                value = text_checked(value, field=name, label=str(model_field(CaseStudy, name).verbose_name))
             setattr(case_study, name, value)
     case_study.title = (case_study.title or "").strip()
     if not case_study.title:
@@ -257,7 +261,7 @@ def case_study_flags(case_study: CaseStudy) -> list[anonymise.Flag]:
 
 @transaction.atomic
 def case_study_submit(
-    *, by: Any, case_study: CaseStudy, confirmed: Iterable[str] = (), request: HttpRequest | None = None
+    *, by: User, case_study: CaseStudy, confirmed: Iterable[str] = (), request: HttpRequest | None = None
 ) -> CaseStudy:
     """Send a case study to the authority once the anonymisation check passes: every name,
     UPN, date, postcode and mention of the school is changed or (names only) confirmed as
@@ -265,7 +269,7 @@ def case_study_submit(
     if not may_write_case_study(by, case_study):
         raise ApplicationError("This case study cannot be sent now.", code="forbidden")
     missing = [
-        CaseStudy._meta.get_field(f).verbose_name
+        str(model_field(CaseStudy, f).verbose_name)
         for f in ("context", "what_happened", "school_response", "what_worked", "outcome")
         if not getattr(case_study, f).strip()
     ]
@@ -295,7 +299,7 @@ def case_study_submit(
 
 @transaction.atomic
 def case_study_review(
-    *, by: Any, case_study: CaseStudy, action: str, comments: str = "", request: HttpRequest | None = None
+    *, by: User, case_study: CaseStudy, action: str, comments: str = "", request: HttpRequest | None = None
 ) -> CaseStudy:
     """An LA officer publishes a submitted case study or returns it with comments."""
     if not may_review_case_study(by, case_study):

@@ -21,7 +21,8 @@ def _open(url: str, method: str) -> int:
     request = urllib.request.Request(url, method=method, headers={"User-Agent": USER_AGENT})  # noqa: S310 - http(s) only, checked below
     opener = urllib.request.build_opener(_NoRedirectLoops())
     with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-        return response.status
+        status: int = response.status
+        return status
 
 
 def probe(url: str) -> tuple[bool, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -29,6 +29,10 @@ from . import selectors, services
 from .forms import CaseStudyFilterForm, CaseStudyForm, CurateForm, ResourceFilterForm, ResourceForm, ReviewForm
 from .models import CaseStudy, Resource
 
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
+    from haven.organisations.models import School
+
 PAGE_SIZE = 20
 
 
@@ -40,7 +44,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 @login_required
-def resource_list(request: HttpRequest) -> HttpResponse:
+def resource_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search and filter the bank (for example /resources/?phase=primary&topic=nudes)."""
     if not has_any(request.user, Capability.RESOURCES_READ):
         raise Http404
@@ -68,7 +72,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
+def resource_detail(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
     resource = selectors.resource_get_for(request.user, resource_id, request=request)
     curator = may_curate(request.user, resource)
     return render(
@@ -84,7 +88,7 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
     )
 
 
-def _proposing_school(request: HttpRequest):
+def _proposing_school(request: AuthenticatedHttpRequest) -> tuple[School, list[School]]:
     schools = list(schools_for(request.user, Capability.RESOURCES_PROPOSE).select_related("authority")[:200])
     if not schools:
         raise Http404
@@ -93,7 +97,7 @@ def _proposing_school(request: HttpRequest):
 
 
 @login_required
-def resource_propose(request: HttpRequest) -> HttpResponse:
+def resource_propose(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff, DSLs, heads and trust leads propose an item; the authority's officers curate it."""
     school, schools = _proposing_school(request)
     form = ResourceForm(request.POST or None, authority_id=school.authority_id)
@@ -124,7 +128,7 @@ def resource_propose(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
+def resource_edit(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
     resource = selectors.resource_get_for(request.user, resource_id, request=request)
     if not (may_curate(request.user, resource) or may_edit_proposal(request.user, resource)):
         raise Http404
@@ -153,7 +157,7 @@ def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def resource_curate(request: HttpRequest, resource_id: int) -> HttpResponse:
+def resource_curate(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
     resource = selectors.resource_get_for(request.user, resource_id, request=request)
     if not may_curate(request.user, resource):
         raise Http404
@@ -187,7 +191,7 @@ def resource_curate(request: HttpRequest, resource_id: int) -> HttpResponse:
 
 
 @login_required
-def resource_queue(request: HttpRequest) -> HttpResponse:
+def resource_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """For LA officers: proposals to curate and items unreviewed for twelve months."""
     queue = selectors.curation_queue_for(request.user)
     return render(
@@ -205,7 +209,7 @@ def resource_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @two_factor_required
-def case_study_list(request: HttpRequest) -> HttpResponse:
+def case_study_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_any(request.user, Capability.CASE_STUDIES_READ):
         raise Http404
     filter_form = CaseStudyFilterForm(request.GET or None)
@@ -228,7 +232,7 @@ def case_study_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _writing_school(request: HttpRequest):
+def _writing_school(request: AuthenticatedHttpRequest) -> tuple[School, list[School]]:
     schools = list(schools_for(request.user, Capability.CASE_STUDIES_WRITE).select_related("authority"))
     if not schools:
         raise Http404
@@ -237,7 +241,7 @@ def _writing_school(request: HttpRequest):
 
 
 def _case_study_form_page(
-    request: HttpRequest, *, school: Any, schools: list[Any], study: CaseStudy | None
+    request: AuthenticatedHttpRequest, *, school: School, schools: list[School], study: CaseStudy | None
 ) -> HttpResponse:
     """Save as a draft, or save and send: the anonymisation check runs on sending, and the
     page comes back with every flag to resolve and everything as typed."""
@@ -287,14 +291,14 @@ def _case_study_form_page(
 
 @login_required
 @two_factor_required
-def case_study_new(request: HttpRequest) -> HttpResponse:
+def case_study_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     school, schools = _writing_school(request)
     return _case_study_form_page(request, school=school, schools=schools, study=None)
 
 
 @login_required
 @two_factor_required
-def case_study_edit(request: HttpRequest, case_study_id: int) -> HttpResponse:
+def case_study_edit(request: AuthenticatedHttpRequest, case_study_id: int) -> HttpResponse:
     study = selectors.case_study_get_for(request.user, case_study_id, request=request)
     if not may_write_case_study(request.user, study):
         raise Http404
@@ -303,7 +307,7 @@ def case_study_edit(request: HttpRequest, case_study_id: int) -> HttpResponse:
 
 @login_required
 @two_factor_required
-def case_study_detail(request: HttpRequest, case_study_id: int) -> HttpResponse:
+def case_study_detail(request: AuthenticatedHttpRequest, case_study_id: int) -> HttpResponse:
     study = selectors.case_study_get_for(request.user, case_study_id, request=request)
     published = study.status == CaseStudy.Status.PUBLISHED
     return render(
@@ -323,7 +327,7 @@ def case_study_detail(request: HttpRequest, case_study_id: int) -> HttpResponse:
 @login_required
 @two_factor_required
 @require_POST
-def case_study_review(request: HttpRequest, case_study_id: int) -> HttpResponse:
+def case_study_review(request: AuthenticatedHttpRequest, case_study_id: int) -> HttpResponse:
     study = selectors.case_study_get_for(request.user, case_study_id, request=request)
     if not may_review_case_study(request.user, study):
         raise Http404

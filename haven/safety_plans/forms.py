@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from haven.core.fields import model_field
 from haven.core.forms import DateInput
 
 from . import rules
@@ -25,11 +26,17 @@ def _text(label: str, *, rows: int = 3, help_text: str = "") -> forms.CharField:
 
 
 def _model_label(name: str) -> str:
-    return str(PlanVersion._meta.get_field(name).verbose_name)
+    return str(model_field(PlanVersion, name).verbose_name)
 
 
 def _model_help(name: str) -> str:
-    return str(PlanVersion._meta.get_field(name).help_text)
+    return str(model_field(PlanVersion, name).help_text)
+
+
+class ConsiderationAnswerField(forms.ChoiceField):
+    """The answer to one consideration, carrying its question for the page."""
+
+    question = ""
 
 
 class PlanForm(forms.Form):
@@ -90,11 +97,12 @@ class PlanForm(forms.Form):
             self.fields[f"action_{a}_on"] = forms.DateField(label=f"{label}: date", required=False, widget=DateInput)
             self.fields[f"action_{a}_notes"] = forms.CharField(label=f"{label}: notes", required=False, max_length=500)
         for key, question in rules.CONSIDERATIONS.items():
-            self.fields[f"consider_{key}_answer"] = forms.ChoiceField(
+            answer = ConsiderationAnswerField(
                 label="Answer", choices=[("", "Not answered"), *rules.CONSIDERATION_ANSWERS.items()], required=False
             )
+            self.fields[f"consider_{key}_answer"] = answer
             self.fields[f"consider_{key}_notes"] = _text("Notes", rows=2)
-            self.fields[f"consider_{key}_answer"].question = question
+            answer.question = question
         for key, question in (*rules.VIEW_QUESTIONS_CHILD, *rules.VIEW_QUESTIONS_PARENTS):
             self.fields[key] = _text(question, rows=2)
         for key, question in rules.CHILD_PAGE:
@@ -110,7 +118,7 @@ class PlanForm(forms.Form):
             self.fields["reason_notes"] = _text("What has happened (optional unless the reason is other)", rows=2)
 
     def clean_review_date(self) -> dt.date:
-        day = self.cleaned_data["review_date"]
+        day: dt.date = self.cleaned_data["review_date"]
         if day < timezone.localdate():
             raise forms.ValidationError("The review date must be today or later.")
         return day

@@ -8,6 +8,8 @@ the plan stands (status, its current version and what the dashboard needs from i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -45,6 +47,10 @@ class SafetyPlan(models.Model):
     signed_off_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     signed_off_at = models.DateTimeField(null=True, blank=True)
     signed_off_version = models.PositiveIntegerField(null=True, blank=True)
+
+    if TYPE_CHECKING:
+        # Set by the plan list for its rows: why a review is due.
+        due: list[str]
 
     class Meta:
         ordering = ["-created_at", "-pk"]

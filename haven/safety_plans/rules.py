@@ -33,7 +33,7 @@ def hazard_check(value: object) -> int:
             "The hazard rating (A) must be 1 (minor effect), 2 (moderate effect) or 3 (major effect).",
             code="hazard_rating",
         )
-    return int(value)  # type: ignore[arg-type]
+    return int(value)
 
 
 def likelihood_check(value: object) -> int:
@@ -41,7 +41,7 @@ def likelihood_check(value: object) -> int:
         raise ValidationError(
             "The likelihood (B) must be 2 (unlikely), 4 (possible) or 6 (probable).", code="likelihood"
         )
-    return int(value)  # type: ignore[arg-type]
+    return int(value)
 
 
 def risk_rating(hazard: object, likelihood: object) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import HttpRequest
@@ -18,16 +18,20 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases.models import Agency, Case, CaseChild, Decision, ParentsInformed, Referral, Route, Support
 from haven.concerns.models import ChildRole, Concern, ConcernChild, Location
+from haven.core.fields import model_field
 from haven.people.models import Pupil
 
 from . import rules
 from .models import PlanEvent, PlanVersion, RiskLine, SafetyPlan
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+
 OPEN_STATUSES = (SafetyPlan.Status.DRAFT, SafetyPlan.Status.ACTIVE, SafetyPlan.Status.UNDER_REVIEW)
 SIGNED_STATUSES = (SafetyPlan.Status.ACTIVE, SafetyPlan.Status.UNDER_REVIEW)
 
 
-def plan_visibility(user: Any) -> Q:
+def plan_visibility(user: User) -> Q:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
     return case_visibility(user, prefix="case__")
@@ -47,7 +51,7 @@ def plans_annotated(qs: QuerySet[SafetyPlan]) -> QuerySet[SafetyPlan]:
     )
 
 
-def plan_list_for(user: Any, *, filters: dict[str, str] | None = None) -> QuerySet[SafetyPlan]:
+def plan_list_for(user: User, *, filters: dict[str, str] | None = None) -> QuerySet[SafetyPlan]:
     filters = filters or {}
     qs = SafetyPlan.objects.filter(plan_visibility(user))
     if filters.get("status") in SafetyPlan.Status.values:
@@ -72,7 +76,7 @@ def plan_list_for(user: Any, *, filters: dict[str, str] | None = None) -> QueryS
     return plans_annotated(qs).order_by("review_date", "pk")
 
 
-def reviews_due_for(user: Any, *, today: dt.date | None = None) -> list[SafetyPlan]:
+def reviews_due_for(user: User, *, today: dt.date | None = None) -> list[SafetyPlan]:
     """Signed-off plans whose review is due: the review date has come, or a new concern
     about the child was recorded since the current version. For the DSL dashboard."""
     today = today or timezone.localdate()
@@ -85,7 +89,7 @@ def reviews_due_for(user: Any, *, today: dt.date | None = None) -> list[SafetyPl
     return list(plans_annotated(qs)[:100])
 
 
-def plan_get_for(user: Any, plan_id: int, *, request: HttpRequest | None = None, audit: bool = True) -> SafetyPlan:
+def plan_get_for(user: User, plan_id: int, *, request: HttpRequest | None = None, audit: bool = True) -> SafetyPlan:
     plan = plans_annotated(SafetyPlan.objects.filter(plan_visibility(user), pk=plan_id)).first()
     if plan is None:
         school_id = SafetyPlan.objects.filter(pk=plan_id).values_list("school_id", flat=True).first()
@@ -93,6 +97,13 @@ def plan_get_for(user: Any, plan_id: int, *, request: HttpRequest | None = None,
     if audit:
         audit_record(action=Action.VIEW, actor=user, request=request, obj=plan, school=plan.school_id)
     return plan
+
+
+def current_version_get(plan: SafetyPlan) -> PlanVersion:
+    """The plan's current version: a plan is made with its first."""
+    version = version_get(plan)
+    assert version is not None
+    return version
 
 
 def version_get(plan: SafetyPlan, number: int | None = None) -> PlanVersion | None:
@@ -131,11 +142,12 @@ def review_due(plan: SafetyPlan, today: dt.date | None = None) -> list[tuple[str
             else f"the review date, {plan.review_date:%-d %b %Y}, has passed"
         )
         reasons.append((f"review-date:{plan.review_date.isoformat()}", words))
-    if getattr(plan, "new_concern", None):
+    new_concern = getattr(plan, "new_concern", None)  # plans_annotated
+    if new_concern:
         reasons.append(
             (
-                f"concern:{plan.new_concern}",
-                f"a new concern ({plan.new_concern}) was recorded about {plan.pupil.forename}",
+                f"concern:{new_concern}",
+                f"a new concern ({new_concern}) was recorded about {plan.pupil.forename}",
             )
         )
     return reasons
@@ -148,12 +160,12 @@ def due_reasons(plan: SafetyPlan, today: dt.date | None = None) -> list[str]:
 # --- What the case already knows, to start a plan -------------------------------------------
 
 
-def _role_at(user: Any, school_id: int) -> str:
+def _role_at(user: User, school_id: int) -> str:
     m = Membership.objects.filter(user=user, school_id=school_id, ended_at__isnull=True).first()
     return m.get_role_display() if m else "staff"
 
 
-def plan_prefill(case: Case, pupil: Pupil, by: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def plan_prefill(case: Case, pupil: Pupil, by: User) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Annex A as far as the case can fill it in: referrer, schools, where, the actions already
     taken (from parents-informed decisions, referrals, support and routes), for the DSL to
     check and edit."""
@@ -192,7 +204,7 @@ def plan_prefill(case: Case, pupil: Pupil, by: Any) -> tuple[dict[str, Any], lis
             mark(rules.PlanAction.PARENTS, parents.informed_on, "")
         else:
             actions["parents"].update(taken=False, notes=parents.rationale[:500])
-    by_agency = {
+    by_agency: dict[str, rules.PlanAction] = {
         Agency.POLICE: rules.PlanAction.POLICE,
         Agency.SOCIAL_CARE: rules.PlanAction.MASH,
         Agency.CAMHS: rules.PlanAction.CAMHS,
@@ -209,7 +221,10 @@ def plan_prefill(case: Case, pupil: Pupil, by: Any) -> tuple[dict[str, Any], lis
         mark(by_agency[r.agency], r.referred_on, note)
     for s in Support.objects.filter(case=case, pupil=pupil, at__lte=now):
         mark(rules.PlanAction.INTERNAL, timezone.localdate(s.at), s.description[:120])
-    by_route = {Route.POLICE: rules.PlanAction.POLICE, Route.EARLY_HELP: rules.PlanAction.EARLY_HELP}
+    by_route: dict[str, rules.PlanAction] = {
+        Route.POLICE: rules.PlanAction.POLICE,
+        Route.EARLY_HELP: rules.PlanAction.EARLY_HELP,
+    }
     for d in Decision.objects.filter(case=case, withdrawn=False, route__in=list(by_route), at__lte=now):
         if not actions[by_route[d.route].value]["taken"]:
             mark(by_route[d.route], None, f"Decided: {d.get_route_display().lower()}")
@@ -277,7 +292,7 @@ def version_sections(v: PlanVersion) -> list[Section]:
     """A version as labelled rows, section by section in Annex A's order."""
 
     def f(name: str) -> Row:
-        return Row(name, str(PlanVersion._meta.get_field(name).verbose_name), str(getattr(v, name) or ""))
+        return Row(name, str(model_field(PlanVersion, name).verbose_name), str(getattr(v, name) or ""))
 
     basic = Section(
         "Basic information",

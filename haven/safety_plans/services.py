@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -23,14 +23,21 @@ from haven.audit.services import audit_record
 from haven.cases.models import Case, CaseChild
 from haven.concerns.services import text_checked
 from haven.core.errors import ApplicationError
+from haven.core.fields import model_field
 from haven.people.models import Pupil
 
 from . import rules
 from .models import REVIEW_REASONS, PlanEvent, PlanVersion, ReviewReason, RiskLine, SafetyPlan
 
+if TYPE_CHECKING:
+    from haven.accounts.models import User
+    from haven.organisations.models import School
+
 # Annex A's one-line answers, with the lengths the model allows.
 SHORT_FIELDS = {
-    f.name: f.max_length for f in PlanVersion._meta.concrete_fields if isinstance(f, models.CharField) and not f.choices
+    f.name: f.max_length
+    for f in PlanVersion._meta.concrete_fields
+    if isinstance(f, models.CharField) and not f.choices and f.max_length is not None
 }
 LONG_FIELDS = (
     "support_from",
@@ -46,13 +53,13 @@ LONG_FIELDS = (
 MAX_RISK_LINES = 30
 
 
-def _require_dsl(by: Any, school: Any) -> None:
+def _require_dsl(by: User, school: School) -> None:
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=school):
         raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
 
 
 def _label(field: str) -> str:
-    return str(PlanVersion._meta.get_field(field).verbose_name).lower()
+    return str(model_field(PlanVersion, field).verbose_name).lower()
 
 
 def _date(value: Any, *, field: str, label: str) -> dt.date | None:
@@ -177,7 +184,7 @@ def _int_or_none(value: Any) -> Any:
 
 def _version_write(
     *,
-    by: Any,
+    by: User,
     plan: SafetyPlan,
     number: int,
     content: dict[str, Any],
@@ -200,7 +207,7 @@ def _version_write(
     return version
 
 
-def _audit(by: Any, plan: SafetyPlan, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any) -> None:
+def _audit(by: User, plan: SafetyPlan, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any) -> None:
     audit_record(
         action=action,
         actor=by,
@@ -214,7 +221,7 @@ def _audit(by: Any, plan: SafetyPlan, request: HttpRequest | None, action: str =
 @transaction.atomic
 def plan_create(
     *,
-    by: Any,
+    by: User,
     case: Case,
     pupil: Pupil,
     content: dict[str, Any],
@@ -269,7 +276,7 @@ def _locked(plan: SafetyPlan, based_on: int | None) -> SafetyPlan:
 @transaction.atomic
 def plan_version_add(
     *,
-    by: Any,
+    by: User,
     plan: SafetyPlan,
     content: dict[str, Any],
     risk_lines: Sequence[dict[str, Any]],
@@ -331,7 +338,9 @@ def _sign_off_checked(plan: SafetyPlan) -> None:
 
 
 @transaction.atomic
-def plan_sign_off(*, by: Any, plan: SafetyPlan, based_on: int | None, request: HttpRequest | None = None) -> SafetyPlan:
+def plan_sign_off(
+    *, by: User, plan: SafetyPlan, based_on: int | None, request: HttpRequest | None = None
+) -> SafetyPlan:
     """A safeguarding lead signs off the current version: the plan is active."""
     _require_dsl(by, plan.school)
     plan = _locked(plan, based_on)
@@ -351,7 +360,7 @@ def plan_sign_off(*, by: Any, plan: SafetyPlan, based_on: int | None, request: H
 
 
 @transaction.atomic
-def plan_close(*, by: Any, plan: SafetyPlan, reason: str, request: HttpRequest | None = None) -> SafetyPlan:
+def plan_close(*, by: User, plan: SafetyPlan, reason: str, request: HttpRequest | None = None) -> SafetyPlan:
     _require_dsl(by, plan.school)
     reason = text_checked(reason, field="reason", label="why the plan is closing", required=True)
     plan = _locked(plan, None)

@@ -7,6 +7,8 @@ plan and where to look, never what the plan says: email is not a safe place for 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -20,7 +22,7 @@ from .models import ReviewReminder, SafetyPlan
 from .selectors import SIGNED_STATUSES, plans_annotated, review_due
 
 
-def plan_review_reminders_send(today=None) -> int:
+def plan_review_reminders_send(today: dt.date | None = None) -> int:
     """Email a reminder for every review now due that has not been reminded about."""
     today = today or timezone.localdate()
     plans = plans_annotated(SafetyPlan.objects.filter(status__in=SIGNED_STATUSES)).order_by("pk")
@@ -53,7 +55,7 @@ def plan_review_reminders_send(today=None) -> int:
             why = (
                 f"its review date was {plan.review_date:%-d %B %Y}"
                 if key.startswith("review-date")
-                else f"a new concern ({plan.new_concern}) has been recorded about the child"
+                else f"a new concern ({getattr(plan, 'new_concern', None)}) has been recorded about the child"
             )
             url = site_url(reverse("safety_plans:detail", args=[plan.pk]))
             send_mail(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,8 +25,11 @@ from . import rules, selectors, services
 from .forms import CloseForm, PlanForm, RiskLineFormSet, risk_lines_from
 from .models import SafetyPlan
 
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
 
-def _writer(request: HttpRequest, plan_or_case: Any) -> bool:
+
+def _writer(request: AuthenticatedHttpRequest, plan_or_case: Any) -> bool:
     return can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=plan_or_case.school)
 
 
@@ -56,7 +59,7 @@ def _save(request: HttpRequest, form: PlanForm, formset: Any, write: Any) -> Any
 
 
 @login_required
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_any(request.user, Capability.READ_SCHOOL_RECORDS):
         raise Http404
     filters = {k: request.GET.get(k, "").strip()[:60] for k in ("status", "due", "band", "child")}
@@ -74,7 +77,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def plan_new(request: HttpRequest, reference: str, pupil_id: int) -> HttpResponse:
+def plan_new(request: AuthenticatedHttpRequest, reference: str, pupil_id: int) -> HttpResponse:
     case = case_get_for(request.user, reference, request=request, audit=False)
     if not _writer(request, case):
         raise Http404
@@ -120,8 +123,10 @@ def plan_new(request: HttpRequest, reference: str, pupil_id: int) -> HttpRespons
     )
 
 
-def _detail_context(request: HttpRequest, plan: SafetyPlan, close_form: CloseForm | None = None) -> dict[str, Any]:
-    version = selectors.version_get(plan)
+def _detail_context(
+    request: AuthenticatedHttpRequest, plan: SafetyPlan, close_form: CloseForm | None = None
+) -> dict[str, Any]:
+    version = selectors.current_version_get(plan)
     return {
         "plan": plan,
         "version": version,
@@ -139,18 +144,18 @@ def _detail_context(request: HttpRequest, plan: SafetyPlan, close_form: CloseFor
 
 
 @login_required
-def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request)
     return render(request, "safety_plans/detail.html", _detail_context(request, plan))
 
 
 @login_required
-def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_edit(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
     if not _writer(request, plan) or plan.status == SafetyPlan.Status.CLOSED:
         raise Http404
     review = plan.status != SafetyPlan.Status.DRAFT
-    version = selectors.version_get(plan)
+    version = selectors.current_version_get(plan)
     if request.method == "POST":
         form = PlanForm(request.POST, review=review)
         formset = RiskLineFormSet(request.POST, prefix="risk")
@@ -185,9 +190,10 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         initial["based_on"] = plan.current_version
         if review:
             initial["review_date"] = None if plan.review_date <= timezone.localdate() else plan.review_date
-            if plan.new_concern:
+            new_concern = getattr(plan, "new_concern", None)  # plans_annotated
+            if new_concern:
                 initial["reason"] = "new_incident"
-                initial["reason_notes"] = f"New concern {plan.new_concern}."
+                initial["reason_notes"] = f"New concern {new_concern}."
         form = PlanForm(initial=initial, review=review)
         formset = RiskLineFormSet(
             prefix="risk",
@@ -217,7 +223,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_sign_off(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_sign_off(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
     if not _writer(request, plan):
         raise Http404
@@ -232,7 +238,7 @@ def plan_sign_off(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_close(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_close(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
     if not _writer(request, plan):
         raise Http404
@@ -248,7 +254,7 @@ def plan_close(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @login_required
-def plan_version(request: HttpRequest, plan_id: int, number: int) -> HttpResponse:
+def plan_version(request: AuthenticatedHttpRequest, plan_id: int, number: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request)
     version = selectors.version_get(plan, number)
     if version is None:
@@ -261,7 +267,7 @@ def plan_version(request: HttpRequest, plan_id: int, number: int) -> HttpRespons
 
 
 @login_required
-def plan_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_compare(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request)
     numbers = [n for n in (parse_id(request.GET.get("from", "")), parse_id(request.GET.get("to", ""))) if n]
     if len(numbers) != 2:
@@ -296,12 +302,12 @@ def _child_context(plan: SafetyPlan, version: Any) -> dict[str, Any]:
 
 
 @login_required
-def plan_child(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_child(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request)
     return render(request, "safety_plans/child.html", _child_context(plan, selectors.version_get(plan)))
 
 
-def _print(request: HttpRequest, plan: SafetyPlan, *, child: bool) -> None:
+def _print(request: AuthenticatedHttpRequest, plan: SafetyPlan, *, child: bool) -> None:
     audit_record(
         action=Action.EXPORT,
         actor=request.user,
@@ -312,7 +318,7 @@ def _print(request: HttpRequest, plan: SafetyPlan, *, child: bool) -> None:
     )
 
 
-def _pdf_context(request: HttpRequest, plan: SafetyPlan) -> dict[str, Any]:
+def _pdf_context(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> dict[str, Any]:
     return {
         "school_name": plan.school.name,
         "printed_at": timezone.localtime(),
@@ -321,9 +327,9 @@ def _pdf_context(request: HttpRequest, plan: SafetyPlan) -> dict[str, Any]:
 
 
 @login_required
-def plan_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
-    version = selectors.version_get(plan)
+    version = selectors.current_version_get(plan)
     _print(request, plan, child=False)
     return pdf_response(
         request,
@@ -340,7 +346,7 @@ def plan_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @login_required
-def plan_child_pdf(request: HttpRequest, plan_id: int) -> HttpResponse:
+def plan_child_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
     _print(request, plan, child=True)
     return pdf_response(

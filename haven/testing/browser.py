@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,9 @@ def _watch(page: Page, *, javascript: bool = True) -> PageWatch:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keep each phase's report on the item so fixtures can tell whether the test failed."""
     report = yield
     item.stash.setdefault(_STASH_KEY, {})[report.when] = report
@@ -134,7 +136,11 @@ def new_context(browser: Browser, **options: Any) -> BrowserContext:
     context = browser.new_context(**options)
     context.set_default_timeout(10_000)
     javascript = options.get("java_script_enabled", True)
-    context.on("page", lambda page: _watch(page, javascript=javascript))  # pop-ups too
+
+    def watch(page: Page) -> None:
+        _watch(page, javascript=javascript)
+
+    context.on("page", watch)  # pop-ups too
     return context
 
 

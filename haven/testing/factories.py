@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
+from django.db import models
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import Membership, Role, User
+from haven.access.roles import Role
+from haven.accounts.models import Membership, User
 from haven.organisations.models import Authority, Pyramid, School, Trust
 from haven.people.models import Pupil
 from haven.people.upn import make_upn
 
 PASSWORD = "correct horse battery staple"
 
+_M = TypeVar("_M", bound=models.Model)
 
-class AuthorityFactory(factory.django.DjangoModelFactory):
+if TYPE_CHECKING:
+
+    class ModelFactory(factory.django.DjangoModelFactory[_M]):
+        # Calling a factory makes its model (factory-boy's metaclass does it, untyped).
+        def __new__(cls, *args: Any, **kwargs: Any) -> _M: ...  # type: ignore[misc]
+
+else:
+    ModelFactory = factory.django.DjangoModelFactory
+
+
+class AuthorityFactory(ModelFactory[Authority]):
     class Meta:
         model = Authority
 
@@ -23,7 +37,7 @@ class AuthorityFactory(factory.django.DjangoModelFactory):
     la_code = factory.Sequence(lambda n: f"{800 + n % 199:03d}")
 
 
-class TrustFactory(factory.django.DjangoModelFactory):
+class TrustFactory(ModelFactory[Trust]):
     class Meta:
         model = Trust
 
@@ -31,7 +45,7 @@ class TrustFactory(factory.django.DjangoModelFactory):
     authority = factory.SubFactory(AuthorityFactory)
 
 
-class PyramidFactory(factory.django.DjangoModelFactory):
+class PyramidFactory(ModelFactory[Pyramid]):
     class Meta:
         model = Pyramid
 
@@ -39,7 +53,7 @@ class PyramidFactory(factory.django.DjangoModelFactory):
     authority = factory.SubFactory(AuthorityFactory)
 
 
-class SchoolFactory(factory.django.DjangoModelFactory):
+class SchoolFactory(ModelFactory[School]):
     class Meta:
         model = School
 
@@ -50,7 +64,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
     trust = None
 
 
-class PupilFactory(factory.django.DjangoModelFactory):
+class PupilFactory(ModelFactory[Pupil]):
     class Meta:
         model = Pupil
 
@@ -63,7 +77,7 @@ class PupilFactory(factory.django.DjangoModelFactory):
     sex = "F"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -73,7 +87,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory[Membership]):
     class Meta:
         model = Membership
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,12 +24,18 @@ from haven.chronology import selectors as chronology
 from haven.concerns import rules
 from haven.concerns.models import Category, Concern, Location
 from haven.concerns.selectors import concern_get_for, pupils_matching
-from haven.concerns.services import concern_close_no_further_action, concern_prompts
+from haven.concerns.services import concern_acknowledge, concern_close_no_further_action, concern_prompts
+from haven.core.chronology import Entry
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
 from haven.pupil_voice.selectors import new_report_count_for
 from haven.safety_plans import selectors as plan_selectors
+
+if TYPE_CHECKING:
+    from haven.core.http import AuthenticatedHttpRequest
+    from haven.organisations.models import School
+    from haven.people.models import Pupil
 
 
 def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
@@ -37,7 +43,7 @@ def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_any(request.user, Capability.READ_SCHOOL_RECORDS):
         raise Http404
     filters = _filters(request, ("q", "child", "category", "location", "from", "to", "urgent"))
@@ -74,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # -- Triage ----------------------------------------------------------------------------------
 
 
-def _triage_concern(request: HttpRequest, reference: str) -> Concern:
+def _triage_concern(request: AuthenticatedHttpRequest, reference: str) -> Concern:
     concern = concern_get_for(request.user, reference, request=request)
     if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=concern.school):
         raise Http404
@@ -82,7 +88,7 @@ def _triage_concern(request: HttpRequest, reference: str) -> Concern:
 
 
 @login_required
-def triage(request: HttpRequest, reference: str) -> HttpResponse:
+def triage(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Acknowledge a concern; open a case, add it to one, or close it with a rationale."""
     concern = _triage_concern(request, reference)
     open_cases = selectors.case_list_for(request.user).filter(school=concern.school, status=Case.Status.OPEN)
@@ -94,7 +100,7 @@ def triage(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if action == "acknowledge":
-                services.concern_acknowledge(by=request.user, concern=concern, request=request)
+                concern_acknowledge(by=request.user, concern=concern, request=request)
                 messages.success(request, f"{concern.reference} marked as received.")
                 return redirect("cases:triage", reference=concern.reference)
             if action == "open" and open_form.is_valid():
@@ -142,7 +148,7 @@ def triage(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-def _child_flags(user: Any, school_id: int, pupil_ids: list[int]) -> list[str]:
+def _child_flags(user: User, school_id: int, pupil_ids: list[int]) -> list[str]:
     return selectors.repeat_involvement_flags_for_children(user, school_id=school_id, pupil_ids=pupil_ids)
 
 
@@ -169,7 +175,7 @@ def _latest(rows: list[Any], key: str) -> dict[Any, Any]:
     return latest
 
 
-def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+def _case_context(request: AuthenticatedHttpRequest, case: Case, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     bound = bound or {}
     readers = User.objects.filter(
         pk__in=holders_of(Capability.READ_SCHOOL_RECORDS, school_ids=[case.school_id]).values("user_id")
@@ -190,7 +196,7 @@ def _case_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None
 
     def outcome_form(referral: Referral) -> forms.OutcomeForm:
         # One form per referral; the one whose outcome was refused comes back as typed.
-        typed = bound.get("outcome")
+        typed: forms.OutcomeForm | None = bound.get("outcome")
         if typed is not None and _posted_referral(typed.data) == referral.pk:
             return typed
         return forms.OutcomeForm(
@@ -271,7 +277,7 @@ def _posted_referral(data: Any) -> int | None:
 
 
 @login_required
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_get_for(request.user, reference, request=request)
     return render(request, "cases/case_detail.html", _case_context(request, case))
 
@@ -296,7 +302,7 @@ ACTIONS = {
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) -> HttpResponse:
     """One change to a case. Errors re-render the case with the form as typed (status 400)."""
     if action not in ACTIONS:
         raise Http404
@@ -322,11 +328,13 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
             services.task_complete(by=request.user, task=task, request=request)
             messages.success(request, "Task marked as done.")
             return redirect("cases:detail", reference=case.reference)
+        assert form is not None  # every action but task_done has a form
         if form.is_valid():
             _apply(request, case, action, form.cleaned_data)
             messages.success(request, "Saved.")
             return redirect(f"/cases/{case.reference}/#{action}")
     except ApplicationError as exc:
+        assert form is not None
         exc.add_to(form)
     ctx = _case_context(request, case, bound={action: form})
     ctx["error_action"] = action
@@ -339,7 +347,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     return render(request, "cases/case_detail.html", ctx, status=400)
 
 
-def _apply(request: HttpRequest, case: Case, action: str, d: dict[str, Any]) -> None:
+def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[str, Any]) -> None:
     by, v = request.user, d.get("version")
     if action == "decision":
         services.decisions_record(
@@ -433,7 +441,7 @@ def _apply(request: HttpRequest, case: Case, action: str, d: dict[str, Any]) -> 
 
 
 @login_required
-def case_chronology(request: HttpRequest, reference: str) -> HttpResponse:
+def case_chronology(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_get_for(request.user, reference, request=request)
     filters = _filters(request, ("kinds", "from", "to"))
     entries = chronology.case_chronology(case, filters=filters)
@@ -452,7 +460,14 @@ def case_chronology(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _chronology_pdf(
-    request: HttpRequest, *, title: str, entries: list, school: Any, filters: dict, obj: Any, filename: str
+    request: AuthenticatedHttpRequest,
+    *,
+    title: str,
+    entries: list[Entry],
+    school: School,
+    filters: dict[str, str],
+    obj: Case | Pupil,
+    filename: str,
 ) -> HttpResponse:
     """Print a chronology: page numbers, "Confidential" on every page, the print audited."""
     audit_record(
@@ -479,7 +494,7 @@ def _chronology_pdf(
 
 
 @login_required
-def case_chronology_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+def case_chronology_pdf(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_get_for(request.user, reference, request=request, audit=False)
     filters = _filters(request, ("kinds", "from", "to"))
     return _chronology_pdf(
@@ -494,7 +509,7 @@ def case_chronology_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-def pupil_chronology_pdf(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def pupil_chronology_pdf(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     filters = _filters(request, ("kinds", "from", "to"))
     pupil, entries = chronology.pupil_chronology_for(request.user, pupil_id, request=request, filters=filters)
     return _chronology_pdf(
@@ -509,7 +524,7 @@ def pupil_chronology_pdf(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 
 @login_required
-def pupil_chronology(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def pupil_chronology(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     filters = _filters(request, ("kinds", "from", "to"))
     pupil, entries = chronology.pupil_chronology_for(request.user, pupil_id, request=request, filters=filters)
     return render(

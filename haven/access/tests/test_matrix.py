@@ -11,13 +11,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import pytest
 from django.urls import reverse
 
 from conftest import World, build_world, sign_in
 from haven.audit.models import Action, AuditEvent
+
+if TYPE_CHECKING:
+    from haven.cases.models import Case
+    from haven.compliance.models import AuditRound, SchoolAudit
+    from haven.concerns.models import Concern
+    from haven.insights.models import Enquiry
+    from haven.network.models import Meeting
+    from haven.pupil_voice.models import PupilReport, Survey
+    from haven.records.models import FileTransfer
+    from haven.resources.models import CaseStudy, Resource
+    from haven.safety_plans.models import SafetyPlan
 
 # Not marked django_db as a module: the per-test transaction would then open before the
 # module's world and outlive it. The tests below that use ``world`` make pytest-django set up
@@ -32,13 +44,38 @@ ALL_USERS = [
 ]
 
 
+@dataclass
+class MatrixWorld(World):
+    """The test world with the records the matrix visits (made by :func:`_with_records`)."""
+
+    concern: Concern = field(init=False)
+    case: Case = field(init=False)
+    concern2: Concern = field(init=False)
+    plan: SafetyPlan = field(init=False)
+    pupil_report: PupilReport = field(init=False)
+    survey: Survey = field(init=False)
+    school_survey: Survey = field(init=False)
+    enquiry: Enquiry = field(init=False)
+    meeting: Meeting = field(init=False)
+    transfer: FileTransfer = field(init=False)
+    feed_tokens: dict[str, str] = field(init=False)
+    resource: Resource = field(init=False)
+    proposal: Resource = field(init=False)
+    case_study: CaseStudy = field(init=False)
+    case_study_draft: CaseStudy = field(init=False)
+    s175_round: AuditRound = field(init=False)
+    s175_audit: SchoolAudit = field(init=False)
+    tokens: dict[str, str] = field(init=False)  # the API matrix's bearer tokens (haven/api/tests)
+
+
 @dataclass(frozen=True)
 class Protected:
     name: str
-    url: Callable[[World], str]
+    # url(world), or url(world, user_key) for a calendar feed (``token``).
+    url: Callable[..., str]
     allowed: frozenset[str]
     # Text that only an allowed user may see on the page (checked on 200 responses).
-    must_show: Callable[[World], str] | None = None
+    must_show: Callable[[MatrixWorld], str] | None = None
     # A calendar feed: no session, the user's own secret token is in the address, so ``url``
     # is called as url(world, user_key); a wrong or revoked token answers 404.
     token: bool = False
@@ -390,8 +427,9 @@ def matrix_world(django_db_setup, django_db_blocker):
             atomic.__exit__(None, None, None)
 
 
-def _with_records(world: World) -> World:
+def _with_records(base: World) -> MatrixWorld:
     """A concern recorded by staff_a, a case opened from it, and a second concern to triage."""
+    world = MatrixWorld(**{f.name: getattr(base, f.name) for f in fields(base)})
     import datetime as dt
 
     from django.utils import timezone
@@ -412,12 +450,12 @@ def _with_records(world: World) -> World:
             child_told_next_steps="yes",
         )
 
-    world.concern = concern("Matrix concern: name-calling in the toilets.")  # type: ignore[attr-defined]
-    world.case = case_open(by=world.users["dsl_a"], concern=world.concern, title="Matrix case title")  # type: ignore[attr-defined]
-    world.concern2 = concern("Second matrix concern, still to triage.")  # type: ignore[attr-defined]
+    world.concern = concern("Matrix concern: name-calling in the toilets.")
+    world.case = case_open(by=world.users["dsl_a"], concern=world.concern, title="Matrix case title")
+    world.concern2 = concern("Second matrix concern, still to triage.")
     from haven.safety_plans.services import plan_create
 
-    world.plan = plan_create(  # type: ignore[attr-defined]
+    world.plan = plan_create(
         by=world.users["dsl_a"],
         case=world.case,
         pupil=world.pupils["a"],
@@ -431,7 +469,7 @@ def _with_records(world: World) -> World:
     )
     from haven.pupil_voice.services import report_submit
 
-    world.pupil_report = report_submit(  # type: ignore[attr-defined]
+    world.pupil_report = report_submit(
         school=world.school_a, what_happened="Matrix pupil report: comments on the bus."
     ).report
     _with_resources(world)
@@ -439,14 +477,14 @@ def _with_records(world: World) -> World:
     from haven.pupil_voice.survey_services import survey_open
 
     today = timezone.localdate()
-    world.survey = survey_open(  # type: ignore[attr-defined]
+    world.survey = survey_open(
         by=world.users["la_officer_a"],
         title="Matrix county survey",
         opens_on=today,
         closes_on=today + dt.timedelta(days=14),
         schools=[world.school_a, world.school_b],
     )
-    world.school_survey = survey_open(  # type: ignore[attr-defined]
+    world.school_survey = survey_open(
         by=world.users["dsl_a"],
         title="Matrix school survey",
         opens_on=today + dt.timedelta(days=30),
@@ -464,7 +502,7 @@ def _with_records(world: World) -> World:
     )
     from haven.insights.services import enquiry_record
 
-    world.enquiry = enquiry_record(  # type: ignore[attr-defined]
+    world.enquiry = enquiry_record(
         by=world.users["la_officer_a"],
         authority=world.authority,
         school=world.school_a,
@@ -483,7 +521,7 @@ def _with_records(world: World) -> World:
     pyramid = Pyramid.objects.create(authority=world.authority, name="Alder pyramid")
     world.school_a.pyramid = pyramid
     world.school_a.save(update_fields=["pyramid"])
-    world.meeting = meeting_schedule(  # type: ignore[attr-defined]
+    world.meeting = meeting_schedule(
         by=world.users["la_officer_a"],
         authority=world.authority,
         pyramid=pyramid,
@@ -494,15 +532,15 @@ def _with_records(world: World) -> World:
     )
     from haven.records.services import transfer_send
 
-    world.transfer = transfer_send(  # type: ignore[attr-defined]
+    world.transfer = transfer_send(
         by=world.users["dsl_a"], pupil=world.pupils["a"], left_on=timezone.localdate(), to_school=world.school_b
     )
     # Every user gets a token, so the feeds can be asked for as each of them.
-    world.feed_tokens = {key: FeedToken.objects.create(user=user).token for key, user in world.users.items()}  # type: ignore[attr-defined]
+    world.feed_tokens = {key: FeedToken.objects.create(user=user).token for key, user in world.users.items()}
     return world
 
 
-def _with_resources(world: World) -> None:
+def _with_resources(world: MatrixWorld) -> None:
     """An approved resource, a proposal by staff_a, a published case study and a draft (school A)."""
     from haven.resources import services as rs
 
@@ -513,10 +551,10 @@ def _with_resources(world: World) -> None:
             data={"title": title, "kind": "teaching", "url": "https://example.org/", "for_staff": True, "ks3": True},
         )
 
-    world.resource = rs.resource_curate(  # type: ignore[attr-defined]
+    world.resource = rs.resource_curate(
         by=world.users["la_officer_a"], resource=resource("Matrix approved resource"), action="approve"
     )
-    world.proposal = resource("Matrix proposed resource")  # type: ignore[attr-defined]
+    world.proposal = resource("Matrix proposed resource")
     study = {
         "title": "Matrix case study",
         "phase": "secondary",
@@ -528,15 +566,13 @@ def _with_resources(world: World) -> None:
     }
     published = rs.case_study_save(by=world.users["dsl_a"], school=world.school_a, data=study)
     rs.case_study_submit(by=world.users["dsl_a"], case_study=published)
-    world.case_study = rs.case_study_review(  # type: ignore[attr-defined]
-        by=world.users["la_officer_a"], case_study=published, action="publish"
-    )
-    world.case_study_draft = rs.case_study_save(  # type: ignore[attr-defined]
+    world.case_study = rs.case_study_review(by=world.users["la_officer_a"], case_study=published, action="publish")
+    world.case_study_draft = rs.case_study_save(
         by=world.users["dsl_a"], school=world.school_a, data={**study, "what_worked": "Draft only."}
     )
 
 
-def _with_s175_audit(world: World) -> None:
+def _with_s175_audit(world: MatrixWorld) -> None:
     """A Section 175 round opened by the authority's officer; school A has submitted."""
     import datetime as dt
 
@@ -546,14 +582,14 @@ def _with_s175_audit(world: World) -> None:
     from haven.compliance.models import SchoolAudit
 
     today = timezone.localdate()
-    world.s175_round = services.round_open(  # type: ignore[attr-defined]
+    world.s175_round = services.round_open(
         by=world.users["la_officer_a"],
         authority=world.authority,
         title="Matrix S175 audit",
         opens_on=today,
         due_on=today + dt.timedelta(days=30),
     )
-    audit = SchoolAudit.objects.get(round=world.s175_round, school=world.school_a)  # type: ignore[attr-defined]
+    audit = SchoolAudit.objects.get(round=world.s175_round, school=world.school_a)
     answers = {s["key"]: {"answer": standards.PARTLY, "evidence": "Matrix S175 evidence"} for s in standards.snapshot()}
     services.audit_save_draft(
         by=world.users["dsl_a"],
@@ -565,14 +601,14 @@ def _with_s175_audit(world: World) -> None:
         training_needs="Matrix S175 training needs",
     )
     services.audit_submit(by=world.users["dsl_a"], audit=audit)
-    world.s175_audit = audit  # type: ignore[attr-defined]
+    world.s175_audit = audit
 
 
 CASES = [(p, user) for p in PROTECTED for user in ALL_USERS]
 
 
 @pytest.mark.parametrize(("protected", "user_key"), CASES, ids=[f"{p.name} as {u}" for p, u in CASES])
-def test_matrix(protected: Protected, user_key: str, matrix_world: World, client, django_db_blocker):
+def test_matrix(protected: Protected, user_key: str, matrix_world: MatrixWorld, client, django_db_blocker):
     with django_db_blocker.unblock():
         if protected.token:
             response = client.get(protected.url(matrix_world, user_key))
@@ -590,7 +626,7 @@ def test_matrix(protected: Protected, user_key: str, matrix_world: World, client
 
 
 @pytest.mark.parametrize("protected", PROTECTED, ids=[p.name for p in PROTECTED])
-def test_a_visitor_is_sent_to_sign_in(protected: Protected, matrix_world: World, client, django_db_blocker):
+def test_a_visitor_is_sent_to_sign_in(protected: Protected, matrix_world: MatrixWorld, client, django_db_blocker):
     with django_db_blocker.unblock():
         if protected.token:  # a feed has no sign-in: a made-up token is simply not found
             good = protected.url(matrix_world, "dsl_a")
@@ -604,7 +640,7 @@ def test_a_visitor_is_sent_to_sign_in(protected: Protected, matrix_world: World,
 
 @pytest.mark.parametrize("protected", PROTECTED, ids=[p.name for p in PROTECTED])
 def test_a_content_role_without_its_second_factor_is_stopped(
-    protected: Protected, matrix_world: World, client, django_db_blocker
+    protected: Protected, matrix_world: MatrixWorld, client, django_db_blocker
 ):
     """Signed in with a password only, a DSL reaches the two-factor step, not the page."""
     with django_db_blocker.unblock():

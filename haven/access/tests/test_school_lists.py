@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from haven.access.policy import Capability, school_ids_for, school_list_for, schools_for
-from haven.accounts.models import Role
+from haven.access.roles import Role
 from haven.testing import factories as f
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import sign_in
-from haven.accounts.models import Role
+from haven.access.roles import Role
 from haven.audit.models import Action, AuditEvent
 from haven.testing import factories as f
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import sign_in
-from haven.accounts.models import Membership, Role
+from haven.access.roles import Role
+from haven.accounts.models import Membership
 from haven.audit.models import Action, AuditEvent
 from haven.testing import factories as f
 

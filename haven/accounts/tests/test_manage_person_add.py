@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from conftest import sign_in
-from haven.accounts.models import Membership, Role, User
+from haven.access.roles import Role
+from haven.accounts.models import Membership, User
 from haven.audit.models import Action, AuditEvent
 
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from haven.access.roles import Role
 from haven.accounts import manage_services as services
 from haven.accounts.manage_selectors import person_get_for
-from haven.accounts.models import Role
 
 
 def test_a_temporary_password_is_long_random_and_easy_to_read_out():

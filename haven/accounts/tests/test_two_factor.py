@@ -40,7 +40,9 @@ def test_set_up_shows_a_local_qr_code_and_the_key_then_recovery_codes(client, wo
     page = client.get(reverse("accounts:two_factor_setup"))
     assert page.status_code == 200
     assert 'src="data:image/svg+xml' in page.text  # drawn here, not by an outside service
-    key = "".join(re.search(r'<p class="secret"[^>]*>([A-Z2-7 ]+)</p>', page.text).group(1).split())
+    secret = re.search(r'<p class="secret"[^>]*>([A-Z2-7 ]+)</p>', page.text)
+    assert secret
+    key = "".join(secret.group(1).split())
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     assert base64.b32decode(key + "=" * (-len(key) % 8)) == device.bin_key
 

@@ -12,9 +12,17 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from conftest import World, build_world, sign_in
+from conftest import build_world, sign_in
 from haven.access.policy import uses_the_api
-from haven.access.tests.test_matrix import A_READERS, ALL_USERS, DSLS_AND_HEADS, SCHOOL_ROLES, Protected, _with_records
+from haven.access.tests.test_matrix import (
+    A_READERS,
+    ALL_USERS,
+    DSLS_AND_HEADS,
+    SCHOOL_ROLES,
+    MatrixWorld,
+    Protected,
+    _with_records,
+)
 from haven.api.services import token_create
 
 from .conftest import problem_of
@@ -71,7 +79,7 @@ def api_world(django_db_setup, django_db_blocker):
         atomic.__enter__()
         try:
             world = _with_records(build_world())
-            world.tokens = {  # type: ignore[attr-defined]
+            world.tokens = {
                 key: token_create(by=user, name="matrix")[1] for key, user in world.users.items() if uses_the_api(user)
             }
             yield world
@@ -80,7 +88,7 @@ def api_world(django_db_setup, django_db_blocker):
             atomic.__exit__(None, None, None)
 
 
-def _check(response, protected: Protected, world: World, user_key: str) -> None:
+def _check(response, protected: Protected, world: MatrixWorld, user_key: str) -> None:
     if user_key in protected.allowed:
         assert response.status_code == 200, f"{user_key} should open {protected.name}"
         if protected.must_show:
@@ -97,16 +105,16 @@ IDS = [f"{p.name} as {u}" for p, u in CASES]
 
 
 @pytest.mark.parametrize(("protected", "user_key"), CASES, ids=IDS)
-def test_matrix_by_session(protected: Protected, user_key: str, api_world: World, client, django_db_blocker):
+def test_matrix_by_session(protected: Protected, user_key: str, api_world: MatrixWorld, client, django_db_blocker):
     with django_db_blocker.unblock():
         sign_in(client, api_world.users[user_key])
         _check(client.get(protected.url(api_world)), protected, api_world, user_key)
 
 
 @pytest.mark.parametrize(("protected", "user_key"), CASES, ids=IDS)
-def test_matrix_by_token(protected: Protected, user_key: str, api_world: World, django_db_blocker):
+def test_matrix_by_token(protected: Protected, user_key: str, api_world: MatrixWorld, django_db_blocker):
     """A token gives its owner exactly what their session gives, and only API users hold one."""
-    token = api_world.tokens.get(user_key)  # type: ignore[attr-defined]
+    token = api_world.tokens.get(user_key)
     if token is None:
         assert user_key not in protected.allowed
         return
@@ -116,7 +124,9 @@ def test_matrix_by_token(protected: Protected, user_key: str, api_world: World, 
 
 
 @pytest.mark.parametrize("protected", API_PROTECTED, ids=[p.name for p in API_PROTECTED])
-def test_a_visitor_gets_401_with_a_bearer_challenge(protected: Protected, api_world: World, client, django_db_blocker):
+def test_a_visitor_gets_401_with_a_bearer_challenge(
+    protected: Protected, api_world: MatrixWorld, client, django_db_blocker
+):
     with django_db_blocker.unblock():
         response = client.get(protected.url(api_world))
         assert response.status_code == 401
@@ -126,7 +136,7 @@ def test_a_visitor_gets_401_with_a_bearer_challenge(protected: Protected, api_wo
 
 @pytest.mark.parametrize("protected", API_PROTECTED, ids=[p.name for p in API_PROTECTED])
 def test_a_content_role_without_its_second_factor_is_stopped(
-    protected: Protected, api_world: World, client, django_db_blocker
+    protected: Protected, api_world: MatrixWorld, client, django_db_blocker
 ):
     with django_db_blocker.unblock():
         client.force_login(api_world.users["dsl_a"])
@@ -148,7 +158,7 @@ def test_every_get_endpoint_is_in_the_matrix(db):
     fake = SimpleNamespace(
         concern=record, case=record, pupils={"a": SimpleNamespace(pk="<id>")}, plan=SimpleNamespace(pk="<plan>")
     )
-    covered = {p.url(fake) for p in API_PROTECTED}  # type: ignore[arg-type]
+    covered = {p.url(fake) for p in API_PROTECTED}
     gets = {
         "/api/"
         + str(p.pattern)

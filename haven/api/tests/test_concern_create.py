@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -21,7 +22,7 @@ URL = "/api/v1/concerns/"
 @pytest.fixture
 def body(world):
     def _body(**changes):
-        data = {
+        data: dict[str, Any] = {
             "school": "140001",
             "children": [{"upn": world.pupils["a"].upn, "role": "affected"}],
             "occurred_at": (timezone.now() - dt.timedelta(hours=3)).isoformat(),

@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 
 from haven.audit.models import Action, AuditEvent
-from haven.cases.services import concern_acknowledge
-from haven.concerns.services import concern_close_no_further_action
+from haven.concerns.services import concern_acknowledge, concern_close_no_further_action
 from haven.testing.factories import MembershipFactory, UserFactory
 
 from .conftest import problem_of

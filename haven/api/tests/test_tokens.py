@@ -27,7 +27,9 @@ def _create_on_page(client: Client, name: str = "School MIS") -> str:
     response = client.post(reverse("api:tokens"), {"name": name, "lifetime": "90"})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    return TOKEN_RE.search(response.text).group(1)
+    found = TOKEN_RE.search(response.text)
+    assert found
+    return found.group(1)
 
 
 def test_it_shows_a_new_token_once_and_keeps_only_its_hash(client, world):

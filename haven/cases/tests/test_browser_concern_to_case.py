@@ -363,8 +363,9 @@ def test_without_javascript_a_name_matching_two_pupils_asks_which(
     which.get_by_role("radio", name=re.compile(r"^Sam Taylor, Year 9")).check()
     send_concern(page)
     arrive(page, base + "/concerns/")
-    reference = CONCERN_REF.search(page.get_by_role("status").inner_text()).group(1)
-    concern = Concern.objects.get(reference=reference)
+    found = CONCERN_REF.search(page.get_by_role("status").inner_text())
+    assert found
+    concern = Concern.objects.get(reference=found.group(1))
     assert [(c.pupil_id, c.role) for c in concern.children.all()] == [(taylor.pk, "affected")]
     assert concern.what_happened == "Sam said an older boy touched her."
     axe_check(page, label="concern sent, without JavaScript")
@@ -442,8 +443,9 @@ def test_the_concern_form_works_with_the_keyboard_alone(transactional_db, taxono
     with page.expect_navigation():
         keyboard.press("Enter")
     arrive(page, base + "/concerns/")
-    reference = CONCERN_REF.search(page.get_by_role("status").inner_text()).group(1)
-    concern = Concern.objects.get(reference=reference)
+    found = CONCERN_REF.search(page.get_by_role("status").inner_text())
+    assert found
+    concern = Concern.objects.get(reference=found.group(1))
     assert [c.pupil_id for c in concern.children.all()] == [pupil.pk]
     assert [c.code for c in concern.categories.all()] == ["sexual_assault"]
     assert (concern.location, concern.child_told_next_steps, concern.urgent) == ("toilets", "yes", False)

@@ -58,7 +58,7 @@ def test_the_dashboard_rows_print_exactly_as_the_template_loops_did(world, make_
 
 
 def test_empty_dashboard_rows_print_as_the_loops_did(world):
-    empty = {"overdue_tasks": [], "overdue_referrals": []}
+    empty: dict[str, list[object]] = {"overdue_tasks": [], "overdue_referrals": []}
     assert str(triage_rows([], set())) == Template(_TRIAGE).render(Context({"page": [], "triage_school_ids": set()}))
     assert str(open_case_rows([], timezone.localdate())) == Template(_OPEN_CASES).render(Context({"open_cases": []}))
     assert str(overdue_items(type("Board", (), empty))) == Template(_OVERDUE).render(Context({"board": empty}))

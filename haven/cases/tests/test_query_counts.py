@@ -184,6 +184,7 @@ def test_submitting_a_concern_costs_a_bounded_number_of_statements(
 
     assert r.status_code == 302
     concern = Concern.objects.order_by("pk").last()
+    assert concern is not None
     assert concern.reference == f"C-{world.school_a.urn}-00002"
     assert sorted(concern.categories.values_list("code", flat=True)) == ["bullying", "physical"]
     assert dict(concern.children.values_list("pupil_id", "role")) == {
@@ -192,7 +193,9 @@ def test_submitting_a_concern_costs_a_bounded_number_of_statements(
     }
     events = AuditEvent.objects.filter(action=Action.CREATE, object_type="concerns.concern").order_by("seq")
     assert [e.object_id for e in events] == [str(c.pk) for c in Concern.objects.order_by("pk")]
-    assert events.last().seq == events.first().seq + 1
+    last, first = events.last(), events.first()
+    assert last is not None and first is not None
+    assert last.seq == first.seq + 1
 
 
 @pytest.mark.parametrize("month", [1, 7])  # GMT and British Summer Time

@@ -166,7 +166,7 @@ def test_the_round_page_costs_the_same_queries_for_more_schools(client, world, s
 
 
 def test_the_home_page_costs_the_same_queries_with_more_audits(client, world, s175_round):
-    from haven.accounts.models import Role
+    from haven.access.roles import Role
 
     dsl = world.users["dsl_a"]
     sign_in(client, dsl)

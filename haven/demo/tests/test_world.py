@@ -23,8 +23,8 @@ from django.test import RequestFactory
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.access.roles import TWO_FACTOR_ROLES
-from haven.accounts.models import Membership, Role, User
+from haven.access.roles import TWO_FACTOR_ROLES, Role
+from haven.accounts.models import Membership, User
 from haven.audit.models import AuditEvent
 from haven.cases.models import Case, CaseEvent, Decision, ParentsInformed, Referral, Sanction, Support, Task
 from haven.cases.selectors import dashboard_for, repeat_involvement_flags

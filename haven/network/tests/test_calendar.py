@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar
+from icalendar import Calendar, Component
 
 from conftest import sign_in
 from haven.network.models import FeedToken
@@ -15,7 +15,7 @@ from haven.network.services import feed_token_issue, feed_token_revoke
 from haven.organisations.models import Pyramid
 
 
-def _events(response) -> dict[str, object]:
+def _events(response) -> dict[str, Component]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     calendar = Calendar.from_ical(response.content)

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from haven.audit import services as audit_services
 from haven.audit.models import Action, AuditEvent
 from haven.people import roster
 from haven.people.models import Pupil, RosterImport
@@ -135,7 +136,7 @@ def test_one_bad_line_among_good_ones_writes_nothing(world):
 def test_a_failure_while_writing_rolls_everything_back(world, monkeypatch):
     run(world, roster_csv(pupil_line(n) for n in range(3)))
 
-    real_audit_record = roster.audit_record
+    real_audit_record = audit_services.audit_record
 
     def audit_fails_after_every_pupil_write(**kwargs):
         if kwargs["extra"].get("status") == "done":

@@ -125,7 +125,9 @@ def test_a_file_that_is_too_big_is_refused_with_a_clear_error(client, world, mon
     assert "There is a problem" in text
     assert "The file is 101\xa0bytes; the largest we accept is 0 MB." in text
     # The field points screen readers at its hint and its error, and both are on the page.
-    described_by = re.search(r'<input type="file"[^>]* aria-describedby="([^"]+)"', text).group(1).split()
+    found = re.search(r'<input type="file"[^>]* aria-describedby="([^"]+)"', text)
+    assert found
+    described_by = found.group(1).split()
     assert len(described_by) == 2
     for element_id in described_by:
         assert f'id="{element_id}"' in text

@@ -16,6 +16,7 @@ def tell(client: Client, code: str, text: str = "Someone keeps calling me names 
 
 def secrets_from(response) -> tuple[PupilReport, str]:
     text = response.content.decode()
-    reference = re.search(r'id="reference"><strong>([A-Z0-9-]+)</strong>', text).group(1)
-    passphrase = re.search(r'id="passphrase"><strong>([a-z ]+)</strong>', text).group(1)
-    return PupilReport.objects.get(reference=reference), passphrase
+    reference = re.search(r'id="reference"><strong>([A-Z0-9-]+)</strong>', text)
+    passphrase = re.search(r'id="passphrase"><strong>([a-z ]+)</strong>', text)
+    assert reference and passphrase
+    return PupilReport.objects.get(reference=reference.group(1)), passphrase.group(1)

@@ -21,7 +21,9 @@ def _url(school):
 
 
 def _token(response):
-    return re.search(r'name="token" value="([^"]+)"', response.text).group(1)
+    found = re.search(r'name="token" value="([^"]+)"', response.text)
+    assert found
+    return found.group(1)
 
 
 def _post(client, school, answers=None, token=None, **extra):

@@ -156,9 +156,11 @@ def test_the_trend_per_question_per_round_with_small_rounds_hidden(world):
     assert list(trend)[:2] == ["safe_school", "safe_online"] and len(trend) == 6
     points = trend["safe_school"]
     assert [p.title for p in points] == ["Spring", "Summer", "Autumn"]
-    assert (points[0].answers, points[0].positive_share) == (20, pytest.approx(0.3))
+    assert points[0].answers == 20
+    assert points[0].positive_share == pytest.approx(0.3)
     assert (points[1].answers, points[1].positive_share) == (None, None)  # 9 answers: hidden
-    assert (points[2].answers, points[2].positive_share) == (20, pytest.approx(0.75))
+    assert points[2].answers == 20
+    assert points[2].positive_share == pytest.approx(0.75)
     assert trend["seen_sexual_comments"][2].positive_share == pytest.approx(0.75)
     assert points[2].last_day == dt.date(2026, 10, 25)
 
@@ -168,7 +170,10 @@ def test_the_trend_per_question_per_round_with_small_rounds_hidden(world):
         dt.date(2026, 9, 1),
         dt.date(2026, 12, 31),
     )
-    assert [(p.answers, round(p.positive_share, 3)) for p in both["tell_adult"]] == [(120, 0.125)]
+    (point,) = both["tell_adult"]
+    assert point.answers == 120
+    assert point.positive_share is not None
+    assert round(point.positive_share, 3) == 0.125
 
 
 def test_a_round_closed_before_the_period_or_never_opened_is_left_out(world):

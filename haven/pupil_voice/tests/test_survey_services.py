@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -31,7 +32,7 @@ def _today(monkeypatch):
 
 
 def _open(world, user="dsl_a", schools=None, **kw):
-    data = {"title": "Autumn", "opens_on": TODAY, "closes_on": TODAY + dt.timedelta(days=14)} | kw
+    data: dict[str, Any] = {"title": "Autumn", "opens_on": TODAY, "closes_on": TODAY + dt.timedelta(days=14)} | kw
     return survey_open(by=world.users[user], schools=schools or [world.school_a], **data)
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from haven.cases import services as case_services
 from haven.concerns.models import Attachment
@@ -19,7 +20,9 @@ from haven.records.services import transfer_send
 
 def _text(transfer) -> list[str]:
     reader = PdfReader(io.BytesIO(transfer.file.open("rb").read()))
-    assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"])  # a tagged PDF
+    mark_info = reader.root_object["/MarkInfo"].get_object()
+    assert isinstance(mark_info, DictionaryObject)
+    assert bool(mark_info["/Marked"])  # a tagged PDF
     return [p.extract_text() for p in reader.pages]
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from conftest import sign_in
-from haven.accounts.models import Role
+from haven.access.roles import Role
 from haven.audit.models import Action, AuditEvent
 from haven.records.models import FileTransfer
 from haven.records.services import transfer_send
@@ -223,7 +223,9 @@ def test_a_file_with_a_restricted_case_opens_only_for_those_named_and_the_new_sc
     from haven.concerns.models import Concern
 
     dsl = world.users["dsl_a"]
-    case = case_services.case_open(by=dsl, concern=Concern.objects.filter(children__pupil=leaver).first())
+    concern = Concern.objects.filter(children__pupil=leaver).first()
+    assert concern is not None
+    case = case_services.case_open(by=dsl, concern=concern)
     case_services.case_access_set(by=dsl, case=case, restricted=True, named_users=[], shared_with_trust=False)
     transfer = transfer_send(by=dsl, pupil=leaver, left_on=leaver.left_on, to_school=world.school_b)
     file_url = f"/records/transfers/{transfer.pk}/file.pdf"

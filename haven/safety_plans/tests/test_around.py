@@ -118,7 +118,7 @@ def test_the_full_plan_pdf_is_tagged_real_text_and_audited(client, world, active
         "Page 1 of",
     ):
         assert expected in text, expected
-    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged for screen readers
+    assert "/StructTreeRoot" in reader.root_object  # tagged for screen readers
     event = AuditEvent.objects.filter(action=Action.EXPORT, object_id=str(active_plan.pk)).get()
     assert event.extra["page"] == "full"
 

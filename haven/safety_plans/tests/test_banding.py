@@ -128,7 +128,7 @@ def test_the_form_accepts_every_pair_on_the_key(a, b):
 def test_the_form_refuses_any_other_value_with_a_clear_message(a, b):
     form = RiskLineForm(data={"hazard": "Comments", "hazard_rating": a, "likelihood": b})
     assert not form.is_valid()
-    messages = " ".join(m for errs in form.errors.values() for m in errs)
+    messages = " ".join(str(m) for errs in form.errors.values() for m in errs)
     assert "must be" in messages
 
 

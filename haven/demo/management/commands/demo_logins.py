@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from haven.accounts.models import Role
+from haven.access.roles import Role
 from haven.demo.world import DEMO_PASSWORD, DemoWorldRefused, demo_logins_list
 from haven.organisations.models import School
 
