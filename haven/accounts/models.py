@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from haven.access.roles import TWO_FACTOR_ROLES, Role
+from haven.core import clock
 
 
 class UserManager(BaseUserManager["User"]):
@@ -46,7 +46,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=200)
     job_title = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(default=clock.now)
     # Changing this ends every session of the user ("sign out everywhere").
     session_salt = models.CharField(max_length=32, default=_new_session_salt)
     # Set when an administrator issues a temporary password (a new account, a reset): the
@@ -118,7 +118,7 @@ class Membership(models.Model):
         blank=True,
         related_name="memberships",
     )
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=clock.now)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

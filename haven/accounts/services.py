@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 
 from .models import Membership, User, _new_session_salt
 
@@ -106,7 +106,7 @@ def membership_grant(
 
 @transaction.atomic
 def membership_end(*, by: User, membership: Membership, request: HttpRequest | None = None) -> Membership:
-    membership.ended_at = timezone.now()
+    membership.ended_at = clock.now()
     membership.save(update_fields=["ended_at"])
     audit_record(
         action=Action.ROLE_ENDED,

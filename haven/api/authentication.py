@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
-from django.utils import timezone
 from django_otp import devices_for_user
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
+
+from haven.core import clock
 
 from .models import LAST_USED_GRANULARITY, TOKEN_PREFIX, ApiToken, token_hash
 
@@ -46,7 +47,7 @@ class BearerTokenAuthentication(BaseAuthentication):
                 "This account has a temporary password from an administrator. Sign in, choose your own password, "
                 "then make a new token."
             )
-        now = timezone.now()
+        now = clock.now()
         if token.expires_at <= now:
             raise AuthenticationFailed("The token has expired: create a new one on the API tokens page.")
         self._touch(token, now)

@@ -16,11 +16,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from haven.core.errors import ApplicationError
+
+from .serializers import ProblemSerializer
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 NON_FIELD = "non_field_errors"
@@ -149,3 +152,24 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     return JsonResponse(
         problem(404, detail=detail, instance=request.path), status=404, content_type=PROBLEM_CONTENT_TYPE
     )
+
+
+# What each problem means, for the OpenAPI document.
+PROBLEM_TEXT = {
+    400: "The request is not valid: see `errors` for each field.",
+    401: "No valid token or two-factor session. The answer carries `WWW-Authenticate: Bearer`.",
+    403: "Your role may not do this (or, for a session, the CSRF check failed).",
+    404: "No such record, or one you may not read: the two look the same.",
+    413: "The body is larger than 2 MB.",
+    415: "Send `Content-Type: application/json`.",
+    429: "Too many requests: wait for the number of seconds in `Retry-After`.",
+}
+
+
+def problem_responses(*codes: int) -> dict[Any, OpenApiResponse]:
+    """The OpenAPI description of an endpoint's problem answers (every endpoint may also
+    answer 401 and 429), for ``extend_schema(responses=...)``."""
+    return {
+        (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=PROBLEM_TEXT[code])
+        for code in (*codes, 401, 429)
+    }

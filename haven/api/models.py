@@ -15,7 +15,8 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+
+from haven.core import clock
 
 TOKEN_PREFIX = "hvn_"  # noqa: S105 (a public marker, not a secret)
 DISPLAY_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
@@ -29,7 +30,7 @@ def token_hash(token: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self, now: dt.datetime | None = None) -> ApiTokenQuerySet:
-        now = now or timezone.now()
+        now = now or clock.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=now)
 
 
@@ -40,7 +41,7 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, help_text="What the token is for, e.g. the MIS that uses it.")
     prefix = models.CharField(max_length=DISPLAY_PREFIX_LENGTH, help_text="The first characters, for display.")
     key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token; the token is not kept.")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -62,7 +63,7 @@ class ApiToken(models.Model):
 
     @property
     def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
+        return self.expires_at <= clock.now()
 
     @property
     def is_usable(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -20,18 +20,14 @@ from haven.cases.selectors import case_get_for
 from haven.safety_plans import rules, selectors, services
 from haven.safety_plans.models import SafetyPlan
 
-from .errors import PROBLEM_CONTENT_TYPE
+from .errors import problem_responses
 from .pagination import Pagination
-from .serializers import ProblemSerializer, SchoolOutput
+from .serializers import SchoolOutput
 
 if TYPE_CHECKING:
     from haven.api.request import AuthenticatedRequest
 
 JSON = "application/json"
-
-
-def _problems(*codes: int) -> dict[Any, OpenApiResponse]:
-    return {(c, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer) for c in (*codes, 401, 429)}
 
 
 class RiskLineSerializer(serializers.Serializer):
@@ -118,7 +114,7 @@ class SafetyPlanListApi(APIView):
         summary="List safety plans",
         description="The open safety plans you may read (as for their cases), soonest review first. "
         "`?status=closed` or `?status=all` for others.",
-        responses={(200, JSON): PlanSummaryOutput(many=True), **_problems(404)},
+        responses={(200, JSON): PlanSummaryOutput(many=True), **problem_responses(404)},
         tags=["safety plans"],
     )
     def get(self, request: AuthenticatedRequest) -> Response:
@@ -140,7 +136,7 @@ class SafetyPlanDetailApi(APIView):
         operation_id="safety_plans_retrieve",
         summary="Read a safety plan",
         description="A plan and its current version. The read is audited.",
-        responses={(200, JSON): PlanOutput, **_problems(404)},
+        responses={(200, JSON): PlanOutput, **problem_responses(404)},
         tags=["safety plans"],
     )
     def get(self, request: AuthenticatedRequest, plan_id: int) -> Response:
@@ -155,7 +151,7 @@ class CaseSafetyPlanCreateApi(APIView):
         description="Creates a draft (version 1). Risk C = A x B and the bands are computed by Haven; ratings "
         "not on Annex A's key are refused. A safeguarding lead signs it off in Haven.",
         request=PlanInput,
-        responses={(201, JSON): PlanOutput, **_problems(400, 403, 404)},
+        responses={(201, JSON): PlanOutput, **problem_responses(400, 403, 404)},
         tags=["safety plans"],
     )
     def post(self, request: AuthenticatedRequest, reference: str) -> Response:

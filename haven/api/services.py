@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import uses_the_api
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.core.errors import ApplicationError
 
 from .models import DEFAULT_LIFETIME, DISPLAY_PREFIX_LENGTH, TOKEN_PREFIX, ApiToken, token_hash
@@ -45,7 +45,7 @@ def token_create(
     if ApiToken.objects.usable().filter(user=by).count() >= MAX_LIVE_TOKENS:
         raise ApplicationError(f"You have {MAX_LIVE_TOKENS} tokens in use: revoke one you no longer need first.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = timezone.now()
+    now = clock.now()
     token = ApiToken.objects.create(
         user=by,
         name=name,
@@ -72,7 +72,7 @@ def token_revoke(*, by: User, token: ApiToken, request: HttpRequest | None = Non
     if token.user_id != by.pk:
         raise ApplicationError("You can only revoke your own tokens.", code="forbidden")
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
+        token.revoked_at = clock.now()
         token.revoked_by = by
         token.save(update_fields=["revoked_at", "revoked_by"])
         audit_record(

@@ -31,7 +31,7 @@ from haven.concerns.services import MAX_NARRATIVE, ChildInConcern, amendment_add
 from haven.people.models import Pupil
 
 from . import selectors
-from .errors import PROBLEM_CONTENT_TYPE
+from .errors import problem_responses
 from .pagination import Pagination
 from .serializers import (
     AmendmentOutput,
@@ -45,7 +45,6 @@ from .serializers import (
     EntryOutput,
     FlagField,
     PatternField,
-    ProblemSerializer,
     ReferralOutput,
     SchoolOutput,
     TextField,
@@ -58,22 +57,6 @@ if TYPE_CHECKING:
     from haven.organisations.models import School
 
 JSON = "application/json"
-_PROBLEM_TEXT = {
-    400: "The request is not valid: see `errors` for each field.",
-    401: "No valid token or two-factor session. The answer carries `WWW-Authenticate: Bearer`.",
-    403: "Your role may not do this (or, for a session, the CSRF check failed).",
-    404: "No such record, or one you may not read: the two look the same.",
-    413: "The body is larger than 2 MB.",
-    415: "Send `Content-Type: application/json`.",
-    429: "Too many requests: wait for the number of seconds in `Retry-After`.",
-}
-
-
-def _problems(*codes: int) -> dict[Any, OpenApiResponse]:
-    return {
-        (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=_PROBLEM_TEXT[code])
-        for code in (*codes, 401, 429)
-    }
 
 
 def _ok(serializer: Any, code: int = 200, description: str = "") -> dict[Any, OpenApiResponse]:
@@ -119,7 +102,7 @@ class ApiRootApi(APIView):
         authenticated_by = serializers.ChoiceField(choices=[("token", "token"), ("session", "session")])
         links = serializers.DictField(child=serializers.CharField())
 
-    @extend_schema(summary="API index", responses={**_ok(OutputSerializer), **_problems(404)}, tags=["index"])
+    @extend_schema(summary="API index", responses={**_ok(OutputSerializer), **problem_responses(404)}, tags=["index"])
     def get(self, request: AuthenticatedRequest) -> Response:
         links = {
             "concerns": reverse("api:concern-list"),
@@ -268,7 +251,7 @@ class ConcernListCreateApi(APIView):
         "lead's or head's school concerns. A summary each: read one concern for its narrative (that read is "
         "audited).",
         parameters=[FilterSerializer],
-        responses={(200, JSON): ConcernSummaryOutput(many=True), **_problems(400, 404)},
+        responses={(200, JSON): ConcernSummaryOutput(many=True), **problem_responses(400, 404)},
         tags=["concerns"],
     )
     def get(self, request: AuthenticatedRequest) -> Response:
@@ -296,7 +279,7 @@ class ConcernListCreateApi(APIView):
             "Answers 201 with the concern and a `Location` header."
         ),
         request=InputSerializer,
-        responses={**_ok(ConcernOutput, 201, "The concern as recorded."), **_problems(400, 403, 413, 415)},
+        responses={**_ok(ConcernOutput, 201, "The concern as recorded."), **problem_responses(400, 403, 413, 415)},
         tags=["concerns"],
     )
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -394,7 +377,7 @@ class ConcernDetailApi(APIView):
         summary="Read a concern",
         description="One concern in full, with its amendments and a list of its attachments (open those on its "
         "page). The read is audited; a concern you may not read answers 404, as a missing one does.",
-        responses={**_ok(ConcernOutput), **_problems(404)},
+        responses={**_ok(ConcernOutput), **problem_responses(404)},
         tags=["concerns"],
     )
     def get(self, request: AuthenticatedRequest, reference: str) -> Response:
@@ -429,7 +412,7 @@ class AmendmentCreateApi(APIView):
         "may add a correction or an addition, timed and attributed. To anyone else, including those who may "
         "read the concern (a head, a trust lead), it answers 404, as a concern they cannot read does.",
         request=InputSerializer,
-        responses={**_ok(OutputSerializer, 201), **_problems(400, 404, 413, 415)},
+        responses={**_ok(OutputSerializer, 201), **problem_responses(400, 404, 413, 415)},
         tags=["concerns"],
     )
     def post(self, request: AuthenticatedRequest, reference: str) -> Response:
@@ -464,7 +447,7 @@ class CaseListApi(APIView):
         description="The cases you may read, newest first: your schools' cases (a restricted case only if you are "
         "named on it) or, for a trust lead, those shared with the trust.",
         parameters=[FilterSerializer],
-        responses={(200, JSON): CaseSummaryOutput(many=True), **_problems(400, 404)},
+        responses={(200, JSON): CaseSummaryOutput(many=True), **problem_responses(400, 404)},
         tags=["cases"],
     )
     def get(self, request: AuthenticatedRequest) -> Response:
@@ -499,7 +482,7 @@ class CaseDetailApi(APIView):
         summary="Read a case",
         description="One case: its children with their roles, its concerns, route decisions, current routes and "
         "referrals with their outcomes. The read is audited; a case you may not read answers 404.",
-        responses={**_ok(OutputSerializer), **_problems(404)},
+        responses={**_ok(OutputSerializer), **problem_responses(404)},
         tags=["cases"],
     )
     def get(self, request: AuthenticatedRequest, reference: str) -> Response:
@@ -575,7 +558,7 @@ class CaseChronologyApi(APIView):
         summary="A case's chronology",
         description="Everything recorded on the case and its concerns, in the order things happened. Audited.",
         parameters=_CHRONOLOGY_PARAMETERS,
-        responses={**_ok(OutputSerializer), **_problems(400, 404)},
+        responses={**_ok(OutputSerializer), **problem_responses(400, 404)},
         tags=["cases"],
     )
     def get(self, request: AuthenticatedRequest, reference: str) -> Response:
@@ -610,7 +593,7 @@ class PupilChronologyApi(APIView):
         description="One child's chronology across every concern and case that names them, as far as you may see "
         "(a restricted case you are not named on is left out). For those who read the school's records. Audited.",
         parameters=_CHRONOLOGY_PARAMETERS,
-        responses={**_ok(OutputSerializer), **_problems(400, 404)},
+        responses={**_ok(OutputSerializer), **problem_responses(400, 404)},
         tags=["pupils"],
     )
     def get(self, request: AuthenticatedRequest, pupil_id: int) -> Response:
@@ -678,7 +661,7 @@ class CategoryListApi(APIView):
                     "CategoryList", {"count": serializers.IntegerField(), "results": OutputSerializer(many=True)}
                 )
             ),
-            **_problems(400, 404),
+            **problem_responses(400, 404),
         },
         tags=["categories"],
     )

@@ -14,7 +14,8 @@ import json
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+
+from haven.core import clock
 
 GENESIS_HASH = "0" * 64
 
@@ -61,7 +62,7 @@ class AuditEvent(models.Model):
 
     chain = models.CharField(max_length=40)
     seq = models.PositiveBigIntegerField()
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db import connection, models, transaction
 from django.db.models.sql import InsertQuery
 from django.http import HttpRequest
-from django.utils import timezone
 
+from haven.core import clock
 from haven.core.fields import pk_column
 
 from .models import GENESIS_HASH, Action, AuditChain, AuditEvent
@@ -104,7 +104,7 @@ def audit_record(
         event = AuditEvent(
             chain=key,
             seq=chain.length + 1,
-            at=timezone.now(),
+            at=clock.now(),
             actor=actor,
             actor_email=getattr(actor, "email", "") or "",
             action=str(action),

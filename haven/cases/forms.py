@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.utils import timezone
 
 from haven.concerns.models import ChildRole
+from haven.core import clock
 from haven.core.forms import DateInput, model_choice_field
 from haven.people.models import Pupil
 
@@ -26,7 +26,7 @@ DATE = DateInput()
 
 
 def _not_future(value: Any) -> Any:
-    if value and value > timezone.localdate():
+    if value and value > clock.localdate():
         raise forms.ValidationError("This date cannot be in the future.")
     return value
 

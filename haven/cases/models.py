@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from haven.concerns.models import ChildRole
+from haven.core import clock
 
 USER = settings.AUTH_USER_MODEL
 
@@ -39,7 +39,7 @@ class Recorded(AppendOnly):
     """An append-only record of something someone did on a case: who, and when."""
 
     by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         abstract = True
@@ -56,7 +56,7 @@ class Case(models.Model):
     title = models.CharField(max_length=200)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     opened_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    opened_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     restricted = models.BooleanField(
         default=False, help_text="Only the people named may open it (DESIGN §8), besides who restricted it."
@@ -83,7 +83,7 @@ class CaseChild(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="children")
     pupil = models.ForeignKey("people.Pupil", on_delete=models.PROTECT, related_name="case_links")
     role = models.CharField(max_length=20, choices=ChildRole.choices)
-    added_at = models.DateTimeField(default=timezone.now)
+    added_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "pupil"], name="case_child_once")]
@@ -278,7 +278,7 @@ class Task(models.Model):
     assignee = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="case_tasks")
     due_on = models.DateField()
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 

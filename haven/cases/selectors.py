@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import Capability, case_visibility, concern_visibility, deny, school_ids_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import ChildRole, Concern, ConcernChild, Location
 from haven.concerns.search import concern_text_matches
+from haven.core import clock
 from haven.core.converters import parse_id
 
 from .models import (
@@ -87,7 +87,7 @@ def dashboard_for(user: User, *, filters: dict[str, str] | None = None) -> Dashb
     tasks and referral outcomes, and repeat-involvement alerts for the user's schools."""
     filters = filters or {}
     school_ids = school_ids_for(user, Capability.READ_SCHOOL_RECORDS)
-    today = timezone.localdate()
+    today = clock.localdate()
     to_triage = (
         Concern.objects.filter(school__in=school_ids, case__isnull=True)
         .exclude(status=Concern.Status.NO_FURTHER_ACTION)
@@ -172,7 +172,7 @@ def _involvement_rows(user: User, school_ids: list[int], pupil_ids: list[int] | 
     """The last 12 months' children-in-concerns at these schools that the user may read (only
     the concerns naming one of ``pupil_ids``, when given): (concern, pupil, role, forename,
     preferred forename, surname)."""
-    since = timezone.now() - REPEAT_WINDOW
+    since = clock.now() - REPEAT_WINDOW
     links = ConcernChild.objects.filter(
         concern__school__in=school_ids,
         concern__occurred_at__gte=since,
@@ -224,7 +224,7 @@ def repeat_involvement_flags(user: User, *, school_ids: list[int], pupil_id: int
     if pupil_id is None:
         recent = (
             _visible_concerns(user, school_ids)
-            .filter(occurred_at__gte=timezone.now() - LOCATION_WINDOW)
+            .filter(occurred_at__gte=clock.now() - LOCATION_WINDOW)
             .values("school__name", "location", "online_platform")
             .annotate(n=Count("id"))
             .filter(n__gte=LOCATION_REPEATS)

@@ -21,6 +21,7 @@ from haven.audit.services import audit_record
 from haven.concerns import rules
 from haven.concerns.models import Category, ChildRole, Concern
 from haven.concerns.services import concern_acknowledge, concern_lock, reference_next, text_checked
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.people.models import Pupil
 
@@ -185,7 +186,7 @@ def case_children_ages(case: Case, on: dt.date | None = None) -> list[int]:
     is about the child's age at the time, not today), or on ``on``."""
     if on is None:
         first = case.concerns.order_by("occurred_at").values_list("occurred_at", flat=True).first()
-        on = timezone.localtime(first).date() if first else timezone.localdate()
+        on = timezone.localtime(first).date() if first else clock.localdate()
     return [rules.age_on(c.pupil.date_of_birth, on) for c in case.children.select_related("pupil")]
 
 
@@ -329,7 +330,7 @@ def parents_informed_record(
     rationale = (rationale or "").strip()
     if informed and not informed_on:
         raise ApplicationError("Enter the date parents or carers were informed.", field="informed_on")
-    if informed and informed_on and informed_on > timezone.localdate():
+    if informed and informed_on and informed_on > clock.localdate():
         raise ApplicationError("The date parents were informed cannot be in the future.", field="informed_on")
     if not informed and not rationale:
         raise ApplicationError(
@@ -368,7 +369,7 @@ def referral_make(
         raise ApplicationError("Choose who the referral went to.", field="agency")
     if agency == Agency.EXTERNAL and not organisation_name.strip():
         raise ApplicationError("Name the organisation.", field="organisation_name")
-    if referred_on > timezone.localdate():
+    if referred_on > clock.localdate():
         raise ApplicationError("The referral date cannot be in the future.", field="referred_on")
     if pupil is not None and not case.children.filter(pupil=pupil).exists():
         raise ApplicationError("That child is not in this case.", field="pupil")
@@ -398,7 +399,7 @@ def referral_outcome_record(
 ) -> ReferralOutcome:
     case = referral.case
     _require_dsl(by, case)
-    if outcome_on > timezone.localdate():
+    if outcome_on > clock.localdate():
         raise ApplicationError("The outcome date cannot be in the future.", field="outcome_on")
     if outcome_on < referral.referred_on:
         raise ApplicationError("The outcome cannot come before the referral.", field="outcome_on")
@@ -439,7 +440,7 @@ def sanction_record(
     _require_open(case)
     if not case.children.filter(pupil=pupil).exists():
         raise ApplicationError("That child is not in this case.", field="pupil")
-    if decided_on > timezone.localdate():
+    if decided_on > clock.localdate():
         raise ApplicationError("The date cannot be in the future.", field="decided_on")
     row = Sanction.objects.create(
         case=case,
@@ -472,7 +473,7 @@ def task_complete(*, by: User, task: Task, request: HttpRequest | None = None) -
     if not (can(by, Capability.WRITE_SCHOOL_RECORDS, school=case.school) or task.assignee_id == by.pk):
         raise ApplicationError("Only the person given the task or a safeguarding lead can complete it.")
     if task.done_at is None:
-        task.done_at = timezone.now()
+        task.done_at = clock.now()
         task.done_by = by
         task.save(update_fields=["done_at", "done_by"])
         _audit(by, case, task, request, action=Action.UPDATE, done=True)
@@ -497,7 +498,7 @@ def case_event_record(
             raise ApplicationError(
                 "Before the case can be closed: " + " ".join(blockers), field="text", code="statutory_prompt"
             )
-        case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
+        case.status, case.closed_at = Case.Status.CLOSED, clock.now()
     elif kind == K.REOPENED:
         if case.status != Case.Status.CLOSED:
             raise ApplicationError("The case is open.")

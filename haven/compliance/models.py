@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from haven.core import clock
 from haven.core.numbers import percent
 
 
@@ -23,7 +24,7 @@ class AuditRound(models.Model):
     due_on = models.DateField()
     standards = models.JSONField(help_text="The standards, copied from haven.compliance.standards when it opened.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-opens_on", "-pk"]
@@ -54,7 +55,7 @@ class SchoolAudit(models.Model):
     staff_trained = models.PositiveIntegerField("staff trained in the last 12 months", null=True, blank=True)
     training_needs = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=clock.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -92,7 +93,7 @@ class SchoolAudit(models.Model):
         """First submitted after the due date; or past it and never submitted."""
         if self.first_submitted_at is not None:
             return timezone.localdate(self.first_submitted_at) > self.round.due_on
-        return (today or timezone.localdate()) > self.round.due_on
+        return (today or clock.localdate()) > self.round.due_on
 
 
 class SchoolAuditSubmission(models.Model):
@@ -106,7 +107,7 @@ class SchoolAuditSubmission(models.Model):
     staff_trained = models.PositiveIntegerField()
     training_needs = models.TextField(blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    submitted_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(default=clock.now)
     late = models.BooleanField(default=False)
 
     class Meta:
@@ -129,7 +130,7 @@ class SchoolAuditReturn(models.Model):
     submission = models.ForeignKey(SchoolAuditSubmission, on_delete=models.PROTECT, related_name="returns")
     comments = models.TextField()
     returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    returned_at = models.DateTimeField(default=timezone.now)
+    returned_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["audit", "returned_at", "pk"]

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from haven.access.policy import Capability, authorities_for, can, deny, may_collect_s175, schools_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.core.numbers import percent
 
 from . import standards
@@ -132,7 +133,6 @@ def round_summary(audit_round: AuditRound) -> RoundSummary:
 
 def open_audits_to_complete(user: User, school_ids: list[int]) -> list[SchoolAudit]:
     """Open audits not yet submitted at these schools (for the home page): one query."""
-    from django.utils import timezone
 
     if not school_ids:
         return []
@@ -140,7 +140,7 @@ def open_audits_to_complete(user: User, school_ids: list[int]) -> list[SchoolAud
         SchoolAudit.objects.filter(
             school_id__in=school_ids,
             status__in=(SchoolAudit.Status.DRAFT, SchoolAudit.Status.RETURNED),
-            round__opens_on__lte=timezone.localdate(),
+            round__opens_on__lte=clock.localdate(),
         )
         .select_related("round", "school")
         .order_by("round__due_on", "school__name")

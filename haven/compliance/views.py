@@ -24,6 +24,7 @@ from haven.access.policy import (
 )
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.core.exports import csv_response
 
@@ -48,7 +49,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             "collects": bool(collects),
             "rounds": list(selectors.rounds_for(request.user)) if collects else [],
             "audits": list(selectors.audits_for(request.user)),
-            "today": timezone.localdate(),
+            "today": clock.localdate(),
         },
     )
 
@@ -58,7 +59,7 @@ def round_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     authorities = authorities_for(request.user, Capability.S175_COLLECT)
     if not authorities:
         raise Http404
-    year = timezone.localdate().year
+    year = clock.localdate().year
     form = RoundForm(request.POST or None, initial={"title": f"Section 175 audit {year}-{str(year + 1)[2:]}"})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -88,7 +89,7 @@ def round_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespon
     return render(
         request,
         "compliance/round_detail.html",
-        {"round": audit_round, "summary": summary, "today": timezone.localdate()},
+        {"round": audit_round, "summary": summary, "today": clock.localdate()},
     )
 
 
@@ -116,7 +117,7 @@ def round_csv(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
         "Training needs",
         *(f"{s['number']} {s['text']}" for s in audit_round.standards),
     ]
-    today = timezone.localdate()
+    today = clock.localdate()
     rows: list[list[Any]] = []
     for a in summary.audits:
         submitted = a.status == SchoolAudit.Status.SUBMITTED

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils import timezone
 
+from haven.core import clock
 from haven.core.forms import DateInput, TimeInput, model_choice_field
 
 from .models import Amendment, Category, ChildRole, Concern, Location
@@ -115,10 +116,10 @@ class ConcernForm(forms.Form):
         from .services import categories_valid_for
 
         model_choice_field(self, "categories").queryset = categories_valid_for(
-            school, timezone.localdate()
+            school, clock.localdate()
         ).select_related("parent")
         if not self.is_bound:
-            now = timezone.localtime()
+            now = clock.localtime()
             self.initial.setdefault("occurred_on", now.date())
             self.initial.setdefault("occurred_time", now.strftime("%H:%M"))
         self.child_rows = self._child_rows()
@@ -170,7 +171,7 @@ class ConcernForm(forms.Form):
         if on:
             at = cleaned.get("occurred_time") or dt.time(0, 0)
             cleaned["occurred_at"] = timezone.make_aware(dt.datetime.combine(on, at))
-            if cleaned["occurred_at"] > timezone.now() + dt.timedelta(minutes=5):
+            if cleaned["occurred_at"] > clock.now() + dt.timedelta(minutes=5):
                 self.add_error("occurred_on", "When it happened cannot be in the future.")
         if cleaned.get("location") == Location.ONLINE and not cleaned.get("online_platform"):
             self.add_error("online_platform", "Name the app, game or website.")

@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+
+from haven.core import clock
 
 
 class Category(models.Model):
@@ -112,7 +113,7 @@ class Concern(models.Model):
     school = models.ForeignKey("organisations.School", on_delete=models.PROTECT, related_name="concerns")
     reference = models.CharField(max_length=24, unique=True, help_text="C-<school URN>-<number>, unique everywhere.")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="concerns")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
     occurred_at = models.DateTimeField(help_text="When it happened (which may be before it was recorded).")
     location = models.CharField(max_length=20, choices=Location.choices)
     location_detail = models.CharField(max_length=200, blank=True)
@@ -209,7 +210,7 @@ class Amendment(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -233,7 +234,7 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return self.original_name
@@ -249,7 +250,7 @@ class Alert(models.Model):
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="alerts")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["sent_at"]

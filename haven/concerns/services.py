@@ -18,6 +18,7 @@ from django.utils import timezone
 from haven.access.policy import Capability, can, may_amend_concern
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.core.models import counter_next
 from haven.organisations.models import School
@@ -98,7 +99,7 @@ def concern_submit(
     """
     if not can(by, Capability.RECORD_CONCERN, school=school):
         raise ApplicationError("You cannot record concerns at this school.", code="forbidden")
-    now = timezone.now()
+    now = clock.now()
     if not children:
         raise ApplicationError("Add at least one child: who is this concern about?", field="children")
     roles = {c.role for c in children}
@@ -175,7 +176,7 @@ def concern_submit(
         school=school,
         extra={"urgent": urgent, "children": len(children), "attachments": len(checked), "source": source},
     )
-    if urgent:
+    if urgent and not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
         from .tasks import urgent_concern_alert
 
         transaction.on_commit(lambda: urgent_concern_alert.enqueue(concern.pk))
@@ -263,7 +264,7 @@ def concern_acknowledge(*, by: User, concern: Concern, request: HttpRequest | No
     """The DSL has received the concern; the member of staff sees that it arrived."""
     if concern.acknowledged_at is None:
         concern.acknowledged_by = by
-        concern.acknowledged_at = timezone.now()
+        concern.acknowledged_at = clock.now()
         if concern.status == Concern.Status.NEW:
             concern.status = Concern.Status.ACKNOWLEDGED
         concern.save(update_fields=["acknowledged_by", "acknowledged_at", "status"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from haven.access.policy import Capability, holders_of
+from haven.core import clock
 from haven.core.links import site_url
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def urgent_concern_escalate(concern_id: int) -> int:
     from .models import Alert, Concern
 
     concern = Concern.objects.select_related("school").get(pk=concern_id)
-    if concern.acknowledged_at is not None or timezone.now() < concern.recorded_at + ESCALATE_AFTER:
+    if concern.acknowledged_at is not None or clock.now() < concern.recorded_at + ESCALATE_AFTER:
         return 0
     if concern.alerts.filter(kind=Alert.Kind.ESCALATION).exists():
         return 0
@@ -82,9 +83,7 @@ def escalate_overdue_urgent_concerns() -> int:
     from .models import Alert, Concern
 
     due = (
-        Concern.objects.filter(
-            urgent=True, acknowledged_at__isnull=True, recorded_at__lte=timezone.now() - ESCALATE_AFTER
-        )
+        Concern.objects.filter(urgent=True, acknowledged_at__isnull=True, recorded_at__lte=clock.now() - ESCALATE_AFTER)
         .exclude(alerts__kind=Alert.Kind.ESCALATION)
         .values_list("pk", flat=True)
     )

@@ -11,9 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.core.forms import DateInput, model_choice_field
 from haven.organisations.models import Authority
@@ -50,7 +50,7 @@ def taxonomy(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _authority(request)
     form = CategoryForm(
         request.POST if request.method == "POST" and request.POST.get("action") == "add" else None,
-        initial={"valid_from": timezone.localdate()},
+        initial={"valid_from": clock.localdate()},
     )
     model_choice_field(form, "parent").queryset = Category.objects.filter(
         Q(authority__isnull=True) | Q(authority=authority), parent__isnull=True, valid_to__isnull=True
@@ -92,6 +92,6 @@ def taxonomy(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "concerns/taxonomy.html",
-        {"authority": authority, "categories": categories, "form": form, "today": timezone.localdate()},
+        {"authority": authority, "categories": categories, "form": form, "today": clock.localdate()},
         status=status,
     )

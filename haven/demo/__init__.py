@@ -5,7 +5,8 @@ it reaches the product only through the services, like a school using Haven woul
 
 - :mod:`haven.demo.world`: the county, trusts, schools, people and pupils; ``DEMO_STEPS``,
   ``demo_world_build`` and ``demo_logins_list``.
-- :mod:`haven.demo.dates` and :mod:`haven.demo.clock`: the story's calendar and its clock.
+- :mod:`haven.demo.dates`: the story's calendar; its records are written inside
+  :func:`haven.core.clock.history`, at the story's moments, through the real services.
 - :mod:`haven.demo.story`: two years of concerns and cases.
 - One module per app's step: :mod:`~haven.demo.safety_plans`, :mod:`~haven.demo.pupil_voice`,
   :mod:`~haven.demo.resources`, :mod:`~haven.demo.insights`, :mod:`~haven.demo.network`,

@@ -9,13 +9,12 @@ story's moments, so the audit chain reads as it happened.
 from __future__ import annotations
 
 import datetime as dt
-from unittest import mock
 
 from haven.access.roles import Role
 from haven.accounts.models import Membership, User
-from haven.compliance import services, standards, tasks
+from haven.compliance import services, standards
 from haven.compliance.models import SchoolAudit
-from haven.demo.clock import NoEmailForThePast, simulated_clock
+from haven.core.clock import history
 from haven.demo.dates import LONDON
 from haven.demo.world import AUTHORITY_DOMAIN, DemoWorld, random_stream
 
@@ -73,12 +72,8 @@ def demo_s175_audit(*, world: DemoWorld, seed: int) -> None:
     rng = random_stream(seed, "s175")
     schools = sorted(world.schools.values(), key=lambda s: s.name)
     # The schools would have been emailed at the time; nothing goes out now.
-    with (
-        simulated_clock() as clock,
-        mock.patch.object(tasks, "round_opened_notify", NoEmailForThePast),
-        mock.patch.object(tasks, "audit_returned_notify", NoEmailForThePast),
-    ):
-        clock["at"] = _at(OPENS_ON, 9)
+    with history() as clock:
+        clock.at = _at(OPENS_ON, 9)
         audit_round = services.round_open(
             by=officer, authority=world.authority, title="Section 175 audit 2026-27", opens_on=OPENS_ON, due_on=DUE_ON
         )
@@ -90,7 +85,7 @@ def demo_s175_audit(*, world: DemoWorld, seed: int) -> None:
             audit = audits[school.pk]
             dsl, head = _lead(school.pk, Role.DSL), _lead(school.pk, Role.HEAD)
             total = rng.randint(35, 140)
-            clock["at"] = _at(OPENS_ON + dt.timedelta(days=days), 15)
+            clock.at = _at(OPENS_ON + dt.timedelta(days=days), 15)
             services.audit_save_draft(
                 by=dsl,
                 audit=audit,
@@ -102,10 +97,10 @@ def demo_s175_audit(*, world: DemoWorld, seed: int) -> None:
             )
             if not submitted:
                 continue
-            clock["at"] = _at(OPENS_ON + dt.timedelta(days=days + 3), 10)
+            clock.at = _at(OPENS_ON + dt.timedelta(days=days + 3), 10)
             services.audit_submit(by=head, audit=audit)
             if returned:
-                clock["at"] = _at(OPENS_ON + dt.timedelta(days=days + 10), 11)
+                clock.at = _at(OPENS_ON + dt.timedelta(days=days + 10), 11)
                 services.audit_return(
                     by=officer,
                     audit=audit,

@@ -17,8 +17,8 @@ from django.utils import timezone
 from haven.access.roles import Role
 from haven.accounts.models import Membership
 from haven.concerns.models import Category
+from haven.core.clock import history
 from haven.core.months import month_starts
-from haven.demo.clock import simulated_clock
 from haven.demo.dates import DEMO_TODAY
 from haven.demo.world import DemoWorld, random_stream
 from haven.insights.models import CallerRole, Channel, MonthlyCount
@@ -136,7 +136,7 @@ def demo_enquiries(*, world: DemoWorld, seed: int) -> None:
     years = {s.pk: _years(s) for s in schools}
     rng = random_stream(seed, "enquiries")
     made = 0
-    with simulated_clock() as clock:
+    with history() as clock:
         for month in month_starts(dt.date(2024, 9, 1), DEMO_TODAY.replace(day=1)):
             count = round(PER_MONTH * SEASON[month.month] * rng.uniform(0.8, 1.2))
             days = [
@@ -156,7 +156,7 @@ def demo_enquiries(*, world: DemoWorld, seed: int) -> None:
                     code = "harmful_sexual_behaviour"
                 ask, advice = rng.choice(ASKS[code])
                 school = rng.choice(schools)
-                clock["at"] = at.astimezone(dt.UTC)
+                clock.at = at.astimezone(dt.UTC)
                 follow = rng.random() < 0.3
                 enquiry = enquiry_record(
                     by=rng.choice(officers),
@@ -174,7 +174,7 @@ def demo_enquiries(*, world: DemoWorld, seed: int) -> None:
                     roster=rosters[school.pk],
                 )
                 if follow and day + dt.timedelta(days=7) < DEMO_TODAY - dt.timedelta(days=3) and rng.random() < 0.9:
-                    clock["at"] = (at + dt.timedelta(days=6)).astimezone(dt.UTC)
+                    clock.at = (at + dt.timedelta(days=6)).astimezone(dt.UTC)
                     enquiry_follow_up_done(by=enquiry.recorded_by, enquiry=enquiry)
                 made += 1
     world.extra["enquiries"] = made

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from haven.access.roles import Role
-from haven.demo.clock import simulated_clock
+from haven.core.clock import history
 from haven.demo.dates import DEMO_NOW, LONDON
 from haven.demo.world import AUTHORITY_DOMAIN, DemoWorld, random_stream
 from haven.network import services
@@ -114,12 +114,12 @@ def demo_network_meetings(*, world: DemoWorld, seed: int) -> None:
     pyramids = {p.name: p for p in Pyramid.objects.filter(authority=world.authority)}
     rng = random_stream(seed, "network")
     made: list[tuple[Meeting, bool]] = []
-    with simulated_clock() as clock:
+    with history() as clock:
         for n, (pyramid_name, day, title, venue, link) in enumerate(_MEETINGS):
             topic = _TOPICS[n % len(_TOPICS)]
             # Scheduled four weeks ahead, but never after the demo's "now" (nothing in the
             # audit log may come from the future).
-            clock["at"] = min(_at(day - dt.timedelta(days=28), 10), DEMO_NOW.astimezone(dt.UTC) - dt.timedelta(days=7))
+            clock.at = min(_at(day - dt.timedelta(days=28), 10), DEMO_NOW.astimezone(dt.UTC) - dt.timedelta(days=7))
             meeting = services.meeting_schedule(
                 by=officer,
                 authority=world.authority,
@@ -135,7 +135,7 @@ def demo_network_meetings(*, world: DemoWorld, seed: int) -> None:
         past = [m for m, is_past in made if is_past]
         for n, meeting in enumerate(past):
             local_day = meeting.starts_at.astimezone(LONDON).date()
-            clock["at"] = _at(local_day + dt.timedelta(days=1), 9)
+            clock.at = _at(local_day + dt.timedelta(days=1), 9)
             invitations = list(meeting.invitations.order_by("pk"))
             services.attendance_record(
                 by=officer,
@@ -163,7 +163,7 @@ def demo_network_meetings(*, world: DemoWorld, seed: int) -> None:
                 )
         # The September actions were done by November; later ones are still open (carried).
         for action in ActionItem.objects.filter(meeting__in=past, meeting__starts_at__lt=_at(dt.date(2026, 10, 1), 0)):
-            clock["at"] = _at(action.due_on, 12)
+            clock.at = _at(action.due_on, 12)
             services.action_set_status(by=officer, action=action, status=ActionItem.Status.DONE)
     world.extra["network_meetings"] = len(made)
     world.extra["network_actions"] = ActionItem.objects.filter(meeting__in=[m for m, _ in made]).count()

@@ -24,11 +24,11 @@ from haven.cases.models import Case, CaseChild
 from haven.cases.services import case_add_concern
 from haven.concerns.models import Category, ChildRole
 from haven.concerns.services import ChildInConcern, concern_close_no_further_action
-from haven.demo.clock import NoEmailForThePast, simulated_clock
+from haven.core.clock import history
 from haven.demo.dates import DEMO_TODAY, TERM_DAYS
 from haven.demo.world import DemoWorld, random_stream
 from haven.people.models import Pupil
-from haven.pupil_voice import secrets_words, services, survey_questions, survey_services, tasks
+from haven.pupil_voice import secrets_words, services, survey_questions, survey_services
 from haven.pupil_voice.models import ReportAlert, SurveyAnswer, SurveyResponse
 
 # (days before today, hour, status, text, where, kind of conversation)
@@ -99,7 +99,6 @@ def _seeded_secrets(rng: random.Random) -> Iterator[None]:
     with (
         mock.patch.object(secrets_words, "reference_new", reference),
         mock.patch.object(secrets_words, "passphrase_new", passphrase),
-        mock.patch.object(tasks, "urgent_report_alert", NoEmailForThePast),
     ):
         yield
 
@@ -112,7 +111,7 @@ def _converted(*, report, school, dsl, clock, rng):  # type: ignore[no-untyped-d
             case__school=school,
             case__status=Case.Status.OPEN,
             case__restricted=False,
-            case__opened_at__lt=clock["at"],
+            case__opened_at__lt=clock.at,
             role=ChildRole.AFFECTED,
         )
         .select_related("case", "pupil")
@@ -147,7 +146,7 @@ def _converted(*, report, school, dsl, clock, rng):  # type: ignore[no-untyped-d
 def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
     """Seven reports in each school, in every state, with replies (see :data:`STORIES`)."""
     made = converted = 0
-    with simulated_clock() as clock:
+    with history() as clock:
         for school in world.schools.values():
             rng = random_stream(seed, "pupil_voice", school.urn)
             dsl = Membership.objects.filter(school=school, role=Role.DSL, ended_at__isnull=True).first().user
@@ -157,7 +156,7 @@ def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
                     start = _at(DEMO_TODAY - dt.timedelta(days=days), hour)
                     if fate == "converted":  # told on a school day, so the concern is recorded in term time
                         start = _at(TERM_DAYS[-16], hour)
-                    clock["at"] = start
+                    clock.at = start
                     report = services.report_submit(
                         school=school,
                         what_happened=text,
@@ -172,7 +171,7 @@ def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
                             ReportAlert.objects.create(report=report, recipient=user, sent_at=start)
                     if fate == "new":
                         continue
-                    clock["at"] = start + dt.timedelta(hours={"urgent": 1, "converted": 3}.get(fate, 18))
+                    clock.at = start + dt.timedelta(hours={"urgent": 1, "converted": 3}.get(fate, 18))
                     services.report_mark_read(by=dsl, report=report)
                     if fate in ("replied", "urgent"):
                         services.staff_message_add(
@@ -186,7 +185,7 @@ def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
                         services.staff_message_add(
                             by=dsl, report=report, kind="question", body="Thank you. Do you know which day it was?"
                         )
-                        clock["at"] += dt.timedelta(hours=20)
+                        clock.at += dt.timedelta(hours=20)
                         services.pupil_message_add(report=report, body="It was last Tuesday after lunch.")
                     elif fate == "converted":
                         _converted(report=report, school=school, dsl=dsl, clock=clock, rng=rng)
@@ -319,9 +318,9 @@ def demo_surveys(*, world: DemoWorld, seed: int) -> None:
     schools = sorted(world.schools.items(), key=lambda item: item[1].urn)
     responses: list[SurveyResponse] = []
     answers: list[tuple[int, str, str]] = []  # (index into responses, question, answer)
-    with simulated_clock() as clock:
+    with history() as clock:
         for title, opens_on, closes_on, per_school, chances in SURVEY_ROUNDS:
-            clock["at"] = _at(opens_on, 8)
+            clock.at = _at(opens_on, 8)
             survey = survey_services.survey_open(
                 by=officer, title=title, opens_on=opens_on, closes_on=closes_on, schools=[s for _, s in schools]
             )

@@ -10,17 +10,15 @@ clock at the story's moment, so the audit chain reads as it happened.
 from __future__ import annotations
 
 import datetime as dt
-from unittest import mock
 
 from django.db.models import Exists, OuterRef
 
 from haven.cases.models import Case, CaseChild
 from haven.concerns.models import ConcernChild
-from haven.demo.clock import NoEmailForThePast, simulated_clock
+from haven.core.clock import history
 from haven.demo.dates import LONDON
 from haven.demo.world import SCHOOLS, DemoWorld, random_stream
 from haven.people.models import Pupil
-from haven.records import tasks
 from haven.records.services import transfer_send
 from haven.safety_plans.models import SafetyPlan
 
@@ -46,14 +44,8 @@ def demo_file_transfer(*, world: DemoWorld, seed: int) -> None:
     # The roster import marks a leaver; the demo writes what it would have left.
     Pupil.objects.filter(pk=pupil.pk).update(left_on=LEFT_ON)
     pupil.refresh_from_db()
-    with simulated_clock() as clock:
-        clock["at"] = SENT_AT.astimezone(dt.UTC)
+    with history() as clock:
+        clock.at = SENT_AT.astimezone(dt.UTC)
         # The new school's leads would have been emailed at the time; nothing goes out now.
-        with mock.patch.object(tasks, "transfer_sent_notify", NoEmailForThePast):
-            transfer_send(
-                by=world.users[f"dsl@{domain}"],
-                pupil=pupil,
-                left_on=LEFT_ON,
-                to_school=new_school,
-            )
+        transfer_send(by=world.users[f"dsl@{domain}"], pupil=pupil, left_on=LEFT_ON, to_school=new_school)
     world.extra["file_transfers"] = 1

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from haven.concerns.models import Category
-from haven.demo.clock import simulated_clock
+from haven.core.clock import history
 from haven.demo.world import SCHOOLS
 from haven.resources import services
 from haven.resources.models import CaseStudy, Resource
@@ -191,15 +191,15 @@ def demo_resources_and_case_studies(*, world: Any, seed: int) -> None:
     officer = users["officer1@midshire.example"]
     resource_bank_seed()  # the data migration loaded it; a flushed test database may not have
     local = resource_bank_seed(authority=world.authority)
-    with simulated_clock() as clock:
+    with history() as clock:
         # This year's review of part of the bank: the rest shows as due.
-        clock["at"] = _at(dt.date(2026, 9, 14))
+        clock.at = _at(dt.date(2026, 9, 14))
         for resource in Resource.objects.filter(authority__isnull=True).order_by("title")[:12]:
             services.resource_curate(by=officer, resource=resource, action="reviewed")
         for resource in Resource.objects.filter(authority=world.authority).order_by("title"):
             services.resource_curate(by=officer, resource=resource, action="reviewed")
         for n, (school_key, who, title, kind, url, outcome, _) in enumerate(PROPOSALS):
-            clock["at"] = _at(dt.date(2026, 10, 5) + dt.timedelta(days=7 * n), 12)
+            clock.at = _at(dt.date(2026, 10, 5) + dt.timedelta(days=7 * n), 12)
             school = world.schools[school_key]
             data = {
                 "title": title,
@@ -214,7 +214,7 @@ def demo_resources_and_case_studies(*, world: Any, seed: int) -> None:
                 "national": bool(url),
             }
             resource = services.resource_propose(by=users[f"{who}@{domains[school_key]}"], school=school, data=data)
-            clock["at"] += dt.timedelta(days=3)
+            clock.at += dt.timedelta(days=3)
             if outcome == "approve":
                 services.resource_curate(by=officer, resource=resource, action="approve")
             elif outcome == "changes":
@@ -226,7 +226,7 @@ def demo_resources_and_case_studies(*, world: Any, seed: int) -> None:
                 )
         categories = {c.code: c.pk for c in Category.objects.filter(authority__isnull=True)}
         for spec in STUDIES:
-            clock["at"] = _at(spec.written)
+            clock.at = _at(spec.written)
             school = world.schools[spec.school]
             author = users[f"dsl@{domains[spec.school]}"]
             data = {f: getattr(spec, f) for f in ("title", "context", "what_happened", "school_response")}
@@ -242,7 +242,7 @@ def demo_resources_and_case_studies(*, world: Any, seed: int) -> None:
             # postcode would still stop it.
             flags = services.case_study_flags(study)
             services.case_study_submit(by=author, case_study=study, confirmed=[f.term for f in flags if f.confirmable])
-            clock["at"] += dt.timedelta(days=4)
+            clock.at += dt.timedelta(days=4)
             if spec.status == "published":
                 services.case_study_review(by=officer, case_study=study, action="publish")
             elif spec.status == "returned":

@@ -19,7 +19,8 @@ from haven.access.roles import Role
 from haven.accounts.models import Membership
 from haven.cases.models import Case, CaseChild
 from haven.concerns.models import ChildRole
-from haven.demo.clock import simulated_clock
+from haven.core import clock
+from haven.core.clock import history
 from haven.demo.dates import DEMO_TODAY
 from haven.demo.world import DemoWorld, random_stream
 from haven.safety_plans.models import SafetyPlan
@@ -129,7 +130,7 @@ def _lines(role: str, rng: random.Random) -> list[dict[str, Any]]:
 def _review(plan: SafetyPlan, by: Any, *, reason: str, notes: str, next_in: int, likelihood: int | None) -> None:
     version = plan.versions.get(number=plan.current_version)
     content = {f.name: getattr(version, f.name) for f in version._meta.concrete_fields}
-    content["review_date"] = timezone.localdate() + dt.timedelta(days=next_in)
+    content["review_date"] = clock.localdate() + dt.timedelta(days=next_in)
     lines = [
         {k: getattr(r, k) for k in ("hazard", "hazard_rating", "likelihood", "measures", "contingency")}
         for r in version.risk_lines.all()
@@ -159,7 +160,7 @@ def demo_safety_plans(*, world: DemoWorld, seed: int) -> None:
     left overdue, closed, or still a draft (by turns, so every school shows several)."""
     made = 0
     end = _at(DEMO_TODAY, 16)
-    with simulated_clock() as clock:
+    with history() as clock:
         for school in world.schools.values():
             rng = random_stream(seed, "safety_plans", school.urn)
             dsl = Membership.objects.filter(school=school, role=Role.DSL, ended_at__isnull=True).first().user
@@ -174,7 +175,7 @@ def demo_safety_plans(*, world: DemoWorld, seed: int) -> None:
                 for link in links[:2]:
                     fate = ("reviewed", "overdue", "closed", "active", "draft")[made % 5]
                     made += 1
-                    clock["at"] = start
+                    clock.at = start
                     plan = plan_create(
                         by=dsl,
                         case=case,
@@ -184,13 +185,13 @@ def demo_safety_plans(*, world: DemoWorld, seed: int) -> None:
                     )
                     if fate == "draft" and start > end - dt.timedelta(days=30):
                         continue  # still being written
-                    clock["at"] = start + dt.timedelta(hours=3)
+                    clock.at = start + dt.timedelta(hours=3)
                     plan = plan_sign_off(by=dsl, plan=plan, based_on=1)
                     # Reviewed on each review date (the risk falling as things settle), except an
                     # overdue plan's last review, which nobody has done yet.
                     stop = end - dt.timedelta(days=rng.randint(20, 40)) if fate == "overdue" else end
                     while _at(plan.review_date, 10) < stop and plan.current_version < 8:
-                        clock["at"] = _at(plan.review_date, 10)
+                        clock.at = _at(plan.review_date, 10)
                         incident = fate == "reviewed" and plan.current_version == 1
                         _review(
                             plan,
@@ -205,7 +206,7 @@ def demo_safety_plans(*, world: DemoWorld, seed: int) -> None:
                         plan = SafetyPlan.objects.get(pk=plan.pk)
                         close_at = _at(timezone.localdate(plan.version_at) + dt.timedelta(days=1), 11)
                         if fate == "closed" and plan.current_version >= 2 and close_at < end:
-                            clock["at"] = close_at
+                            clock.at = close_at
                             plan_close(
                                 by=dsl,
                                 plan=plan,

@@ -1,7 +1,7 @@
 """Two years of concerns and cases in every demo school (the first ``DEMO_STEPS`` step).
 
 Shaped like the county review and the policy; written through the real services at each
-moment of the story (:func:`haven.demo.clock.simulated_clock`)."""
+moment of the story (:func:`haven.core.clock.history`)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ from haven.concerns.services import (
     concern_close_no_further_action,
     concern_submit,
 )
-from haven.demo.clock import simulated_clock
+from haven.core.clock import history
 from haven.demo.dates import DEMO_NOW, DEMO_TODAY, LONDON, TERM_DAYS
 from haven.demo.world import ACADEMIC_YEAR_START, SCHOOLS, DemoWorld, SchoolSpec, random_stream, year_offset
 from haven.organisations.models import School
@@ -1842,9 +1842,9 @@ def demo_concerns_and_cases(*, world: DemoWorld, seed: int) -> None:
     sched = _Schedule()
     for n, thread in enumerate(threads):
         _schedule_thread(thread, sched, random_stream(seed, "triage", thread.school.spec.urn, n), categories)
-    with simulated_clock() as clock:
+    with history() as clock:
         for at, _, action in sorted(sched.actions, key=lambda a: (a[0], a[1])):
-            clock["at"] = at
+            clock.at = at
             action()
     world.extra["concerns"] = sum(1 for t in threads for c in t.concerns if c.concern is not None)
     world.extra["cases"] = sum(1 for t in threads if t.case is not None)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for, holders_of, school_ids_for, schools_for, trusts_for
 from haven.accounts.models import Membership
@@ -22,6 +21,7 @@ from haven.audit.models import Action, AuditEvent
 from haven.compliance.selectors import open_audits_to_complete
 from haven.concerns.models import Concern
 from haven.concerns.selectors import concerns_recorded_by
+from haven.core import clock
 from haven.organisations.models import School
 from haven.records.selectors import leaver_counts, waiting_counts
 
@@ -174,7 +174,7 @@ def safeguarding_sections(user: User, read_schools: QuerySet[ReadableSchool]) ->
 
 def pupils_sections(read_schools: QuerySet[ReadableSchool]) -> list[Section]:
     """Readers of a school's records: its roll, and refused attempts to open them in the last 30 days."""
-    since = timezone.now() - timedelta(days=30)
+    since = clock.now() - timedelta(days=30)
     refused = dict(
         AuditEvent.objects.filter(school__in=[s.pk for s in read_schools], action=Action.ACCESS_DENIED, at__gte=since)
         .values_list("school")
@@ -203,7 +203,7 @@ def compliance_sections(user: User) -> list[Section]:
     if not audits:
         return []
     section = Section(title="Section 175 safeguarding audit")
-    today = timezone.localdate()
+    today = clock.localdate()
     for a in audits:
         if a.status == a.Status.RETURNED:  # lateness is the first submission's, not the return's
             text = f"{a.school.name}: {a.round.title}, returned with comments: look again and submit it"

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
 from haven.access.policy import Capability, authorities_for, schools_for, trusts_for
 from haven.cases.models import Route
 from haven.concerns.models import Category, Location
+from haven.core import clock
 from haven.core.months import midnight, month_starts, next_month
 from haven.core.suppression import Cell, SuppressedTable, suppress_together
 from haven.organisations.models import School
@@ -418,7 +418,7 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
             [by_report_month[m] for m in months],
         )
     )
-    today = timezone.localdate()
+    today = clock.localdate()
     live = Q(status__in=[SafetyPlan.Status.ACTIVE, SafetyPlan.Status.UNDER_REVIEW])
     plans = SafetyPlan.objects.filter(school_id__in=ids).aggregate(
         current=Count("pk", filter=live & Q(review_date__gte=today)),
@@ -516,7 +516,7 @@ def signals_for(schools: QuerySet[School] | list[School], today: dt.date) -> lis
 
 
 def default_filters(today: dt.date | None = None) -> Filters:
-    end = (today or timezone.localdate()).replace(day=1)
+    end = (today or clock.localdate()).replace(day=1)
     start = (end - dt.timedelta(days=330)).replace(day=1)
     return Filters(start=start, end=end)
 

@@ -4,9 +4,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
 from haven.concerns.models import Category
+from haven.core import clock
 from haven.core.forms import DateInput, TimeInput, choice_field, model_choice_field
 
 from .models import CallerRole, Channel
@@ -52,7 +52,7 @@ class EnquiryForm(forms.Form):
     def __init__(self, *args: Any, authority: Authority, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "school").queryset = authority.schools.order_by("name")
-        today = timezone.localdate()
+        today = clock.localdate()
         model_choice_field(self, "categories").queryset = (
             Category.objects.filter(Q(authority__isnull=True) | Q(authority=authority), valid_from__lte=today)
             .exclude(valid_to__lt=today)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+
+from haven.core import clock
 
 USER = settings.AUTH_USER_MODEL
 
@@ -46,7 +47,7 @@ class Enquiry(models.Model):
     follow_up_done_at = models.DateTimeField(null=True, blank=True)
     follow_up_done_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
     imported = models.BooleanField(default=False)
 
     class Meta:
@@ -74,7 +75,7 @@ class MonthlyCount(models.Model):
         max_length=60, default="SV&H", help_text='What "sexual" counted then, e.g. "SHB" before May 2021.'
     )
     imported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    imported_at = models.DateTimeField(default=timezone.now)
+    imported_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["month"]

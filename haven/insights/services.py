@@ -21,6 +21,7 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category
 from haven.concerns.services import text_checked
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.organisations.models import Authority, School
 from haven.resources import anonymise
@@ -80,7 +81,7 @@ def enquiry_record(
         raise ApplicationError("Choose the caller's role.", field="caller_role")
     if channel not in Channel.values:
         raise ApplicationError("Choose how the school got in touch.", field="channel")
-    if at > timezone.now() + dt.timedelta(minutes=5):
+    if at > clock.now() + dt.timedelta(minutes=5):
         raise ApplicationError("The enquiry cannot be in the future.", field="at")
     summary = text_checked(summary, field="summary", label="what the school asked", required=True)
     advice = text_checked(advice, field="advice", label="the advice given", required=True)
@@ -125,7 +126,7 @@ def enquiry_follow_up_done(*, by: User, enquiry: Enquiry, request: HttpRequest |
     _require_officer(by, enquiry.authority)
     if enquiry.follow_up_done_at:
         raise ApplicationError("The follow-up is already marked done.")
-    enquiry.follow_up_done_at = timezone.now()
+    enquiry.follow_up_done_at = clock.now()
     enquiry.follow_up_done_by = by
     enquiry.save(update_fields=["follow_up_done_at", "follow_up_done_by"])
     audit_record(

@@ -17,6 +17,7 @@ from haven.access.policy import Capability, has_any
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category
+from haven.core import clock
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.core.exports import csv_response
@@ -101,7 +102,7 @@ def enquiry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "schools": authority.schools.order_by("name"),
             "categories": Category.objects.filter(parent__isnull=True, authority__isnull=True).order_by("pk"),
-            "today": timezone.localdate(),
+            "today": clock.localdate(),
         },
     )
 
@@ -138,7 +139,7 @@ def enquiry_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 exc.add_to(form)
         status = 400
     else:
-        now = timezone.localtime()
+        now = clock.localtime()
         form = EnquiryForm(authority=authority, initial={"day": now.date(), "time": now.time().replace(second=0)})
         status = 200
     return render(
@@ -158,7 +159,7 @@ def enquiry_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 def enquiry_detail(request: AuthenticatedHttpRequest, enquiry_id: int) -> HttpResponse:
     enquiry = selectors.enquiry_get_for(request.user, enquiry_id, request=request)
     audit_record(action=Action.VIEW, actor=request.user, request=request, obj=enquiry, authority=enquiry.authority_id)
-    return render(request, "insights/enquiry_detail.html", {"enquiry": enquiry, "today": timezone.localdate()})
+    return render(request, "insights/enquiry_detail.html", {"enquiry": enquiry, "today": clock.localdate()})
 
 
 @login_required
@@ -174,7 +175,7 @@ def enquiry_follow_up(request: AuthenticatedHttpRequest, enquiry_id: int) -> Htt
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
+    today = clock.localdate()
     start = services.parse_month(request.GET.get("from", "")) or dt.date(today.year - 1, today.month, 1)
     end = services.parse_month(request.GET.get("to", "")) or today.replace(day=1)
     if start > end:
@@ -314,7 +315,7 @@ def _report(request: AuthenticatedHttpRequest) -> Any:
     scope = dashboard.scope_for(request.user)
     if scope is None:
         raise Http404
-    year, name = dashboard.term_of(timezone.localdate())
+    year, name = dashboard.term_of(clock.localdate())
     asked = request.GET.get("term", "")
     if "-" in asked:
         y, n = asked.split("-", 1)
@@ -322,7 +323,7 @@ def _report(request: AuthenticatedHttpRequest) -> Any:
             year, name = int(y), n
     report = dashboard.report_for(scope, year, name)
     terms = []
-    term_year, term = dashboard.term_of(timezone.localdate())
+    term_year, term = dashboard.term_of(clock.localdate())
     for _ in range(6):
         terms.append((f"{term_year}-{term}", dashboard.term_label(term_year, term)))
         term_year, term = (
@@ -367,7 +368,7 @@ def report_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "report": report,
             "school_name": scope.name,
-            "printed_at": timezone.localtime(),
+            "printed_at": clock.localtime(),
             "printed_by": request.user.full_name,
         },
         filename=f"safeguarding-report-{term}.pdf",

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar, Event
 
+from haven.core import clock
 from haven.core.links import site_url
 
 from .models import Meeting
@@ -26,7 +26,7 @@ def meetings_calendar(meetings: Iterable[Meeting], *, name: str) -> bytes:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Europe/London")
-    stamp = timezone.now()
+    stamp = clock.now()
     for meeting in meetings:
         event = Event()
         event.add("uid", f"{meeting.uid}@haven")

@@ -13,8 +13,9 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+
+from haven.core import clock
 
 
 def new_feed_key() -> str:
@@ -39,8 +40,8 @@ class Meeting(models.Model):
     online_link = models.URLField(blank=True, max_length=500)
     schools = models.ManyToManyField("organisations.School", related_name="network_meetings", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
     minutes = models.TextField(blank=True)
     minutes_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -65,7 +66,7 @@ class Meeting(models.Model):
 
     @property
     def is_past(self) -> bool:
-        return self.starts_at <= timezone.now()
+        return self.starts_at <= clock.now()
 
 
 class Invitation(models.Model):
@@ -103,7 +104,7 @@ class ActionItem(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="network_actions")
     due_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -125,7 +126,7 @@ class Reminder(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
     action = models.ForeignKey(ActionItem, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [
@@ -156,7 +157,7 @@ class FeedToken(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens")
     key = models.CharField(max_length=32, unique=True, default=new_feed_key)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for, holders_of
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.organisations.models import Authority, Pyramid, School
 
@@ -264,7 +264,7 @@ def meeting_update(
     changed = [k for k, v in data.items() if getattr(meeting, k) != v]
     for key, value in data.items():
         setattr(meeting, key, value)
-    meeting.updated_at = timezone.now()
+    meeting.updated_at = clock.now()
     meeting.full_clean(exclude=["schools"])
     meeting.save()
     if "starts_at" in changed:
@@ -351,7 +351,7 @@ def minutes_write(
     first = not meeting.minutes
     meeting.minutes = text
     meeting.minutes_by = by
-    meeting.minutes_at = timezone.now()
+    meeting.minutes_at = clock.now()
     meeting.save(update_fields=["minutes", "minutes_by", "minutes_at"])
     audit_record(
         action=Action.CREATE if first else Action.UPDATE,
@@ -397,7 +397,7 @@ def action_set_status(*, by: User, action: ActionItem, status: str, request: Htt
     if old == status:
         return action
     action.status = status
-    action.closed_at = None if status == ActionItem.Status.OPEN else timezone.now()
+    action.closed_at = None if status == ActionItem.Status.OPEN else clock.now()
     action.save(update_fields=["status", "closed_at"])
     audit_record(
         action=Action.UPDATE,
@@ -431,7 +431,7 @@ def feed_token_issue(*, by: User, request: HttpRequest | None = None) -> FeedTok
 @transaction.atomic
 def feed_token_revoke(*, by: User, request: HttpRequest | None = None) -> int:
     """Stop every calendar link of the person working; the next visit gives a new one."""
-    revoked = FeedToken.objects.filter(user=by, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = FeedToken.objects.filter(user=by, revoked_at__isnull=True).update(revoked_at=clock.now())
     if revoked:
         audit_record(
             action=Action.UPDATE,

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from haven.core import clock
 from haven.core.links import site_url
 
 REMIND_BEFORE = dt.timedelta(days=1)
@@ -40,7 +41,7 @@ def meeting_reminders() -> int:
     """A reminder to each invitee of every meeting starting in the next 24 hours."""
     from .models import Invitation, Reminder
 
-    now = timezone.now()
+    now = clock.now()
     due = (
         Invitation.objects.filter(
             meeting__starts_at__gt=now, meeting__starts_at__lte=now + REMIND_BEFORE, user__is_active=True
@@ -83,7 +84,7 @@ def action_reminders() -> int:
     """A reminder to the owner of each open action due today or earlier, once."""
     from .models import ActionItem, Reminder
 
-    today = timezone.localdate()
+    today = clock.localdate()
     due = (
         ActionItem.objects.filter(status=ActionItem.Status.OPEN, due_on__lte=today, owner__is_active=True)
         .exclude(reminders__kind=Reminder.Kind.ACTION_DUE)
@@ -116,8 +117,8 @@ def schedule_reminders(*, meeting_start: dt.datetime | None = None, action_due: 
     """Ask the worker to sweep when a reminder falls due (if the backend can defer; the
     cron command is the safety net either way)."""
     if meeting_start is not None and meeting_reminders.get_backend().supports_defer:
-        at = max(meeting_start - REMIND_BEFORE, timezone.now())
+        at = max(meeting_start - REMIND_BEFORE, clock.now())
         meeting_reminders.using(run_after=at).enqueue()
     if action_due is not None and action_reminders.get_backend().supports_defer:
         at = dt.datetime.combine(action_due, dt.time(8, 0), tzinfo=timezone.get_current_timezone())
-        action_reminders.using(run_after=max(at, timezone.now())).enqueue()
+        action_reminders.using(run_after=max(at, clock.now())).enqueue()

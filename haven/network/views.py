@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from haven.access.policy import Capability, authorities_for, may_use_network, schools_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.organisations.models import Authority, Pyramid, School
@@ -54,7 +55,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     when = when if when in ("upcoming", "past") else "upcoming"
     pyramid_filter = request.GET.get("pyramid", "")
     meetings = selectors.meeting_list_for(request.user).annotate(invited=Count("invitations", distinct=True))
-    now = timezone.now()
+    now = clock.now()
     meetings = (
         meetings.filter(ends_at__gte=now).order_by("starts_at", "pk")
         if when == "upcoming"
@@ -279,7 +280,7 @@ def _meeting_context(request: AuthenticatedHttpRequest, meeting: Meeting, **extr
         "schools": list(meeting.schools.all()),
         "attendance_choices": forms.ATTENDANCE_CHOICES[1:],
         "status_choices": forms.ACTION_STATUS_CHOICES,
-        "today": timezone.localdate(),
+        "today": clock.localdate(),
     }
     if manages:
         context.setdefault("minutes_form", forms.MinutesForm(initial={"minutes": meeting.minutes}))

@@ -11,9 +11,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
-from haven.core.fields import model_field
+from haven.core import clock
+from haven.core.fields import ClockDateTimeField, model_field
 
 from .upn import validate_upn
 
@@ -72,8 +72,8 @@ class Pupil(models.Model):
     young_carer = models.BooleanField(default=False)
     missing_education = models.BooleanField("missing education", default=False)
     left_on = models.DateField(null=True, blank=True, help_text="Set when the pupil leaves the roster.")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["legal_surname", "legal_forename"]
@@ -150,7 +150,7 @@ class RosterImport(models.Model):
         related_name="+",
         help_text="Empty when the import was run from the command line.",
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=clock.now)
     filename = models.CharField(max_length=255)
     content = models.BinaryField(default=b"", help_text="The uploaded bytes, emptied once the import has run.")
     allow_many_leavers = models.BooleanField(
@@ -187,7 +187,7 @@ class RosterImport(models.Model):
     def looks_stuck(self) -> bool:
         """Still not finished long after a 50,000-line file would have been: most likely the
         background worker is not running. The page stops reloading and says so."""
-        return self.is_running and timezone.now() - self.uploaded_at > self.STUCK_AFTER
+        return self.is_running and clock.now() - self.uploaded_at > self.STUCK_AFTER
 
     @property
     def errors_not_shown(self) -> int:

@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import Capability, can, deny
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.core.fields import model_field, pk_column
 from haven.organisations.models import School
 
@@ -542,7 +542,7 @@ def roster_import_run(
     problem nothing is written and the import is marked failed with every problem listed.
     The uploaded bytes are emptied either way.
     """
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     claimed = RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.QUEUED).update(
         status=RosterImport.Status.VALIDATING
     )
@@ -658,7 +658,7 @@ def _pupils_update_each(pupils: list[Pupil], fields: list[str]) -> None:
 
 
 def _roster_import_apply(roster_import: RosterImport, parsed: RosterParse, *, today: dt.date) -> None:
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic(durable=True):
         # One import per school at a time: a second waits here, then sees the first's result.
         School.objects.select_for_update().filter(pk=roster_import.school_id).first()
@@ -690,7 +690,7 @@ def _roster_import_apply(roster_import: RosterImport, parsed: RosterParse, *, to
             rows_total=parsed.rows_total,
             rows_done=parsed.rows_total,
             content=b"",
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
             **counts,
         )
         # Counts only: the audit log names records, never children's details.
@@ -712,7 +712,7 @@ def _roster_import_fail(roster_import: RosterImport, problems: Iterable[RosterPr
             errors=kept,
             errors_total=len(problems),
             content=b"",
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
         )
         audit_record(
             action=Action.IMPORT,

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+
+from haven.core import clock
 
 if TYPE_CHECKING:
     from haven.audit.services import AuditOrganisation
@@ -83,7 +84,7 @@ class PupilReport(models.Model):
     school = models.ForeignKey("organisations.School", on_delete=models.PROTECT, related_name="pupil_reports")
     reference = models.CharField(max_length=12, unique=True, help_text="The pupil's reference, e.g. K7MQ-4XB2.")
     passphrase_hash = models.CharField(max_length=200, help_text="A slow hash; the passphrase itself is never kept.")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     # What the pupil wrote, kept exactly as written.
     what_happened = models.TextField()
     where = models.CharField(max_length=20, choices=Where.choices, blank=True)
@@ -104,7 +105,7 @@ class PupilReport(models.Model):
     concern = models.OneToOneField(
         "concerns.Concern", on_delete=models.PROTECT, null=True, blank=True, related_name="pupil_report"
     )
-    last_activity_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=clock.now)
     pupil_wrote_last = models.BooleanField(default=True, help_text="The pupil is waiting for an answer.")
 
     class Meta:
@@ -148,7 +149,7 @@ class ReportMessage(models.Model):
         help_text="The member of staff; empty for the pupil.",
     )
     body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -168,7 +169,7 @@ class ReportAlert(models.Model):
 
     report = models.ForeignKey(PupilReport, on_delete=models.PROTECT, related_name="alerts")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"Alert for report {self.report_id}"
@@ -180,7 +181,7 @@ class VoiceSettings(models.Model):
     school = models.OneToOneField("organisations.School", on_delete=models.CASCADE, related_name="voice_settings")
     reporting_email = models.EmailField(blank=True)
     trusted_adults = models.TextField(blank=True, help_text="One a line, e.g. 'Mrs Patel, Head of Year 8, Room 12'.")
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"Pupil voice settings for school {self.school_id}"
@@ -216,7 +217,7 @@ class Survey(models.Model):
     schools = models.ManyToManyField("organisations.School", related_name="surveys")
     questions = models.JSONField(help_text="The questions and answer scales as they were when it opened.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-opens_on", "-pk"]
@@ -247,7 +248,7 @@ class Survey(models.Model):
 
     @property
     def status(self) -> str:
-        return self.status_on(timezone.localdate())
+        return self.status_on(clock.localdate())
 
     def audit_organisation(self) -> AuditOrganisation:
         """The audit chain of the survey: its school's, its trust's or its authority's."""

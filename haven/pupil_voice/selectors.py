@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import Capability, deny, schools_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.organisations.models import School
 
 from .models import PupilReport, Survey, SurveyAnswer, SurveyResponse
@@ -121,7 +121,7 @@ def survey_get_for(user: User, survey_id: int, *, request: HttpRequest | None = 
 
 def open_survey_for(school: School, *, day: dt.date | None = None) -> Survey | None:
     """The survey the school's pupils can answer today, if any (a school has one at a time)."""
-    day = day or timezone.localdate()
+    day = day or clock.localdate()
     return (
         Survey.objects.filter(schools=school, opens_on__lte=day, closes_on__gte=day)
         .exclude(closed_early_on__lte=day)
@@ -339,7 +339,7 @@ def survey_trend_for(
         ).order_by("opens_on", "closes_on", "pk")
     )
     # Closed rounds only: results that change as each pupil answers would show their answers.
-    today = timezone.localdate()
+    today = clock.localdate()
     surveys = [
         s for s in surveys if s.last_day >= start and s.last_day >= s.opens_on and s.status_on(today) == "closed"
     ]

@@ -15,12 +15,12 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import Capability, can
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.services import concern_submit
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.organisations.models import School
 
@@ -97,7 +97,7 @@ def report_submit(
         reference = secrets_words.reference_new()
         if not PupilReport.objects.filter(reference=reference).exists():
             break
-    now = timezone.now()
+    now = clock.now()
     report = PupilReport(
         school=school,
         reference=reference,
@@ -117,7 +117,7 @@ def report_submit(
     report.full_clean(exclude=["concern", "closed_by"])
     report.save()
     audit_record(action=Action.CREATE, obj=report, school=school, extra={"by": "pupil", "urgent": report.urgent})
-    if report.urgent:
+    if report.urgent and not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
         from .tasks import urgent_report_alert
 
         transaction.on_commit(lambda: urgent_report_alert.enqueue(report.pk))
@@ -173,7 +173,7 @@ def pupil_message_add(*, report: PupilReport, body: str) -> ReportMessage:
     """The pupil writes back. Danger words raise the report to urgent and alert again."""
     body = _text(body, field="body", limit=MAX_MESSAGE, required="Write your message first.")
     report = PupilReport.objects.select_for_update().get(pk=report.pk)
-    now = timezone.now()
+    now = clock.now()
     message = ReportMessage.objects.create(report=report, kind=ReportMessage.Kind.PUPIL, body=body, created_at=now)
     danger = rules.danger_words(body)
     report.danger_words = sorted(set(report.danger_words) | set(danger))
@@ -182,7 +182,7 @@ def pupil_message_add(*, report: PupilReport, body: str) -> ReportMessage:
     report.pupil_wrote_last = True
     report.save(update_fields=["danger_words", "urgent", "last_activity_at", "pupil_wrote_last"])
     audit_record(action=Action.CREATE, obj=message, school=report.school_id, extra={"by": "pupil", "report": report.pk})
-    if danger:
+    if danger and not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
         from .tasks import urgent_report_alert
 
         transaction.on_commit(lambda: urgent_report_alert.enqueue(report.pk))
@@ -204,7 +204,7 @@ def staff_message_add(
         raise ApplicationError("Choose reply or question.", field="kind")
     body = _text(body, field="body", limit=MAX_MESSAGE, required="Write your message to the pupil.")
     report = PupilReport.objects.select_for_update().get(pk=report.pk)
-    now = timezone.now()
+    now = clock.now()
     message = ReportMessage.objects.create(report=report, kind=kind, author=by, body=body, created_at=now)
     report.last_activity_at = now
     report.pupil_wrote_last = False
@@ -262,7 +262,7 @@ def report_close(
     report.status = PupilReport.Status.MALICIOUS if malicious else PupilReport.Status.CLOSED
     report.closed_reason = reason
     report.closed_by = by
-    report.closed_at = timezone.now()
+    report.closed_at = clock.now()
     report.pupil_wrote_last = False
     report.save(update_fields=["status", "closed_reason", "closed_by", "closed_at", "pupil_wrote_last"])
     audit_record(
@@ -321,7 +321,7 @@ def voice_settings_update(
     settings_row, _ = VoiceSettings.objects.get_or_create(school=school)
     settings_row.reporting_email = (reporting_email or "").strip()
     settings_row.trusted_adults = trusted_adults
-    settings_row.updated_at = timezone.now()
+    settings_row.updated_at = clock.now()
     settings_row.full_clean()
     settings_row.save()
     audit_record(action=Action.UPDATE, actor=by, request=request, obj=settings_row, school=school)

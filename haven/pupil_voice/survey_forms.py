@@ -7,8 +7,8 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
+from haven.core import clock
 from haven.core.forms import choice_field
 from haven.organisations.models import School
 
@@ -87,7 +87,7 @@ class SurveyOpenForm(forms.Form):
     )
 
     def __init__(self, *args: Any, schools: list[School], **kwargs: Any) -> None:
-        today = timezone.localdate()
+        today = clock.localdate()
         kwargs.setdefault("initial", {"opens_on": today, "closes_on": today + dt.timedelta(days=21), "which": "all"})
         super().__init__(*args, **kwargs)
         self.school_list = schools

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import Capability, authorities_for, can, trusts_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.organisations.models import School
 
@@ -56,7 +56,7 @@ def _scope_for(by: User, schools: list[School]) -> tuple[str, Any, Any]:
 
 
 def _dates(opens_on: dt.date | None, closes_on: dt.date | None) -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
+    today = clock.localdate()
     if opens_on is None:
         raise ApplicationError("Enter the date the survey opens.", field="opens_on")
     if closes_on is None:
@@ -170,7 +170,7 @@ def survey_close(*, by: User, survey: Survey, request: HttpRequest | None = None
             "Only whoever opened this survey, or someone in the same role, can close it.", code="forbidden"
         )
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
-    today = timezone.localdate()
+    today = clock.localdate()
     if survey.status_on(today) == "closed":
         raise ApplicationError("This survey is already closed.", code="closed")
     survey.closed_early_on = today
@@ -229,7 +229,7 @@ def survey_answer_submit(
     was already used (a refresh or a second press of "Send"). Refuses a survey that is not
     open for the school today, an unknown question, a missing or made-up answer, and a year
     band the school does not have."""
-    today = timezone.localdate()
+    today = clock.localdate()
     if survey.status_on(today) != "open" or not survey.schools.filter(pk=school.pk).exists():
         raise ApplicationError("This survey is closed. Thank you for wanting to help.", code="closed")
     nonce = _nonce(token, survey, school)

@@ -15,13 +15,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, has_any, schools_for
 from haven.accounts.decorators import two_factor_required
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 from haven.core.errors import ApplicationError
 
 # The project's CSV response (a BOM for spreadsheets; cells that would run as formulas made text).
@@ -107,7 +107,7 @@ def _require_reader(request: AuthenticatedHttpRequest) -> None:
 def survey_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_reader(request)
     page = Paginator(selectors.survey_list_for(request.user), 25).get_page(request.GET.get("page"))
-    today = timezone.localdate()
+    today = clock.localdate()
     return render(
         request,
         "pupil_voice/survey_list.html",
@@ -175,7 +175,7 @@ def _positive_words(question: dict[str, Any]) -> str:
 
 
 def _trend_table(user: User, survey: Survey, school: School) -> dict[str, Any]:
-    today = timezone.localdate()
+    today = clock.localdate()
     trend = selectors.survey_trend_for([school], today - dt.timedelta(days=365 * TREND_YEARS), today)
     rounds = {p.survey_id: p for points in trend.values() for p in points}
     ordered = sorted(rounds.values(), key=lambda p: (p.opens_on, p.survey_id))

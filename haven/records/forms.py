@@ -7,8 +7,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.utils import timezone
 
+from haven.core import clock
 from haven.core.forms import DateInput, choice_field
 
 from .models import LEFT_DAYS_AHEAD, LEFT_DAYS_BACK
@@ -47,9 +47,9 @@ class TransferForm(forms.Form):
 
     def clean_left_on(self) -> dt.date:
         day: dt.date = self.cleaned_data["left_on"]
-        if day > timezone.localdate() + dt.timedelta(days=LEFT_DAYS_AHEAD):
+        if day > clock.localdate() + dt.timedelta(days=LEFT_DAYS_AHEAD):
             raise forms.ValidationError("The date the child leaves must be within the next three months.")
-        if day < timezone.localdate() - dt.timedelta(days=LEFT_DAYS_BACK):
+        if day < clock.localdate() - dt.timedelta(days=LEFT_DAYS_BACK):
             raise forms.ValidationError("The date the child left must be within the last year.")
         return day
 

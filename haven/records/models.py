@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from haven.core import clock
+
 SEND_WITHIN_SCHOOL_DAYS = 5
 CONFIRM_WITHIN_SCHOOL_DAYS = 5
 # The date the child left: at most this far ahead (a planned move), or this far back.
@@ -39,7 +41,7 @@ class FileTransfer(models.Model):
     left_on = models.DateField("date the child left")
     send_by = models.DateField(help_text="5 school days after the child left.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=clock.now)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     confirm_by = models.DateField(help_text="5 school days after it was sent: chase the new school after this.")
     file = models.FileField(upload_to="transfers/%Y/%m/")

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import Capability, can, deny, may_open_file, school_ids_for
 from haven.audit.models import Action
@@ -19,6 +18,7 @@ from haven.audit.services import audit_record
 from haven.cases.models import CaseChild
 from haven.cases.schooldays import add_school_days, closures_by_school
 from haven.concerns.models import ConcernChild
+from haven.core import clock
 from haven.organisations.models import School
 from haven.people.models import Pupil
 
@@ -92,13 +92,13 @@ class Leaver:
 
     @property
     def overdue(self) -> bool:
-        return self.send_by < timezone.localdate()
+        return self.send_by < clock.localdate()
 
 
 def _leavers(school_ids: list[int]) -> QuerySet[Pupil]:
     """Children who left these schools in the last year, with something recorded about them
     (named in a concern or a case), whose file has not been sent (or only to be withdrawn)."""
-    today = timezone.localdate()
+    today = clock.localdate()
     concerned = ConcernChild.objects.filter(pupil_id=OuterRef("pk"))
     in_case = CaseChild.objects.filter(pupil_id=OuterRef("pk"))
     sent = FileTransfer.objects.filter(pupil_id=OuterRef("pk")).exclude(status=FileTransfer.Status.WITHDRAWN)

@@ -19,6 +19,7 @@ from haven.cases.models import Case
 from haven.cases.schooldays import add_school_days, closures_by_school
 from haven.chronology.selectors import pupil_chronology_for
 from haven.concerns.models import Attachment, Concern
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_bytes
 from haven.people.models import Pupil
@@ -60,7 +61,7 @@ def _file_contents(*, by: User, pupil: Pupil, request: HttpRequest | None) -> tu
             "entries": entries,
             "cases": cases,
             "attachments": attachments,
-            "printed_at": timezone.localtime(),
+            "printed_at": clock.localtime(),
             "printed_by": by.full_name,
         },
         request=request,
@@ -101,9 +102,9 @@ def transfer_send(
         raise ApplicationError(
             "Choose the new school, or type its name if it does not use Haven.", field="to_school_name"
         )
-    if left_on > timezone.localdate() + dt.timedelta(days=LEFT_DAYS_AHEAD):
+    if left_on > clock.localdate() + dt.timedelta(days=LEFT_DAYS_AHEAD):
         raise ApplicationError("The date the child leaves must be within the next three months.", field="left_on")
-    if left_on < timezone.localdate() - dt.timedelta(days=LEFT_DAYS_BACK) or left_on < pupil.date_of_birth:
+    if left_on < clock.localdate() - dt.timedelta(days=LEFT_DAYS_BACK) or left_on < pupil.date_of_birth:
         raise ApplicationError("The date the child left must be within the last year.", field="left_on")
     if _already_waiting(pupil, to_school, to_school_name):
         raise ApplicationError(ALREADY_SENT)
@@ -118,7 +119,7 @@ def transfer_send(
         )
     restricted_ids = list(restricted.values_list("pk", flat=True))
     pdf, entries = _file_contents(by=by, pupil=pupil, request=request)
-    now = timezone.now()
+    now = clock.now()
     transfer = FileTransfer(
         school=pupil.school,
         pupil=pupil,
@@ -132,7 +133,7 @@ def transfer_send(
         confirm_by=add_school_days(
             timezone.localtime(now).date(),
             CONFIRM_WITHIN_SCHOOL_DAYS,
-            closures_by_school([pupil.school_id], since=timezone.localdate()).get(pupil.school_id, []),
+            closures_by_school([pupil.school_id], since=clock.localdate()).get(pupil.school_id, []),
         ),
         sha256=hashlib.sha256(pdf).hexdigest(),
         size=len(pdf),
@@ -160,7 +161,8 @@ def transfer_send(
                     "restricted_cases": restricted_ids,
                 },
             )
-            if to_school is not None:
+            # History (haven.core.clock) is recorded, never emailed.
+            if to_school is not None and not clock.writing_history():
                 from .tasks import transfer_sent_notify
 
                 transaction.on_commit(lambda: transfer_sent_notify.enqueue(transfer.pk))
@@ -186,7 +188,7 @@ def transfer_confirm_receipt(
     )
     if transfer.status != FileTransfer.Status.SENT:
         raise ApplicationError(f"This transfer is already {transfer.get_status_display().lower()}.")
-    now = timezone.now()
+    now = clock.now()
     if transfer.in_haven:
         assert transfer.to_school is not None  # in_haven
         if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=transfer.to_school):
@@ -200,8 +202,8 @@ def transfer_confirm_receipt(
             raise ApplicationError("Only the sending school's safeguarding leads can record receipt.")
         if not confirmed_by.strip():
             raise ApplicationError("Say who at the new school confirmed they received the file.", field="confirmed_by")
-        day = received_on or timezone.localdate()
-        if day > timezone.localdate():
+        day = received_on or clock.localdate()
+        if day > clock.localdate():
             raise ApplicationError("The day of receipt cannot be in the future.", field="received_on")
         if day < timezone.localtime(transfer.sent_at).date():
             raise ApplicationError("The day of receipt cannot be before the file was sent.", field="received_on")
@@ -209,7 +211,7 @@ def transfer_confirm_receipt(
         transfer.receipt_confirmed_by = confirmed_by.strip()
         transfer.received_at = (
             now
-            if day == timezone.localdate()
+            if day == clock.localdate()
             else max(transfer.sent_at, timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0))))
         )
     transfer.status = FileTransfer.Status.RECEIVED
@@ -240,7 +242,7 @@ def transfer_withdraw(
     if not reason.strip():
         raise ApplicationError("Say why the transfer is withdrawn.", field="reason")
     transfer.status = FileTransfer.Status.WITHDRAWN
-    transfer.withdrawn_at = timezone.now()
+    transfer.withdrawn_at = clock.now()
     transfer.withdrawn_reason = reason.strip()
     transfer.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
     audit_record(

@@ -11,11 +11,11 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from haven.access.policy import Capability, can, deny, has_any
 from haven.cases.selectors import repeat_involvement_flags
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.people.selectors import pupil_get_for
 
@@ -35,7 +35,7 @@ def transfer_new(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpRespon
     if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
         raise deny(request, object_type="people.pupil.transfer", object_id=pupil_id, school=pupil.school)
     schools = selectors.destination_schools(pupil)
-    initial = {"left_on": pupil.left_on or timezone.localdate()}
+    initial = {"left_on": pupil.left_on or clock.localdate()}
     form = forms.TransferForm(request.POST or None, schools=schools, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -95,7 +95,7 @@ def transfer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "incoming": _page(request, incoming, "incoming"),
             "outgoing": _page(request, outgoing, "outgoing"),
             "leavers": _page(request, leavers, "leavers"),
-            "today": timezone.localdate(),
+            "today": clock.localdate(),
         },
     )
 
@@ -105,7 +105,7 @@ def transfer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> HttpResponse:
     transfer = selectors.transfer_get_for(request.user, transfer_id, request=request)
     side = selectors.side_of(request.user, transfer)
-    receipt_form = forms.ReceiptForm(initial={"received_on": timezone.localdate()})
+    receipt_form = forms.ReceiptForm(initial={"received_on": clock.localdate()})
     withdraw_form = forms.WithdrawForm()
     status = 200
     if request.method == "POST":
@@ -148,7 +148,7 @@ def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> Http
             "transfer": transfer,
             "receipt_form": receipt_form,
             "withdraw_form": withdraw_form,
-            "today": timezone.localdate(),
+            "today": clock.localdate(),
             **side,
         },
         status=status,

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
 from haven.concerns.models import Category
+from haven.core import clock
 from haven.core.forms import choice_field, model_choice_field
 from haven.organisations.models import School
 
@@ -18,7 +18,7 @@ from .selectors import AUDIENCES
 
 
 def _categories(authority_id: int | None) -> Any:
-    today = timezone.localdate()
+    today = clock.localdate()
     return (
         Category.objects.filter(Q(authority__isnull=True) | Q(authority_id=authority_id))
         .filter(valid_from__lte=today)

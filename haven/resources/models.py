@@ -16,8 +16,9 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
+from haven.core import clock
+from haven.core.fields import ClockDateTimeField
 from haven.organisations.models import School
 
 REVIEW_EVERY = dt.timedelta(days=365)
@@ -107,7 +108,7 @@ class Resource(models.Model):
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    proposed_at = models.DateTimeField(default=timezone.now)
+    proposed_at = models.DateTimeField(default=clock.now)
     last_reviewed_on = models.DateField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -118,7 +119,7 @@ class Resource(models.Model):
     link_checked_at = models.DateTimeField(null=True, blank=True)
     link_detail = models.CharField(max_length=200, blank=True)
     seed_key = models.SlugField(max_length=80, unique=True, null=True, blank=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title", "pk"]
@@ -150,7 +151,7 @@ class Resource(models.Model):
 
     def review_due(self, today: dt.date | None = None) -> bool:
         """Unreviewed for twelve months: flagged for the curators."""
-        today = today or timezone.localdate()
+        today = today or clock.localdate()
         return self.status == self.Status.APPROVED and (
             self.last_reviewed_on is None or self.last_reviewed_on <= today - REVIEW_EVERY
         )
@@ -172,7 +173,7 @@ class ResourceDecision(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     note = models.TextField(blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -207,8 +208,8 @@ class CaseStudy(models.Model):
         default=list, blank=True, help_text="Flagged words the author confirmed do not identify anyone."
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = ClockDateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     review_comments = models.TextField(blank=True)
@@ -245,7 +246,7 @@ class CaseStudyReview(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     comments = models.TextField(blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["at", "pk"]

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import (
     Capability,
@@ -20,6 +19,7 @@ from haven.access.policy import (
 )
 from haven.audit.models import Action
 from haven.audit.services import audit_record
+from haven.core import clock
 
 from . import search
 from .models import PHASE_FIELDS, PHASE_GROUPS, REVIEW_EVERY, CaseStudy, Kind, Resource
@@ -78,7 +78,7 @@ def resource_list_for(user: User, *, filters: Mapping[str, str] | None = None) -
 
 
 def review_due_q(today: dt.date | None = None) -> Q:
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     return Q(status=Resource.Status.APPROVED) & (
         Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lte=today - REVIEW_EVERY)
     )

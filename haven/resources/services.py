@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import (
     Capability,
@@ -23,6 +22,7 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category
 from haven.concerns.services import text_checked
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.core.fields import model_field
 from haven.organisations.models import School
@@ -167,7 +167,7 @@ def resource_curate(
         raise ApplicationError("The national list can only be reviewed here.", field="action")
     if step in (ResourceDecision.Action.APPROVED, ResourceDecision.Action.REVIEWED):
         resource.status = Resource.Status.APPROVED
-        resource.last_reviewed_on = timezone.localdate()
+        resource.last_reviewed_on = clock.localdate()
         resource.reviewed_by = by
         resource.reviewer_name = ""
     elif step == ResourceDecision.Action.CHANGES_REQUESTED:
@@ -283,7 +283,7 @@ def case_study_submit(
     # Keep only the confirmations that were needed, so the record says what the author accepted.
     case_study.confirmed_terms = sorted({f.term for f in flags if f.confirmable})
     case_study.status = CaseStudy.Status.SUBMITTED
-    case_study.submitted_at = timezone.now()
+    case_study.submitted_at = clock.now()
     case_study.save()
     CaseStudyReview.objects.create(case_study=case_study, action=CaseStudyReview.Action.SUBMITTED, by=by)
     audit_record(
@@ -309,7 +309,7 @@ def case_study_review(
     comments = text_checked(comments, field="comments", label="comments")
     if action == "publish":
         case_study.status = CaseStudy.Status.PUBLISHED
-        case_study.published_at = timezone.now()
+        case_study.published_at = clock.now()
         step = CaseStudyReview.Action.PUBLISHED
     elif action == "return":
         if not comments:

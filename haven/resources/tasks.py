@@ -6,8 +6,9 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-from django.utils import timezone
 from django_tasks import task
+
+from haven.core import clock
 
 TIMEOUT_SECONDS = 10
 USER_AGENT = "Haven resource bank link checker"
@@ -55,9 +56,7 @@ def check_resource_link(resource_id: int) -> str:
     works, detail = probe(resource.url)
     status = Resource.LinkStatus.OK if works else Resource.LinkStatus.BROKEN
     # An update of these three fields only: a curator's edit in the meantime is kept.
-    Resource.objects.filter(pk=resource_id).update(
-        link_status=status, link_checked_at=timezone.now(), link_detail=detail
-    )
+    Resource.objects.filter(pk=resource_id).update(link_status=status, link_checked_at=clock.now(), link_detail=detail)
     return status
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
+from haven.core import clock
 from haven.core.fields import model_field
 from haven.core.forms import DateInput
 
@@ -119,7 +119,7 @@ class PlanForm(forms.Form):
 
     def clean_review_date(self) -> dt.date:
         day: dt.date = self.cleaned_data["review_date"]
-        if day < timezone.localdate():
+        if day < clock.localdate():
             raise forms.ValidationError("The review date must be today or later.")
         return day
 

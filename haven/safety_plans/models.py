@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from haven.cases.models import AppendOnly, Recorded
 from haven.concerns.models import ChildRole
+from haven.core import clock
 
 from . import rules
 
@@ -38,10 +38,10 @@ class SafetyPlan(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     # The current version and what lists need from it, kept by the services.
     current_version = models.PositiveIntegerField(default=0)
-    version_at = models.DateTimeField(default=timezone.now)
+    version_at = models.DateTimeField(default=clock.now)
     review_date = models.DateField()
     highest_risk = models.PositiveSmallIntegerField(null=True, blank=True)
     signed_off_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -103,7 +103,7 @@ class PlanVersion(AppendOnly):
     reason = models.CharField(max_length=16, choices=ReviewReason.choices)
     reason_notes = models.TextField(blank=True)
     by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     # Basic information.
     referrer_name_role = models.CharField("Referrer name and role", max_length=200)
@@ -239,7 +239,7 @@ class ReviewReminder(AppendOnly):
     school = models.ForeignKey("organisations.School", on_delete=models.PROTECT, related_name="+")
     due_because = models.CharField(max_length=60, help_text="review-date:<date> or concern:<reference>.")
     recipients = models.PositiveSmallIntegerField()
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["sent_at", "pk"]

@@ -18,6 +18,7 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases.models import Agency, Case, CaseChild, Decision, ParentsInformed, Referral, Route, Support
 from haven.concerns.models import ChildRole, Concern, ConcernChild, Location
+from haven.core import clock
 from haven.core.fields import model_field
 from haven.people.models import Pupil
 
@@ -60,7 +61,7 @@ def plan_list_for(user: User, *, filters: dict[str, str] | None = None) -> Query
         qs = qs.filter(status__in=OPEN_STATUSES)
     if filters.get("due") == "yes":
         qs = qs.filter(status__in=SIGNED_STATUSES).filter(
-            Q(review_date__lte=timezone.localdate()) | Exists(_new_concern_since())
+            Q(review_date__lte=clock.localdate()) | Exists(_new_concern_since())
         )
     if filters.get("band") in ("LOW", "MEDIUM", "HIGH"):
         low, high = next((lo, hi) for lo, hi, b in rules.BANDS if b == filters["band"])
@@ -79,7 +80,7 @@ def plan_list_for(user: User, *, filters: dict[str, str] | None = None) -> Query
 def reviews_due_for(user: User, *, today: dt.date | None = None) -> list[SafetyPlan]:
     """Signed-off plans whose review is due: the review date has come, or a new concern
     about the child was recorded since the current version. For the DSL dashboard."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     schools = schools_for(user, Capability.READ_SCHOOL_RECORDS).values("pk")
     qs = (
         SafetyPlan.objects.filter(plan_visibility(user), school__in=schools, status__in=SIGNED_STATUSES)
@@ -131,7 +132,7 @@ def review_due(plan: SafetyPlan, today: dt.date | None = None) -> list[tuple[str
     """Why a signed-off plan's review is due, as (key, words): its review date has come, or a
     new concern about the child was recorded since its current version (``plans_annotated``).
     The key names the reason once, so a reminder about it is sent once."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     if plan.status not in SIGNED_STATUSES:
         return []
     reasons = []
@@ -197,7 +198,7 @@ def plan_prefill(case: Case, pupil: Pupil, by: User) -> tuple[dict[str, Any], li
             row["on"] = on.isoformat()
         row["notes"] = "; ".join(filter(None, [row["notes"], note]))[:500]
 
-    now = timezone.now()
+    now = clock.now()
     parents = ParentsInformed.objects.filter(case=case, pupil=pupil, at__lte=now).order_by("-at", "-pk").first()
     if parents:
         if parents.informed:
@@ -242,7 +243,7 @@ def plan_prefill(case: Case, pupil: Pupil, by: User) -> tuple[dict[str, Any], li
     if actions["police"]["taken"]:
         considerations["crime"] = {"answer": "yes", "notes": "Referred to the police."}
 
-    today = timezone.localdate()
+    today = clock.localdate()
     content = {
         "referrer_name_role": f"{referrer.full_name}, {_role_at(referrer, case.school_id)}",
         "referrer_contact": referrer.email,

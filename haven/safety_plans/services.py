@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from haven.access.policy import Capability, can
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases.models import Case, CaseChild
 from haven.concerns.services import text_checked
+from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.core.fields import model_field
 from haven.people.models import Pupil
@@ -237,7 +237,7 @@ def plan_create(
         raise ApplicationError("A safety plan is written for a child in the case.", field="pupil")
     if SafetyPlan.objects.filter(case=case, pupil=pupil).exclude(status=SafetyPlan.Status.CLOSED).exists():
         raise ApplicationError(f"{pupil.display_name} already has an open safety plan in this case: review that one.")
-    checked = content_checked(content, today=timezone.localdate())
+    checked = content_checked(content, today=clock.localdate())
     lines = risk_lines_checked(risk_lines)
     plan = SafetyPlan(
         school_id=case.school_id,
@@ -301,7 +301,7 @@ def plan_version_add(
         raise ApplicationError("Choose why the plan is being reviewed.", field="reason")
     elif reason == ReviewReason.OTHER and not reason_notes:
         raise ApplicationError("Say why the plan is being reviewed.", field="reason_notes")
-    checked = content_checked(content, today=timezone.localdate())
+    checked = content_checked(content, today=clock.localdate())
     lines = risk_lines_checked(risk_lines)
     version = _version_write(
         by=by,
@@ -333,7 +333,7 @@ def _sign_off_checked(plan: SafetyPlan) -> None:
     version = plan.versions.get(number=plan.current_version)
     if not version.risk_lines.exists():
         raise ApplicationError("Add at least one risk line before signing the plan off.", field="risk_lines")
-    if plan.review_date < timezone.localdate():
+    if plan.review_date < clock.localdate():
         raise ApplicationError("The review date has passed: review the plan and set a new date first.")
 
 
@@ -349,7 +349,7 @@ def plan_sign_off(
     _sign_off_checked(plan)
     plan.status = SafetyPlan.Status.ACTIVE
     plan.signed_off_by = by
-    plan.signed_off_at = timezone.now()
+    plan.signed_off_at = clock.now()
     plan.signed_off_version = plan.current_version
     plan.save()
     PlanEvent.objects.create(

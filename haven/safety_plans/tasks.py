@@ -12,10 +12,10 @@ import datetime as dt
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks import task
 
 from haven.access.policy import Capability, holders_of
+from haven.core import clock
 from haven.core.links import site_url
 
 from .models import ReviewReminder, SafetyPlan
@@ -24,7 +24,7 @@ from .selectors import SIGNED_STATUSES, plans_annotated, review_due
 
 def plan_review_reminders_send(today: dt.date | None = None) -> int:
     """Email a reminder for every review now due that has not been reminded about."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     plans = plans_annotated(SafetyPlan.objects.filter(status__in=SIGNED_STATUSES)).order_by("pk")
     leads = {}
     sent = 0

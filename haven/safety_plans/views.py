@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, can, has_any
@@ -17,6 +16,7 @@ from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases.models import CaseChild
 from haven.cases.selectors import case_get_for
+from haven.core import clock
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
@@ -66,7 +66,7 @@ def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.plan_list_for(request.user, filters=filters), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    today = timezone.localdate()
+    today = clock.localdate()
     for plan in page.object_list:
         plan.due = selectors.due_reasons(plan, today)
     return render(
@@ -139,7 +139,7 @@ def _detail_context(
         "close_form": close_form or CloseForm(),
         "close_open": close_form is not None,
         "child_reading_age": rules.reading_age(" ".join(getattr(version, k) for k, _ in rules.CHILD_PAGE)),
-        "child_age": plan.pupil.age_on(timezone.localdate()),
+        "child_age": plan.pupil.age_on(clock.localdate()),
     }
 
 
@@ -189,7 +189,7 @@ def plan_edit(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
         initial = PlanForm.initial_from(content)
         initial["based_on"] = plan.current_version
         if review:
-            initial["review_date"] = None if plan.review_date <= timezone.localdate() else plan.review_date
+            initial["review_date"] = None if plan.review_date <= clock.localdate() else plan.review_date
             new_concern = getattr(plan, "new_concern", None)  # plans_annotated
             if new_concern:
                 initial["reason"] = "new_incident"
@@ -297,7 +297,7 @@ def _child_context(plan: SafetyPlan, version: Any) -> dict[str, Any]:
         "version": version,
         "answers": answers,
         "reading_age": rules.reading_age(" ".join(a for _, a in answers)),
-        "child_age": plan.pupil.age_on(timezone.localdate()),
+        "child_age": plan.pupil.age_on(clock.localdate()),
     }
 
 
@@ -321,7 +321,7 @@ def _print(request: AuthenticatedHttpRequest, plan: SafetyPlan, *, child: bool) 
 def _pdf_context(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> dict[str, Any]:
     return {
         "school_name": plan.school.name,
-        "printed_at": timezone.localtime(),
+        "printed_at": clock.localtime(),
         "printed_by": request.user.full_name,
     }
 

@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, can, has_any, holders_of, school_ids_for
@@ -25,6 +24,7 @@ from haven.concerns import rules
 from haven.concerns.models import Category, Concern, Location
 from haven.concerns.selectors import concern_get_for, pupils_matching
 from haven.concerns.services import concern_acknowledge, concern_close_no_further_action, concern_prompts
+from haven.core import clock
 from haven.core.chronology import Entry
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
@@ -66,7 +66,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "cases_query": cases_query.urlencode(),
             "categories": Category.objects.filter(parent__isnull=True, authority__isnull=True),
             "locations": Location.choices,
-            "today": timezone.localdate(),
+            "today": clock.localdate(),
             "plan_reviews": [(p, plan_selectors.due_reasons(p)) for p in plan_selectors.reviews_due_for(request.user)],
             "triage_school_ids": set(school_ids_for(request.user, Capability.WRITE_SCHOOL_RECORDS)),
             # Pupils' reports: only for those who keep the pupil-voice inbox (DSLs and deputies).
@@ -185,12 +185,12 @@ def _case_context(request: AuthenticatedHttpRequest, case: Case, bound: dict[str
     decisions = list(case.decisions.select_related("by"))
     routes = services.current_routes(case)
     prompts = services.case_prompts(case)
-    today = timezone.localdate()
+    today = clock.localdate()
     children = list(case.children.all())
     parents = _latest(list(case.parents_informed.select_related("by", "pupil")), "pupil_id")
     referrals = list(case.referrals.select_related("by", "pupil").prefetch_related("outcomes"))
     closures = closures_by_school(
-        [case.school_id], since=min((r.referred_on for r in referrals), default=timezone.localdate())
+        [case.school_id], since=min((r.referred_on for r in referrals), default=clock.localdate())
     ).get(case.school_id, [])
     due = {r.pk: selectors.referral_due(r, closures) for r in referrals}
 
@@ -486,7 +486,7 @@ def _chronology_pdf(
             "entries": entries,
             "school_name": school.name,
             "filtered": any(filters.values()),
-            "printed_at": timezone.localtime(),
+            "printed_at": clock.localtime(),
             "printed_by": request.user.full_name,
         },
         filename=filename,
