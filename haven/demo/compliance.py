@@ -9,6 +9,7 @@ story's moments, so the audit chain reads as it happened.
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from haven.access.roles import Role
 from haven.accounts.models import Membership, User
@@ -50,7 +51,7 @@ def _lead(school_id: int, role: str) -> User:
     return User.objects.get(pk=m.user_id)
 
 
-def _answers(rng, *, gaps: int) -> dict[str, dict[str, str]]:
+def _answers(rng: random.Random, *, gaps: int) -> dict[str, dict[str, str]]:
     keys = [s["key"] for s in standards.snapshot()]
     weak = set(rng.sample(sorted(_ACTIONS), gaps))
     out: dict[str, dict[str, str]] = {}

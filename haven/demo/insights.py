@@ -24,6 +24,7 @@ from haven.demo.world import DemoWorld, random_stream
 from haven.insights.models import CallerRole, Channel, MonthlyCount
 from haven.insights.rollups import rebuild
 from haven.insights.services import enquiry_follow_up_done, enquiry_record
+from haven.organisations.models import School
 from haven.people.models import Pupil
 from haven.resources import anonymise
 
@@ -180,7 +181,7 @@ def demo_enquiries(*, world: DemoWorld, seed: int) -> None:
     world.extra["enquiries"] = made
 
 
-def _years(school) -> list[str]:
+def _years(school: School) -> list[str]:
     years = sorted(set(Pupil.objects.filter(school=school).values_list("year_group", flat=True)))
     return [y for y in years if y.isdigit()] or ["7"]
 

@@ -12,24 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from unittest import mock
 
 from django.utils import timezone
 
 from haven.access.roles import Role
-from haven.accounts.models import Membership
+from haven.accounts.models import Membership, User
 from haven.cases.models import Case, CaseChild
 from haven.cases.services import case_add_concern
-from haven.concerns.models import Category, ChildRole
+from haven.concerns.models import Category, ChildRole, Concern
 from haven.concerns.services import ChildInConcern, concern_close_no_further_action
-from haven.core.clock import history
+from haven.core.clock import HistoryClock, history
 from haven.demo.dates import DEMO_TODAY, TERM_DAYS
 from haven.demo.world import DemoWorld, random_stream
+from haven.organisations.models import School
 from haven.people.models import Pupil
 from haven.pupil_voice import secrets_words, services, survey_questions, survey_services
-from haven.pupil_voice.models import ReportAlert, SurveyAnswer, SurveyResponse
+from haven.pupil_voice.models import PupilReport, ReportAlert, SurveyAnswer, SurveyResponse
 
 # (days before today, hour, status, text, where, kind of conversation)
 STORIES = (
@@ -103,7 +104,7 @@ def _seeded_secrets(rng: random.Random) -> Iterator[None]:
         yield
 
 
-def _converted(*, report, school, dsl, clock, rng):  # type: ignore[no-untyped-def]
+def _converted(*, report: PupilReport, school: School, dsl: User, clock: HistoryClock, rng: random.Random) -> Concern:
     """The DSL makes the report a concern about the child affected in an open case it fits,
     and adds it to that case (or, with no such case, closes it with no further action and a reason)."""
     link = (
@@ -120,7 +121,8 @@ def _converted(*, report, school, dsl, clock, rng):  # type: ignore[no-untyped-d
     )
     pupil = link.pupil if link else rng.choice(list(Pupil.objects.filter(school=school, left_on__isnull=True)[:20]))
     bullying = Category.objects.filter(authority__isnull=True, code="bullying").order_by("-valid_from").first()
-    concern = services.report_convert(
+    assert bullying is not None, "the national categories are loaded by a data migration"
+    concern: Concern = services.report_convert(
         by=dsl,
         report=report,
         children=[ChildInConcern(pupil.pk, ChildRole.AFFECTED)],
@@ -149,7 +151,9 @@ def demo_pupil_reports(*, world: DemoWorld, seed: int) -> None:
     with history() as clock:
         for school in world.schools.values():
             rng = random_stream(seed, "pupil_voice", school.urn)
-            dsl = Membership.objects.filter(school=school, role=Role.DSL, ended_at__isnull=True).first().user
+            dsl_row = Membership.objects.filter(school=school, role=Role.DSL, ended_at__isnull=True).first()
+            assert dsl_row is not None, f"the demo school {school.urn} has no DSL"
+            dsl = dsl_row.user
             deputy_row = Membership.objects.filter(school=school, role=Role.DEPUTY_DSL, ended_at__isnull=True).first()
             with _seeded_secrets(rng):
                 for days, hour, fate, text, where in STORIES:
@@ -294,9 +298,9 @@ SURVEY_ROUNDS: tuple[tuple[str, dt.date, dt.date, dict[str, int], dict[str, dict
 )
 
 
-def _answer(rng: random.Random, question: dict, chances: dict[str, float]) -> str:
-    """One answer: the named answers with their chances, the rest shared by what is left."""
-    values = [a["value"] for a in question["answers"]]
+def _answer(rng: random.Random, values: Sequence[str], chances: Mapping[str, float]) -> str:
+    """One of a question's answer values: the named answers with their chances, the rest
+    shared by what is left."""
     rest = [v for v in values if v not in chances]
     left = max(0.0, 1 - sum(chances.values()))
     weights = [chances.get(v, left / len(rest) if rest else 0.0) for v in values]
@@ -308,13 +312,14 @@ def demo_surveys(*, world: DemoWorld, seed: int) -> None:
     safer; winter open on the demo's "today"), opened by the authority's officer through the real
     service; pupils' answers bulk inserted (dated on school days of the round, never after today)."""
 
-    officer = (
+    officer_row = (
         Membership.objects.filter(authority=world.authority, role=Role.LA_OFFICER, ended_at__isnull=True)
         .select_related("user")
         .order_by("pk")
         .first()
-        .user
     )
+    assert officer_row is not None, "the demo county has no officer"
+    officer = officer_row.user
     schools = sorted(world.schools.items(), key=lambda item: item[1].urn)
     responses: list[SurveyResponse] = []
     answers: list[tuple[int, str, str]] = []  # (index into responses, question, answer)
@@ -343,7 +348,11 @@ def demo_surveys(*, world: DemoWorld, seed: int) -> None:
                     )
                     for question in survey.questions:
                         answers.append(
-                            (len(responses) - 1, question["key"], _answer(rng, question, chances[question["key"]]))
+                            (
+                                len(responses) - 1,
+                                question["key"],
+                                _answer(rng, [a["value"] for a in question["answers"]], chances[question["key"]]),
+                            )
                         )
     made = SurveyResponse.objects.bulk_create(responses, batch_size=1000)
     SurveyAnswer.objects.bulk_create(

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from haven.concerns.models import Category
 from haven.core.clock import history
-from haven.demo.world import SCHOOLS
+from haven.demo.world import SCHOOLS, DemoWorld
 from haven.resources import services
 from haven.resources.models import CaseStudy, Resource
 from haven.resources.seed import resource_bank_seed
@@ -183,7 +182,7 @@ PROPOSALS = (
 )
 
 
-def demo_resources_and_case_studies(*, world: Any, seed: int) -> None:
+def demo_resources_and_case_studies(*, world: DemoWorld, seed: int) -> None:
     """The seeded resource bank with this year's reviews and proposals, and case studies."""
 
     domains = {s.key: s.domain for s in SCHOOLS}

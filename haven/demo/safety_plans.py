@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from haven.access.roles import Role
-from haven.accounts.models import Membership
+from haven.accounts.models import Membership, User
 from haven.cases.models import Case, CaseChild
 from haven.concerns.models import ChildRole
 from haven.core import clock
@@ -77,7 +77,7 @@ HARMER_LINES = [
 ]
 
 
-def _content(case: Case, link: CaseChild, by: Any, at: dt.datetime, rng: random.Random) -> dict[str, Any]:
+def _content(case: Case, link: CaseChild, by: User, at: dt.datetime, rng: random.Random) -> dict[str, Any]:
     content, _ = plan_prefill(case, link.pupil, by)
     affected = link.role == ChildRole.AFFECTED
     name = link.pupil.forename
@@ -127,7 +127,7 @@ def _lines(role: str, rng: random.Random) -> list[dict[str, Any]]:
     ]
 
 
-def _review(plan: SafetyPlan, by: Any, *, reason: str, notes: str, next_in: int, likelihood: int | None) -> None:
+def _review(plan: SafetyPlan, by: User, *, reason: str, notes: str, next_in: int, likelihood: int | None) -> None:
     version = plan.versions.get(number=plan.current_version)
     content = {f.name: getattr(version, f.name) for f in version._meta.concrete_fields}
     content["review_date"] = clock.localdate() + dt.timedelta(days=next_in)
@@ -163,7 +163,9 @@ def demo_safety_plans(*, world: DemoWorld, seed: int) -> None:
     with history() as clock:
         for school in world.schools.values():
             rng = random_stream(seed, "safety_plans", school.urn)
-            dsl = Membership.objects.filter(school=school, role=Role.DSL, ended_at__isnull=True).first().user
+            dsl_row = Membership.objects.filter(school=school, role=Role.DSL, ended_at__isnull=True).first()
+            assert dsl_row is not None, f"the demo school {school.urn} has no DSL"
+            dsl = dsl_row.user
             cases = (
                 Case.objects.filter(school=school, status=Case.Status.OPEN, restricted=False)
                 .prefetch_related("children__pupil")

@@ -9,8 +9,9 @@ import bisect
 import datetime as dt
 import functools
 import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from haven.accounts.models import User
 from haven.cases.models import Case, CaseEvent, Referral, Task
@@ -195,10 +196,11 @@ _WHERE = {
     "trip": "on the school trip", "community": "outside school", "other": "",
 }  # fmt: skip
 
-# What staff write: (what happened, the child's words, actions taken). {a} is the child
-# affected, {h} a child alleged to have harmed, {w} a witness; {where}, {when}, {platform}
-# and {ay} (the year group) are filled in. Plain and factual, as a DSL would want it.
-_NARRATIVES: dict[str, tuple[tuple[str, str, str], ...]] = {
+# What staff write: (what happened, the child's words, actions taken), and sometimes a tag
+# saying where it fits (see _fits). {a} is the child affected, {h} a child alleged to have
+# harmed, {w} a witness; {where}, {when}, {platform} and {ay} (the year group) are filled in.
+# Plain and factual, as a DSL would want it.
+_NARRATIVES: dict[str, tuple[tuple[str, ...], ...]] = {
     "bullying": (
         ("{a} ({ay}) came to me upset and said that {h} and friends have been calling {a} names and "
          "laughing {where} most days this week. {a} has started avoiding that part of school.",
@@ -485,7 +487,7 @@ _INTERNAL = {
     "serious": "Alongside the agencies: a safety plan in school, support for every child involved, and staff "
     "who need to know briefed.",
 }
-_ROUTE_RATIONALE = {
+_ROUTE_RATIONALE: dict[str, str | dict[str, str]] = {
     "early_help": "Early help: {a}'s family asked for support with anxiety and attendance; an early help "
     "assessment was offered and accepted.",
     "police": {
@@ -652,7 +654,7 @@ class _ConcernPlan:
     location: str
     detail: str
     platform: str
-    children: list[tuple[Pupil, str]]
+    children: list[tuple[Pupil, ChildRole]]
     what: str
     words: str
     actions: str
@@ -663,6 +665,12 @@ class _ConcernPlan:
     ack_by: User | None = None
     amendment: tuple[dt.datetime, str, str] | None = None
     concern: Concern | None = None
+
+    @property
+    def acknowledged(self) -> dt.datetime:
+        """When a safeguarding lead acknowledges it: planned before anything that follows."""
+        assert self.ack is not None
+        return self.ack
 
 
 @dataclass
@@ -682,7 +690,15 @@ class _ThreadPlan:
     case: Case | None = None
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+class _Place(TypedDict, total=False):
+    """Where a concern happened, when a story fixes it (else drawn from the weights)."""
+
+    location: str
+    platform: str
+    detail: str
+
+
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -769,7 +785,7 @@ def _narrative(
     rng: random.Random,
     codes: tuple[str, ...],
     group: str,
-    children: list[tuple[Pupil, str]],
+    children: list[tuple[Pupil, ChildRole]],
     *,
     location: str,
     platform: str,
@@ -836,7 +852,7 @@ def _children_for(
     kind: str,
     min_year: int = 0,
     year: int | None = None,
-) -> tuple[list[tuple[Pupil, str]], int]:
+) -> tuple[list[tuple[Pupil, ChildRole]], int]:
     """1-3 children of the school as it was on ``day``, with roles, and the year group then."""
     back = _years_back(day)
     years = [y for _, ys in sp.segments for y in ys if sp.kind_of(y) == kind and y >= min_year]
@@ -887,7 +903,7 @@ def _concern_plan(
     codes: tuple[str, ...],
     *,
     kind: str,
-    children: list[tuple[Pupil, str]] | None = None,
+    children: list[tuple[Pupil, ChildRole]] | None = None,
     year_then: int | None = None,
     location: str | None = None,
     platform: str | None = None,
@@ -1006,6 +1022,7 @@ def _school_plans(world: DemoWorld) -> list[_SchoolPlan]:
     plans = []
     for spec in SCHOOLS:
         offsets = tuple(year_offset(y) for y in spec.year_groups)
+        segments: tuple[tuple[str, tuple[int, ...]], ...]
         if spec.phase == School.Phase.ALL_THROUGH:
             segments = (
                 ("primary", tuple(y for y in offsets if y <= 6)),
@@ -1088,11 +1105,35 @@ def _stories(plans: dict[str, _SchoolPlan], seed: int) -> list[_ThreadPlan]:
     rng = random_stream(seed, "stories")
     threads: list[_ThreadPlan] = []
 
-    def story(key: str, code: str, day: dt.date, year: int, **options: Any) -> _ThreadPlan:
+    def story(
+        key: str,
+        code: str,
+        day: dt.date,
+        year: int,
+        *,
+        location: str | None = None,
+        detail: str | None = None,
+        routes: tuple[str, ...] | None = None,
+        restricted: bool = False,
+        shared: bool = False,
+        overdue_referral: str = "",
+        overdue_task: str = "",
+        not_informed: str = "",
+    ) -> _ThreadPlan:
         sp = plans[key]
-        place = {k: options.pop(k) for k in ("location", "platform", "detail") if k in options}
-        concern = _concern_plan(sp, rng, day, (code,), kind=sp.kind_of(year), year=year, **place)
-        thread = _ThreadPlan(sp, [concern], **options)
+        concern = _concern_plan(
+            sp, rng, day, (code,), kind=sp.kind_of(year), year=year, location=location, detail=detail
+        )
+        thread = _ThreadPlan(
+            sp,
+            [concern],
+            routes=routes,
+            restricted=restricted,
+            shared=shared,
+            overdue_referral=overdue_referral,
+            overdue_task=overdue_task,
+            not_informed=not_informed,
+        )
         threads.append(thread)
         return thread
 
@@ -1194,7 +1235,7 @@ def _stories(plans: dict[str, _SchoolPlan], seed: int) -> list[_ThreadPlan]:
 
     # A hot spot this half term at Oakfield Park: four incidents in one set of toilets.
     sp = plans["oakfield-park"]
-    toilets = {"location": "toilets", "detail": "Boys' toilets by the sports hall"}
+    toilets: _Place = {"location": "toilets", "detail": "Boys' toilets by the sports hall"}
     year8 = [p for p in sp.pupils_now[8] if p.sex == Sex.MALE]
     older = rng.choice([p for p in sp.pupils_now[10] if p.sex == Sex.MALE and p not in sp.frequent])
     first_boy, second_boy, third_boy, witness = rng.sample(year8, 4)
@@ -1304,9 +1345,9 @@ _SEXUAL_GROUPS = frozenset({"sh_verbal", "sh_online", "sh_contact", "upskirting"
 
 @dataclass
 class _Schedule:
-    actions: list[tuple[dt.datetime, int, Any]] = field(default_factory=list)
+    actions: list[tuple[dt.datetime, int, Callable[[], object]]] = field(default_factory=list)
 
-    def add(self, at: dt.datetime, fn: Any) -> bool:
+    def add(self, at: dt.datetime, fn: Callable[[], object]) -> bool:
         """Plan ``fn`` for the moment ``at``; what would happen after the demo's "now" does not."""
         if at > DEMO_NOW:
             return False
@@ -1431,7 +1472,9 @@ def _considerations(thread: _ThreadPlan, concern: _ConcernPlan, names: dict[str,
     return [(item, answer, notes.format(**names)) for item, answer, notes in answers]  # fmt: skip
 
 
-def _schedule_thread(thread: _ThreadPlan, sched: _Schedule, rng: random.Random, categories: dict[str, Any]) -> None:
+def _schedule_thread(
+    thread: _ThreadPlan, sched: _Schedule, rng: random.Random, categories: dict[str, Category]
+) -> None:
     sp = thread.school
     for concern in thread.concerns:
         sched.add(concern.recorded, functools.partial(_submit, concern, sp, categories))
@@ -1441,26 +1484,36 @@ def _schedule_thread(thread: _ThreadPlan, sched: _Schedule, rng: random.Random, 
             kind, text = rng.choice(_AMENDMENTS)
             at = _after(concern.recorded, rng, 60, 360)
             text = text.format(a=_name(concern.children[0][0]))
-            sched.add(
-                at, lambda c=concern, k=kind, t=text: amendment_add(by=c.recorder, concern=c.concern, kind=k, text=t)
-            )
+            sched.add(at, functools.partial(_amend, concern, kind, text))
         if concern.urgent:
             concern.ack = concern.recorded + dt.timedelta(minutes=rng.randint(2, 12))
         else:
             concern.ack = _after(concern.recorded, rng, 10, 240)
         concern.ack_by = sp.dsl if thread.restricted or rng.random() < 0.65 else sp.deputy
-        sched.add(concern.ack, lambda c=concern: concern_acknowledge(by=c.ack_by, concern=c.concern))
+        sched.add(concern.ack, functools.partial(_acknowledge, concern))
     if thread.outcome == "nfa":
         concern = thread.concerns[0]
         harmer = next(p for p, r in concern.children if r == ChildRole.ALLEGED_HARMER)
         rationale = rng.choice(_NFA_RATIONALES).format(a=_name(concern.children[0][0]), h=_name(harmer))
         rationale = _phase_words(rationale, concern.kind)
-        sched.add(
-            _after(concern.ack, rng, 30, 1800),
-            lambda c=concern, r=rationale: concern_close_no_further_action(by=c.ack_by, concern=c.concern, rationale=r),
-        )
+        sched.add(_after(concern.acknowledged, rng, 30, 1800), functools.partial(_close_at_triage, concern, rationale))
     elif thread.outcome == "case":
         _schedule_case(thread, sched, rng)
+
+
+def _amend(concern: _ConcernPlan, kind: str, text: str) -> None:
+    assert concern.concern is not None
+    amendment_add(by=concern.recorder, concern=concern.concern, kind=kind, text=text)
+
+
+def _acknowledge(concern: _ConcernPlan) -> None:
+    assert concern.concern is not None and concern.ack_by is not None
+    concern_acknowledge(by=concern.ack_by, concern=concern.concern)
+
+
+def _close_at_triage(concern: _ConcernPlan, rationale: str) -> None:
+    assert concern.concern is not None and concern.ack_by is not None
+    concern_close_no_further_action(by=concern.ack_by, concern=concern.concern, rationale=rationale)
 
 
 def _schedule_case(thread: _ThreadPlan, sched: _Schedule, rng: random.Random) -> None:
@@ -1474,12 +1527,15 @@ def _schedule_case(thread: _ThreadPlan, sched: _Schedule, rng: random.Random) ->
     index = episode = 0
     while index < len(thread.concerns):
         members = [thread.concerns[index]]
-        start = _after(members[0].ack, rng, 5, 60)
+        start = _after(members[0].acknowledged, rng, 5, 60)
         low, high = (30, 75) if serious else (21, 42)
         end = start + dt.timedelta(days=max(thread.min_days, rng.randint(low, high)))
         index += 1
-        while index < len(thread.concerns) and thread.concerns[index].ack.date() <= end.date() + dt.timedelta(days=1):
-            end = max(end, thread.concerns[index].ack + dt.timedelta(days=rng.randint(10, 21)))
+        while index < len(thread.concerns):
+            acknowledged = thread.concerns[index].acknowledged
+            if acknowledged.date() > end.date() + dt.timedelta(days=1):
+                break
+            end = max(end, acknowledged + dt.timedelta(days=rng.randint(10, 21)))
             members.append(thread.concerns[index])
             index += 1
         close_day = end.date()
@@ -1493,7 +1549,7 @@ def _schedule_case(thread: _ThreadPlan, sched: _Schedule, rng: random.Random) ->
         episode += 1
 
 
-def _on_case(thread: _ThreadPlan, service: Any, **kwargs: Any) -> Any:
+def _on_case(thread: _ThreadPlan, service: Callable[..., object], **kwargs: object) -> Callable[[], None]:
     """``service(case=<the thread's case>, **kwargs)``, to run once the case exists."""
 
     def run() -> None:
@@ -1549,7 +1605,7 @@ def _schedule_episode(
         sched.add(start, reopen)
     added: list[tuple[_ConcernPlan, dt.datetime]] = []
     for n, concern in enumerate(members):
-        moment = start + dt.timedelta(minutes=2) if n == 0 else _after(concern.ack, rng, 5, 40)
+        moment = start + dt.timedelta(minutes=2) if n == 0 else _after(concern.acknowledged, rng, 5, 40)
         if episode or n:
 
             def add(concern: _ConcernPlan = concern) -> None:
@@ -1596,7 +1652,7 @@ def _schedule_episode(
     # Referrals, and later their outcomes.
     affected = first.children[0][0]
     harmer = next((p for p, r in first.children if r == ChildRole.ALLEGED_HARMER), None)
-    referrals: list[tuple[str, Pupil | None, str]] = []
+    referrals: list[tuple[str, Pupil, str]] = []
     if episode == 0:
         referrals += [(route, affected, "") for route in routes if route != "internal"]
         if first.group in ("sa", "hsb") and harmer is not None and "social_care" in routes:
@@ -1646,8 +1702,10 @@ def _schedule_episode(
             moment = min(moment, close - dt.timedelta(minutes=rng.randint(30, 59)))
             previous = moment = max(moment, previous + dt.timedelta(minutes=30))
 
-            record = {"by": by, "outcome": outcome, "outcome_on": moment.date()}
-            sched.add(moment, functools.partial(_referral_outcome_from, holder, **record))
+            outcome_recorded = functools.partial(
+                _referral_outcome_from, holder, by=by, outcome=outcome, outcome_on=moment.date()
+            )
+            sched.add(moment, outcome_recorded)
 
     # A sanction for the child alleged to have harmed, where the behaviour policy calls for one.
     chance = {"physical": 0.55, "sa": 1.0, "hazing": 0.8, "hate": 0.7, "relationship": 0.4}.get(
@@ -1715,12 +1773,32 @@ def _explain_again(thread: _ThreadPlan, by: User) -> None:
     )
 
 
-def _referral_make_into(*, holder: dict[str, Referral], **kwargs: Any) -> None:
-    holder["referral"] = referral_make(**kwargs)
+def _referral_make_into(
+    *,
+    holder: dict[str, Referral],
+    by: User,
+    case: Case,
+    agency: str,
+    pupil: Pupil,
+    organisation_name: str,
+    referred_on: dt.date,
+    agency_reference: str,
+    notes: str,
+) -> None:
+    holder["referral"] = referral_make(
+        by=by,
+        case=case,
+        agency=agency,
+        pupil=pupil,
+        organisation_name=organisation_name,
+        referred_on=referred_on,
+        agency_reference=agency_reference,
+        notes=notes,
+    )
 
 
-def _referral_outcome_from(holder: dict[str, Referral], **kwargs: Any) -> None:
-    referral_outcome_record(referral=holder["referral"], **kwargs)
+def _referral_outcome_from(holder: dict[str, Referral], *, by: User, outcome: str, outcome_on: dt.date) -> None:
+    referral_outcome_record(referral=holder["referral"], by=by, outcome=outcome, outcome_on=outcome_on)
 
 
 def _serious_case(routes: tuple[str, ...]) -> bool:
@@ -1813,7 +1891,7 @@ def _decide(thread: _ThreadPlan, route: str, routes: tuple[str, ...], names: dic
     decision_record(by=by, case=case, route=route, rationale=rationale.format(**names), statutory_override=override)
 
 
-def _submit(concern: _ConcernPlan, sp: _SchoolPlan, categories: dict[str, Any]) -> None:
+def _submit(concern: _ConcernPlan, sp: _SchoolPlan, categories: dict[str, Category]) -> None:
     concern.concern = concern_submit(
         by=concern.recorder,
         school=sp.school,

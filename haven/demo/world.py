@@ -30,8 +30,9 @@ import datetime as dt
 import hashlib
 import os
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -102,7 +103,7 @@ class SchoolSpec:
     name: str
     urn: str
     establishment: int  # the DfE establishment number, the middle of each pupil's UPN
-    phase: str
+    phase: School.Phase
     trust: str | None  # a TrustSpec key; None for a maintained school
     pyramid: str
     domain: str
@@ -502,7 +503,7 @@ def demo_world_build(*, seed: int = DEMO_SEED, steps: tuple[str, ...] | None = N
 
 
 def _people_build(world: DemoWorld) -> None:
-    organisations: dict[str, dict[str, Any]] = {
+    organisations: dict[str, Mapping[str, Authority | Trust | School]] = {
         "authority": {LA_CODE: world.authority},
         "trust": world.trusts,
         "school": world.schools,
@@ -544,7 +545,7 @@ def _people_build(world: DemoWorld) -> None:
 # Listing the logins
 # --------------------------------------------------------------------------------------
 
-_ROLE_ORDER = [
+_ROLE_ORDER: list[str] = [
     Role.LA_OFFICER,
     Role.TRUST_LEAD,
     Role.DSL,
@@ -562,7 +563,30 @@ def demo_base_url() -> str:
     return f"http://127.0.0.1:{os.environ.get('HAVEN_PORT') or 8000}"
 
 
-def demo_logins_list() -> dict[str, list[dict[str, Any]]]:
+class DemoLogin(TypedDict):
+    """One demo account in one role, as ``manage.py demo_logins --json`` prints it."""
+
+    email: str
+    password: str
+    role: str
+    organisation: str
+    totp_secret: str | None
+
+
+class DemoSchoolLink(TypedDict):
+    """A demo school and its pupil reporting link."""
+
+    name: str
+    urn: str
+    tell_url: str
+
+
+class DemoLogins(TypedDict):
+    users: list[DemoLogin]
+    schools: list[DemoSchoolLink]
+
+
+def demo_logins_list() -> DemoLogins:
     """The demo accounts, one row per current membership, and the schools' reporting links.
 
     Reads the database (so it shows what is really there), limited to the demo's email
@@ -586,12 +610,12 @@ def demo_logins_list() -> dict[str, list[dict[str, Any]]]:
         )
     }
 
-    def order(m: Membership) -> tuple[Any, ...]:
+    def order(m: Membership) -> tuple[int, str, int, str]:
         kind = "school" if m.school_id else "trust" if m.trust_id else "authority"
         role = _ROLE_ORDER.index(m.role) if m.role in _ROLE_ORDER else len(_ROLE_ORDER)
         return (_KIND_ORDER[kind], str(m.organisation), role, m.user.email)
 
-    users = [
+    users: list[DemoLogin] = [
         {
             "email": m.user.email,
             "password": DEMO_PASSWORD,
@@ -602,7 +626,7 @@ def demo_logins_list() -> dict[str, list[dict[str, Any]]]:
         for m in sorted(memberships, key=order)
     ]
     base = demo_base_url()
-    schools = [
+    schools: list[DemoSchoolLink] = [
         {"name": s.name, "urn": s.urn, "tell_url": f"{base}/tell/{s.report_code}/"}
         for s in School.objects.filter(authority__la_code=LA_CODE).order_by("name")
     ]

@@ -33,6 +33,7 @@ def test_the_demo_has_past_and_upcoming_meetings_with_minutes_and_actions(db):
         # Every meeting of a pyramid invites the DSLs and deputies of its schools.
         for meeting in Meeting.objects.exclude(pyramid=None):
             schools = set(meeting.schools.all())
+            assert meeting.pyramid is not None
             assert schools == set(meeting.pyramid.schools.all())
             assert {i.school for i in meeting.invitations.all()} == schools
     # Written at the story's times (none after the demo's "now"), the audit chain still verifies.

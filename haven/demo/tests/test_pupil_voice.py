@@ -21,6 +21,7 @@ def test_every_state_with_replies_in_each_school(world):
         assert PupilReport.objects.filter(school=school, messages__kind="reply").exists()
         assert PupilReport.objects.filter(school=school, messages__kind="pupil").exists()
         converted = PupilReport.objects.get(school=school, status="converted")
+        assert converted.concern is not None
         assert converted.concern.child_words == converted.what_happened
         urgent = PupilReport.objects.get(school=school, urgent=True)
         assert ReportAlert.objects.filter(report=urgent).count() == 2
@@ -64,6 +65,7 @@ def test_two_survey_rounds_show_pupils_feeling_safer_and_hide_the_small_school(w
     trend = survey_trend_for([world.school_a], dt.date(2026, 1, 1), DEMO_TODAY)
     for key in ("safe_school", "know_how_to_report"):
         before, after = trend[key][:2]  # winter's results show only once it closes
+        assert before.positive_share is not None and after.positive_share is not None
         assert after.positive_share > before.positive_share + 0.08, key
     small = survey_trend_for([world.school_b], dt.date(2026, 1, 1), DEMO_TODAY)["safe_school"]
     assert [p.answers for p in small][:2] == [None, None]

@@ -26,6 +26,7 @@ def test_the_demo_has_a_file_waiting_at_riverside_high(db, mailoutbox, django_ca
         world = demo_world_build(steps=STEPS)
         demo_file_transfer(world=world, seed=2026)
     t = FileTransfer.objects.select_related("pupil", "school", "to_school").get()
+    assert t.to_school is not None and t.to_school_id is not None
     assert (t.school.name, t.to_school.name) == ("Oakfield Park Academy", "Riverside High School")
     assert t.status == FileTransfer.Status.SENT and t.entries >= 1
     assert t.pupil.left_on == dt.date(2026, 11, 13) and t.pupil.year_group == "9"
