@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from haven.accounts.models import Membership, User
     from haven.compliance.models import SchoolAudit
     from haven.concerns.models import Concern
+    from haven.pupil_voice.models import Survey
     from haven.records.models import FileTransfer
     from haven.resources.models import CaseStudy, Resource
 
@@ -471,6 +472,28 @@ def may_review_case_study(user: User, case_study: CaseStudy) -> bool:
     return case_study.authority_id in {a.pk for a in authorities_for(user, Capability.CASE_STUDIES_REVIEW)}
 
 
+# -- Pupils' culture surveys and the enquiry log -------------------------------------------------
+def may_manage_survey(user: User, survey: Survey) -> bool:
+    """May this user close the survey? Whoever could open it for all of its schools: the
+    school's DSLs for a school's survey, the trust's leads, the authority's officers."""
+    if survey.scope == survey.Scope.AUTHORITY:
+        return any(a.pk == survey.authority_id for a in authorities_for(user, Capability.SURVEY_RUN))
+    if survey.scope == survey.Scope.TRUST:
+        return any(t.pk == survey.trust_id for t in trusts_for(user, Capability.SURVEY_RUN))
+    school = survey.schools.first()
+    return school is not None and can(user, Capability.SURVEY_RUN, school=school)
+
+
+def may_keep_enquiry_log(user: User, authority_id: int) -> bool:
+    """The authority's advice officers keep its enquiry log."""
+    return authority_id in {a.pk for a in authorities_for(user, Capability.ENQUIRY_LOG)}
+
+
 # -- DSL network meetings ----------------------------------------------------------------------
 def may_use_network(user: User) -> bool:
     return has_any(user, Capability.NETWORK_MANAGE) or has_any(user, Capability.NETWORK_ATTEND)
+
+
+def may_manage_network(user: User, authority_id: int) -> bool:
+    """The authority's officers manage its pyramids and meetings."""
+    return authority_id in {a.pk for a in authorities_for(user, Capability.NETWORK_MANAGE)}

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from haven.access.policy import Capability, authorities_for
+from haven.access.policy import may_keep_enquiry_log
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category
@@ -38,7 +38,7 @@ MAX_IMPORT_LINES = 20_000
 
 
 def _require_officer(by: User, authority: Authority) -> None:
-    if authority.pk not in {a.pk for a in authorities_for(by, Capability.ENQUIRY_LOG)}:
+    if not may_keep_enquiry_log(by, authority.pk):
         raise ApplicationError("Only the authority's advice officers keep its enquiry log.", code="forbidden")
 
 

@@ -12,7 +12,12 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import HttpRequest
 from django.utils import timezone
 
-from haven.access.policy import Capability, authorities_for, deny, may_use_network, meeting_visibility
+from haven.access.policy import (
+    deny,
+    may_manage_network,
+    may_use_network,
+    meeting_visibility,
+)
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.models import Category, Concern, Location
@@ -36,7 +41,7 @@ def meeting_list_for(user: User) -> QuerySet[Meeting]:
 
 
 def manages(user: User, meeting: Meeting) -> bool:
-    return meeting.authority_id in {a.pk for a in authorities_for(user, Capability.NETWORK_MANAGE)}
+    return may_manage_network(user, meeting.authority_id)
 
 
 def meeting_get_for(user: User, pk: int, *, request: HttpRequest | None = None, audit: bool = True) -> Meeting:

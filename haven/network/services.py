@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
-from haven.access.policy import Capability, authorities_for, holders_of
+from haven.access.policy import Capability, holders_of, may_manage_network
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core import clock
@@ -28,7 +28,7 @@ MAX_TEXT = 20_000
 
 
 def _manages(by: User, authority: Authority) -> None:
-    if authority.pk not in {a.pk for a in authorities_for(by, Capability.NETWORK_MANAGE)}:
+    if not may_manage_network(by, authority.pk):
         raise ApplicationError("You cannot manage network meetings of this authority.", code="forbidden")
 
 

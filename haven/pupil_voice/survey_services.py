@@ -21,7 +21,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
-from haven.access.policy import Capability, authorities_for, can, trusts_for
+from haven.access.policy import Capability, authorities_for, can, may_manage_survey, trusts_for
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.core import clock
@@ -151,21 +151,10 @@ def _overlapping(schools: list[School], opens_on: dt.date, closes_on: dt.date) -
     return busy
 
 
-def survey_manageable_by(user: User, survey: Survey) -> bool:
-    """May this user close the survey? Whoever could open it for all of its schools: the
-    school's DSLs for a school's survey, the trust's leads, the authority's officers."""
-    if survey.scope == Survey.Scope.AUTHORITY:
-        return any(a.pk == survey.authority_id for a in authorities_for(user, Capability.SURVEY_RUN))
-    if survey.scope == Survey.Scope.TRUST:
-        return any(t.pk == survey.trust_id for t in trusts_for(user, Capability.SURVEY_RUN))
-    school = survey.schools.first()
-    return school is not None and can(user, Capability.SURVEY_RUN, school=school)
-
-
 @transaction.atomic
 def survey_close(*, by: User, survey: Survey, request: HttpRequest | None = None) -> Survey:
     """Close a survey early (or call off one not yet open). Its answers are kept."""
-    if not survey_manageable_by(by, survey):
+    if not may_manage_survey(by, survey):
         raise ApplicationError(
             "Only whoever opened this survey, or someone in the same role, can close it.", code="forbidden"
         )

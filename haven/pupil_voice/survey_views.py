@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from haven.access.policy import Capability, has_any, schools_for
+from haven.access.policy import Capability, has_any, may_manage_survey, schools_for
 from haven.accounts.decorators import two_factor_required
 from haven.audit.models import Action
 from haven.audit.services import audit_record
@@ -221,7 +221,7 @@ def survey_detail(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResp
         # No results while pupils are still answering: watching them change as one pupil
         # answers would show that pupil's answers, whatever the size of the group.
         context["answered"] = selectors.answers_so_far(survey, schools)
-        context["can_close"] = survey_services.survey_manageable_by(request.user, survey)
+        context["can_close"] = may_manage_survey(request.user, survey)
         return render(request, "pupil_voice/survey_detail.html", context)
     results = selectors.survey_results(survey, schools)
     chosen_id = request.GET.get("school", "")
