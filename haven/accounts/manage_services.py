@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,7 +31,6 @@ from haven.audit.services import audit_record
 from .manage_selectors import ManagedPerson, Organisation, organisation_kind
 from .models import Membership, User
 from .services import membership_end, membership_grant, sign_out_everywhere
-from .signals import credentials_reset
 
 # The roles each kind of organisation can hold (the database's membership_role_fits_organisation).
 ROLES_BY_KIND: dict[str, tuple[Role, ...]] = {
@@ -218,10 +217,8 @@ def password_reset_by_admin(*, by: User, person: ManagedPerson, request: HttpReq
     user.set_password(password)
     user.password_must_change = True
     user.save(update_fields=["password", "password_must_change"])
-    sign_out_everywhere(user=user, by=by, request=request)
-    # The account may be in other hands: credentials kept by other apps (API tokens) stop too.
-    responses = credentials_reset.send(sender=User, user=user, by=by)
-    revoked = sum(cast(int, n) for _, n in responses)  # each receiver returns how many it revoked
+    # The account may be in other hands: its sessions end and its API tokens stop.
+    revoked = sign_out_everywhere(user=user, by=by, request=request)
     audit_record(
         action=Action.UPDATE,
         actor=by,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -17,6 +17,7 @@ from haven.audit.services import audit_record
 from haven.core import clock
 
 from .models import Membership, User, _new_session_salt
+from .signals import credentials_reset
 
 if TYPE_CHECKING:
     from haven.organisations.models import Authority, School, Trust
@@ -69,12 +70,23 @@ def two_factor_confirm(
 
 
 @transaction.atomic
-def sign_out_everywhere(*, user: User, by: User | None = None, request: HttpRequest | None = None) -> None:
-    """End every session of this user, on every device, by changing the session salt.
-    ``by`` is who did it (an administrator resetting a password), the user by default."""
+def sign_out_everywhere(*, user: User, by: User | None = None, request: HttpRequest | None = None) -> int:
+    """End every session of this user, on every device, by changing the session salt, and
+    stop every credential other apps keep for them (the API's tokens). ``by`` is who did it
+    (an administrator resetting a password), the user by default. Returns how many tokens
+    were revoked."""
     user.session_salt = _new_session_salt()
     user.save(update_fields=["session_salt"])
-    audit_record(action=Action.SIGN_OUT_EVERYWHERE, request=request, actor=by or user, obj=user)
+    responses = credentials_reset.send(sender=User, user=user, by=by or user)
+    revoked = sum(cast(int, n) for _, n in responses)  # each receiver returns how many it revoked
+    audit_record(
+        action=Action.SIGN_OUT_EVERYWHERE,
+        request=request,
+        actor=by or user,
+        obj=user,
+        extra={"api_tokens_revoked": revoked},
+    )
+    return revoked
 
 
 @transaction.atomic

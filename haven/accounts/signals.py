@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 
     from haven.accounts.models import User
 
-# Sent (sender=User, user=, by=) inside the transaction of an administrator's password reset:
-# the account may be in other hands. Each receiver revokes the credentials its app keeps for
-# the user (the API its tokens) and returns how many, for the reset's audit event.
+# Sent (sender=User, user=, by=) inside the transaction that ends every session of an account
+# (sign out everywhere, an administrator's reset or deactivation): the account may be in other
+# hands. Each receiver revokes the credentials its app keeps for the user (the API its tokens)
+# and returns how many, for the audit event.
 credentials_reset = Signal()
 
 

@@ -83,6 +83,7 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
         for device in allowed_devices:
             if device.verify_token(token):
                 otp_login(request, device)
+                request.session.cycle_key()  # a new session key once the second factor is passed
                 action = Action.RECOVERY_CODE_USED if isinstance(device, StaticDevice) else Action.TWO_FACTOR_VERIFIED
                 audit_record(action=action, request=request, obj=request.user)
                 if isinstance(device, StaticDevice):
@@ -122,6 +123,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         if codes is not None:
             otp_login(request, device)
+            request.session.cycle_key()  # a new session key once the second factor is passed
             request.session["fresh_recovery_codes"] = codes
             return redirect("accounts:recovery_codes")
         form.add_error(

@@ -22,7 +22,7 @@ from haven.safety_plans.models import SafetyPlan
 
 from .errors import problem_responses
 from .pagination import Pagination
-from .serializers import SchoolOutput
+from .serializers import SchoolOutput, id_field
 
 if TYPE_CHECKING:
     from haven.api.request import AuthenticatedRequest
@@ -83,7 +83,7 @@ class PlanOutput(PlanSummaryOutput):
 
 
 class PlanInput(serializers.Serializer):
-    pupil_id = serializers.IntegerField(min_value=1)
+    pupil_id = id_field()
     referrer_name_role = serializers.CharField(max_length=200)
     referrer_contact = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     schools_affected = serializers.CharField(max_length=300)

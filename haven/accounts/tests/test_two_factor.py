@@ -123,3 +123,17 @@ def test_an_unverified_user_can_still_sign_out(client, world):
     _sign_in(client, world.users["dsl_a"])
     assert client.post(reverse("accounts:sign_out")).status_code == 302
     assert client.get("/").status_code == 200  # the sign-in page again
+
+
+def test_passing_the_second_factor_gives_a_new_session_key(client, world):
+    """A session key seen before the second factor (say, on a shared computer) is worth
+    nothing after it (issue 15)."""
+    user = world.users["dsl_a"]
+    device = totp_device(user)
+    _sign_in(client, user)
+    before = client.session.session_key
+    ok = client.post(reverse("accounts:two_factor_verify"), {"token": _token(device)})
+    assert ok.status_code == 302
+    after = client.session.session_key
+    assert after and after != before
+    assert client.get("/pupils/").status_code == 200
