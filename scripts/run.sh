@@ -43,5 +43,6 @@ if [ "${1:-}" = "--dev" ]; then
 else
   .venv/bin/gunicorn haven.wsgi:application \
     --bind "127.0.0.1:${PORT}" --workers "${HAVEN_WORKERS:-3}" --threads 2 \
-    --access-logfile "$HAVEN_DATA_DIR/logs/access.log" --error-logfile - --log-level warning
+    --access-logfile "$HAVEN_DATA_DIR/logs/access.log" --error-logfile - --log-level warning \
+    --logger-class haven.core.gunicorn_logging.AccessLogger
 fi
