@@ -412,6 +412,12 @@ def holders_of(capability: Capability, *, school_ids: Iterable[int]) -> QuerySet
     return membership.objects.filter(q, ended_at__isnull=True)
 
 
+def _covers_authority(user: User, capability: Capability, authority_id: int | None) -> bool:
+    """Does an authority membership of the user grant the capability for this authority?
+    (:func:`can` asks the same of a school.)"""
+    return authority_id is not None and authority_id in {a.pk for a in authorities_for(user, capability)}
+
+
 # -- Child protection file transfers -----------------------------------------------------------
 def may_open_file(user: User, transfer: FileTransfer) -> bool:
     """Whether the user may open a transferred file itself. Anyone who may see the transfer,
@@ -443,7 +449,7 @@ def may_submit_s175(user: User, audit: SchoolAudit) -> bool:
 
 
 def may_collect_s175(user: User, authority_id: int) -> bool:
-    return authority_id in {a.pk for a in authorities_for(user, Capability.S175_COLLECT)}
+    return _covers_authority(user, Capability.S175_COLLECT, authority_id)
 
 
 # -- The resource bank and case studies --------------------------------------------------------
@@ -469,7 +475,7 @@ def may_write_case_study(user: User, case_study: CaseStudy) -> bool:
 
 
 def may_review_case_study(user: User, case_study: CaseStudy) -> bool:
-    return case_study.authority_id in {a.pk for a in authorities_for(user, Capability.CASE_STUDIES_REVIEW)}
+    return _covers_authority(user, Capability.CASE_STUDIES_REVIEW, case_study.authority_id)
 
 
 # -- Pupils' culture surveys and the enquiry log -------------------------------------------------
@@ -477,7 +483,7 @@ def may_manage_survey(user: User, survey: Survey) -> bool:
     """May this user close the survey? Whoever could open it for all of its schools: the
     school's DSLs for a school's survey, the trust's leads, the authority's officers."""
     if survey.scope == survey.Scope.AUTHORITY:
-        return any(a.pk == survey.authority_id for a in authorities_for(user, Capability.SURVEY_RUN))
+        return _covers_authority(user, Capability.SURVEY_RUN, survey.authority_id)
     if survey.scope == survey.Scope.TRUST:
         return any(t.pk == survey.trust_id for t in trusts_for(user, Capability.SURVEY_RUN))
     school = survey.schools.first()
@@ -486,7 +492,7 @@ def may_manage_survey(user: User, survey: Survey) -> bool:
 
 def may_keep_enquiry_log(user: User, authority_id: int) -> bool:
     """The authority's advice officers keep its enquiry log."""
-    return authority_id in {a.pk for a in authorities_for(user, Capability.ENQUIRY_LOG)}
+    return _covers_authority(user, Capability.ENQUIRY_LOG, authority_id)
 
 
 # -- DSL network meetings ----------------------------------------------------------------------
@@ -496,4 +502,4 @@ def may_use_network(user: User) -> bool:
 
 def may_manage_network(user: User, authority_id: int) -> bool:
     """The authority's officers manage its pyramids and meetings."""
-    return authority_id in {a.pk for a in authorities_for(user, Capability.NETWORK_MANAGE)}
+    return _covers_authority(user, Capability.NETWORK_MANAGE, authority_id)
