@@ -4,7 +4,6 @@ fail together."""
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, models, transaction
@@ -14,7 +13,11 @@ from django.http import HttpRequest
 from haven.core import clock
 from haven.core.fields import pk_column
 
+from .context import COMMAND, AuditContext, Channel, client_ip
+from .events import Event, legacy_event, verb_of
 from .models import GENESIS_HASH, Action, AuditChain, AuditEvent
+
+__all__ = ["AuditContext", "AuditOrganisation", "Channel", "Event", "audit_record", "audit_verify", "client_ip"]
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
@@ -28,30 +31,6 @@ class AuditOrganisation(TypedDict, total=False):
     school: School | int | None
     trust: Trust | int | None
     authority: Authority | int | None
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The address the request came from. Behind a proxy, set HAVEN_TRUSTED_PROXY so that
-    X-Forwarded-For is believed; otherwise it is ignored (anyone can send it)."""
-    if request is None:
-        return None
-    from django.conf import settings
-
-    if getattr(settings, "HAVEN_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def _normalised_ip(value: str | None) -> str | None:
-    """The address as PostgreSQL's inet gives it back, so the hash survives a round trip."""
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
 
 
 def _id_of(organisation: models.Model | int | None) -> int | None:
@@ -69,29 +48,47 @@ def _chain_key(school_id: int | None, trust_id: int | None, authority_id: int | 
 
 
 def audit_record(
+    event: Event | None = None,
     *,
-    action: Action | str,
+    ctx: AuditContext | None = None,
     actor: User | None = None,
-    request: HttpRequest | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
     school: School | int | None = None,
     trust: Trust | int | None = None,
     authority: Authority | int | None = None,
+    changes: dict[str, tuple[Any, Any] | list[Any]] | None = None,
     extra: dict[str, Any] | None = None,
+    action: Action | str | None = None,
+    request: HttpRequest | None = None,
 ) -> AuditEvent:
     """Append one event to the audit log, chained to the previous event of its chain.
 
-    The actor defaults to the request's signed-in user. The organisation decides the chain;
-    an event about a school's record belongs in that school's chain.
+    ``event`` names what happened; its verb (``action``) follows from it. ``changes`` holds
+    the old and new value of each field that changed (``{"status": ["open", "closed"]}``);
+    ``extra`` anything else worth keeping that is not safeguarding content. The organisation
+    decides the chain: an event about a school's record belongs in that school's chain.
+
+    ``request`` and an ``action`` without an ``event`` are the old form, kept while callers
+    move to a context and a name; the event is then named as the old events were.
     """
-    user = getattr(request, "user", None)
-    if actor is None and user is not None and user.is_authenticated:
-        actor = user
+    if request is not None:
+        ctx = ctx or AuditContext.of(request)
+        user = getattr(request, "user", None)
+        if actor is None and user is not None and user.is_authenticated:
+            actor = user
+    ctx = ctx or COMMAND
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
+    extra = dict(extra or {})
+    if changes:
+        extra["changes"] = {field: list(values) for field, values in changes.items()}
+    if event is None:
+        if action is None:
+            raise TypeError("audit_record needs the event that happened")
+        event = Event(legacy_event(str(action), str(object_type), extra))
     school_id, trust_id, authority_id = _id_of(school), _id_of(trust), _id_of(authority)
     key = _chain_key(school_id, trust_id, authority_id)
     # No savepoint of its own: inside a service's transaction the event and the record commit
@@ -101,30 +98,32 @@ def audit_record(
         if chain is None:  # the chain's first event
             AuditChain.objects.get_or_create(key=key)
             chain = AuditChain.objects.select_for_update().get(key=key)
-        event = AuditEvent(
+        row = AuditEvent(
             chain=key,
             seq=chain.length + 1,
             at=clock.now(),
             actor=actor,
             actor_email=getattr(actor, "email", "") or "",
-            action=str(action),
+            action=str(action or verb_of(event)),
+            event=str(event),
+            channel=str(ctx.channel),
             object_type=str(object_type),
             object_id=str(object_id),
             school_id=school_id,
             trust_id=trust_id,
             authority_id=authority_id,
-            ip_address=_normalised_ip(client_ip(request)),
-            user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
-            extra=extra or {},
+            ip_address=ctx.address,
+            user_agent=ctx.user_agent,
+            extra=extra,
             prev_hash=chain.last_hash,
         )
-        event.hash = event.compute_hash()
+        row.hash = row.compute_hash()
         if connection.vendor == "postgresql":
-            _insert_and_advance(event, chain)
+            _insert_and_advance(row, chain)
         else:
-            event.save()
-            AuditChain.objects.filter(pk=chain.pk).update(last_hash=event.hash, length=event.seq)
-    return event
+            row.save()
+            AuditChain.objects.filter(pk=chain.pk).update(last_hash=row.hash, length=row.seq)
+    return row
 
 
 def _insert_and_advance(event: AuditEvent, chain: AuditChain) -> None:
@@ -163,6 +162,8 @@ def audit_verify() -> tuple[int, AuditEvent | None, str]:
                 return checked, event, "its link to the previous entry does not match"
             if event.compute_hash() != event.hash:
                 return checked, event, "its content does not match its hash"
+            if event.format == 1 and event.event != legacy_event(event.action, event.object_type, event.extra):
+                return checked, event, "its name does not follow from what it recorded"
             prev = event.hash
             expected_seq += 1
         head = heads[key]
