@@ -20,7 +20,8 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from haven.audit.models import Action
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.organisations.models import Authority, School, Trust
 
@@ -235,8 +236,9 @@ def has_any(user: User, capability: Capability) -> bool:
 
 
 def deny(
-    request: HttpRequest | None,
+    ctx: AuditContext | HttpRequest | None,
     *,
+    actor: User | None = None,
     object_type: str,
     object_id: str | int,
     school: School | int | None = None,
@@ -248,9 +250,12 @@ def deny(
     can see attempts on their pupils; the answer is the same 404 as for a missing record.
     """
 
+    request = ctx if isinstance(ctx, HttpRequest) else None
     audit_record(
-        action=Action.ACCESS_DENIED,
+        Event.ACCESS_REFUSED,
+        ctx=ctx if isinstance(ctx, AuditContext) else None,
         request=request,
+        actor=actor,
         object_type=object_type,
         object_id=object_id,
         school=school,
