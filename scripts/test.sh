@@ -39,6 +39,8 @@ unset_db .venv/bin/mypy haven
 
 echo "== Security tools"
 bash scripts/security.sh
+echo "== schemathesis against a running server (bounded)"
+bash scripts/schemathesis.sh
 
 unset_db $PY manage.py makemigrations --check --dry-run >/dev/null || {
   echo "Model changes without migrations: run manage.py makemigrations" >&2; exit 1; }
