@@ -12,6 +12,7 @@ defaults. A bad value raises ImproperlyConfigured rather than being guessed at.
 - HAVEN_AUDIT_KEY (or the file HAVEN_AUDIT_KEY_FILE, by default generated into the data dir):
   seals the audit log; HAVEN_AUDIT_ANCHOR_FILE and HAVEN_AUDIT_ANCHOR_EMAIL: where its chain
   heads are anchored outside the database.
+- HAVEN_TRUSTED_PROXY=1: behind a reverse proxy that overwrites X-Forwarded-For, believe it.
 - HAVEN_ALLOWED_HOSTS: comma-separated host names (default: localhost names).
 - HAVEN_EMAIL_URL-free email: HAVEN_EMAIL_HOST etc. switch from the file backend to SMTP.
 """
@@ -144,6 +145,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "haven.core.middleware.KnownMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "haven.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -232,6 +234,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 AXES_FAILURE_LIMIT = envint("HAVEN_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind a reverse proxy that overwrites X-Forwarded-For (HAVEN_TRUSTED_PROXY=1), the client's
+# address is the header's first entry, for the audit log and the lockout alike; otherwise the
+# header is ignored, because anyone can send it.
+HAVEN_TRUST_X_FORWARDED_FOR = envbool("HAVEN_TRUSTED_PROXY", False)
+if HAVEN_TRUST_X_FORWARDED_FOR:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
