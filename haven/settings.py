@@ -238,6 +238,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # address is the header's first entry, for the audit log and the lockout alike; otherwise the
 # header is ignored, because anyone can send it.
 HAVEN_TRUST_X_FORWARDED_FOR = envbool("HAVEN_TRUSTED_PROXY", False)
+# The resource bank's link checker refuses links into private networks; the tests, whose web
+# server is on the loopback, allow them.
+HAVEN_LINK_CHECK_PRIVATE_OK = envbool("HAVEN_LINK_CHECK_PRIVATE_OK", False)
 if HAVEN_TRUST_X_FORWARDED_FOR:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_USERNAME_FORM_FIELD = "email"
