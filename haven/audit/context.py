@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
-
 API_PREFIX = "/api/v1/"
 
 

@@ -4,6 +4,7 @@ fail together."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, models, transaction
@@ -59,7 +60,7 @@ def audit_record(
     school: School | int | None = None,
     trust: Trust | int | None = None,
     authority: Authority | int | None = None,
-    changes: dict[str, tuple[Any, Any] | list[Any]] | None = None,
+    changes: Mapping[str, tuple[Any, Any] | list[Any]] | None = None,
     extra: dict[str, Any] | None = None,
     action: Action | str | None = None,
     request: HttpRequest | None = None,
