@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from haven.access.policy import Capability, can, deny, has_any
+from haven.audit.context import AuditContext
 from haven.cases.selectors import repeat_involvement_flags
 from haven.core import clock
 from haven.core.errors import ApplicationError
@@ -31,7 +32,7 @@ PAGE_SIZE = 25
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def transfer_new(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
-    pupil = pupil_get_for(request.user, pupil_id, request=request)
+    pupil = pupil_get_for(request.user, pupil_id, ctx=AuditContext.of(request))
     if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
         raise deny(request, object_type="people.pupil.transfer", object_id=pupil_id, school=pupil.school)
     schools = selectors.destination_schools(pupil)
@@ -170,7 +171,7 @@ def transfer_file(request: AuthenticatedHttpRequest, transfer_id: int) -> FileRe
 def pupil_detail(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     """The child's page: their details, repeat involvement and their file's transfers (it asks
     the cases and the records, so it lives above them, here)."""
-    pupil = pupil_get_for(request.user, pupil_id, request=request)
+    pupil = pupil_get_for(request.user, pupil_id, ctx=AuditContext.of(request))
     return render(
         request,
         "records/pupil_detail.html",
