@@ -70,8 +70,14 @@ def two_factor_confirm(*, user: User, device: TOTPDevice, token: str, ctx: Audit
     replaced, _ = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    # A new authenticator replacing an old one is no change to whether the person has one.
     audit_record(
-        Event.SECOND_FACTOR_SET_UP, ctx=ctx, actor=user, obj=user, changes={"has_two_factor": (replaced > 0, True)}
+        Event.SECOND_FACTOR_SET_UP,
+        ctx=ctx,
+        actor=user,
+        obj=user,
+        changes=None if replaced else {"has_two_factor": (False, True)},
+        extra={"authenticators_replaced": replaced} if replaced else None,
     )
     return recovery_codes_replace(user=user, ctx=ctx)
 

@@ -149,3 +149,16 @@ def test_passing_the_second_factor_gives_a_new_session_key(client, world):
     after = client.session.session_key
     assert after and after != before
     assert client.get("/pupils/").status_code == 200
+
+
+def test_a_new_authenticator_replacing_the_old_one_is_no_change_to_having_one(world):
+    from haven.accounts.services import two_factor_confirm, two_factor_device_pending
+
+    user = world.users["dsl_a"]
+    totp_device(user)
+    pending = two_factor_device_pending(user=user)
+    assert two_factor_confirm(user=user, device=pending, token=_token(pending)) is not None
+    set_up = AuditEvent.objects.get(event=Event.SECOND_FACTOR_SET_UP, actor=user)
+    assert set_up.channel == Channel.COMMAND  # no page, no request: the default context
+    assert set_up.extra == {"authenticators_replaced": 1}
+    assert list(TOTPDevice.objects.filter(user=user, confirmed=True)) == [pending]
