@@ -33,7 +33,7 @@ PAGE_SIZE = 25
 @require_http_methods(["GET", "HEAD", "POST"])
 def transfer_new(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     ctx = AuditContext.of(request)
-    pupil = pupil_get_for(request.user, pupil_id, request=request)
+    pupil = pupil_get_for(request.user, pupil_id, ctx=ctx)
     if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
         raise deny(
             ctx, actor=request.user, object_type="people.pupil.transfer", object_id=pupil_id, school=pupil.school
@@ -176,7 +176,7 @@ def transfer_file(request: AuthenticatedHttpRequest, transfer_id: int) -> FileRe
 def pupil_detail(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     """The child's page: their details, repeat involvement and their file's transfers (it asks
     the cases and the records, so it lives above them, here)."""
-    pupil = pupil_get_for(request.user, pupil_id, request=request)
+    pupil = pupil_get_for(request.user, pupil_id, ctx=AuditContext.of(request))
     return render(
         request,
         "records/pupil_detail.html",
