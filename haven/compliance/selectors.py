@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, authorities_for, can, deny, may_collect_s175, schools_for
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.numbers import percent
@@ -45,24 +45,24 @@ def rounds_for(user: User) -> QuerySet[AuditRound]:
     )
 
 
-def round_get_for(user: User, round_id: int, *, request: HttpRequest | None = None) -> AuditRound:
+def round_get_for(user: User, round_id: int, *, ctx: AuditContext = COMMAND) -> AuditRound:
     audit_round = AuditRound.objects.select_related("authority").filter(pk=round_id).first()
     if audit_round is None or not may_collect_s175(user, audit_round.authority_id):
-        raise deny(request, object_type="compliance.auditround", object_id=round_id)
+        raise deny(ctx, actor=user, object_type="compliance.auditround", object_id=round_id)
     return audit_round
 
 
-def audit_get_for(user: User, audit_id: int, *, request: HttpRequest | None = None) -> SchoolAudit:
+def audit_get_for(user: User, audit_id: int, *, ctx: AuditContext = COMMAND) -> SchoolAudit:
     """One school's audit for its completers and readers and the authority's officers; 404
     (recorded) for anyone else. The read is audited."""
     audit = SchoolAudit.objects.select_related("round", "school", "submitted_by").filter(pk=audit_id).first()
     if audit is None:
-        raise deny(request, object_type="compliance.schoolaudit", object_id=audit_id)
+        raise deny(ctx, actor=user, object_type="compliance.schoolaudit", object_id=audit_id)
     # The round's authority, not the school's today: a school that moves authority stays in
     # the round it was audited in, for that round's officers.
     if not (can(user, Capability.S175_READ, school=audit.school) or may_collect_s175(user, audit.round.authority_id)):
-        raise deny(request, object_type="compliance.schoolaudit", object_id=audit_id, school=audit.school)
-    audit_record(action=Action.VIEW, request=request, obj=audit, school=audit.school_id)
+        raise deny(ctx, actor=user, object_type="compliance.schoolaudit", object_id=audit_id, school=audit.school)
+    audit_record(Event.S175_VIEWED, ctx=ctx, actor=user, obj=audit, school=audit.school_id)
     return audit
 
 

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.access.policy import (
@@ -17,7 +16,8 @@ from haven.access.policy import (
     may_complete_s175,
     may_submit_s175,
 )
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.errors import ApplicationError
@@ -44,7 +44,7 @@ def round_open(
     title: str,
     opens_on: dt.date | None,
     due_on: dt.date | None,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> AuditRound:
     """An LA officer opens the year's audit: the standards are copied onto the round and every
     school of the authority gets a draft to complete.
@@ -90,9 +90,9 @@ def round_open(
     schools = list(School.objects.filter(authority=authority).order_by("pk"))
     SchoolAudit.objects.bulk_create([SchoolAudit(round=audit_round, school=s) for s in schools])
     audit_record(
-        action=Action.CREATE,
+        Event.S175_ROUND_OPENED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=audit_round,
         authority=authority,
         extra={"schools": len(schools), "opens_on": str(opens_on), "due_on": str(due_on)},
@@ -102,6 +102,16 @@ def round_open(
     if not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
         transaction.on_commit(lambda: round_opened_notify.enqueue(audit_round.pk))
     return audit_round
+
+
+def _figures(audit: SchoolAudit) -> dict[str, int | None]:
+    """What a draft's audit event shows of it: its version and staff numbers, never its text."""
+    return {"version": audit.version, "staff_total": audit.staff_total, "staff_trained": audit.staff_trained}
+
+
+def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any] | list[Any]]:
+    """The old and new value of each field that changed, for the audit event."""
+    return {name: (before[name], after[name]) for name in before if before[name] != after[name]}
 
 
 def _locked(audit: SchoolAudit) -> SchoolAudit:
@@ -143,7 +153,7 @@ def audit_save_draft(
     staff_total: int | None,
     staff_trained: int | None,
     training_needs: str,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> SchoolAudit:
     """The school's DSL, deputy or head saves the audit as it stands (it need not be complete).
 
@@ -173,6 +183,7 @@ def audit_save_draft(
     training_needs = (training_needs or "").strip()
     if len(training_needs) > MAX_TEXT:
         raise ApplicationError(f"Keep training needs under {MAX_TEXT} characters.", field="training_needs")
+    before = _figures(current)
     current.answers = _clean_answers(current.round, answers)
     current.staff_total = staff_total
     current.staff_trained = staff_trained
@@ -182,11 +193,12 @@ def audit_save_draft(
     current.updated_by = by
     current.save()
     audit_record(
-        action=Action.UPDATE,
+        Event.S175_DRAFT_SAVED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=current,
         school=current.school_id,
+        changes=_changed(before, _figures(current)),
         extra={"step": "draft saved", "version": current.version},
     )
     audit.__dict__.update(
@@ -220,7 +232,7 @@ def missing_for_submission(audit: SchoolAudit) -> list[str]:
 
 
 @transaction.atomic
-def audit_submit(*, by: User, audit: SchoolAudit, request: HttpRequest | None = None) -> SchoolAuditSubmission:
+def audit_submit(*, by: User, audit: SchoolAudit, ctx: AuditContext = COMMAND) -> SchoolAuditSubmission:
     """The head or DSL submits the audit to the local authority. Every standard must be
     answered, with evidence where not Met and an action with owner and date where Not met.
     A submission after the due date is accepted and marked late. The submission is kept as it
@@ -258,6 +270,7 @@ def audit_submit(*, by: User, audit: SchoolAudit, request: HttpRequest | None = 
         submitted_at=now,
         late=late,
     )
+    was = current.status
     current.status = SchoolAudit.Status.SUBMITTED
     current.submitted_at = now
     current.first_submitted_at = first
@@ -265,11 +278,12 @@ def audit_submit(*, by: User, audit: SchoolAudit, request: HttpRequest | None = 
     current.version += 1
     current.save()
     audit_record(
-        action=Action.UPDATE,
+        Event.S175_SUBMITTED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=current,
         school=current.school_id,
+        changes={"status": (str(was), str(current.status)), "version": (current.version - 1, current.version)},
         extra={"step": "submitted", "submission": number, "late": late},
     )
     audit.__dict__.update({k: getattr(current, k) for k in ("status", "version", "submitted_at", "first_submitted_at")})
@@ -277,9 +291,7 @@ def audit_submit(*, by: User, audit: SchoolAudit, request: HttpRequest | None = 
 
 
 @transaction.atomic
-def audit_return(
-    *, by: User, audit: SchoolAudit, comments: str, request: HttpRequest | None = None
-) -> SchoolAuditReturn:
+def audit_return(*, by: User, audit: SchoolAudit, comments: str, ctx: AuditContext = COMMAND) -> SchoolAuditReturn:
     """The authority's officer returns a submitted audit to the school with comments; the
     school can then change it and submit it again."""
     if not may_collect_s175(by, audit.round.authority_id):
@@ -305,11 +317,15 @@ def audit_return(
     current.version += 1
     current.save()
     audit_record(
-        action=Action.UPDATE,
+        Event.S175_RETURNED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=current,
         school=current.school_id,
+        changes={
+            "status": (str(SchoolAudit.Status.SUBMITTED), str(current.status)),
+            "version": (current.version - 1, current.version),
+        },
         extra={"step": "returned"},
     )
     from .tasks import audit_returned_notify

@@ -22,7 +22,8 @@ from haven.access.policy import (
     may_submit_s175,
     may_use_s175,
 )
-from haven.audit.models import Action
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.errors import ApplicationError
@@ -70,7 +71,7 @@ def round_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 title=d["title"],
                 opens_on=d["opens_on"],
                 due_on=d["due_on"],
-                request=request,
+                ctx=AuditContext.of(request),
             )
         except ApplicationError as error:
             error.add_to(form)
@@ -83,9 +84,12 @@ def round_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def round_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
-    audit_round = selectors.round_get_for(request.user, round_id, request=request)
+    ctx = AuditContext.of(request)
+    audit_round = selectors.round_get_for(request.user, round_id, ctx=ctx)
     summary = selectors.round_summary(audit_round)
-    audit_record(action=Action.VIEW, request=request, obj=audit_round, authority=audit_round.authority_id)
+    audit_record(
+        Event.S175_ROUND_VIEWED, ctx=ctx, actor=request.user, obj=audit_round, authority=audit_round.authority_id
+    )
     return render(
         request,
         "compliance/round_detail.html",
@@ -96,11 +100,13 @@ def round_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespon
 @login_required
 @require_safe
 def round_csv(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
-    audit_round = selectors.round_get_for(request.user, round_id, request=request)
+    ctx = AuditContext.of(request)
+    audit_round = selectors.round_get_for(request.user, round_id, ctx=ctx)
     summary = selectors.round_summary(audit_round)
     audit_record(
-        action=Action.EXPORT,
-        request=request,
+        Event.S175_ROUND_EXPORTED,
+        ctx=ctx,
+        actor=request.user,
         obj=audit_round,
         authority=audit_round.authority_id,
         extra={"format": "csv", "schools": len(summary.audits)},
@@ -165,7 +171,8 @@ def _audit_form(request: HttpRequest, audit: SchoolAudit, data: Any = None) -> A
 @login_required
 def audit_detail(request: AuthenticatedHttpRequest, audit_id: int) -> HttpResponse:
     user = request.user
-    audit = selectors.audit_get_for(user, audit_id, request=request)
+    ctx = AuditContext.of(request)
+    audit = selectors.audit_get_for(user, audit_id, ctx=ctx)
     completes = may_complete_s175(user, audit)
     collects = may_collect_s175(user, audit.round.authority_id)
     editable = completes and audit.status != SchoolAudit.Status.SUBMITTED
@@ -188,12 +195,12 @@ def audit_detail(request: AuthenticatedHttpRequest, audit_id: int) -> HttpRespon
                         staff_total=d["staff_total"],
                         staff_trained=d["staff_trained"],
                         training_needs=d["training_needs"],
-                        request=request,
+                        ctx=ctx,
                     )
                     if action == "save":
                         messages.success(request, "Your draft is saved.")
                         return redirect("compliance:audit", audit.pk)
-                    services.audit_submit(by=user, audit=audit, request=request)
+                    services.audit_submit(by=user, audit=audit, ctx=ctx)
                     messages.success(request, "Thank you: the audit is submitted to the local authority.")
                     return redirect("compliance:audit", audit.pk)
                 except ApplicationError as error:
@@ -212,9 +219,7 @@ def audit_detail(request: AuthenticatedHttpRequest, audit_id: int) -> HttpRespon
             return_form = ReturnForm(request.POST)
             if return_form.is_valid():
                 try:
-                    services.audit_return(
-                        by=user, audit=audit, comments=return_form.cleaned_data["comments"], request=request
-                    )
+                    services.audit_return(by=user, audit=audit, comments=return_form.cleaned_data["comments"], ctx=ctx)
                 except ApplicationError as error:
                     error.add_to(return_form)
                 else:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, authorities_for, deny
+from haven.audit.context import COMMAND, AuditContext
 from haven.concerns.models import Category
 from haven.core.converters import parse_id
 from haven.core.months import midnight, month_start, month_starts, next_month
@@ -50,10 +50,10 @@ def enquiry_list_for(user: User, *, filters: dict[str, str] | None = None) -> Qu
     return qs.distinct().prefetch_related("categories").order_by("-at", "-pk")
 
 
-def enquiry_get_for(user: User, enquiry_id: int, *, request: HttpRequest | None = None) -> Enquiry:
+def enquiry_get_for(user: User, enquiry_id: int, *, ctx: AuditContext = COMMAND) -> Enquiry:
     enquiry = enquiry_list_for(user).filter(pk=enquiry_id).first()
     if enquiry is None:
-        raise deny(request, object_type="insights.enquiry", object_id=enquiry_id)
+        raise deny(ctx, actor=user, object_type="insights.enquiry", object_id=enquiry_id)
     return enquiry
 
 

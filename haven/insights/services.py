@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.access.policy import may_keep_enquiry_log
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.concerns.models import Category
 from haven.concerns.services import text_checked
@@ -70,7 +70,7 @@ def enquiry_record(
     risk_assessment_supported: bool = False,
     follow_up_on: dt.date | None = None,
     confirmed: Iterable[str] = (),
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
     imported: bool = False,
     roster: anonymise.Roster | None = None,
 ) -> Enquiry:
@@ -117,12 +117,12 @@ def enquiry_record(
     )
     enquiry.categories.set(categories)
     if not imported:
-        audit_record(action=Action.CREATE, actor=by, request=request, obj=enquiry, authority=authority)
+        audit_record(Event.ENQUIRY_RECORDED, ctx=ctx, actor=by, obj=enquiry, authority=authority)
     return enquiry
 
 
 @transaction.atomic
-def enquiry_follow_up_done(*, by: User, enquiry: Enquiry, request: HttpRequest | None = None) -> Enquiry:
+def enquiry_follow_up_done(*, by: User, enquiry: Enquiry, ctx: AuditContext = COMMAND) -> Enquiry:
     _require_officer(by, enquiry.authority)
     if enquiry.follow_up_done_at:
         raise ApplicationError("The follow-up is already marked done.")
@@ -130,11 +130,12 @@ def enquiry_follow_up_done(*, by: User, enquiry: Enquiry, request: HttpRequest |
     enquiry.follow_up_done_by = by
     enquiry.save(update_fields=["follow_up_done_at", "follow_up_done_by"])
     audit_record(
-        action=Action.UPDATE,
+        Event.ENQUIRY_FOLLOWED_UP,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=enquiry,
         authority=enquiry.authority_id,
+        changes={"follow_up_done": (False, True)},
         extra={"follow_up_done": True},
     )
     return enquiry
@@ -231,9 +232,7 @@ def _column(row: dict[str, str], names: Sequence[str]) -> str | None:
 
 
 @transaction.atomic
-def monthly_counts_import(
-    *, by: User, authority: Authority, data: bytes | str, request: HttpRequest | None = None
-) -> int:
+def monthly_counts_import(*, by: User, authority: Authority, data: bytes | str, ctx: AuditContext = COMMAND) -> int:
     """Historic monthly counts: month, total, sexual (or SV&H, SHB, HSB), optional measure.
     A month already in the log is refused, so nothing is overwritten by accident; a totals
     line copied from a report is skipped (the table works its own totals out)."""
@@ -282,9 +281,9 @@ def monthly_counts_import(
         counts.append(MonthlyCount(authority=authority, month=m, total=t, sexual=s, measure=meas, imported_by=by))
     MonthlyCount.objects.bulk_create(counts)
     audit_record(
-        action=Action.IMPORT,
+        Event.MONTHLY_COUNTS_IMPORTED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=authority,
         authority=authority,
         extra={"monthly_counts": len(parsed)},
@@ -307,7 +306,7 @@ def _yes(value: str) -> bool | None:
 
 
 @transaction.atomic
-def enquiries_import(*, by: User, authority: Authority, data: bytes | str, request: HttpRequest | None = None) -> int:
+def enquiries_import(*, by: User, authority: Authority, data: bytes | str, ctx: AuditContext = COMMAND) -> int:
     """Enquiry rows from an earlier log: date, time, school_urn, caller_role, channel,
     categories (codes separated by ;), summary, advice, risk_assessment (yes/no),
     follow_up_on. Every line is checked, children's names included, before any is saved."""
@@ -406,9 +405,9 @@ def enquiries_import(*, by: User, authority: Authority, data: bytes | str, reque
             roster=rosters.get(school.pk),
         )
     audit_record(
-        action=Action.IMPORT,
+        Event.ENQUIRIES_IMPORTED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=authority,
         authority=authority,
         extra={"enquiries": len(ready)},

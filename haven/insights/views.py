@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, has_any
-from haven.audit.models import Action
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.concerns.models import Category
 from haven.core import clock
@@ -48,9 +49,9 @@ def enquiry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         rows = list(qs[:50_000])
         audit_record(
-            action=Action.EXPORT,
+            Event.ENQUIRIES_EXPORTED,
+            ctx=AuditContext.of(request),
             actor=request.user,
-            request=request,
             obj=authority,
             authority=authority,
             extra={"enquiries_csv": len(rows)},
@@ -129,7 +130,7 @@ def enquiry_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                     risk_assessment_supported=d["risk_assessment_supported"],
                     follow_up_on=d["follow_up_on"],
                     confirmed=d["confirmed"],
-                    request=request,
+                    ctx=AuditContext.of(request),
                 )
                 messages.success(request, "Enquiry logged.")
                 return redirect("insights:enquiry", enquiry_id=enquiry.pk)
@@ -157,17 +158,19 @@ def enquiry_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def enquiry_detail(request: AuthenticatedHttpRequest, enquiry_id: int) -> HttpResponse:
-    enquiry = selectors.enquiry_get_for(request.user, enquiry_id, request=request)
-    audit_record(action=Action.VIEW, actor=request.user, request=request, obj=enquiry, authority=enquiry.authority_id)
+    ctx = AuditContext.of(request)
+    enquiry = selectors.enquiry_get_for(request.user, enquiry_id, ctx=ctx)
+    audit_record(Event.ENQUIRY_VIEWED, ctx=ctx, actor=request.user, obj=enquiry, authority=enquiry.authority_id)
     return render(request, "insights/enquiry_detail.html", {"enquiry": enquiry, "today": clock.localdate()})
 
 
 @login_required
 @require_POST
 def enquiry_follow_up(request: AuthenticatedHttpRequest, enquiry_id: int) -> HttpResponse:
-    enquiry = selectors.enquiry_get_for(request.user, enquiry_id, request=request)
+    ctx = AuditContext.of(request)
+    enquiry = selectors.enquiry_get_for(request.user, enquiry_id, ctx=ctx)
     try:
-        services.enquiry_follow_up_done(by=request.user, enquiry=enquiry, request=request)
+        services.enquiry_follow_up_done(by=request.user, enquiry=enquiry, ctx=ctx)
         messages.success(request, "Follow-up marked as done.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -225,7 +228,10 @@ def enquiry_import(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             try:
                 n = importer(
-                    by=request.user, authority=authority, data=form.cleaned_data["file"].read(), request=request
+                    by=request.user,
+                    authority=authority,
+                    data=form.cleaned_data["file"].read(),
+                    ctx=AuditContext.of(request),
                 )
                 messages.success(request, f"Imported {n} line{'s' if n != 1 else ''}.")
                 return redirect("insights:monthly" if form.cleaned_data["kind"] == "monthly" else "insights:enquiries")
@@ -274,9 +280,9 @@ def insights(request: AuthenticatedHttpRequest) -> HttpResponse:
         filters.family = family
     board = dashboard.dashboard_for(scope, filters)
     audit_record(
-        action=Action.EXPORT if request.GET.get("csv") else Action.VIEW,
+        Event.INSIGHTS_EXPORTED if request.GET.get("csv") else Event.INSIGHTS_VIEWED,
+        ctx=AuditContext.of(request),
         actor=request.user,
-        request=request,
         object_type="insights.dashboard",
         object_id=scope.kind,
         extra={"scope": scope.name, "from": filters.start.isoformat(), "to": filters.end.isoformat()},
@@ -340,9 +346,9 @@ def _report(request: AuthenticatedHttpRequest) -> Any:
 def report(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, report, term, terms = _report(request)
     audit_record(
-        action=Action.VIEW,
+        Event.INSIGHTS_REPORT_VIEWED,
+        ctx=AuditContext.of(request),
         actor=request.user,
-        request=request,
         object_type="insights.report",
         object_id=term,
         extra={"scope": scope.name},
@@ -355,9 +361,9 @@ def report_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     scope, report, term, _ = _report(request)
     audit_record(
-        action=Action.EXPORT,
+        Event.INSIGHTS_REPORT_EXPORTED,
+        ctx=AuditContext.of(request),
         actor=request.user,
-        request=request,
         object_type="insights.report",
         object_id=term,
         extra={"scope": scope.name, "format": "pdf"},

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncMonth
-from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.access.policy import (
@@ -18,7 +17,8 @@ from haven.access.policy import (
     may_use_network,
     meeting_visibility,
 )
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.concerns.models import Category, Concern, Location
 from haven.core.months import month_starts
@@ -44,7 +44,7 @@ def manages(user: User, meeting: Meeting) -> bool:
     return may_manage_network(user, meeting.authority_id)
 
 
-def meeting_get_for(user: User, pk: int, *, request: HttpRequest | None = None, audit: bool = True) -> Meeting:
+def meeting_get_for(user: User, pk: int, *, ctx: AuditContext = COMMAND, audit: bool = True) -> Meeting:
     meeting = (
         meeting_list_for(user)
         .select_related("created_by", "minutes_by")
@@ -62,9 +62,9 @@ def meeting_get_for(user: User, pk: int, *, request: HttpRequest | None = None, 
         .first()
     )
     if meeting is None:
-        raise deny(request, object_type="network.meeting", object_id=pk)
+        raise deny(ctx, actor=user, object_type="network.meeting", object_id=pk)
     if audit:
-        audit_record(action=Action.VIEW, actor=user, request=request, obj=meeting, authority=meeting.authority_id)
+        audit_record(Event.MEETING_VIEWED, ctx=ctx, actor=user, obj=meeting, authority=meeting.authority_id)
     return meeting
 
 

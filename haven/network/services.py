@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, holders_of, may_manage_network
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.errors import ApplicationError
@@ -43,24 +43,30 @@ def _text(value: str, *, field: str, label: str, required: bool = False, limit: 
     return value
 
 
+_LOGGED_FIELDS = ("title", "starts_at", "ends_at")
+
+
+def _logged(value: object) -> object:
+    """A meeting's value as the audit log keeps it: a time as ISO 8601."""
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
 # -- Pyramids ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def pyramid_create(*, by: User, authority: Authority, name: str, request: HttpRequest | None = None) -> Pyramid:
+def pyramid_create(*, by: User, authority: Authority, name: str, ctx: AuditContext = COMMAND) -> Pyramid:
     _manages(by, authority)
     name = _text(name, field="name", label="the pyramid's name", required=True, limit=200)
     if Pyramid.objects.filter(authority=authority, name__iexact=name).exists():
         raise ApplicationError(f"There is already a pyramid called “{name}”.", field="name")
     pyramid = Pyramid.objects.create(authority=authority, name=name)
-    audit_record(
-        action=Action.CREATE, actor=by, request=request, obj=pyramid, authority=authority, extra={"name": name}
-    )
+    audit_record(Event.PYRAMID_CREATED, ctx=ctx, actor=by, obj=pyramid, authority=authority, extra={"name": name})
     return pyramid
 
 
 @transaction.atomic
-def pyramid_rename(*, by: User, pyramid: Pyramid, name: str, request: HttpRequest | None = None) -> Pyramid:
+def pyramid_rename(*, by: User, pyramid: Pyramid, name: str, ctx: AuditContext = COMMAND) -> Pyramid:
     _manages(by, pyramid.authority)
     name = _text(name, field="name", label="the pyramid's new name", required=True, limit=200)
     if Pyramid.objects.filter(authority_id=pyramid.authority_id, name__iexact=name).exclude(pk=pyramid.pk).exists():
@@ -69,20 +75,19 @@ def pyramid_rename(*, by: User, pyramid: Pyramid, name: str, request: HttpReques
     pyramid.name = name
     pyramid.save(update_fields=["name"])
     audit_record(
-        action=Action.UPDATE,
+        Event.PYRAMID_RENAMED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=pyramid,
         authority=pyramid.authority_id,
+        changes={"name": (old, name)},
         extra={"name": [old, name]},
     )
     return pyramid
 
 
 @transaction.atomic
-def school_move_to_pyramid(
-    *, by: User, school: School, pyramid: Pyramid | None, request: HttpRequest | None = None
-) -> School:
+def school_move_to_pyramid(*, by: User, school: School, pyramid: Pyramid | None, ctx: AuditContext = COMMAND) -> School:
     """Put a school in a pyramid (or in none). Meetings already scheduled keep their invitations."""
     _manages(by, school.authority)
     if pyramid is not None and pyramid.authority_id != school.authority_id:
@@ -93,11 +98,12 @@ def school_move_to_pyramid(
     school.pyramid = pyramid
     school.save(update_fields=["pyramid"])
     audit_record(
-        action=Action.UPDATE,
+        Event.SCHOOL_MOVED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=school,
         authority=school.authority_id,
+        changes={"pyramid": (old, pyramid.pk if pyramid else None)},
         extra={"pyramid": [old, pyramid.pk if pyramid else None]},
     )
     return school
@@ -200,7 +206,7 @@ def meeting_schedule(
     venue: str = "",
     online_link: str = "",
     invitee_ids: Iterable[int] | None = None,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Meeting:
     """Schedule a meeting of a pyramid (or of the whole authority, ``pyramid=None``).
 
@@ -224,9 +230,9 @@ def meeting_schedule(
     meeting.schools.set(meeting_schools(authority, pyramid))
     invited = _set_invitations(meeting, invitee_ids)
     audit_record(
-        action=Action.CREATE,
+        Event.MEETING_SCHEDULED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=meeting,
         authority=authority,
         extra={"pyramid": pyramid.pk if pyramid else None, "invited": invited, "starts_at": starts_at.isoformat()},
@@ -247,7 +253,7 @@ def meeting_update(
     venue: str,
     online_link: str,
     invitee_ids: Iterable[int],
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Meeting:
     """Change a meeting's details and who is invited (its pyramid and schools stay)."""
     _manages(by, meeting.authority)
@@ -262,6 +268,10 @@ def meeting_update(
         online_link=online_link,
     )
     changed = [k for k, v in data.items() if getattr(meeting, k) != v]
+    # Old and new of the title and times; the agenda, venue and link are only named as changed.
+    changes: dict[str, tuple[Any, Any] | list[Any]] = {
+        k: (_logged(getattr(meeting, k)), _logged(data[k])) for k in changed if k in _LOGGED_FIELDS
+    }
     for key, value in data.items():
         setattr(meeting, key, value)
     meeting.updated_at = clock.now()
@@ -273,20 +283,19 @@ def meeting_update(
         transaction.on_commit(lambda: schedule_reminders(meeting_start=meeting.starts_at))
     invited = _set_invitations(meeting, invitee_ids)
     audit_record(
-        action=Action.UPDATE,
+        Event.MEETING_CHANGED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=meeting,
         authority=meeting.authority_id,
+        changes=changes,
         extra={"changed": changed, "invited": invited},
     )
     return meeting
 
 
 @transaction.atomic
-def attendance_record(
-    *, by: User, meeting: Meeting, attendance: dict[int, str], request: HttpRequest | None = None
-) -> int:
+def attendance_record(*, by: User, meeting: Meeting, attendance: dict[int, str], ctx: AuditContext = COMMAND) -> int:
     """Record who was present, sent apologies or was absent (``{invitation id: value}``)."""
     _manages(by, meeting.authority)
     if not meeting.is_past:
@@ -294,18 +303,21 @@ def attendance_record(
     if set(attendance.values()) - set(Invitation.Attendance.values):
         raise ApplicationError("Choose present, apologies or absent for each person.", field="attendance")
     changed = 0
+    changes: dict[str, tuple[Any, Any] | list[Any]] = {}
     for invitation in meeting.invitations.filter(pk__in=list(attendance)):
         value = attendance[invitation.pk]
         if invitation.attendance != value:
+            changes[f"invitation {invitation.pk}"] = (invitation.attendance, value)
             invitation.attendance = value
             invitation.save(update_fields=["attendance"])
             changed += 1
     audit_record(
-        action=Action.UPDATE,
+        Event.MEETING_ATTENDANCE,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=meeting,
         authority=meeting.authority_id,
+        changes=changes,
         extra={"attendance_changed": changed},
     )
     return changed
@@ -323,7 +335,7 @@ def minutes_write(
     meeting: Meeting,
     text: str,
     confirmed_anonymous: bool = False,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Meeting:
     """Write (or rewrite) the minutes after the meeting.
 
@@ -348,17 +360,18 @@ def minutes_write(
             field="minutes",
             code="names",
         )
-    first = not meeting.minutes
+    was_length = len(meeting.minutes)
     meeting.minutes = text
     meeting.minutes_by = by
     meeting.minutes_at = clock.now()
     meeting.save(update_fields=["minutes", "minutes_by", "minutes_at"])
     audit_record(
-        action=Action.CREATE if first else Action.UPDATE,
+        Event.MEETING_MINUTES,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=meeting,
         authority=meeting.authority_id,
+        changes={"length": (was_length, len(text))} if was_length != len(text) else None,
         extra={"minutes": True, "length": len(text), "names_confirmed": [f.text for f in findings]},
     )
     return meeting
@@ -366,7 +379,7 @@ def minutes_write(
 
 @transaction.atomic
 def action_add(
-    *, by: User, meeting: Meeting, text: str, owner_id: int, due_on: dt.date, request: HttpRequest | None = None
+    *, by: User, meeting: Meeting, text: str, owner_id: int, due_on: dt.date, ctx: AuditContext = COMMAND
 ) -> ActionItem:
     """An action agreed at the meeting, owned by one of the people invited."""
     _manages(by, meeting.authority)
@@ -377,9 +390,9 @@ def action_add(
         raise ApplicationError("The due date cannot be before the meeting.", field="due_on")
     action = ActionItem.objects.create(meeting=meeting, text=text, owner_id=owner_id, due_on=due_on)
     audit_record(
-        action=Action.CREATE,
+        Event.NETWORK_ACTION_ADDED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=action,
         authority=meeting.authority_id,
         extra={"meeting": meeting.pk, "owner": owner_id, "due_on": due_on.isoformat()},
@@ -389,7 +402,7 @@ def action_add(
 
 
 @transaction.atomic
-def action_set_status(*, by: User, action: ActionItem, status: str, request: HttpRequest | None = None) -> ActionItem:
+def action_set_status(*, by: User, action: ActionItem, status: str, ctx: AuditContext = COMMAND) -> ActionItem:
     _manages(by, action.meeting.authority)
     if status not in ActionItem.Status.values:
         raise ApplicationError("Choose open, done or no longer needed.", field="status")
@@ -400,11 +413,12 @@ def action_set_status(*, by: User, action: ActionItem, status: str, request: Htt
     action.closed_at = None if status == ActionItem.Status.OPEN else clock.now()
     action.save(update_fields=["status", "closed_at"])
     audit_record(
-        action=Action.UPDATE,
+        Event.NETWORK_ACTION_STATUS,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=action,
         authority=action.meeting.authority_id,
+        changes={"status": (old, status)},
         extra={"status": [old, status]},
     )
     return action
@@ -414,7 +428,7 @@ def action_set_status(*, by: User, action: ActionItem, status: str, request: Htt
 
 
 @transaction.atomic
-def feed_token_issue(*, by: User, request: HttpRequest | None = None) -> FeedToken:
+def feed_token_issue(*, by: User, ctx: AuditContext = COMMAND) -> FeedToken:
     """The person's calendar token, made on first use."""
     token = FeedToken.objects.filter(user=by, revoked_at__isnull=True).first()
     if token is not None:
@@ -424,19 +438,19 @@ def feed_token_issue(*, by: User, request: HttpRequest | None = None) -> FeedTok
             token = FeedToken.objects.create(user=by)
     except IntegrityError:  # made by a second request at the same moment
         return FeedToken.objects.get(user=by, revoked_at__isnull=True)
-    audit_record(action=Action.CREATE, actor=by, request=request, obj=token)
+    audit_record(Event.FEED_TOKEN_ISSUED, ctx=ctx, actor=by, obj=token)
     return token
 
 
 @transaction.atomic
-def feed_token_revoke(*, by: User, request: HttpRequest | None = None) -> int:
+def feed_token_revoke(*, by: User, ctx: AuditContext = COMMAND) -> int:
     """Stop every calendar link of the person working; the next visit gives a new one."""
     revoked = FeedToken.objects.filter(user=by, revoked_at__isnull=True).update(revoked_at=clock.now())
     if revoked:
         audit_record(
-            action=Action.UPDATE,
+            Event.FEED_TOKEN_REVOKED,
+            ctx=ctx,
             actor=by,
-            request=request,
             object_type="network.feedtoken",
             object_id=by.pk,
             extra={"revoked": revoked},

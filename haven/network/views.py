@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from haven.access.policy import Capability, authorities_for, may_use_network, schools_for
-from haven.audit.models import Action
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.converters import parse_id
@@ -106,11 +107,12 @@ def calendar_link(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Make the person's calendar link, or revoke it (every calendar using it stops)."""
     if not may_use_network(request.user):
         raise Http404
+    ctx = AuditContext.of(request)
     if request.POST.get("action") == "revoke":
-        services.feed_token_revoke(by=request.user, request=request)
+        services.feed_token_revoke(by=request.user, ctx=ctx)
         messages.success(request, "Your calendar link no longer works. Make a new one when you need it.")
     else:
-        services.feed_token_issue(by=request.user, request=request)
+        services.feed_token_issue(by=request.user, ctx=ctx)
         messages.success(request, "Your calendar link is ready: copy it into your calendar app.")
     return redirect(reverse("network:index") + "#calendar")
 
@@ -125,10 +127,11 @@ def pyramids(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
+        ctx = AuditContext.of(request)
         try:
             if action == "create" and create_form.is_valid():
                 pyramid = services.pyramid_create(
-                    by=request.user, authority=authority, name=create_form.cleaned_data["name"], request=request
+                    by=request.user, authority=authority, name=create_form.cleaned_data["name"], ctx=ctx
                 )
                 messages.success(request, f"Pyramid “{pyramid.name}” made.")
                 return redirect("network:pyramids")
@@ -136,9 +139,7 @@ def pyramids(request: AuthenticatedHttpRequest) -> HttpResponse:
                 renamed = Pyramid.objects.filter(authority=authority, pk=_int(request.POST.get("pyramid"))).first()
                 if renamed is None:
                     raise Http404
-                services.pyramid_rename(
-                    by=request.user, pyramid=renamed, name=request.POST.get("name", ""), request=request
-                )
+                services.pyramid_rename(by=request.user, pyramid=renamed, name=request.POST.get("name", ""), ctx=ctx)
                 messages.success(request, f"Renamed to “{renamed.name}”.")
                 return redirect("network:pyramids")
             if action == "move":
@@ -151,7 +152,7 @@ def pyramids(request: AuthenticatedHttpRequest) -> HttpResponse:
                     destination = Pyramid.objects.filter(authority=authority, pk=_int(target)).first()
                     if destination is None:
                         raise ApplicationError("Choose a pyramid from the list.")
-                services.school_move_to_pyramid(by=request.user, school=school, pyramid=destination, request=request)
+                services.school_move_to_pyramid(by=request.user, school=school, pyramid=destination, ctx=ctx)
                 messages.success(
                     request, f"{school.name} is now in {destination.name if destination else 'no pyramid'}."
                 )
@@ -202,7 +203,7 @@ def meeting_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 agenda=d["agenda"],
                 venue=d["venue"],
                 online_link=d["online_link"],
-                request=request,
+                ctx=AuditContext.of(request),
             )
         except ApplicationError as error:
             error.add_to(form)
@@ -218,7 +219,8 @@ def meeting_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def meeting_edit(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = selectors.meeting_get_for(request.user, meeting_id, request=request, audit=False)
+    ctx = AuditContext.of(request)
+    meeting = selectors.meeting_get_for(request.user, meeting_id, ctx=ctx, audit=False)
     if not selectors.manages(request.user, meeting):
         raise Http404
     local_start = timezone.localtime(meeting.starts_at)
@@ -249,7 +251,7 @@ def meeting_edit(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResp
                 venue=d["venue"],
                 online_link=d["online_link"],
                 invitee_ids=[int(v) for v in invitees.cleaned_data["invitees"]],
-                request=request,
+                ctx=ctx,
             )
         except ApplicationError as error:
             error.add_to(invitees if error.field == "invitees" else form)
@@ -291,21 +293,22 @@ def _meeting_context(request: AuthenticatedHttpRequest, meeting: Meeting, **extr
 
 @login_required
 def meeting_detail(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = selectors.meeting_get_for(request.user, meeting_id, request=request)
+    meeting = selectors.meeting_get_for(request.user, meeting_id, ctx=AuditContext.of(request))
     return render(request, "network/meeting_detail.html", _meeting_context(request, meeting))
 
 
 @login_required
 @require_POST
 def meeting_action(request: AuthenticatedHttpRequest, meeting_id: int, action: str) -> HttpResponse:
-    meeting = selectors.meeting_get_for(request.user, meeting_id, request=request, audit=False)
+    ctx = AuditContext.of(request)
+    meeting = selectors.meeting_get_for(request.user, meeting_id, ctx=ctx, audit=False)
     if not selectors.manages(request.user, meeting):
         raise Http404
     extra: dict[str, Any] = {}
     try:
         if action == "attendance":
             values = {i.pk: request.POST.get(f"attendance-{i.pk}", i.attendance) for i in meeting.invitations.all()}
-            services.attendance_record(by=request.user, meeting=meeting, attendance=values, request=request)
+            services.attendance_record(by=request.user, meeting=meeting, attendance=values, ctx=ctx)
             messages.success(request, "Attendance saved.")
         elif action == "minutes":
             form: forms.MinutesForm | forms.ActionForm = forms.MinutesForm(request.POST)
@@ -318,7 +321,7 @@ def meeting_action(request: AuthenticatedHttpRequest, meeting_id: int, action: s
                     meeting=meeting,
                     text=form.cleaned_data["minutes"],
                     confirmed_anonymous=form.cleaned_data["confirm_anonymous"],
-                    request=request,
+                    ctx=ctx,
                 )
             except ApplicationError as error:
                 error.add_to(form)
@@ -338,7 +341,7 @@ def meeting_action(request: AuthenticatedHttpRequest, meeting_id: int, action: s
                     text=d["text"],
                     owner_id=int(d["owner"]),
                     due_on=d["due_on"],
-                    request=request,
+                    ctx=ctx,
                 )
             except ApplicationError as error:
                 error.add_to(form)
@@ -350,14 +353,12 @@ def meeting_action(request: AuthenticatedHttpRequest, meeting_id: int, action: s
             ).first()
             if item is None:
                 raise Http404
-            services.action_set_status(
-                by=request.user, action=item, status=request.POST.get("status", ""), request=request
-            )
+            services.action_set_status(by=request.user, action=item, status=request.POST.get("status", ""), ctx=ctx)
             messages.success(request, f"Action marked “{item.get_status_display().lower()}”.")
         else:
             raise Http404
     except _Invalid:
-        meeting = selectors.meeting_get_for(request.user, meeting_id, request=request, audit=False)
+        meeting = selectors.meeting_get_for(request.user, meeting_id, ctx=ctx, audit=False)
         return render(request, "network/meeting_detail.html", _meeting_context(request, meeting, **extra), status=400)
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -370,11 +371,13 @@ class _Invalid(Exception):
 
 @login_required
 def meeting_trends(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = selectors.meeting_get_for(request.user, meeting_id, request=request, audit=False)
+    ctx = AuditContext.of(request)
+    meeting = selectors.meeting_get_for(request.user, meeting_id, ctx=ctx, audit=False)
     pack = selectors.trend_pack(meeting)
     audit_record(
-        action=Action.VIEW,
-        request=request,
+        Event.MEETING_TRENDS_VIEWED,
+        ctx=ctx,
+        actor=request.user,
         object_type="network.trendpack",
         object_id=meeting.pk,
         authority=meeting.authority_id,

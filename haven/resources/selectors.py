@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.db.models import F, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from haven.access.policy import (
     Capability,
@@ -17,7 +17,8 @@ from haven.access.policy import (
     has_any,
     resource_visibility,
 )
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 
@@ -84,7 +85,7 @@ def review_due_q(today: dt.date | None = None) -> Q:
     )
 
 
-def resource_get_for(user: User, pk: int, *, request: HttpRequest | None = None) -> Resource:
+def resource_get_for(user: User, pk: int, *, ctx: AuditContext = COMMAND) -> Resource:
     resource = (
         Resource.objects.filter(resource_visibility(user), pk=pk)
         .select_related("authority", "proposed_by", "reviewed_by")
@@ -92,7 +93,7 @@ def resource_get_for(user: User, pk: int, *, request: HttpRequest | None = None)
         .first()
     )
     if resource is None:
-        raise deny(request, object_type="resources.resource", object_id=pk, reason="resource not readable")
+        raise deny(ctx, actor=user, object_type="resources.resource", object_id=pk, reason="resource not readable")
     return resource
 
 
@@ -156,7 +157,7 @@ def case_study_workbench_for(user: User) -> QuerySet[CaseStudy]:
     )
 
 
-def case_study_get_for(user: User, pk: int, *, request: HttpRequest | None = None) -> CaseStudy:
+def case_study_get_for(user: User, pk: int, *, ctx: AuditContext = COMMAND) -> CaseStudy:
     """One case study the user may read; the read is audited in the school's chain."""
     study = (
         CaseStudy.objects.filter(case_study_visibility(user), pk=pk)
@@ -165,8 +166,8 @@ def case_study_get_for(user: User, pk: int, *, request: HttpRequest | None = Non
         .first()
     )
     if study is None:
-        raise deny(request, object_type="resources.casestudy", object_id=pk, reason="case study not readable")
-    audit_record(action=Action.VIEW, actor=user, request=request, obj=study, school=study.school_id)
+        raise deny(ctx, actor=user, object_type="resources.casestudy", object_id=pk, reason="case study not readable")
+    audit_record(Event.CASE_STUDY_VIEWED, ctx=ctx, actor=user, obj=study, school=study.school_id)
     return study
 
 

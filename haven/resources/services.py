@@ -3,12 +3,12 @@ transactional, checked against haven.access and audited in the same transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 
 from haven.access.policy import (
     Capability,
@@ -18,7 +18,8 @@ from haven.access.policy import (
     may_review_case_study,
     may_write_case_study,
 )
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.concerns.models import Category
 from haven.concerns.services import text_checked
@@ -58,6 +59,18 @@ RESOURCE_FIELDS = (
     "national",
 )
 CASE_STUDY_FIELDS = ("title", "phase", "share_wider", *CaseStudy.TEXT_FIELDS[1:])
+# What an audit event keeps the old and new value of; free text is only named as changed.
+RESOURCE_LOGGED = tuple(name for name in RESOURCE_FIELDS if name not in ("description", "ability_notes"))
+CASE_STUDY_LOGGED = ("phase", "share_wider")
+
+
+def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any] | list[Any]]:
+    """The old and new value of each field that changed, for the audit event."""
+    return {name: (before[name], after[name]) for name in before if before[name] != after[name]}
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _resource_fill(resource: Resource, data: Mapping[str, Any]) -> None:
@@ -82,7 +95,7 @@ def resource_propose(
     school: School,
     data: Mapping[str, Any],
     topics: Iterable[Any] = (),
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Resource:
     """A member of staff, a DSL, a head or a trust lead proposes an item for the bank; it
     waits for the officers of the school's authority, seen only by them and the proposer."""
@@ -94,7 +107,7 @@ def resource_propose(
     resource.save()
     resource.topics.set(list(topics))
     ResourceDecision.objects.create(resource=resource, action=ResourceDecision.Action.PROPOSED, by=by)
-    audit_record(action=Action.CREATE, actor=by, request=request, obj=resource, authority=school.authority_id)
+    audit_record(Event.RESOURCE_PROPOSED, ctx=ctx, actor=by, obj=resource, authority=school.authority_id)
     return resource
 
 
@@ -105,13 +118,14 @@ def resource_update(
     resource: Resource,
     data: Mapping[str, Any],
     topics: Iterable[Any] = (),
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Resource:
     """The proposer changes a proposal (sent again to the curators), or a curator corrects an item."""
     curator = may_curate(by, resource)
     if not curator and not may_edit_proposal(by, resource):
         raise ApplicationError("You cannot change this resource.", code="forbidden")
     before = {name: getattr(resource, name) for name in RESOURCE_FIELDS}
+    was = resource.status
     _resource_fill(resource, data)
     resource.full_clean(exclude=["topics", "seed_key"])
     action = ResourceDecision.Action.EDITED
@@ -123,11 +137,15 @@ def resource_update(
     ResourceDecision.objects.create(resource=resource, action=action, by=by)
     changed = sorted(name for name in RESOURCE_FIELDS if before[name] != getattr(resource, name))
     audit_record(
-        action=Action.UPDATE,
+        Event.RESOURCE_EDITED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=resource,
         authority=resource.authority_id,
+        changes=_changed(
+            {"status": was, **{name: before[name] for name in RESOURCE_LOGGED}},
+            {"status": resource.status, **{name: getattr(resource, name) for name in RESOURCE_LOGGED}},
+        ),
         extra={"changed": changed, "step": action},
     )
     return resource
@@ -143,7 +161,7 @@ CURATE_ACTIONS = {
 
 @transaction.atomic
 def resource_curate(
-    *, by: User, resource: Resource, action: str, note: str = "", request: HttpRequest | None = None
+    *, by: User, resource: Resource, action: str, note: str = "", ctx: AuditContext = COMMAND
 ) -> Resource:
     """An LA officer approves a proposal, asks for changes or refuses it (both with a
     reason the proposer reads), or marks an approved item reviewed for another year."""
@@ -154,6 +172,7 @@ def resource_curate(
         raise ApplicationError("Choose what to do with this resource.", field="action")
     note = text_checked(note, field="note", label="a note")
     approved = resource.status == Resource.Status.APPROVED
+    before = {"status": resource.status, "last_reviewed_on": _iso(resource.last_reviewed_on)}
     if step in (ResourceDecision.Action.CHANGES_REQUESTED, ResourceDecision.Action.REJECTED) and not note:
         raise ApplicationError(
             "Say what needs changing." if action == "changes" else "Give the reason, for the person who proposed it.",
@@ -179,11 +198,12 @@ def resource_curate(
     resource.save()
     ResourceDecision.objects.create(resource=resource, action=step, note=note, by=by)
     audit_record(
-        action=Action.UPDATE,
+        Event.RESOURCE_CURATED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=resource,
         authority=resource.authority_id,
+        changes=_changed(before, {"status": resource.status, "last_reviewed_on": _iso(resource.last_reviewed_on)}),
         extra={"step": step, "status": resource.status},
     )
     return resource
@@ -210,7 +230,7 @@ def case_study_save(
     case_study: CaseStudy | None = None,
     data: Mapping[str, Any],
     category_ids: Iterable[int] = (),
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> CaseStudy:
     """A DSL starts or changes a draft (or a study returned with comments). Nothing is
     checked for names yet: the check runs when it is sent (:func:`case_study_submit`)."""
@@ -224,6 +244,7 @@ def case_study_save(
         if not may_write_case_study(by, case_study):
             raise ApplicationError("This case study cannot be changed now.", code="forbidden")
         created = False
+    before = {name: getattr(case_study, name) for name in CASE_STUDY_FIELDS}
     for name in CASE_STUDY_FIELDS:
         if name in data:
             value = data[name]
@@ -245,11 +266,21 @@ def case_study_save(
         raise ApplicationError("Choose the kinds of abuse from the list.", field="categories")
     case_study.categories.set(categories)
     audit_record(
-        action=Action.CREATE if created else Action.UPDATE,
+        Event.CASE_STUDY_SAVED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=case_study,
         school=case_study.school_id,
+        # The text is the school's account of a case: its fields are named, never quoted.
+        changes=None
+        if created
+        else _changed(
+            {name: before[name] for name in CASE_STUDY_LOGGED},
+            {name: getattr(case_study, name) for name in CASE_STUDY_LOGGED},
+        ),
+        extra=None
+        if created
+        else {"changed": sorted(name for name in CASE_STUDY_FIELDS if before[name] != getattr(case_study, name))},
     )
     return case_study
 
@@ -261,7 +292,7 @@ def case_study_flags(case_study: CaseStudy) -> list[anonymise.Flag]:
 
 @transaction.atomic
 def case_study_submit(
-    *, by: User, case_study: CaseStudy, confirmed: Iterable[str] = (), request: HttpRequest | None = None
+    *, by: User, case_study: CaseStudy, confirmed: Iterable[str] = (), ctx: AuditContext = COMMAND
 ) -> CaseStudy:
     """Send a case study to the authority once the anonymisation check passes: every name,
     UPN, date, postcode and mention of the school is changed or (names only) confirmed as
@@ -282,16 +313,18 @@ def case_study_submit(
         raise AnonymisationNeeded(left)
     # Keep only the confirmations that were needed, so the record says what the author accepted.
     case_study.confirmed_terms = sorted({f.term for f in flags if f.confirmable})
+    was = case_study.status
     case_study.status = CaseStudy.Status.SUBMITTED
     case_study.submitted_at = clock.now()
     case_study.save()
     CaseStudyReview.objects.create(case_study=case_study, action=CaseStudyReview.Action.SUBMITTED, by=by)
     audit_record(
-        action=Action.UPDATE,
+        Event.CASE_STUDY_SUBMITTED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=case_study,
         school=case_study.school_id,
+        changes={"status": (str(was), str(case_study.status))},
         extra={"step": "submitted", "confirmed_terms": len(case_study.confirmed_terms)},
     )
     return case_study
@@ -299,7 +332,7 @@ def case_study_submit(
 
 @transaction.atomic
 def case_study_review(
-    *, by: User, case_study: CaseStudy, action: str, comments: str = "", request: HttpRequest | None = None
+    *, by: User, case_study: CaseStudy, action: str, comments: str = "", ctx: AuditContext = COMMAND
 ) -> CaseStudy:
     """An LA officer publishes a submitted case study or returns it with comments."""
     if not may_review_case_study(by, case_study):
@@ -322,11 +355,12 @@ def case_study_review(
     case_study.save()
     CaseStudyReview.objects.create(case_study=case_study, action=step, comments=comments, by=by)
     audit_record(
-        action=Action.UPDATE,
+        Event.CASE_STUDY_REVIEWED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=case_study,
         school=case_study.school_id,
+        changes={"status": (str(CaseStudy.Status.SUBMITTED), str(case_study.status))},
         extra={"step": step},
     )
     return case_study

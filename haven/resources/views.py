@@ -23,6 +23,7 @@ from haven.access.policy import (
     schools_for,
 )
 from haven.accounts.decorators import two_factor_required
+from haven.audit.context import AuditContext
 from haven.core.errors import ApplicationError
 
 from . import selectors, services
@@ -73,7 +74,7 @@ def resource_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def resource_detail(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
-    resource = selectors.resource_get_for(request.user, resource_id, request=request)
+    resource = selectors.resource_get_for(request.user, resource_id, ctx=AuditContext.of(request))
     curator = may_curate(request.user, resource)
     return render(
         request,
@@ -108,7 +109,7 @@ def resource_propose(request: AuthenticatedHttpRequest) -> HttpResponse:
                 school=school,
                 data=form.cleaned_data,
                 topics=form.cleaned_data["topics"],
-                request=request,
+                ctx=AuditContext.of(request),
             )
         except ApplicationError as exc:
             exc.add_to(form)
@@ -129,7 +130,8 @@ def resource_propose(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def resource_edit(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
-    resource = selectors.resource_get_for(request.user, resource_id, request=request)
+    ctx = AuditContext.of(request)
+    resource = selectors.resource_get_for(request.user, resource_id, ctx=ctx)
     if not (may_curate(request.user, resource) or may_edit_proposal(request.user, resource)):
         raise Http404
     form = ResourceForm(request.POST or None, instance=resource, authority_id=resource.authority_id)
@@ -140,7 +142,7 @@ def resource_edit(request: AuthenticatedHttpRequest, resource_id: int) -> HttpRe
                 resource=Resource.objects.get(pk=resource.pk),
                 data=form.cleaned_data,
                 topics=form.cleaned_data["topics"],
-                request=request,
+                ctx=ctx,
             )
         except ApplicationError as exc:
             exc.add_to(form)
@@ -158,7 +160,8 @@ def resource_edit(request: AuthenticatedHttpRequest, resource_id: int) -> HttpRe
 @login_required
 @require_POST
 def resource_curate(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
-    resource = selectors.resource_get_for(request.user, resource_id, request=request)
+    ctx = AuditContext.of(request)
+    resource = selectors.resource_get_for(request.user, resource_id, ctx=ctx)
     if not may_curate(request.user, resource):
         raise Http404
     form = CurateForm(request.POST)
@@ -169,7 +172,7 @@ def resource_curate(request: AuthenticatedHttpRequest, resource_id: int) -> Http
                 resource=resource,
                 action=form.cleaned_data["action"],
                 note=form.cleaned_data["note"],
-                request=request,
+                ctx=ctx,
             )
         except ApplicationError as exc:
             exc.add_to(form)
@@ -241,7 +244,12 @@ def _writing_school(request: AuthenticatedHttpRequest) -> tuple[School, list[Sch
 
 
 def _case_study_form_page(
-    request: AuthenticatedHttpRequest, *, school: School, schools: list[School], study: CaseStudy | None
+    request: AuthenticatedHttpRequest,
+    *,
+    school: School,
+    schools: list[School],
+    study: CaseStudy | None,
+    ctx: AuditContext,
 ) -> HttpResponse:
     """Save as a draft, or save and send: the anonymisation check runs on sending, and the
     page comes back with every flag to resolve and everything as typed."""
@@ -256,10 +264,10 @@ def _case_study_form_page(
                 case_study=CaseStudy.objects.get(pk=study.pk) if study else None,
                 data=form.cleaned_data,
                 category_ids=[c.pk for c in form.cleaned_data["categories"]],
-                request=request,
+                ctx=ctx,
             )
             if request.POST.get("send"):
-                services.case_study_submit(by=request.user, case_study=saved, confirmed=confirmed, request=request)
+                services.case_study_submit(by=request.user, case_study=saved, confirmed=confirmed, ctx=ctx)
                 messages.success(request, "Thank you. Your case study has been sent to the local authority.")
             else:
                 messages.success(
@@ -293,22 +301,23 @@ def _case_study_form_page(
 @two_factor_required
 def case_study_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     school, schools = _writing_school(request)
-    return _case_study_form_page(request, school=school, schools=schools, study=None)
+    return _case_study_form_page(request, school=school, schools=schools, study=None, ctx=AuditContext.of(request))
 
 
 @login_required
 @two_factor_required
 def case_study_edit(request: AuthenticatedHttpRequest, case_study_id: int) -> HttpResponse:
-    study = selectors.case_study_get_for(request.user, case_study_id, request=request)
+    ctx = AuditContext.of(request)
+    study = selectors.case_study_get_for(request.user, case_study_id, ctx=ctx)
     if not may_write_case_study(request.user, study):
         raise Http404
-    return _case_study_form_page(request, school=study.school, schools=[study.school], study=study)
+    return _case_study_form_page(request, school=study.school, schools=[study.school], study=study, ctx=ctx)
 
 
 @login_required
 @two_factor_required
 def case_study_detail(request: AuthenticatedHttpRequest, case_study_id: int) -> HttpResponse:
-    study = selectors.case_study_get_for(request.user, case_study_id, request=request)
+    study = selectors.case_study_get_for(request.user, case_study_id, ctx=AuditContext.of(request))
     published = study.status == CaseStudy.Status.PUBLISHED
     return render(
         request,
@@ -328,7 +337,8 @@ def case_study_detail(request: AuthenticatedHttpRequest, case_study_id: int) -> 
 @two_factor_required
 @require_POST
 def case_study_review(request: AuthenticatedHttpRequest, case_study_id: int) -> HttpResponse:
-    study = selectors.case_study_get_for(request.user, case_study_id, request=request)
+    ctx = AuditContext.of(request)
+    study = selectors.case_study_get_for(request.user, case_study_id, ctx=ctx)
     if not may_review_case_study(request.user, study):
         raise Http404
     form = ReviewForm(request.POST)
@@ -339,7 +349,7 @@ def case_study_review(request: AuthenticatedHttpRequest, case_study_id: int) -> 
                 case_study=study,
                 action=form.cleaned_data["action"],
                 comments=form.cleaned_data["comments"],
-                request=request,
+                ctx=ctx,
             )
         except ApplicationError as exc:
             exc.add_to(form)
