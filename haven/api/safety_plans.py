@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from haven.access.policy import reads_cases
+from haven.audit.context import AuditContext
 from haven.cases.models import CaseChild
 from haven.cases.selectors import case_get_for
 from haven.safety_plans import rules, selectors, services
@@ -155,7 +156,7 @@ class CaseSafetyPlanCreateApi(APIView):
         tags=["safety plans"],
     )
     def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        case = case_get_for(request.user, reference, request=request, audit=False)
+        case = case_get_for(request.user, reference, ctx=AuditContext.of(request), audit=False)
         serializer = PlanInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = dict(serializer.validated_data)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from haven.access.policy import Capability, can
+from haven.audit.context import COMMAND, AuditContext
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.concerns.services import concern_submit
@@ -293,7 +294,7 @@ def report_convert(*, by: User, report: PupilReport, request: HttpRequest | None
         school=report.school,
         child_words=report.what_happened,
         source="pupil_voice",
-        request=request,
+        ctx=COMMAND if request is None else AuditContext.of(request),
         **concern,
     )
     report.concern = made

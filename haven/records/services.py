@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.access.policy import Capability, can, case_visibility, concern_visibility
+from haven.audit.context import COMMAND, AuditContext
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases.models import Case
@@ -40,7 +41,7 @@ def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
 def _file_contents(*, by: User, pupil: Pupil, request: HttpRequest | None) -> tuple[bytes, int]:
     """The file as the sending lead may read it: the child's details, cases and chronology."""
 
-    _, entries = pupil_chronology_for(by, pupil.pk, request=request)
+    _, entries = pupil_chronology_for(by, pupil.pk, ctx=COMMAND if request is None else AuditContext.of(request))
     cases = list(
         Case.objects.filter(case_visibility(by), children__pupil_id=pupil.pk)
         .distinct()

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, can, has_any
+from haven.audit.context import AuditContext
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases.models import CaseChild
@@ -78,7 +79,7 @@ def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def plan_new(request: AuthenticatedHttpRequest, reference: str, pupil_id: int) -> HttpResponse:
-    case = case_get_for(request.user, reference, request=request, audit=False)
+    case = case_get_for(request.user, reference, ctx=AuditContext.of(request), audit=False)
     if not _writer(request, case):
         raise Http404
     link = CaseChild.objects.filter(case=case, pupil_id=pupil_id).select_related("pupil").first()
