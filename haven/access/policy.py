@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from haven.audit.context import AuditContext
 from haven.audit.events import Event
@@ -236,7 +236,7 @@ def has_any(user: User, capability: Capability) -> bool:
 
 
 def deny(
-    ctx: AuditContext | HttpRequest | None,
+    ctx: AuditContext,
     *,
     actor: User | None = None,
     object_type: str,
@@ -250,11 +250,9 @@ def deny(
     can see attempts on their pupils; the answer is the same 404 as for a missing record.
     """
 
-    # the old form passes the request (a DRF Request is not an HttpRequest, but quacks like one)
     audit_record(
         Event.ACCESS_REFUSED,
-        ctx=ctx if isinstance(ctx, AuditContext) else None,
-        request=None if isinstance(ctx, AuditContext) else ctx,
+        ctx=ctx,
         actor=actor,
         object_type=object_type,
         object_id=object_id,

@@ -156,7 +156,7 @@ class CaseSafetyPlanCreateApi(APIView):
         tags=["safety plans"],
     )
     def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        case = case_get_for(request.user, reference, request=request, audit=False)
+        case = case_get_for(request.user, reference, ctx=AuditContext.of(request), audit=False)
         serializer = PlanInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = dict(serializer.validated_data)

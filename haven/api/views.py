@@ -304,7 +304,7 @@ class ConcernListCreateApi(APIView):
             child_told_next_steps=d["child_told_next_steps"],
             urgent=d["urgent"],
             source="api",
-            request=request,
+            ctx=AuditContext.of(request),
         )
         # The author reads back what they wrote: not a read of someone else's record, so not audited again.
         concern = _concern_detail_queryset(request.user).get(pk=concern.pk)
@@ -382,7 +382,7 @@ class ConcernDetailApi(APIView):
         tags=["concerns"],
     )
     def get(self, request: AuthenticatedRequest, reference: str) -> Response:
-        concern = concern_get_for(request.user, reference, request=request)
+        concern = concern_get_for(request.user, reference, ctx=AuditContext.of(request))
         return Response(ConcernOutput(concern, context=_context(request)).data)
 
 
@@ -417,10 +417,11 @@ class AmendmentCreateApi(APIView):
         tags=["concerns"],
     )
     def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        concern = concern_get_for(request.user, reference, request=request)
+        ctx = AuditContext.of(request)
+        concern = concern_get_for(request.user, reference, ctx=ctx)
         if not may_amend_concern(request.user, concern):
             raise deny(
-                AuditContext.of(request),
+                ctx,
                 actor=request.user,
                 object_type="concerns.concern",
                 object_id=reference,
@@ -429,7 +430,7 @@ class AmendmentCreateApi(APIView):
             )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        amendment = amendment_add(by=request.user, concern=concern, request=request, **serializer.validated_data)
+        amendment = amendment_add(by=request.user, concern=concern, ctx=ctx, **serializer.validated_data)
         url = request.build_absolute_uri(reverse("api:concern-detail", args=[concern.reference]))
         return Response(self.OutputSerializer(amendment).data, status=201, headers={"Location": url})
 
@@ -492,7 +493,7 @@ class CaseDetailApi(APIView):
         tags=["cases"],
     )
     def get(self, request: AuthenticatedRequest, reference: str) -> Response:
-        case = case_selectors.case_get_for(request.user, reference, request=request)
+        case = case_selectors.case_get_for(request.user, reference, ctx=AuditContext.of(request))
         case.decision_list = list(case.decisions.select_related("by").order_by("at", "pk"))
         case.referral_list = list(
             case.referrals.select_related("by").prefetch_related(
@@ -570,7 +571,7 @@ class CaseChronologyApi(APIView):
     def get(self, request: AuthenticatedRequest, reference: str) -> Response:
         filters = ChronologyFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        case = case_selectors.case_get_for(request.user, reference, request=request)
+        case = case_selectors.case_get_for(request.user, reference, ctx=AuditContext.of(request))
         entries = chronology.case_chronology(case, filters=filters.as_filters())
         return Response(self.OutputSerializer({"case": case.reference, "count": len(entries), "entries": entries}).data)
 
@@ -606,7 +607,7 @@ class PupilChronologyApi(APIView):
         filters = ChronologyFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         pupil, entries = chronology.pupil_chronology_for(
-            request.user, int(pupil_id), request=request, filters=filters.as_filters()
+            request.user, int(pupil_id), ctx=AuditContext.of(request), filters=filters.as_filters()
         )
         data = {
             "pupil": {

@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, models, transaction
 from django.db.models.sql import InsertQuery
-from django.http import HttpRequest
 
 from haven.core import clock
 from haven.core.fields import pk_column
 
 from .context import COMMAND, AuditContext, Channel, client_ip
 from .events import Event, legacy_event, verb_of
-from .models import GENESIS_HASH, Action, AuditChain, AuditEvent
+from .models import GENESIS_HASH, AuditChain, AuditEvent
 from .seal import Anchor, anchors_read, seal_is_valid, seal_of
 
 __all__ = ["AuditContext", "AuditOrganisation", "Channel", "Event", "audit_record", "audit_verify", "client_ip"]
@@ -50,7 +49,7 @@ def _chain_key(school_id: int | None, trust_id: int | None, authority_id: int | 
 
 
 def audit_record(
-    event: Event | None = None,
+    event: Event,
     *,
     ctx: AuditContext | None = None,
     actor: User | None = None,
@@ -62,8 +61,6 @@ def audit_record(
     authority: Authority | int | None = None,
     changes: Mapping[str, tuple[Any, Any] | list[Any]] | None = None,
     extra: dict[str, Any] | None = None,
-    action: Action | str | None = None,
-    request: HttpRequest | None = None,
 ) -> AuditEvent:
     """Append one event to the audit log, chained to the previous event of its chain.
 
@@ -71,15 +68,7 @@ def audit_record(
     the old and new value of each field that changed (``{"status": ["open", "closed"]}``);
     ``extra`` anything else worth keeping that is not safeguarding content. The organisation
     decides the chain: an event about a school's record belongs in that school's chain.
-
-    ``request`` and an ``action`` without an ``event`` are the old form, kept while callers
-    move to a context and a name; the event is then named as the old events were.
     """
-    if request is not None:
-        ctx = ctx or AuditContext.of(request)
-        user = getattr(request, "user", None)
-        if actor is None and user is not None and user.is_authenticated:
-            actor = user
     ctx = ctx or COMMAND
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -87,10 +76,6 @@ def audit_record(
     extra = dict(extra or {})
     if changes:
         extra["changes"] = {field: list(values) for field, values in changes.items()}
-    if event is None:
-        if action is None:
-            raise TypeError("audit_record needs the event that happened")
-        event = Event(legacy_event(str(action), str(object_type), extra))
     school_id, trust_id, authority_id = _id_of(school), _id_of(trust), _id_of(authority)
     key = _chain_key(school_id, trust_id, authority_id)
     # No savepoint of its own: inside a service's transaction the event and the record commit
@@ -106,7 +91,7 @@ def audit_record(
             at=clock.now(),
             actor=actor,
             actor_email=getattr(actor, "email", "") or "",
-            action=str(action or verb_of(event)),
+            action=str(verb_of(event)),
             event=str(event),
             channel=str(ctx.channel),
             object_type=str(object_type),

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, case_visibility, concern_visibility, deny, school_ids_for
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.concerns.models import ChildRole, Concern, ConcernChild, Location
 from haven.concerns.search import concern_text_matches
@@ -44,7 +44,7 @@ def case_list_for(user: User) -> QuerySet[Case]:
     return Case.objects.filter(case_visibility(user)).select_related("school")
 
 
-def case_get_for(user: User, reference: str, *, request: HttpRequest | None = None, audit: bool = True) -> Case:
+def case_get_for(user: User, reference: str, *, ctx: AuditContext = COMMAND, audit: bool = True) -> Case:
     case = (
         case_list_for(user)
         .prefetch_related(
@@ -62,9 +62,9 @@ def case_get_for(user: User, reference: str, *, request: HttpRequest | None = No
     )
     if case is None:
         school_id = Case.objects.filter(reference=reference).values_list("school_id", flat=True).first()
-        raise deny(request, object_type="cases.case", object_id=reference, school=school_id)
+        raise deny(ctx, actor=user, object_type="cases.case", object_id=reference, school=school_id)
     if audit:
-        audit_record(action=Action.VIEW, actor=user, request=request, obj=case, school=case.school_id)
+        audit_record(Event.CASE_VIEWED, ctx=ctx, actor=user, obj=case, school=case.school_id)
     return case
 
 

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.access.policy import Capability, can
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.concerns import rules
 from haven.concerns.models import Category, ChildRole, Concern
@@ -45,6 +45,9 @@ from .models import (
 if TYPE_CHECKING:
     from haven.accounts.models import User
 
+# What changed, for the audit log: each field's old and new value.
+Changes = dict[str, tuple[Any, Any] | list[Any]]
+
 
 def _require_dsl(by: User, case_or_school: Any) -> None:
     school = getattr(case_or_school, "school", case_or_school)
@@ -61,15 +64,25 @@ def _require_open(case: Case) -> None:
 
 
 def _audit(
-    by: User, case: Case, obj: models.Model, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any
+    event: Event,
+    by: User,
+    case: Case,
+    obj: models.Model,
+    ctx: AuditContext,
+    *,
+    changes: Changes | None = None,
+    **extra: Any,
 ) -> None:
+    """``event`` about ``obj`` of ``case``, in the case's school's chain; ``changes`` holds the
+    old and new value of what changed (never the narrative text)."""
     audit_record(
-        action=action, actor=by, request=request, obj=obj, school=case.school_id, extra={"case": case.pk, **extra}
+        event, ctx=ctx, actor=by, obj=obj, school=case.school_id, changes=changes, extra={"case": case.pk, **extra}
     )
 
 
-def _bump(case: Case, expected_version: int | None) -> None:
-    """Refuse a save made from a stale page (DESIGN §11), then move the version on."""
+def _bump(case: Case, expected_version: int | None) -> tuple[int, int]:
+    """Refuse a save made from a stale page (DESIGN §11), then move the version on. Returns
+    the version before and after, for the audit log."""
     updated = Case.objects.filter(pk=case.pk, **({"version": expected_version} if expected_version else {})).update(
         version=F("version") + 1
     )
@@ -80,10 +93,11 @@ def _bump(case: Case, expected_version: int | None) -> None:
             code="stale",
         )
     case.refresh_from_db(fields=["version"])
+    return case.version - 1, case.version
 
 
 @transaction.atomic
-def case_open(*, by: User, concern: Concern, title: str = "", request: HttpRequest | None = None) -> Case:
+def case_open(*, by: User, concern: Concern, title: str = "", ctx: AuditContext = COMMAND) -> Case:
     """Open a case from a concern: the concern's children join with their roles."""
     _require_dsl(by, concern.school)
     concern_lock(concern)
@@ -98,13 +112,14 @@ def case_open(*, by: User, concern: Concern, title: str = "", request: HttpReque
     CaseEvent.objects.create(
         case=case, kind=CaseEvent.Kind.OPENED, by=by, text=f"Opened from concern {concern.reference}"
     )
-    _audit(by, case, case, request)
-    _attach_concern(by=by, case=case, concern=concern, request=request)
+    _audit(Event.CASE_OPENED, by, case, case, ctx)
+    _attach_concern(by=by, case=case, concern=concern, ctx=ctx)
     return case
 
 
-def _attach_concern(*, by: User, case: Case, concern: Concern, request: HttpRequest | None) -> None:
-    concern_acknowledge(by=by, concern=concern, request=request)
+def _attach_concern(*, by: User, case: Case, concern: Concern, ctx: AuditContext) -> None:
+    concern_acknowledge(by=by, concern=concern, ctx=ctx)
+    was = concern.status
     concern.case = case
     concern.status = Concern.Status.IN_CASE
     concern.save(update_fields=["case", "status"])
@@ -114,11 +129,19 @@ def _attach_concern(*, by: User, case: Case, concern: Concern, request: HttpRequ
             CaseChild.objects.create(case=case, pupil_id=link.pupil_id, role=link.role)
             existing.add(link.pupil_id)
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.CONCERN_ADDED, by=by, text=concern.reference)
-    _audit(by, case, concern, request, action=Action.UPDATE, status=concern.status)
+    _audit(
+        Event.CONCERN_ADDED_TO_CASE,
+        by,
+        case,
+        concern,
+        ctx,
+        changes={"case": (None, case.pk), "status": (was, concern.status)},
+        status=concern.status,
+    )
 
 
 @transaction.atomic
-def case_add_concern(*, by: User, case: Case, concern: Concern, request: HttpRequest | None = None) -> Case:
+def case_add_concern(*, by: User, case: Case, concern: Concern, ctx: AuditContext = COMMAND) -> Case:
     _require_dsl(by, case)
     if concern.school_id != case.school_id:
         raise ApplicationError("A concern can only join a case at the same school.")
@@ -129,12 +152,12 @@ def case_add_concern(*, by: User, case: Case, concern: Concern, request: HttpReq
         raise ApplicationError("This concern is already part of a case.")
     if case.status != Case.Status.OPEN:
         raise ApplicationError("Reopen the case before adding a concern to it.")
-    _attach_concern(by=by, case=case, concern=concern, request=request)
+    _attach_concern(by=by, case=case, concern=concern, ctx=ctx)
     return case
 
 
 @transaction.atomic
-def case_child_add(*, by: User, case: Case, pupil: Pupil, role: str, request: HttpRequest | None = None) -> CaseChild:
+def case_child_add(*, by: User, case: Case, pupil: Pupil, role: str, ctx: AuditContext = COMMAND) -> CaseChild:
     _require_dsl(by, case)
     _require_open(case)
     if pupil.school_id != case.school_id:
@@ -147,7 +170,7 @@ def case_child_add(*, by: User, case: Case, pupil: Pupil, role: str, request: Ht
     CaseEvent.objects.create(
         case=case, kind=CaseEvent.Kind.CHILD_ADDED, pupil=pupil, by=by, text=link.get_role_display()
     )
-    _audit(by, case, link, request)
+    _audit(Event.CASE_CHILD_ADDED, by, case, link, ctx)
     return link
 
 
@@ -160,7 +183,7 @@ def consideration_answer(
     answer: str,
     notes: str = "",
     version: int | None = None,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> ConsiderationAnswer:
     """Answer one of the DSL's considerations (policy §7); a new answer supersedes the old."""
     _require_dsl(by, case)
@@ -169,7 +192,10 @@ def consideration_answer(
         raise ApplicationError("Unknown consideration.", field="item")
     if answer not in ConsiderationAnswer.Answer.values:
         raise ApplicationError("Choose an answer.", field="answer")
-    _bump(case, version)
+    before = (
+        case.consideration_answers.filter(item=item).order_by("-at", "-pk").values_list("answer", flat=True).first()
+    )
+    versions = _bump(case, version)
     row = ConsiderationAnswer.objects.create(
         case=case,
         item=item,
@@ -177,7 +203,15 @@ def consideration_answer(
         notes=text_checked(notes, field="notes", label="notes", required=False),
         by=by,
     )
-    _audit(by, case, row, request, item=item)
+    _audit(
+        Event.CONSIDERATION_ANSWERED,
+        by,
+        case,
+        row,
+        ctx,
+        changes={"answer": (before, answer), "version": versions},
+        item=item,
+    )
     return row
 
 
@@ -265,7 +299,7 @@ def decisions_record(
     statutory_override: str = "",
     withdraw: bool = False,
     version: int | None = None,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> list[Decision]:
     """Record one decision on one or more routes, with its rationale (policy §7 a-d, §11).
     Several routes may apply, and are checked against the statutory prompts together.
@@ -282,13 +316,15 @@ def decisions_record(
         raise ApplicationError("Choose at least one route.", field="routes")
     rationale = text_checked(rationale, field="rationale", label="the reason for this decision", required=True)
     override = (statutory_override or "").strip()
-    routes_after = current_routes(case)
+    routes_before = current_routes(case)
+    routes_after = set(routes_before)
     for route in routes:
         (routes_after.discard if withdraw else routes_after.add)(route)
     unmet = rules.unmet_prompts(case_prompts(case), routes_after)
     if unmet and not override:
         raise ApplicationError(" ".join(p.text for p in unmet), field="statutory_override", code="statutory_prompt")
-    _bump(case, version)
+    versions = _bump(case, version)
+    changes: Changes = {"routes": (sorted(routes_before), sorted(routes_after)), "version": versions}
     decisions = []
     for route in routes:
         decision = Decision.objects.create(
@@ -299,7 +335,17 @@ def decisions_record(
             statutory_override=override if unmet else "",
             by=by,
         )
-        _audit(by, case, decision, request, route=route, withdrawn=withdraw, override=bool(unmet))
+        _audit(
+            Event.ROUTE_WITHDRAWN if withdraw else Event.ROUTE_DECIDED,
+            by,
+            case,
+            decision,
+            ctx,
+            changes=changes,
+            route=route,
+            withdrawn=withdraw,
+            override=bool(unmet),
+        )
         decisions.append(decision)
     return decisions
 
@@ -320,7 +366,7 @@ def parents_informed_record(
     informed: bool,
     informed_on: dt.date | None = None,
     rationale: str = "",
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> ParentsInformed:
     """DESIGN §3 rule 5: per child, parents informed (when) or why not, recorded either way."""
     _require_dsl(by, case)
@@ -345,7 +391,7 @@ def parents_informed_record(
         rationale=rationale,
         by=by,
     )
-    _audit(by, case, row, request, informed=informed)
+    _audit(Event.PARENTS_INFORMED, by, case, row, ctx, informed=informed)
     return row
 
 
@@ -360,7 +406,7 @@ def referral_make(
     organisation_name: str = "",
     agency_reference: str = "",
     notes: str = "",
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Referral:
     """Record a referral; it waits for an outcome (DESIGN §11: every referral is followed up)."""
     _require_dsl(by, case)
@@ -383,7 +429,7 @@ def referral_make(
         notes=text_checked(notes, field="notes", label="notes", required=False),
         by=by,
     )
-    _audit(by, case, referral, request, agency=agency)
+    _audit(Event.REFERRAL_MADE, by, case, referral, ctx, agency=agency)
     return referral
 
 
@@ -395,7 +441,7 @@ def referral_outcome_record(
     outcome: str,
     outcome_on: dt.date,
     agency_reference: str = "",
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> ReferralOutcome:
     case = referral.case
     _require_dsl(by, case)
@@ -410,14 +456,12 @@ def referral_outcome_record(
         agency_reference=agency_reference.strip()[:100],
         by=by,
     )
-    _audit(by, case, row, request)
+    _audit(Event.REFERRAL_OUTCOME, by, case, row, ctx, referral=referral.pk)
     return row
 
 
 @transaction.atomic
-def support_record(
-    *, by: User, case: Case, pupil: Pupil, description: str, request: HttpRequest | None = None
-) -> Support:
+def support_record(*, by: User, case: Case, pupil: Pupil, description: str, ctx: AuditContext = COMMAND) -> Support:
     _require_dsl(by, case)
     _require_open(case)
     if not case.children.filter(pupil=pupil).exists():
@@ -428,13 +472,13 @@ def support_record(
         description=text_checked(description, field="description", label="the support", required=True),
         by=by,
     )
-    _audit(by, case, row, request)
+    _audit(Event.SUPPORT_RECORDED, by, case, row, ctx)
     return row
 
 
 @transaction.atomic
 def sanction_record(
-    *, by: User, case: Case, pupil: Pupil, description: str, decided_on: dt.date, request: HttpRequest | None = None
+    *, by: User, case: Case, pupil: Pupil, description: str, decided_on: dt.date, ctx: AuditContext = COMMAND
 ) -> Sanction:
     _require_dsl(by, case)
     _require_open(case)
@@ -449,26 +493,24 @@ def sanction_record(
         decided_on=decided_on,
         by=by,
     )
-    _audit(by, case, row, request)
+    _audit(Event.SANCTION_RECORDED, by, case, row, ctx)
     return row
 
 
 @transaction.atomic
-def task_add(
-    *, by: User, case: Case, title: str, assignee: Any, due_on: dt.date, request: HttpRequest | None = None
-) -> Task:
+def task_add(*, by: User, case: Case, title: str, assignee: Any, due_on: dt.date, ctx: AuditContext = COMMAND) -> Task:
     _require_dsl(by, case)
     _require_open(case)
     title = text_checked(title, field="title", label="what needs doing", required=True)[:200]
     if not can(assignee, Capability.READ_SCHOOL_RECORDS, school=case.school):
         raise ApplicationError("Tasks can only be given to people who can read this school's cases.", field="assignee")
     task = Task.objects.create(case=case, title=title, assignee=assignee, due_on=due_on, created_by=by)
-    _audit(by, case, task, request)
+    _audit(Event.TASK_ADDED, by, case, task, ctx)
     return task
 
 
 @transaction.atomic
-def task_complete(*, by: User, task: Task, request: HttpRequest | None = None) -> Task:
+def task_complete(*, by: User, task: Task, ctx: AuditContext = COMMAND) -> Task:
     case = task.case
     if not (can(by, Capability.WRITE_SCHOOL_RECORDS, school=case.school) or task.assignee_id == by.pk):
         raise ApplicationError("Only the person given the task or a safeguarding lead can complete it.")
@@ -476,17 +518,26 @@ def task_complete(*, by: User, task: Task, request: HttpRequest | None = None) -
         task.done_at = clock.now()
         task.done_by = by
         task.save(update_fields=["done_at", "done_by"])
-        _audit(by, case, task, request, action=Action.UPDATE, done=True)
+        _audit(Event.TASK_DONE, by, case, task, ctx, changes={"done": (False, True)}, done=True)
     return task
+
+
+_CASE_EVENT: dict[str, Event] = {
+    CaseEvent.Kind.CLOSED: Event.CASE_CLOSED,
+    CaseEvent.Kind.REOPENED: Event.CASE_REOPENED,
+    CaseEvent.Kind.WISHES: Event.CASE_WISHES_RECORDED,
+    CaseEvent.Kind.NOTE: Event.CASE_NOTE_ADDED,
+}
 
 
 @transaction.atomic
 def case_event_record(
-    *, by: User, case: Case, kind: str, text: str = "", version: int | None = None, request: HttpRequest | None = None
+    *, by: User, case: Case, kind: str, text: str = "", version: int | None = None, ctx: AuditContext = COMMAND
 ) -> CaseEvent:
     """Close (rationale required), reopen (reason required), record the child's wishes or a note."""
     _require_dsl(by, case)
     K = CaseEvent.Kind
+    was = case.status
     if kind == K.CLOSED:
         if case.status == Case.Status.CLOSED:
             raise ApplicationError("The case is already closed.")
@@ -510,10 +561,13 @@ def case_event_record(
         text = text_checked(text, field="text", label="the text", required=True)
     else:
         raise ApplicationError("Unknown change.")
-    _bump(case, version)
+    versions = _bump(case, version)
     case.save(update_fields=["status", "closed_at"])
     event = CaseEvent.objects.create(case=case, kind=kind, text=text, by=by)
-    _audit(by, case, event, request, kind=kind)
+    changes: Changes = {"version": versions}
+    if case.status != was:
+        changes["status"] = (was, case.status)
+    _audit(_CASE_EVENT[kind], by, case, event, ctx, changes=changes, kind=kind)
     return event
 
 
@@ -526,7 +580,7 @@ def case_access_set(
     named_users: list[Any],
     shared_with_trust: bool,
     version: int | None = None,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Case:
     """Restrict a case to named people (who restricts it is always named), and share it
     with the trust lead or not. Each change is an event on the case, a change of the people
@@ -537,7 +591,7 @@ def case_access_set(
         named[by.pk] = by
     if shared_with_trust and not case.shared_with_trust and case.school.trust_id is None:
         raise ApplicationError("This school is not in a trust.", field="shared_with_trust")
-    _bump(case, version)
+    versions = _bump(case, version)
     case.refresh_from_db(fields=["restricted", "shared_with_trust"])
     before = {u.pk: u for u in case.restricted_to.all()} if case.restricted else {}
     after = named if restricted else {}
@@ -558,6 +612,19 @@ def case_access_set(
             events.append((CaseEvent.Kind.UNRESTRICTED, ""))
     if shared_with_trust != case.shared_with_trust:
         events.append((CaseEvent.Kind.SHARED if shared_with_trust else CaseEvent.Kind.UNSHARED, ""))
+    changes: Changes = {"version": versions}
+    if restricted != case.restricted:
+        changes["restricted"] = (case.restricted, restricted)
+    if shared_with_trust != case.shared_with_trust:
+        changes["shared_with_trust"] = (case.shared_with_trust, shared_with_trust)
+    if before.keys() != after.keys():
+        changes["named"] = (sorted(before), sorted(after))
+    if "restricted" in changes:
+        event = Event.CASE_RESTRICTED if restricted else Event.CASE_UNRESTRICTED
+    elif "shared_with_trust" in changes:
+        event = Event.CASE_SHARED if shared_with_trust else Event.CASE_UNSHARED
+    else:
+        event = Event.CASE_ACCESS_CHANGED
     case.restricted = restricted
     case.shared_with_trust = shared_with_trust
     case.save(update_fields=["restricted", "shared_with_trust"])
@@ -565,11 +632,12 @@ def case_access_set(
     for kind, text in events:
         CaseEvent.objects.create(case=case, kind=kind, by=by, text=text)
     _audit(
+        event,
         by,
         case,
         case,
-        request,
-        action=Action.UPDATE,
+        ctx,
+        changes=changes,
         restricted=restricted,
         shared=shared_with_trust,
         named=sorted(after),

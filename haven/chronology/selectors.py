@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
 from haven.access.policy import case_visibility, concern_visibility
 from haven.accounts.models import User
 from haven.audit.context import COMMAND, AuditContext
-from haven.audit.models import Action
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.cases import chronology as cases_chronology
 from haven.cases.models import Case
@@ -81,12 +80,10 @@ def case_chronology(case: Case, *, filters: dict[str, str] | None = None) -> lis
 
 
 def pupil_chronology_for(
-    user: User, pupil_id: int, *, request: HttpRequest | None = None, filters: dict[str, str] | None = None
+    user: User, pupil_id: int, *, ctx: AuditContext = COMMAND, filters: dict[str, str] | None = None
 ) -> tuple[Pupil, list[Entry]]:
     """One child's chronology across every concern and case that touches them, as far as the
     user may see (a restricted case the user is not named on is left out). Audited."""
-    # pupil_get_for takes a context; this function still takes the request until its own turn.
-    ctx = AuditContext.of(request) if request is not None else COMMAND
     pupil = pupil_get_for(user, pupil_id, ctx=ctx, audit=False)
     concerns = Concern.objects.filter(concern_visibility(user), children__pupil_id=pupil_id).distinct()
     # The cases the user may read, evaluated once rather than as a subquery in each source.
@@ -97,7 +94,7 @@ def pupil_chronology_for(
         .distinct()
     )
     audit_record(
-        action=Action.VIEW, actor=user, request=request, obj=pupil, school=pupil.school_id, extra={"chronology": True}
+        Event.CHRONOLOGY_VIEWED, ctx=ctx, actor=user, obj=pupil, school=pupil.school_id, extra={"chronology": True}
     )
     entries = _entries(Scope(concerns, case_refs, pupil_id=pupil_id))
     return pupil, _displayed(_filter_entries(entries, filters or {}))

@@ -6,10 +6,10 @@ import re
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, concern_visibility, deny, schools_for
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core.converters import parse_id
 from haven.people.models import Pupil
@@ -82,7 +82,7 @@ def concerns_recorded_by(user: User) -> QuerySet[Concern]:
     )
 
 
-def concern_get_for(user: User, reference: str, *, request: HttpRequest | None = None) -> Concern:
+def concern_get_for(user: User, reference: str, *, ctx: AuditContext = COMMAND) -> Concern:
     """One concern the user may read, with its children, categories, amendments and
     attachments; the read is audited. Otherwise 404 (and the refusal audited)."""
     concern = (
@@ -96,6 +96,6 @@ def concern_get_for(user: User, reference: str, *, request: HttpRequest | None =
     )
     if concern is None:
         school_id = Concern.objects.filter(reference=reference).values_list("school_id", flat=True).first()
-        raise deny(request, object_type="concerns.concern", object_id=reference, school=school_id)
-    audit_record(action=Action.VIEW, actor=user, request=request, obj=concern, school=concern.school_id)
+        raise deny(ctx, actor=user, object_type="concerns.concern", object_id=reference, school=school_id)
+    audit_record(Event.CONCERN_VIEWED, ctx=ctx, actor=user, obj=concern, school=concern.school_id)
     return concern

@@ -12,11 +12,11 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.access.policy import Capability, can, may_amend_concern
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.errors import ApplicationError
@@ -87,7 +87,7 @@ def concern_submit(
     online_platform: str = "",
     attachments: Sequence[UploadedFile[bytes]] = (),
     source: str = "web",
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Concern:
     """Record a concern (policy §4-§5: every concern, in the child's own words).
 
@@ -169,9 +169,9 @@ def concern_submit(
     for upload, content_type, data in checked:
         _attachment_store(concern=concern, by=by, upload=upload, content_type=content_type, data=data)
     audit_record(
-        action=Action.CREATE,
+        Event.CONCERN_SUBMITTED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=concern,
         school=school,
         extra={"urgent": urgent, "children": len(children), "attachments": len(checked), "source": source},
@@ -235,7 +235,7 @@ def _attachment_store(
 
 
 @transaction.atomic
-def amendment_add(*, by: User, concern: Concern, kind: str, text: str, request: HttpRequest | None = None) -> Amendment:
+def amendment_add(*, by: User, concern: Concern, kind: str, text: str, ctx: AuditContext = COMMAND) -> Amendment:
     """Append a correction or addition; the concern itself never changes (DESIGN §11).
 
     Only the member of staff who recorded the concern and the school's safeguarding leads
@@ -249,9 +249,9 @@ def amendment_add(*, by: User, concern: Concern, kind: str, text: str, request: 
         raise ApplicationError("Choose whether this corrects or adds to the concern.", field="kind")
     amendment = Amendment.objects.create(concern=concern, kind=kind, text=text, author=by)
     audit_record(
-        action=Action.CREATE,
+        Event.AMENDMENT_ADDED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=amendment,
         school=concern.school_id,
         extra={"concern": concern.pk, "kind": kind},
@@ -260,20 +260,25 @@ def amendment_add(*, by: User, concern: Concern, kind: str, text: str, request: 
 
 
 @transaction.atomic
-def concern_acknowledge(*, by: User, concern: Concern, request: HttpRequest | None = None) -> Concern:
+def concern_acknowledge(*, by: User, concern: Concern, ctx: AuditContext = COMMAND) -> Concern:
     """The DSL has received the concern; the member of staff sees that it arrived."""
     if concern.acknowledged_at is None:
+        was = concern.status
         concern.acknowledged_by = by
         concern.acknowledged_at = clock.now()
         if concern.status == Concern.Status.NEW:
             concern.status = Concern.Status.ACKNOWLEDGED
         concern.save(update_fields=["acknowledged_by", "acknowledged_at", "status"])
         audit_record(
-            action=Action.UPDATE,
+            Event.CONCERN_ACKNOWLEDGED,
+            ctx=ctx,
             actor=by,
-            request=request,
             obj=concern,
             school=concern.school_id,
+            changes={
+                "acknowledged": (False, True),
+                **({"status": (was, concern.status)} if was != concern.status else {}),
+            },
             extra={"status": concern.status, "acknowledged": True},
         )
     return concern
@@ -299,7 +304,7 @@ def concern_prompts(concern: Concern) -> list[Prompt]:
 
 @transaction.atomic
 def concern_close_no_further_action(
-    *, by: User, concern: Concern, rationale: str, statutory_override: str = "", request: HttpRequest | None = None
+    *, by: User, concern: Concern, rationale: str, statutory_override: str = "", ctx: AuditContext = COMMAND
 ) -> Concern:
     """Close a concern with no further action; the rationale is required (policy §11). Where
     the police starting point or the under-13 rule applies, closing it so needs an explicit
@@ -327,16 +332,18 @@ def concern_close_no_further_action(
                 code="statutory_prompt",
             )
         rationale += f"\n\nWhy the statutory starting point was not followed: {override}"
-    concern_acknowledge(by=by, concern=concern, request=request)
+    concern_acknowledge(by=by, concern=concern, ctx=ctx)
+    was = concern.status
     concern.status = Concern.Status.NO_FURTHER_ACTION
     concern.closed_rationale = rationale
     concern.save(update_fields=["status", "closed_rationale"])
     audit_record(
-        action=Action.UPDATE,
+        Event.CONCERN_CLOSED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=concern,
         school=concern.school_id,
+        changes={"status": (was, concern.status)},
         extra={"status": concern.status},
     )
     return concern

@@ -7,10 +7,10 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.text import slugify
 
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core.errors import ApplicationError
 from haven.organisations.models import Authority
@@ -33,7 +33,7 @@ def category_add(
     valid_from: dt.date,
     flags: dict[str, bool],
     description: str = "",
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Category:
     """Add a category for the authority's schools, in use from ``valid_from``."""
     name = (name or "").strip()[:200]
@@ -57,9 +57,9 @@ def category_add(
     category.full_clean()
     category.save()
     audit_record(
-        action=Action.CREATE,
+        Event.CATEGORY_ADDED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=category,
         authority=authority,
         extra={"name": name, "valid_from": valid_from.isoformat()},
@@ -68,7 +68,7 @@ def category_add(
 
 
 @transaction.atomic
-def category_retire(*, by: User, category: Category, valid_to: dt.date, request: HttpRequest | None = None) -> Category:
+def category_retire(*, by: User, category: Category, valid_to: dt.date, ctx: AuditContext = COMMAND) -> Category:
     """Stop offering a category from ``valid_to``; concerns already recorded keep it."""
     if category.authority_id is None:
         raise ApplicationError("National categories change with Haven releases, not here.")
@@ -79,11 +79,12 @@ def category_retire(*, by: User, category: Category, valid_to: dt.date, request:
     category.valid_to = valid_to
     category.save(update_fields=["valid_to"])
     audit_record(
-        action=Action.UPDATE,
+        Event.CATEGORY_RETIRED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=category,
         authority=category.authority_id,
+        changes={"valid_to": (None, valid_to.isoformat())},
         extra={"valid_to": valid_to.isoformat()},
     )
     return category

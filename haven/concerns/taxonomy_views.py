@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from haven.access.policy import Capability, authorities_for
+from haven.audit.context import AuditContext
 from haven.core import clock
 from haven.core.errors import ApplicationError
 from haven.core.forms import DateInput, model_choice_field
@@ -57,6 +58,7 @@ def taxonomy(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
+        ctx = AuditContext.of(request)
         try:
             if request.POST.get("action") == "add" and form.is_valid():
                 d = form.cleaned_data
@@ -68,7 +70,7 @@ def taxonomy(request: AuthenticatedHttpRequest) -> HttpResponse:
                     valid_from=d["valid_from"],
                     description=d["description"],
                     flags={f: d[f] for f in taxonomy_services.FLAGS},
-                    request=request,
+                    ctx=ctx,
                 )
                 messages.success(request, f"“{category.name}” added.")
                 return redirect("taxonomy")
@@ -80,9 +82,7 @@ def taxonomy(request: AuthenticatedHttpRequest) -> HttpResponse:
                     valid_to = dt.datetime.fromisoformat(request.POST.get("valid_to", "")).date()
                 except ValueError:
                     raise ApplicationError("Enter the date it stops being used.") from None
-                taxonomy_services.category_retire(
-                    by=request.user, category=retiring, valid_to=valid_to, request=request
-                )
+                taxonomy_services.category_retire(by=request.user, category=retiring, valid_to=valid_to, ctx=ctx)
                 messages.success(request, f"“{retiring.name}” retired from {valid_to:%d %B %Y}.")
                 return redirect("taxonomy")
         except ApplicationError as exc:

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from haven.access.policy import Capability, can, deny, has_any, may_amend_concern, school_list_for
 from haven.accounts.decorators import two_factor_required
-from haven.audit.models import Action
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
@@ -70,7 +71,7 @@ def concern_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                     child_told_next_steps=data["child_told_next_steps"],
                     urgent=data["urgent"],
                     attachments=data["attachments"],
-                    request=request,
+                    ctx=AuditContext.of(request),
                 )
             except ApplicationError as exc:
                 exc.add_to(form)
@@ -136,7 +137,7 @@ def _detail_context(
 @login_required
 @two_factor_required
 def concern_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    concern = selectors.concern_get_for(request.user, reference, request=request)
+    concern = selectors.concern_get_for(request.user, reference, ctx=AuditContext.of(request))
     return render(request, "concerns/concern_detail.html", _detail_context(request, concern))
 
 
@@ -146,10 +147,16 @@ def concern_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
 def concern_amend(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Only those who may add to the record amend it; to anyone else who can read the
     concern (a head, a trust lead) the address answers 404, as a record they cannot see does."""
-    concern = selectors.concern_get_for(request.user, reference, request=request)
+    ctx = AuditContext.of(request)
+    concern = selectors.concern_get_for(request.user, reference, ctx=ctx)
     if not may_amend_concern(request.user, concern):
         raise deny(
-            request, object_type="concerns.concern", object_id=reference, school=concern.school_id, reason="amend"
+            ctx,
+            actor=request.user,
+            object_type="concerns.concern",
+            object_id=reference,
+            school=concern.school_id,
+            reason="amend",
         )
     form = AmendmentForm(request.POST)
     if form.is_valid():
@@ -159,7 +166,7 @@ def concern_amend(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
                 concern=concern,
                 kind=form.cleaned_data["kind"],
                 text=form.cleaned_data["text"],
-                request=request,
+                ctx=ctx,
             )
         except ApplicationError as exc:
             exc.add_to(form)
@@ -173,11 +180,12 @@ def concern_amend(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 @two_factor_required
 def attachment_download(request: AuthenticatedHttpRequest, reference: str, attachment_id: int) -> FileResponse:
     """Served only through this access-checked, audited view; never from the web root."""
-    concern = selectors.concern_get_for(request.user, reference, request=request)
+    ctx = AuditContext.of(request)
+    concern = selectors.concern_get_for(request.user, reference, ctx=ctx)
     attachment = next((a for a in concern.attachments.all() if a.pk == attachment_id), None)
     if attachment is None:
         raise Http404
-    audit_record(action=Action.EXPORT, actor=request.user, request=request, obj=attachment, school=concern.school_id)
+    audit_record(Event.ATTACHMENT_DOWNLOADED, ctx=ctx, actor=request.user, obj=attachment, school=concern.school_id)
     response = FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
 from django.db import transaction
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, can
 from haven.audit.context import COMMAND, AuditContext
@@ -305,15 +304,11 @@ def report_convert(
     by: User,
     report: PupilReport,
     ctx: AuditContext = COMMAND,
-    request: HttpRequest | None = None,
     **concern: Any,
 ) -> Any:
     """Make a report into a concern (haven.concerns.services.concern_submit). The pupil's
     words go into the concern's "child's words" exactly as written; report and concern link
-    to each other.
-
-    ``request`` is only passed on to ``concern_submit`` until that takes a context too; this
-    function's own event goes through ``ctx``."""
+    to each other."""
 
     _require_inbox(by, report)
     report = PupilReport.objects.select_for_update().get(pk=report.pk)
@@ -326,7 +321,7 @@ def report_convert(
         school=report.school,
         child_words=report.what_happened,
         source="pupil_voice",
-        request=request,
+        ctx=ctx,
         **concern,
     )
     report.concern = made

@@ -369,7 +369,6 @@ def convert(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
                     by=request.user,
                     report=report,
                     ctx=ctx,
-                    request=request,
                     children=[ChildInConcern(r.pupil.pk, r.role) for r in data["children"]],
                     occurred_at=data["occurred_at"],
                     location=data["location"],

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.access.policy import Capability, can, case_visibility, concern_visibility
@@ -38,13 +37,11 @@ def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
     return add_school_days(left_on, SEND_WITHIN_SCHOOL_DAYS, closures)
 
 
-def _file_contents(*, by: User, pupil: Pupil, request: HttpRequest | None) -> tuple[bytes, int]:
-    """The file as the sending lead may read it: the child's details, cases and chronology.
+def _file_contents(*, by: User, pupil: Pupil, ctx: AuditContext) -> tuple[bytes, int]:
+    """The file as the sending lead may read it: the child's details, cases and chronology
+    (whose read the chronology's selector audits)."""
 
-    ``request`` goes on to the chronology's selector (which audits the read; it takes a
-    context once its own app has moved over) and to the PDF's template."""
-
-    _, entries = pupil_chronology_for(by, pupil.pk, request=request)
+    _, entries = pupil_chronology_for(by, pupil.pk, ctx=ctx)
     cases = list(
         Case.objects.filter(case_visibility(by), children__pupil_id=pupil.pk)
         .distinct()
@@ -68,7 +65,6 @@ def _file_contents(*, by: User, pupil: Pupil, request: HttpRequest | None) -> tu
             "printed_at": clock.localtime(),
             "printed_by": by.full_name,
         },
-        request=request,
     )
     return pdf, len(entries)
 
@@ -94,12 +90,10 @@ def transfer_send(
     to_school_name: str = "",
     to_contact: str = "",
     ctx: AuditContext = COMMAND,
-    request: HttpRequest | None = None,
 ) -> FileTransfer:
     """Make the file and record it as sent. The PDF is made before the write transaction
     opens (it takes a moment, and on SQLite a transaction holds the write lock); the
-    duplicate check is made again inside it. ``request`` only reaches the making of the
-    file (:func:`_file_contents`); the transfer's own event goes through ``ctx``."""
+    duplicate check is made again inside it."""
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
         raise ApplicationError("Only the school's safeguarding leads can send a child's file.")
     if to_school is not None and to_school.pk == pupil.school_id:
@@ -124,7 +118,7 @@ def transfer_send(
             "people named on it must send the file, so that it is complete."
         )
     restricted_ids = list(restricted.values_list("pk", flat=True))
-    pdf, entries = _file_contents(by=by, pupil=pupil, request=request)
+    pdf, entries = _file_contents(by=by, pupil=pupil, ctx=ctx)
     now = clock.now()
     transfer = FileTransfer(
         school=pupil.school,

@@ -52,7 +52,6 @@ def transfer_new(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpRespon
                 to_school_name=d["to_school_name"] if d["school"] is None else "",
                 to_contact=d["to_contact"],
                 ctx=ctx,
-                request=request,
             )
         except ApplicationError as error:
             error.add_to(form)

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, can, has_any, holders_of, school_ids_for
 from haven.accounts.models import User
-from haven.audit.models import Action
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.cases import forms, selectors, services
 from haven.cases.models import Case, Consideration, Referral
@@ -80,8 +81,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 # -- Triage ----------------------------------------------------------------------------------
 
 
-def _triage_concern(request: AuthenticatedHttpRequest, reference: str) -> Concern:
-    concern = concern_get_for(request.user, reference, request=request)
+def _triage_concern(request: AuthenticatedHttpRequest, reference: str, ctx: AuditContext) -> Concern:
+    concern = concern_get_for(request.user, reference, ctx=ctx)
     if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=concern.school):
         raise Http404
     return concern
@@ -90,7 +91,8 @@ def _triage_concern(request: AuthenticatedHttpRequest, reference: str) -> Concer
 @login_required
 def triage(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Acknowledge a concern; open a case, add it to one, or close it with a rationale."""
-    concern = _triage_concern(request, reference)
+    ctx = AuditContext.of(request)
+    concern = _triage_concern(request, reference, ctx)
     open_cases = selectors.case_list_for(request.user).filter(school=concern.school, status=Case.Status.OPEN)
     action = request.POST.get("action", "")
     open_form = forms.OpenCaseForm(request.POST if action == "open" else None)
@@ -100,18 +102,18 @@ def triage(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if action == "acknowledge":
-                concern_acknowledge(by=request.user, concern=concern, request=request)
+                concern_acknowledge(by=request.user, concern=concern, ctx=ctx)
                 messages.success(request, f"{concern.reference} marked as received.")
                 return redirect("cases:triage", reference=concern.reference)
             if action == "open" and open_form.is_valid():
                 case = services.case_open(
-                    by=request.user, concern=concern, title=open_form.cleaned_data["title"], request=request
+                    by=request.user, concern=concern, title=open_form.cleaned_data["title"], ctx=ctx
                 )
                 messages.success(request, f"Case {case.reference} opened.")
                 return redirect("cases:detail", reference=case.reference)
             if action == "add" and add_form.is_valid():
                 case = services.case_add_concern(
-                    by=request.user, case=add_form.cleaned_data["case"], concern=concern, request=request
+                    by=request.user, case=add_form.cleaned_data["case"], concern=concern, ctx=ctx
                 )
                 messages.success(request, f"{concern.reference} added to case {case.reference}.")
                 return redirect("cases:detail", reference=case.reference)
@@ -121,7 +123,7 @@ def triage(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
                     concern=concern,
                     rationale=nfa_form.cleaned_data["rationale"],
                     statutory_override=nfa_form.cleaned_data["statutory_override"],
-                    request=request,
+                    ctx=ctx,
                 )
                 messages.success(request, f"{concern.reference} closed with no further action.")
                 return redirect("cases:dashboard")
@@ -278,7 +280,7 @@ def _posted_referral(data: Any) -> int | None:
 
 @login_required
 def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    case = selectors.case_get_for(request.user, reference, request=request)
+    case = selectors.case_get_for(request.user, reference, ctx=AuditContext.of(request))
     return render(request, "cases/case_detail.html", _case_context(request, case))
 
 
@@ -306,16 +308,17 @@ def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) 
     """One change to a case. Errors re-render the case with the form as typed (status 400)."""
     if action not in ACTIONS:
         raise Http404
-    case = selectors.case_get_for(request.user, reference, request=request, audit=False)
+    ctx = AuditContext.of(request)
+    case = selectors.case_get_for(request.user, reference, ctx=ctx, audit=False)
     if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=case.school):
         raise Http404
-    ctx = _case_context(request, case)
+    page = _case_context(request, case)
     form_class = ACTIONS[action]
     extra: dict[str, Any] = {}
     if action == "task":
-        extra["assignees"] = ctx["readers"]
+        extra["assignees"] = page["readers"]
     if action == "access":
-        extra["readers"] = ctx["readers"]
+        extra["readers"] = page["readers"]
     auto_id = f"{action}-%s"
     if action == "outcome":  # each referral has its own outcome form on the page
         auto_id = _outcome_auto_id(_posted_referral(request.POST) or "unknown")
@@ -325,29 +328,29 @@ def case_action(request: AuthenticatedHttpRequest, reference: str, action: str) 
             task = case.tasks.filter(pk=parse_id(request.POST.get("task", "")) or 0).first()
             if task is None:
                 raise Http404
-            services.task_complete(by=request.user, task=task, request=request)
+            services.task_complete(by=request.user, task=task, ctx=ctx)
             messages.success(request, "Task marked as done.")
             return redirect("cases:detail", reference=case.reference)
         assert form is not None  # every action but task_done has a form
         if form.is_valid():
-            _apply(request, case, action, form.cleaned_data)
+            _apply(request, ctx, case, action, form.cleaned_data)
             messages.success(request, "Saved.")
             return redirect(f"/cases/{case.reference}/#{action}")
     except ApplicationError as exc:
         assert form is not None
         exc.add_to(form)
-    ctx = _case_context(request, case, bound={action: form})
-    ctx["error_action"] = action
-    ctx["error_anchor"] = action
+    page = _case_context(request, case, bound={action: form})
+    page["error_action"] = action
+    page["error_anchor"] = action
     if action == "outcome":
         referral_id = _posted_referral(request.POST)
-        known = any(r.pk == referral_id for r, *_ in ctx["referrals"])
-        ctx["error_anchor"] = f"outcome-{referral_id}" if known else "referrals"
-    ctx["error_messages"] = [str(e) for errors in form.errors.values() for e in errors]
-    return render(request, "cases/case_detail.html", ctx, status=400)
+        known = any(r.pk == referral_id for r, *_ in page["referrals"])
+        page["error_anchor"] = f"outcome-{referral_id}" if known else "referrals"
+    page["error_messages"] = [str(e) for errors in form.errors.values() for e in errors]
+    return render(request, "cases/case_detail.html", page, status=400)
 
 
-def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[str, Any]) -> None:
+def _apply(request: AuthenticatedHttpRequest, ctx: AuditContext, case: Case, action: str, d: dict[str, Any]) -> None:
     by, v = request.user, d.get("version")
     if action == "decision":
         services.decisions_record(
@@ -358,7 +361,7 @@ def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[s
             withdraw=d["withdraw"],
             statutory_override=d["statutory_override"],
             version=v,
-            request=request,
+            ctx=ctx,
         )
     elif action == "parents":
         services.parents_informed_record(
@@ -368,7 +371,7 @@ def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[s
             informed=d["informed"],
             informed_on=d["informed_on"],
             rationale=d["rationale"],
-            request=request,
+            ctx=ctx,
         )
     elif action == "referral":
         services.referral_make(
@@ -380,7 +383,7 @@ def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[s
             organisation_name=d["organisation_name"],
             agency_reference=d["agency_reference"],
             notes=d["notes"],
-            request=request,
+            ctx=ctx,
         )
     elif action == "outcome":
         referral = Referral.objects.filter(case=case, pk=d["referral"]).first()
@@ -392,10 +395,10 @@ def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[s
             outcome=d["outcome"],
             outcome_on=d["outcome_on"],
             agency_reference=d["agency_reference"],
-            request=request,
+            ctx=ctx,
         )
     elif action == "support":
-        services.support_record(by=by, case=case, pupil=d["pupil"], description=d["description"], request=request)
+        services.support_record(by=by, case=case, pupil=d["pupil"], description=d["description"], ctx=ctx)
     elif action == "sanction":
         services.sanction_record(
             by=by,
@@ -403,17 +406,15 @@ def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[s
             pupil=d["pupil"],
             description=d["description"],
             decided_on=d["decided_on"],
-            request=request,
+            ctx=ctx,
         )
     elif action == "task":
-        services.task_add(
-            by=by, case=case, title=d["title"], assignee=d["assignee"], due_on=d["due_on"], request=request
-        )
+        services.task_add(by=by, case=case, title=d["title"], assignee=d["assignee"], due_on=d["due_on"], ctx=ctx)
     elif action in ("close", "reopen", "wishes"):
-        services.case_event_record(by=by, case=case, kind=d["kind"], text=d["text"], version=v, request=request)
+        services.case_event_record(by=by, case=case, kind=d["kind"], text=d["text"], version=v, ctx=ctx)
     elif action == "consideration":
         services.consideration_answer(
-            by=by, case=case, item=d["item"], answer=d["answer"], notes=d["notes"], version=v, request=request
+            by=by, case=case, item=d["item"], answer=d["answer"], notes=d["notes"], version=v, ctx=ctx
         )
     elif action == "child":
         matches = pupils_matching(school_id=case.school_id, query=d["query"])
@@ -424,7 +425,7 @@ def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[s
                 else f"{len(matches)} pupils match: add more of the name, or use the UPN.",
                 field="query",
             )
-        services.case_child_add(by=by, case=case, pupil=matches[0], role=d["role"], request=request)
+        services.case_child_add(by=by, case=case, pupil=matches[0], role=d["role"], ctx=ctx)
     elif action == "access":
         services.case_access_set(
             by=by,
@@ -433,7 +434,7 @@ def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[s
             named_users=list(d["named"]),
             shared_with_trust=d["shared_with_trust"],
             version=v,
-            request=request,
+            ctx=ctx,
         )
 
 
@@ -442,7 +443,7 @@ def _apply(request: AuthenticatedHttpRequest, case: Case, action: str, d: dict[s
 
 @login_required
 def case_chronology(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    case = selectors.case_get_for(request.user, reference, request=request)
+    case = selectors.case_get_for(request.user, reference, ctx=AuditContext.of(request))
     filters = _filters(request, ("kinds", "from", "to"))
     entries = chronology.case_chronology(case, filters=filters)
     return render(
@@ -461,6 +462,7 @@ def case_chronology(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
 
 def _chronology_pdf(
     request: AuthenticatedHttpRequest,
+    ctx: AuditContext,
     *,
     title: str,
     entries: list[Entry],
@@ -471,9 +473,9 @@ def _chronology_pdf(
 ) -> HttpResponse:
     """Print a chronology: page numbers, "Confidential" on every page, the print audited."""
     audit_record(
-        action=Action.EXPORT,
+        Event.CHRONOLOGY_EXPORTED,
+        ctx=ctx,
         actor=request.user,
-        request=request,
         obj=obj,
         school=school.pk,
         extra={"format": "pdf", "chronology": True, "entries": len(entries)},
@@ -495,10 +497,12 @@ def _chronology_pdf(
 
 @login_required
 def case_chronology_pdf(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    case = selectors.case_get_for(request.user, reference, request=request, audit=False)
+    ctx = AuditContext.of(request)
+    case = selectors.case_get_for(request.user, reference, ctx=ctx, audit=False)
     filters = _filters(request, ("kinds", "from", "to"))
     return _chronology_pdf(
         request,
+        ctx,
         title=f"Chronology of case {case.reference}",
         entries=chronology.case_chronology(case, filters=filters),
         school=case.school,
@@ -511,9 +515,11 @@ def case_chronology_pdf(request: AuthenticatedHttpRequest, reference: str) -> Ht
 @login_required
 def pupil_chronology_pdf(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     filters = _filters(request, ("kinds", "from", "to"))
-    pupil, entries = chronology.pupil_chronology_for(request.user, pupil_id, request=request, filters=filters)
+    ctx = AuditContext.of(request)
+    pupil, entries = chronology.pupil_chronology_for(request.user, pupil_id, ctx=ctx, filters=filters)
     return _chronology_pdf(
         request,
+        ctx,
         title=f"Chronology for {pupil.display_name}",
         entries=entries,
         school=pupil.school,
@@ -526,7 +532,9 @@ def pupil_chronology_pdf(request: AuthenticatedHttpRequest, pupil_id: int) -> Ht
 @login_required
 def pupil_chronology(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     filters = _filters(request, ("kinds", "from", "to"))
-    pupil, entries = chronology.pupil_chronology_for(request.user, pupil_id, request=request, filters=filters)
+    pupil, entries = chronology.pupil_chronology_for(
+        request.user, pupil_id, ctx=AuditContext.of(request), filters=filters
+    )
     return render(
         request,
         "cases/chronology.html",

@@ -6,7 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
-from haven.audit.models import Action, AuditChain, AuditEvent
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
+from haven.audit.models import AuditChain, AuditEvent
 from haven.audit.services import audit_record, audit_verify
 
 DB_REFUSALS = IntegrityError  # both databases report the trigger as an integrity violation
@@ -15,11 +17,11 @@ DB_REFUSALS = IntegrityError  # both databases report the trigger as an integrit
 @pytest.fixture
 def events(world):
     made = [
-        audit_record(action=Action.VIEW, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
+        audit_record(Event.PUPIL_VIEWED, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
         for _ in range(3)
     ]
     made.append(
-        audit_record(action=Action.VIEW, actor=world.users["dsl_b"], obj=world.pupils["b"], school=world.school_b)
+        audit_record(Event.PUPIL_VIEWED, actor=world.users["dsl_b"], obj=world.pupils["b"], school=world.school_b)
     )
     return made
 
@@ -81,7 +83,7 @@ def test_the_database_refuses_to_change_or_delete_an_entry(transactional_db):
     from conftest import build_world
 
     world = build_world()
-    event = audit_record(action=Action.VIEW, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
+    event = audit_record(Event.PUPIL_VIEWED, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
     with pytest.raises(DB_REFUSALS), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="create")
     with pytest.raises(DB_REFUSALS), transaction.atomic():
@@ -97,7 +99,7 @@ def test_only_an_open_purge_may_delete_an_entry(transactional_db):
 
     world = build_world()
     event, kept = (
-        audit_record(action=Action.VIEW, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
+        audit_record(Event.PUPIL_VIEWED, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
         for _ in range(2)
     )
     with audit_purge_allowed():
@@ -116,7 +118,7 @@ def test_a_changed_entry_is_named_by_verify_audit(transactional_db, tamper):
 
     world = build_world()
     made = [
-        audit_record(action=Action.VIEW, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
+        audit_record(Event.PUPIL_VIEWED, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
         for _ in range(3)
     ]
     AuditEvent.objects.filter(pk=made[1].pk).update(object_id="999")
@@ -133,7 +135,7 @@ def test_a_removed_entry_is_detected(transactional_db, tamper):
 
     world = build_world()
     made = [
-        audit_record(action=Action.VIEW, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
+        audit_record(Event.PUPIL_VIEWED, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
         for _ in range(3)
     ]
     AuditEvent.objects.filter(pk=made[1].pk)._raw_delete(using="default")
@@ -148,7 +150,7 @@ def test_removing_the_newest_entry_is_detected(transactional_db, tamper):
 
     world = build_world()
     made = [
-        audit_record(action=Action.VIEW, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
+        audit_record(Event.PUPIL_VIEWED, actor=world.users["dsl_a"], obj=world.pupils["a"], school=world.school_a)
         for _ in range(2)
     ]
     AuditEvent.objects.filter(pk=made[-1].pk)._raw_delete(using="default")
@@ -166,8 +168,13 @@ def test_a_recomputed_hash_still_breaks_the_next_link(events):
 
 def test_it_records_who_from_where(world, rf):
     request = rf.get("/pupils/1/", HTTP_USER_AGENT="Firefox/140", REMOTE_ADDR="192.0.2.7")
-    request.user = world.users["dsl_a"]
-    event = audit_record(action=Action.VIEW, request=request, obj=world.pupils["a"], school=world.school_a)
+    event = audit_record(
+        Event.PUPIL_VIEWED,
+        ctx=AuditContext.of(request),
+        actor=world.users["dsl_a"],
+        obj=world.pupils["a"],
+        school=world.school_a,
+    )
     assert event.actor == world.users["dsl_a"]
     assert event.actor_email == "dsl_a@example.org"
     assert event.ip_address == "192.0.2.7"
