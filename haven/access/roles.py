@@ -21,8 +21,11 @@ class Role(models.TextChoices):
 
 
 SCHOOL_ROLES = {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.HEAD}
-# Roles that may see safeguarding content or aggregates must use two factors (DESIGN §11).
+# Roles that must sign in with two factors (DESIGN §11): every role that may see
+# safeguarding content or aggregates, and administrators, who can give those roles and reset
+# the credentials of those who hold them (so a password alone never leads to a child's records).
 TWO_FACTOR_ROLES = {
+    Role.ADMIN,
     Role.DSL,
     Role.DEPUTY_DSL,
     Role.HEAD,

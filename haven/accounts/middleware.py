@@ -1,7 +1,7 @@
 """Two-factor sign-in is required, not offered, for every role that can see safeguarding
 content or aggregates (DESIGN §11: "two-factor sign-in that users may skip is not
-protection"). Staff and administrators who set it up are held to it too. After it, a
-temporary password an administrator issued must be replaced."""
+protection"), and for administrators, who give those roles. Staff who set it up are held to
+it too. After it, a temporary password an administrator issued must be replaced."""
 
 from __future__ import annotations
 

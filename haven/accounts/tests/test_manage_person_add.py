@@ -200,3 +200,19 @@ def test_the_confirmation_message_shows_markup_in_a_name_as_text(client, world):
     assert r.status_code == 200
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; now has an account" in r.text
+
+
+@pytest.mark.parametrize("key", ["admin_a", "trust_admin_a"])
+def test_an_administrators_password_alone_cannot_make_a_dsl(client, world, key):
+    """Security issue: administrators signed in without a second factor, and /manage/ let
+    them make a DSL; whoever held only their password could read every case. Now their
+    password leads to the second factor, and nothing is made."""
+    admin = world.users[key]
+    assert admin.needs_two_factor
+    sign_in(client, admin, verified=False)
+    page = client.get(_school_url(world))
+    assert page.status_code == 302 and page["Location"].startswith("/account/two-factor/")
+    made = client.post(_school_url(world), _form(role=Role.DSL))
+    assert made.status_code == 302 and made["Location"].startswith("/account/two-factor/")
+    assert not User.objects.filter(email="new.teacher@example.org").exists()
+    assert not AuditEvent.objects.filter(event=Event.ROLE_GRANTED).exists()

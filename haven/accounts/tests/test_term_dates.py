@@ -20,7 +20,7 @@ def test_school_days_skip_weekends_and_closures():
 
 
 def test_the_administrator_records_term_dates(client, world):
-    sign_in(client, world.users["admin_a"], verified=False)
+    sign_in(client, world.users["admin_a"])
     url = reverse("term_dates", args=[world.school_a.pk])
     r = client.post(url, {"name": "Autumn half term", "first_day": "2026-10-26", "last_day": "2026-10-30"})
     assert r.status_code == 302
@@ -41,7 +41,7 @@ def test_others_get_404(client, world, key):
 
 def test_adding_and_removing_a_closure_is_audited_by_name(client, world):
     admin = world.users["admin_a"]
-    sign_in(client, admin, verified=False)
+    sign_in(client, admin)
     url = reverse("term_dates", args=[world.school_a.pk])
     client.post(url, {"name": "INSET day", "first_day": "2026-09-01", "last_day": "2026-09-01"})
     closure = world.school_a.closures.get()

@@ -20,6 +20,6 @@ def test_no_suggestions_for_another_school(client, world):
 
 
 def test_admins_get_no_suggestions(client, world):
-    sign_in(client, world.users["admin_a"], verified=False)
+    sign_in(client, world.users["admin_a"])
     r = client.get(reverse("concerns:pupil_search"), {"school": world.school_a.pk, "q": "pupil"})
     assert r.json() == {"pupils": []}
