@@ -148,6 +148,8 @@ MIDDLEWARE = [
     "haven.core.middleware.KnownMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "haven.core.middleware.NoStoreMiddleware",
+    # Before anything that reads the session: /healthz and the 503 outage answers.
+    "haven.core.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -10,6 +10,9 @@ from haven.workspace import views as workspace_views
 register_converter(ReferenceConverter, "reference")
 register_converter(IdConverter, "id")
 
+# A database outage met outside a view answers 503, not 500 (haven.core.outage).
+handler500 = "haven.core.views.server_error"
+
 urlpatterns = [
     path("", include("haven.home.urls")),
     path("", include("haven.core.urls")),

@@ -27,8 +27,10 @@ fi
 $PY manage.py db_worker --queue-name default >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 &
 worker=$!
 # Hourly sweeps a cron would run in production: safety plan review reminders, network
-# meeting and action reminders, the escalation safety net, and the audit log's anchor.
+# meeting and action reminders, the escalation safety net, the audit log's anchor, and the
+# worker's heartbeat task (/healthz shows the worker stale when none has finished for 2 hours).
 (while true; do
+  $PY manage.py worker_heartbeat >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py remind_plan_reviews >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py escalate_concerns >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py network_reminders >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true

@@ -9,7 +9,6 @@ or 403 when the service says ``forbidden``. Anything else unexpected is left to 
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -22,32 +21,12 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from haven.core.errors import ApplicationError
+from haven.core.problems import PROBLEM_CONTENT_TYPE, problem
 
 from .serializers import ProblemSerializer
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 NON_FIELD = "non_field_errors"
 TYPE_PREFIX = "urn:haven:problem:"
-
-
-def problem(
-    status: int,
-    *,
-    detail: str = "",
-    errors: dict[str, list[str]] | None = None,
-    type_: str = "about:blank",
-    title: str | None = None,
-    instance: str = "",
-) -> dict[str, Any]:
-    """A problem body; with the default type the title is the HTTP status phrase (RFC 9457 §4.2.1)."""
-    return {
-        "type": type_,
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail or HTTPStatus(status).description,
-        "instance": instance,
-        "errors": errors or {},
-    }
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
