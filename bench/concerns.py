@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: audit events with their names and channel (audit 0004)
 PASSWORD = "bench-password-not-a-secret"  # every synthetic user's password (one Argon2 hash)
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 DAY = 86_400
@@ -546,7 +546,7 @@ LOAD_TABLES: dict[str, str] = {  # table: the columns COPY fills (the others tak
     "cases_task": "title, due_on, created_at, done_at, assignee_id, case_id, created_by_id, done_by_id",
     "audit_auditevent": (
         "chain, seq, at, actor_email, action, object_type, object_id, user_agent, extra, prev_hash, hash, "
-        "actor_id, school_id"
+        "actor_id, school_id, event, channel, format"
     ),
 }
 
@@ -1222,8 +1222,10 @@ class Generator:
         prev = "0" * 64
         add = sinks["audit_auditevent"].add
         emails = users["email"]
+        names = {"concerns.concern": "concern.submitted", "cases.case": "case.opened"}  # haven.audit.events
         for seq, (at, actor, otype, oid, extra) in enumerate(events, 1):
             email = emails[actor]
+            event = names[otype]
             canonical = json.dumps(
                 {
                     "chain": chain,
@@ -1241,6 +1243,9 @@ class Generator:
                     "user_agent": "",
                     "extra": extra,
                     "prev_hash": prev,
+                    "format": 2,
+                    "event": event,
+                    "channel": "page",
                 },
                 sort_keys=True,
                 separators=(",", ":"),
@@ -1249,7 +1254,7 @@ class Generator:
             digest = hashlib.sha256(canonical.encode()).hexdigest()
             add(
                 f"{chain}\t{seq}\t{self.ts(at)}\t{email}\tcreate\t{otype}\t{oid}\t\t{json.dumps(extra)}\t{prev}\t"
-                f"{digest}\t{actor}\t{s.id}\n"
+                f"{digest}\t{actor}\t{s.id}\t{event}\tpage\t2\n"
             )
             prev = digest
         self.count("audit_auditevent", len(events))
