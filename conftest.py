@@ -56,6 +56,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_anchors(settings, tmp_path):
+    """Each test anchors the audit log in a file of its own: the database is rolled back
+    after a test, an anchor file is not."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchors.jsonl"
+
+
+@pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 

@@ -9,6 +9,10 @@ defaults. A bad value raises ImproperlyConfigured rather than being guessed at.
   (default ``./var``).
 - DATABASE_URL: a PostgreSQL URL (psycopg 3); unset means the embedded SQLite database.
 - HAVEN_SECRET_KEY: required in production; otherwise generated once into the data dir.
+- HAVEN_AUDIT_KEY (or the file HAVEN_AUDIT_KEY_FILE, by default generated into the data dir):
+  seals the audit log; HAVEN_AUDIT_ANCHOR_FILE and HAVEN_AUDIT_ANCHOR_EMAIL: where its chain
+  heads are anchored outside the database.
+- HAVEN_TRUSTED_PROXY=1: behind a reverse proxy that overwrites X-Forwarded-For, believe it.
 - HAVEN_ALLOWED_HOSTS: comma-separated host names (default: localhost names).
 - HAVEN_EMAIL_URL-free email: HAVEN_EMAIL_HOST etc. switch from the file backend to SMTP.
 """
@@ -75,6 +79,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _audit_key() -> bytes:
+    """The key that seals audit entries and anchors (haven.audit.seal). It lives outside the
+    database, so whoever can write the database cannot forge a seal: HAVEN_AUDIT_KEY, or a
+    key file made once in the data dir (keep it with the backups, apart from the database)."""
+    key = os.environ.get("HAVEN_AUDIT_KEY")
+    if key:
+        return key.encode()
+    path = Path(os.environ.get("HAVEN_AUDIT_KEY_FILE") or DATA_DIR / "audit_key")
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+AUDIT_KEY = _audit_key()
+# Where the chain heads are anchored, outside the database (manage.py anchor_audit, hourly).
+AUDIT_ANCHOR_FILE = Path(os.environ.get("HAVEN_AUDIT_ANCHOR_FILE") or DATA_DIR / "audit-anchors.jsonl")
+# Optionally, each anchor is also emailed (to the data protection officer, say).
+AUDIT_ANCHOR_EMAIL = [a.strip() for a in os.environ.get("HAVEN_AUDIT_ANCHOR_EMAIL", "").split(",") if a.strip()]
 DEBUG = envbool("HAVEN_DEBUG", False)
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("HAVEN_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
@@ -120,6 +145,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "haven.core.middleware.KnownMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "haven.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -208,6 +234,15 @@ CSRF_COOKIE_SAMESITE = "Lax"
 AXES_FAILURE_LIMIT = envint("HAVEN_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind a reverse proxy that overwrites X-Forwarded-For (HAVEN_TRUSTED_PROXY=1), the client's
+# address is the header's first entry, for the audit log and the lockout alike; otherwise the
+# header is ignored, because anyone can send it.
+HAVEN_TRUST_X_FORWARDED_FOR = envbool("HAVEN_TRUSTED_PROXY", False)
+# The resource bank's link checker refuses links into private networks; the tests, whose web
+# server is on the loopback, allow them.
+HAVEN_LINK_CHECK_PRIVATE_OK = envbool("HAVEN_LINK_CHECK_PRIVATE_OK", False)
+if HAVEN_TRUST_X_FORWARDED_FOR:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"

@@ -27,11 +27,12 @@ fi
 $PY manage.py db_worker --queue-name default >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 &
 worker=$!
 # Hourly sweeps a cron would run in production: safety plan review reminders, network
-# meeting and action reminders, and the escalation safety net.
+# meeting and action reminders, the escalation safety net, and the audit log's anchor.
 (while true; do
   $PY manage.py remind_plan_reviews >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py escalate_concerns >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py network_reminders >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
+  $PY manage.py anchor_audit >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   sleep 3600
 done) &
 sweeper=$!

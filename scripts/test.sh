@@ -37,6 +37,11 @@ echo "== Type checks (mypy)"
 # django-stubs' plugin imports the settings (no database): the test environment above.
 unset_db .venv/bin/mypy haven
 
+echo "== Security tools"
+bash scripts/security.sh
+echo "== schemathesis against a running server (bounded)"
+bash scripts/schemathesis.sh
+
 unset_db $PY manage.py makemigrations --check --dry-run >/dev/null || {
   echo "Model changes without migrations: run manage.py makemigrations" >&2; exit 1; }
 

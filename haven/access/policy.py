@@ -250,11 +250,11 @@ def deny(
     can see attempts on their pupils; the answer is the same 404 as for a missing record.
     """
 
-    request = ctx if isinstance(ctx, HttpRequest) else None
+    # the old form passes the request (a DRF Request is not an HttpRequest, but quacks like one)
     audit_record(
         Event.ACCESS_REFUSED,
         ctx=ctx if isinstance(ctx, AuditContext) else None,
-        request=request,
+        request=None if isinstance(ctx, AuditContext) else ctx,
         actor=actor,
         object_type=object_type,
         object_id=object_id,

@@ -16,11 +16,11 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.access.policy import Capability, authorities_for, deny, schools_for, trusts_for
 from haven.access.roles import Role
+from haven.audit.context import COMMAND, AuditContext
 from haven.organisations.models import Authority, School, Trust
 
 from .models import Membership, User
@@ -92,11 +92,11 @@ def manage_scope_for(user: User) -> ManageScope:
     )
 
 
-def manage_scope_or_404(user: User, *, request: HttpRequest | None = None) -> ManageScope:
+def manage_scope_or_404(user: User, *, ctx: AuditContext = COMMAND) -> ManageScope:
     """The user's scope; someone who administers nothing gets the 404 (audited)."""
     scope = manage_scope_for(user)
     if scope.is_empty:
-        raise deny(request, object_type="accounts.manage", object_id="people", reason="not an administrator")
+        raise deny(ctx, actor=user, object_type="accounts.manage", object_id="people", reason="not an administrator")
     return scope
 
 
@@ -157,7 +157,7 @@ class ManagedPerson:
 
 
 def person_get_for(
-    user: User, person_id: int, *, scope: ManageScope | None = None, request: HttpRequest | None = None
+    user: User, person_id: int, *, scope: ManageScope | None = None, ctx: AuditContext = COMMAND
 ) -> ManagedPerson:
     """A person who holds, or held, a role in the administrator's organisations; else 404.
 
@@ -168,7 +168,9 @@ def person_get_for(
     person = User.objects.filter(pk=person_id).first()
     memberships = list(_roles_in(scope, current=False).filter(user_id=person_id)) if person else []
     if person is None or not memberships:
-        raise deny(request, object_type="accounts.user", object_id=person_id, reason="not in a managed organisation")
+        raise deny(
+            ctx, actor=user, object_type="accounts.user", object_id=person_id, reason="not in a managed organisation"
+        )
     return ManagedPerson(
         user=person,
         current=[m for m in memberships if m.ended_at is None],
@@ -181,7 +183,7 @@ def person_get_for(
 
 
 def membership_get_for(
-    user: User, person: ManagedPerson, membership_id: int, *, request: HttpRequest | None = None
+    user: User, person: ManagedPerson, membership_id: int, *, ctx: AuditContext = COMMAND
 ) -> Membership:
     """One of the person's current roles in the administrator's organisations; else 404.
 
@@ -191,13 +193,17 @@ def membership_get_for(
     membership = next((m for m in person.current if m.pk == membership_id), None)
     if membership is None:
         raise deny(
-            request, object_type="accounts.membership", object_id=membership_id, reason="not a current managed role"
+            ctx,
+            actor=user,
+            object_type="accounts.membership",
+            object_id=membership_id,
+            reason="not a current managed role",
         )
     return membership
 
 
 def organisation_get_for(
-    user: User, kind: str, organisation_id: int, *, scope: ManageScope | None = None, request: HttpRequest | None = None
+    user: User, kind: str, organisation_id: int, *, scope: ManageScope | None = None, ctx: AuditContext = COMMAND
 ) -> Organisation:
     """A school, trust or authority the administrator manages; else 404 (audited)."""
     scope = scope or manage_scope_for(user)
@@ -205,6 +211,11 @@ def organisation_get_for(
     if organisation is None:
         school = School.objects.filter(pk=organisation_id).first() if kind == "school" else None
         raise deny(
-            request, object_type=f"organisations.{kind}", object_id=organisation_id, school=school, reason="manage"
+            ctx,
+            actor=user,
+            object_type=f"organisations.{kind}",
+            object_id=organisation_id,
+            school=school,
+            reason="manage",
         )
     return organisation

@@ -22,10 +22,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 
 from haven.access.roles import Role
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 
 from .manage_selectors import ManagedPerson, Organisation, organisation_kind
@@ -84,7 +84,7 @@ def _organisation_kwargs(organisation: Organisation) -> dict[str, Any]:
 
 @transaction.atomic
 def role_grant(
-    *, by: User, user: User, role: str, organisation: Organisation, request: HttpRequest | None = None
+    *, by: User, user: User, role: str, organisation: Organisation, ctx: AuditContext = COMMAND
 ) -> Membership:
     """Give the person a role in one of the administrator's organisations (audited)."""
     refusal = role_fit_refusal(organisation, role)
@@ -98,7 +98,7 @@ def role_grant(
             f"{user.full_name or user.email} is already {Role(role).label} at {organisation}.", field="email"
         )
     try:
-        return membership_grant(by=by, user=user, role=role, request=request, **kwargs)
+        return membership_grant(by=by, user=user, role=role, ctx=ctx, **kwargs)
     except ValidationError as exc:  # a concurrent grant of the same role won the race
         raise ManageRefused(" ".join(exc.messages)) from exc
 
@@ -120,7 +120,7 @@ def person_add(
     full_name: str,
     job_title: str,
     role: str,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> PersonAdded:
     """Add a person to the organisation with a role.
 
@@ -135,7 +135,7 @@ def person_add(
     email = email.strip().lower()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
-        membership = role_grant(by=by, user=existing, role=role, organisation=organisation, request=request)
+        membership = role_grant(by=by, user=existing, role=role, organisation=organisation, ctx=ctx)
         return PersonAdded(user=existing, membership=membership, created=False)
     password = temporary_password_new()
     user = User(email=email, full_name=full_name.strip(), job_title=job_title.strip(), password_must_change=True)
@@ -146,14 +146,14 @@ def person_add(
         raise ManageRefused(" ".join(exc.messages), field="email") from exc
     user.save()
     audit_record(
-        action=Action.CREATE,
+        Event.ACCOUNT_CREATED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=user,
         extra={"email": user.email, "temporary_password": "issued"},
         **_organisation_kwargs(organisation),
     )
-    membership = role_grant(by=by, user=user, role=role, organisation=organisation, request=request)
+    membership = role_grant(by=by, user=user, role=role, organisation=organisation, ctx=ctx)
     return PersonAdded(user=user, membership=membership, created=True, temporary_password=password)
 
 
@@ -171,7 +171,7 @@ def role_end_refusal(*, by: User, membership: Membership) -> str:
 
 
 @transaction.atomic
-def role_end(*, by: User, membership: Membership, request: HttpRequest | None = None) -> Membership:
+def role_end(*, by: User, membership: Membership, ctx: AuditContext = COMMAND) -> Membership:
     """End one role; the person loses what it gave them at their next page (audited)."""
     refusal = role_end_refusal(by=by, membership=membership)
     if refusal:
@@ -179,7 +179,7 @@ def role_end(*, by: User, membership: Membership, request: HttpRequest | None = 
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.ended_at is not None:
         raise ManageRefused("That role has already ended.")
-    return membership_end(by=by, membership=membership, request=request)
+    return membership_end(by=by, membership=membership, ctx=ctx)
 
 
 def account_change_refusal(*, by: User, person: ManagedPerson) -> str:
@@ -205,7 +205,7 @@ def _refuse_account_change(*, by: User, person: ManagedPerson) -> None:
 
 
 @transaction.atomic
-def password_reset_by_admin(*, by: User, person: ManagedPerson, request: HttpRequest | None = None) -> str:
+def password_reset_by_admin(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> str:
     """Give the person a new temporary password and sign them out everywhere.
 
     For someone who forgot their password or whose account may be in other hands. Returns
@@ -214,16 +214,19 @@ def password_reset_by_admin(*, by: User, person: ManagedPerson, request: HttpReq
     _refuse_account_change(by=by, person=person)
     user = User.objects.select_for_update().get(pk=person.user.pk)
     password = temporary_password_new()
+    must_change = user.password_must_change
     user.set_password(password)
     user.password_must_change = True
     user.save(update_fields=["password", "password_must_change"])
     # The account may be in other hands: its sessions end and its API tokens stop.
-    revoked = sign_out_everywhere(user=user, by=by, request=request)
+    revoked = sign_out_everywhere(user=user, by=by, ctx=ctx)
+    # Never the password itself: only that it was reset, and the flag that makes it temporary.
     audit_record(
-        action=Action.UPDATE,
+        Event.PASSWORD_RESET,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=user,
+        changes=None if must_change else {"password_must_change": (False, True)},
         extra={"password": "reset by administrator", "sessions": "ended", "api_tokens_revoked": revoked},
         **person.audit_organisation,
     )
@@ -231,7 +234,7 @@ def password_reset_by_admin(*, by: User, person: ManagedPerson, request: HttpReq
     return password
 
 
-def _active_set(*, by: User, person: ManagedPerson, active: bool, request: HttpRequest | None) -> User:
+def _active_set(*, by: User, person: ManagedPerson, active: bool, ctx: AuditContext) -> User:
     _refuse_account_change(by=by, person=person)
     user = User.objects.select_for_update().get(pk=person.user.pk)
     if user.is_active == active:
@@ -239,12 +242,13 @@ def _active_set(*, by: User, person: ManagedPerson, active: bool, request: HttpR
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:
-        sign_out_everywhere(user=user, by=by, request=request)
+        sign_out_everywhere(user=user, by=by, ctx=ctx)
     audit_record(
-        action=Action.UPDATE,
+        Event.ACCOUNT_REACTIVATED if active else Event.ACCOUNT_DEACTIVATED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=user,
+        changes={"is_active": (not active, active)},
         extra={"is_active": [not active, active]},
         **person.audit_organisation,
     )
@@ -253,12 +257,12 @@ def _active_set(*, by: User, person: ManagedPerson, active: bool, request: HttpR
 
 
 @transaction.atomic
-def user_deactivate(*, by: User, person: ManagedPerson, request: HttpRequest | None = None) -> User:
+def user_deactivate(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> User:
     """Stop the person signing in, and end their sessions; their roles and records stay."""
-    return _active_set(by=by, person=person, active=False, request=request)
+    return _active_set(by=by, person=person, active=False, ctx=ctx)
 
 
 @transaction.atomic
-def user_reactivate(*, by: User, person: ManagedPerson, request: HttpRequest | None = None) -> User:
+def user_reactivate(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> User:
     """Let a deactivated person sign in again, with the roles they still hold."""
-    return _active_set(by=by, person=person, active=True, request=request)
+    return _active_set(by=by, person=person, active=True, ctx=ctx)

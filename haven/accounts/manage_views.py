@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from haven.audit.context import AuditContext
+
 from . import manage_services as services
 from .manage_forms import PersonAddForm, RoleGrantForm, role_filter_choices
 from .manage_selectors import (
@@ -64,7 +66,8 @@ def _name(person: ManagedPerson) -> str:
 
 @login_required
 def people(request: AuthenticatedHttpRequest) -> HttpResponse:
-    scope = manage_scope_or_404(request.user, request=request)
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "role", "org")}
     people_qs = people_list_for(request.user, scope=scope, filters=filters)
     page = Paginator(people_qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -84,17 +87,16 @@ def people(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _person_add(request: AuthenticatedHttpRequest, kind: str, organisation_id: int) -> HttpResponse:
-    scope = manage_scope_or_404(request.user, request=request)
-    organisation = organisation_get_for(request.user, kind, organisation_id, scope=scope, request=request)
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    organisation = organisation_get_for(request.user, kind, organisation_id, scope=scope, ctx=ctx)
     form = PersonAddForm(request.POST if request.method == "POST" else None, organisation=organisation)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                added = services.person_add(
-                    by=request.user, organisation=organisation, request=request, **form.cleaned_data
-                )
+                added = services.person_add(by=request.user, organisation=organisation, ctx=ctx, **form.cleaned_data)
             except services.ManageRefused as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
@@ -158,22 +160,24 @@ def _render_person(
 
 @login_required
 def person(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    scope = manage_scope_or_404(request.user, request=request)
-    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
     return _render_person(request, managed, RoleGrantForm(organisations=scope.organisations, held=managed.current))
 
 
 @login_required
 @require_POST
 def role_grant(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    scope = manage_scope_or_404(request.user, request=request)
-    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
     form = RoleGrantForm(request.POST, organisations=scope.organisations, held=managed.current)
     if form.is_valid():
         organisation, role = form.cleaned_data["grant"]
         try:
             membership = services.role_grant(
-                by=request.user, user=managed.user, role=role, organisation=organisation, request=request
+                by=request.user, user=managed.user, role=role, organisation=organisation, ctx=ctx
             )
         except services.ManageRefused as exc:
             form.add_error("grant", exc.message)
@@ -191,12 +195,13 @@ def _confirm(request: HttpRequest, context: dict[str, Any], *, status: int = 200
 @require_http_methods(["GET", "POST"])
 def role_end(request: AuthenticatedHttpRequest, user_id: int, membership_id: int) -> HttpResponse:
     """Ending a role asks first: the person loses access at their next page."""
-    scope = manage_scope_or_404(request.user, request=request)
-    managed = person_get_for(request.user, user_id, scope=scope, request=request)
-    membership = membership_get_for(request.user, managed, membership_id, request=request)
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
+    membership = membership_get_for(request.user, managed, membership_id, ctx=ctx)
     if request.method == "POST":
         try:
-            services.role_end(by=request.user, membership=membership, request=request)
+            services.role_end(by=request.user, membership=membership, ctx=ctx)
         except services.ManageRefused as exc:
             messages.error(request, exc.message)
         else:
@@ -218,11 +223,12 @@ def role_end(request: AuthenticatedHttpRequest, user_id: int, membership_id: int
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    scope = manage_scope_or_404(request.user, request=request)
-    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
     if request.method == "POST":
         try:
-            password = services.password_reset_by_admin(by=request.user, person=managed, request=request)
+            password = services.password_reset_by_admin(by=request.user, person=managed, ctx=ctx)
         except services.ManageRefused as exc:
             messages.error(request, exc.message)
             return redirect("manage:person", user_id=managed.user.pk)
@@ -246,8 +252,9 @@ def password_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpRespo
 @never_cache
 def temporary_password(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     """Shows a temporary password once; afterwards it can only be reset again."""
-    scope = manage_scope_or_404(request.user, request=request)
-    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
     stored = request.session.get(_SHOW_ONCE_KEY) or {}
     password = ""
     if stored.get("user") == managed.user.pk:
@@ -260,11 +267,12 @@ def temporary_password(request: AuthenticatedHttpRequest, user_id: int) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 def deactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    scope = manage_scope_or_404(request.user, request=request)
-    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
     if request.method == "POST":
         try:
-            services.user_deactivate(by=request.user, person=managed, request=request)
+            services.user_deactivate(by=request.user, person=managed, ctx=ctx)
         except services.ManageRefused as exc:
             messages.error(request, exc.message)
         else:
@@ -288,10 +296,11 @@ def deactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def reactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     """Reactivating takes nothing away, so it needs no confirmation step."""
-    scope = manage_scope_or_404(request.user, request=request)
-    managed = person_get_for(request.user, user_id, scope=scope, request=request)
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
     try:
-        services.user_reactivate(by=request.user, person=managed, request=request)
+        services.user_reactivate(by=request.user, person=managed, ctx=ctx)
     except services.ManageRefused as exc:
         messages.error(request, exc.message)
     else:

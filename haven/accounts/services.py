@@ -8,11 +8,11 @@ import secrets
 from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
-from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 
@@ -44,33 +44,46 @@ def _new_recovery_code() -> str:
 
 
 @transaction.atomic
-def recovery_codes_replace(*, user: User, request: HttpRequest | None = None) -> list[str]:
+def recovery_codes_replace(*, user: User, ctx: AuditContext = COMMAND) -> list[str]:
     """Issue a fresh set of single-use recovery codes, replacing any old ones."""
     device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
-    device.token_set.all().delete()
+    left, _ = device.token_set.all().delete()
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
-    audit_record(action=Action.UPDATE, request=request, actor=user, obj=user, extra={"recovery_codes": "replaced"})
+    audit_record(
+        Event.RECOVERY_CODES_REPLACED,
+        ctx=ctx,
+        actor=user,
+        obj=user,
+        changes={"recovery_codes_left": (left, len(codes))},
+        extra={"recovery_codes": "replaced"},
+    )
     return codes
 
 
 @transaction.atomic
-def two_factor_confirm(
-    *, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None
-) -> list[str] | None:
+def two_factor_confirm(*, user: User, device: TOTPDevice, token: str, ctx: AuditContext = COMMAND) -> list[str] | None:
     """Confirm the authenticator if the code is right; returns the new recovery codes."""
     if not device.verify_token(token.replace(" ", "")):
-        audit_record(action=Action.TWO_FACTOR_FAILED, request=request, actor=user, obj=user)
+        audit_record(Event.SECOND_FACTOR_FAILED, ctx=ctx, actor=user, obj=user)
         return None
-    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    replaced, _ = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit_record(action=Action.TWO_FACTOR_ENROLLED, request=request, actor=user, obj=user)
-    return recovery_codes_replace(user=user, request=request)
+    # A new authenticator replacing an old one is no change to whether the person has one.
+    audit_record(
+        Event.SECOND_FACTOR_SET_UP,
+        ctx=ctx,
+        actor=user,
+        obj=user,
+        changes=None if replaced else {"has_two_factor": (False, True)},
+        extra={"authenticators_replaced": replaced} if replaced else None,
+    )
+    return recovery_codes_replace(user=user, ctx=ctx)
 
 
 @transaction.atomic
-def sign_out_everywhere(*, user: User, by: User | None = None, request: HttpRequest | None = None) -> int:
+def sign_out_everywhere(*, user: User, by: User | None = None, ctx: AuditContext = COMMAND) -> int:
     """End every session of this user, on every device, by changing the session salt, and
     stop every credential other apps keep for them (the API's tokens). ``by`` is who did it
     (an administrator resetting a password), the user by default. Returns how many tokens
@@ -80,8 +93,8 @@ def sign_out_everywhere(*, user: User, by: User | None = None, request: HttpRequ
     responses = credentials_reset.send(sender=User, user=user, by=by or user)
     revoked = sum(cast(int, n) for _, n in responses)  # each receiver returns how many it revoked
     audit_record(
-        action=Action.SIGN_OUT_EVERYWHERE,
-        request=request,
+        Event.SIGNED_OUT_EVERYWHERE,
+        ctx=ctx,
         actor=by or user,
         obj=user,
         extra={"api_tokens_revoked": revoked},
@@ -98,15 +111,15 @@ def membership_grant(
     school: School | None = None,
     trust: Trust | None = None,
     authority: Authority | None = None,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Membership:
     membership = Membership(user=user, role=role, school=school, trust=trust, authority=authority)
     membership.full_clean()
     membership.save()
     audit_record(
-        action=Action.ROLE_GRANTED,
+        Event.ROLE_GRANTED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=membership,
         school=school,
         trust=trust,
@@ -117,30 +130,39 @@ def membership_grant(
 
 
 @transaction.atomic
-def membership_end(*, by: User, membership: Membership, request: HttpRequest | None = None) -> Membership:
-    membership.ended_at = clock.now()
+def membership_end(*, by: User, membership: Membership, ctx: AuditContext = COMMAND) -> Membership:
+    old_end, ended_at = membership.ended_at, clock.now()
+    membership.ended_at = ended_at
     membership.save(update_fields=["ended_at"])
     audit_record(
-        action=Action.ROLE_ENDED,
+        Event.ROLE_ENDED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=membership,
         school=membership.school,
         trust=membership.trust,
         authority=membership.authority,
+        changes={"ended_at": (old_end.isoformat() if old_end else None, ended_at.isoformat())},
         extra={"user": membership.user_id, "role": membership.role},
     )
     return membership
 
 
 @transaction.atomic
-def password_change(*, user: User, password: str, request: HttpRequest | None = None) -> None:
+def password_change(*, user: User, password: str, ctx: AuditContext = COMMAND) -> None:
     """The person sets their own password (checked by the form against the current one and
     the settings' validators). Every other session of theirs ends, since a session is bound
     to the password (``User.get_session_auth_hash``); the view keeps the one in use."""
+    must_change = user.password_must_change
     user.set_password(password)
     user.password_must_change = False
     user.save(update_fields=["password", "password_must_change"])
+    # Never the password itself: only that it changed, and the flag it clears.
     audit_record(
-        action=Action.UPDATE, request=request, actor=user, obj=user, extra={"password": "changed by its owner"}
+        Event.PASSWORD_CHANGED,
+        ctx=ctx,
+        actor=user,
+        obj=user,
+        changes={"password_must_change": (True, False)} if must_change else None,
+        extra={"password": "changed by its owner"},
     )

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import Signal, receiver
 
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 
 if TYPE_CHECKING:
@@ -25,13 +26,13 @@ credentials_reset = Signal()
 
 @receiver(user_logged_in)
 def _signed_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    audit_record(action=Action.SIGN_IN, request=request, actor=user, obj=user)
+    audit_record(Event.SIGNED_IN, ctx=AuditContext.of(request), actor=user, obj=user)
 
 
 @receiver(user_logged_out)
 def _signed_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(action=Action.SIGN_OUT, request=request, actor=user, obj=user)
+        audit_record(Event.SIGNED_OUT, ctx=AuditContext.of(request), actor=user, obj=user)
 
 
 @receiver(user_login_failed)
@@ -41,8 +42,8 @@ def _sign_in_failed(
     email = str(credentials.get("email") or credentials.get("username") or "")[:254]
     locked = bool(getattr(request, "axes_locked_out", False))
     audit_record(
-        action=Action.LOCKED_OUT if locked else Action.SIGN_IN_FAILED,
-        request=request,
+        Event.LOCKED_OUT if locked else Event.SIGN_IN_FAILED,
+        ctx=AuditContext.of(request) if request is not None else COMMAND,
         object_type="accounts.user",
         extra={"email": email.strip().lower()},
     )

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from haven.access.policy import Capability, can, deny
+from haven.audit.context import AuditContext
 from haven.core.errors import ApplicationError
 from haven.core.forms import DateInput
 from haven.organisations import services
@@ -29,21 +30,24 @@ class ClosureForm(forms.Form):
 
 @login_required
 def term_dates(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
+    ctx = AuditContext.of(request)
     school = School.objects.filter(pk=school_id).first()
     if school is None or not can(request.user, Capability.MANAGE_PEOPLE, school=school):
-        raise deny(request, object_type="organisations.school.term_dates", object_id=school_id, school=school)
+        raise deny(
+            ctx, actor=request.user, object_type="organisations.school.term_dates", object_id=school_id, school=school
+        )
     form = ClosureForm(request.POST if request.method == "POST" and "remove" not in request.POST else None)
     status = 200
     if request.method == "POST":
         if "remove" in request.POST:
             closure = school.closures.filter(pk=request.POST.get("remove") or 0).first()
             if closure is not None:
-                services.closure_remove(by=request.user, closure=closure, request=request)
+                services.closure_remove(by=request.user, closure=closure, ctx=ctx)
                 messages.success(request, f"{closure.name} removed.")
             return redirect("term_dates", school_id=school.pk)
         if form.is_valid():
             try:
-                closure = services.closure_add(by=request.user, school=school, request=request, **form.cleaned_data)
+                closure = services.closure_add(by=request.user, school=school, ctx=ctx, **form.cleaned_data)
             except ApplicationError as exc:
                 exc.add_to(form)
             else:

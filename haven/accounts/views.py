@@ -19,7 +19,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from haven.access.policy import uses_the_api
-from haven.audit.models import Action
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 
 from . import services
@@ -75,6 +76,7 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
+        ctx = AuditContext.of(request)
         token = form.cleaned_data["token"]
         # Throttled means no device would even look at the code (django-otp backs off after
         # each failure); decided before trying, since trying starts the next back-off.
@@ -84,17 +86,24 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
             if device.verify_token(token):
                 otp_login(request, device)
                 request.session.cycle_key()  # a new session key once the second factor is passed
-                action = Action.RECOVERY_CODE_USED if isinstance(device, StaticDevice) else Action.TWO_FACTOR_VERIFIED
-                audit_record(action=action, request=request, obj=request.user)
                 if isinstance(device, StaticDevice):
                     left = device.token_set.count()
+                    audit_record(
+                        Event.RECOVERY_CODE_USED,
+                        ctx=ctx,
+                        actor=request.user,
+                        obj=request.user,
+                        changes={"recovery_codes_left": (left + 1, left)},
+                    )
                     messages.warning(
                         request,
                         f"You used a recovery code. You have {left} left. "
                         "Make new ones from Your account if you are running low.",
                     )
+                else:
+                    audit_record(Event.SECOND_FACTOR_PASSED, ctx=ctx, actor=request.user, obj=request.user)
                 return redirect(_next_url(request))
-        audit_record(action=Action.TWO_FACTOR_FAILED, request=request, obj=request.user)
+        audit_record(Event.SECOND_FACTOR_FAILED, ctx=ctx, actor=request.user, obj=request.user)
         form.add_error(
             "token",
             "Too many wrong codes: wait a minute, then try again."
@@ -119,7 +128,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         throttled = not device.verify_is_allowed()[0]
         codes = services.two_factor_confirm(
-            user=request.user, device=device, token=form.cleaned_data["token"], request=request
+            user=request.user, device=device, token=form.cleaned_data["token"], ctx=AuditContext.of(request)
         )
         if codes is not None:
             otp_login(request, device)
@@ -156,7 +165,9 @@ def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not request.user.is_verified():
             return redirect("accounts:two_factor_verify")
-        request.session["fresh_recovery_codes"] = services.recovery_codes_replace(user=request.user, request=request)
+        request.session["fresh_recovery_codes"] = services.recovery_codes_replace(
+            user=request.user, ctx=AuditContext.of(request)
+        )
         return redirect("accounts:recovery_codes")
     codes = request.session.pop("fresh_recovery_codes", None)
     next_url = request.session.pop(STEP_UP_NEXT, "") if codes else ""
@@ -203,7 +214,9 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            services.password_change(user=request.user, password=form.cleaned_data["new_password1"], request=request)
+            services.password_change(
+                user=request.user, password=form.cleaned_data["new_password1"], ctx=AuditContext.of(request)
+            )
             update_session_auth_hash(request, request.user)  # this session goes on; every other one ends
             request.session.pop(_FAILURES_KEY, None)
             messages.success(request, "Your password has been changed. You have been signed out on your other devices.")
@@ -213,8 +226,9 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
             failures = request.session.get(_FAILURES_KEY, 0) + 1
             request.session[_FAILURES_KEY] = failures
             audit_record(
-                action=Action.ACCESS_DENIED,
-                request=request,
+                Event.PASSWORD_CHANGE_REFUSED,
+                ctx=AuditContext.of(request),
+                actor=request.user,
                 obj=request.user,
                 extra={"password_change": "wrong password"},
             )
@@ -239,7 +253,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def sign_out_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
-    services.sign_out_everywhere(user=request.user, request=request)
+    services.sign_out_everywhere(user=request.user, ctx=AuditContext.of(request))
     logout(request)
     messages.info(request, "You have been signed out on every device.")
     return redirect("accounts:sign_in")

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from haven.access.policy import reads_cases
+from haven.audit.context import AuditContext
 from haven.cases.models import CaseChild
 from haven.cases.selectors import case_get_for
 from haven.safety_plans import rules, selectors, services
@@ -140,7 +141,7 @@ class SafetyPlanDetailApi(APIView):
         tags=["safety plans"],
     )
     def get(self, request: AuthenticatedRequest, plan_id: int) -> Response:
-        plan = selectors.plan_get_for(request.user, plan_id, request=request)
+        plan = selectors.plan_get_for(request.user, plan_id, ctx=AuditContext.of(request))
         return Response(PlanOutput(plan, context={"request": request}).data)
 
 
@@ -164,7 +165,7 @@ class CaseSafetyPlanCreateApi(APIView):
             raise serializers.ValidationError({"pupil_id": ["That child is not in this case."]})
         lines = [dict(line) for line in d.pop("risk_lines")]
         plan = services.plan_create(
-            by=request.user, case=case, pupil=link.pupil, content=d, risk_lines=lines, request=request
+            by=request.user, case=case, pupil=link.pupil, content=d, risk_lines=lines, ctx=AuditContext.of(request)
         )
         plan = selectors.plans_annotated(SafetyPlan.objects.filter(pk=plan.pk)).get()
         url = reverse("api:safety-plan-detail", args=[plan.pk])

@@ -10,10 +10,10 @@ import secrets
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.http import HttpRequest
 
 from haven.access.policy import uses_the_api
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.errors import ApplicationError
@@ -29,7 +29,7 @@ MAX_LIVE_TOKENS = 20
 
 @transaction.atomic
 def token_create(
-    *, by: User, name: str, lifetime: dt.timedelta = DEFAULT_LIFETIME, request: HttpRequest | None = None
+    *, by: User, name: str, lifetime: dt.timedelta = DEFAULT_LIFETIME, ctx: AuditContext = COMMAND
 ) -> tuple[ApiToken, str]:
     """Create a token for ``by`` and return it with the token text, which is shown once and
     never again: only its hash is kept. Refused for roles that do not use the API."""
@@ -55,9 +55,9 @@ def token_create(
         expires_at=now + lifetime,
     )
     audit_record(
-        action=Action.CREATE,
+        Event.API_TOKEN_CREATED,
+        ctx=ctx,
         actor=by,
-        request=request,
         object_type="api.token",
         object_id=token.pk,
         extra={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
@@ -66,21 +66,23 @@ def token_create(
 
 
 @transaction.atomic
-def token_revoke(*, by: User, token: ApiToken, request: HttpRequest | None = None) -> ApiToken:
+def token_revoke(*, by: User, token: ApiToken, ctx: AuditContext = COMMAND) -> ApiToken:
     """Revoke one of the user's own tokens at once. The row stays, so the audit trail and
     the tokens page can still say which token it was."""
     if token.user_id != by.pk:
         raise ApplicationError("You can only revoke your own tokens.", code="forbidden")
     if token.revoked_at is None:
-        token.revoked_at = clock.now()
+        revoked_at = clock.now()
+        token.revoked_at = revoked_at
         token.revoked_by = by
         token.save(update_fields=["revoked_at", "revoked_by"])
         audit_record(
-            action=Action.UPDATE,
+            Event.API_TOKEN_REVOKED,
+            ctx=ctx,
             actor=by,
-            request=request,
             object_type="api.token",
             object_id=token.pk,
+            changes={"revoked_at": (None, revoked_at.isoformat())},
             extra={"revoked": True, "name": token.name, "prefix": token.prefix},
         )
     return token

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from haven.access.policy import uses_the_api
 from haven.accounts.decorators import two_factor_required
+from haven.audit.context import AuditContext, Channel
 from haven.core.errors import ApplicationError
 
 from . import services
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from haven.core.http import AuthenticatedHttpRequest
 
 LIFETIMES = {"30": 30, "90": 90, "365": 365}
+
+# These pages live under /api/ but are pages (a session, a form), so their audit events say so.
 
 
 class TokenForm(forms.Form):
@@ -65,7 +68,7 @@ def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                     by=request.user,
                     name=form.cleaned_data["name"],
                     lifetime=dt.timedelta(days=LIFETIMES[form.cleaned_data["lifetime"]]),
-                    request=request,
+                    ctx=AuditContext.of(request, Channel.PAGE),
                 )
             except ApplicationError as exc:
                 exc.add_to(form)
@@ -90,6 +93,6 @@ def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpRespon
     token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
     if token is None:
         raise Http404
-    services.token_revoke(by=request.user, token=token, request=request)
+    services.token_revoke(by=request.user, token=token, ctx=AuditContext.of(request, Channel.PAGE))
     messages.success(request, f"The token “{token.name}” ({token.prefix}…) is revoked and no longer works.")
     return redirect("api:tokens")

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from haven.access.policy import Capability, deny, has_any, may_amend_concern, reads_cases, schools_for
+from haven.audit.context import AuditContext
 from haven.cases import selectors as case_selectors
 from haven.cases.models import Case, ReferralOutcome, Route
 from haven.cases.services import current_routes
@@ -419,7 +420,12 @@ class AmendmentCreateApi(APIView):
         concern = concern_get_for(request.user, reference, request=request)
         if not may_amend_concern(request.user, concern):
             raise deny(
-                request, object_type="concerns.concern", object_id=reference, school=concern.school_id, reason="amend"
+                AuditContext.of(request),
+                actor=request.user,
+                object_type="concerns.concern",
+                object_id=reference,
+                school=concern.school_id,
+                reason="amend",
             )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
+API_PREFIX = "/api/v1/"
+
 
 class Channel(models.TextChoices):
     PAGE = "page", "A page"
@@ -56,9 +58,10 @@ class AuditContext:
 
     @classmethod
     def of(cls, request: HttpRequest, channel: Channel | None = None) -> AuditContext:
-        """The context of a request: the API's own paths are the API channel, the rest pages."""
+        """The context of a request: the API's own paths (/api/v1/...) are the API channel,
+        the rest pages (the token pages under /api/tokens/ are pages too)."""
         if channel is None:
-            channel = Channel.API if request.path.startswith("/api/") else Channel.PAGE
+            channel = Channel.API if request.path.startswith(API_PREFIX) else Channel.PAGE
         return cls(
             channel=channel,
             address=normalised_ip(client_ip(request)),

@@ -55,8 +55,9 @@ class AuditEvent(models.Model):
     # What happened in the domain's words (haven.audit.events.Event); ``action`` is its verb.
     event = models.CharField(max_length=64, blank=True)  # no choices: a new name needs no migration
     channel = models.CharField(max_length=16, blank=True)  # haven.audit.context.Channel
-    # 1: recorded before events had names; the hash leaves out event and channel, and
-    # verify_audit checks the name still follows from what the hash covers.
+    # 1: recorded before events had names or seals; the hash leaves out event and channel,
+    # and verify_audit checks the name still follows from what the hash covers.
+    # 2: named, with the channel in the hash, and sealed (``seal``).
     format = models.PositiveSmallIntegerField(default=2)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -72,6 +73,9 @@ class AuditEvent(models.Model):
     extra = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # HMAC of the hash under a key kept outside the database (haven.audit.seal); format 1
+    # entries, recorded before seals, have none and are covered by the anchors instead.
+    seal = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["chain", "seq"]

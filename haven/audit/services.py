@@ -4,6 +4,7 @@ fail together."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection, models, transaction
@@ -16,6 +17,7 @@ from haven.core.fields import pk_column
 from .context import COMMAND, AuditContext, Channel, client_ip
 from .events import Event, legacy_event, verb_of
 from .models import GENESIS_HASH, Action, AuditChain, AuditEvent
+from .seal import Anchor, anchors_read, seal_is_valid, seal_of
 
 __all__ = ["AuditContext", "AuditOrganisation", "Channel", "Event", "audit_record", "audit_verify", "client_ip"]
 
@@ -58,7 +60,7 @@ def audit_record(
     school: School | int | None = None,
     trust: Trust | int | None = None,
     authority: Authority | int | None = None,
-    changes: dict[str, tuple[Any, Any] | list[Any]] | None = None,
+    changes: Mapping[str, tuple[Any, Any] | list[Any]] | None = None,
     extra: dict[str, Any] | None = None,
     action: Action | str | None = None,
     request: HttpRequest | None = None,
@@ -118,6 +120,7 @@ def audit_record(
             prev_hash=chain.last_hash,
         )
         row.hash = row.compute_hash()
+        row.seal = seal_of(row.hash)
         if connection.vendor == "postgresql":
             _insert_and_advance(row, chain)
         else:
@@ -147,26 +150,74 @@ def _insert_and_advance(event: AuditEvent, chain: AuditChain) -> None:
     event._state.db = connection.alias
 
 
+def _broken(key: str, chain_anchors: dict[int, Anchor], reason: str, good: Anchor | None) -> str:
+    """The reason a chain is broken, with where its trustworthy part ends."""
+    if good is not None:
+        return (
+            f"{reason}. The last anchor that still holds for {key} is entry {good.length} "
+            f"({good.at}); trust nothing from entry {good.length + 1} on"
+        )
+    if chain_anchors:
+        return f"{reason}. No anchor of {key} still holds; trust nothing in it from entry 1 on"
+    return reason
+
+
 def audit_verify() -> tuple[int, AuditEvent | None, str]:
-    """Check every chain. Returns (events checked, first broken event or None, reason)."""
+    """Check every chain: its hashes and links, each entry's seal, and the heads anchored
+    outside the database. Returns (events checked, first broken event or None, reason); where
+    a chain is broken, the reason names the last anchor that still holds for it and the first
+    entry after it, from which nothing should be trusted."""
     checked = 0
     heads = {c.key: c for c in AuditChain.objects.all()}
-    for key in sorted(heads):
+    anchors, forged = anchors_read()
+    if forged:
+        return 0, None, f"line {forged[0]} of the anchor file is not sealed with Haven's audit key"
+    by_chain: dict[str, dict[int, Anchor]] = {}
+    for anchor in anchors:
+        by_chain.setdefault(anchor.chain, {})[anchor.length] = anchor
+    for key in sorted(set(heads) | set(by_chain)):
+        chain_anchors = by_chain.get(key, {})
+        good: Anchor | None = None
+
         prev = GENESIS_HASH
         expected_seq = 1
+        sealed = False
         for event in AuditEvent.objects.filter(chain=key).order_by("seq").iterator(chunk_size=2000):
             checked += 1
+            problem = ""
             if event.seq != expected_seq:
-                return checked, event, f"entry {expected_seq} of chain {key} is missing"
-            if event.prev_hash != prev:
-                return checked, event, "its link to the previous entry does not match"
-            if event.compute_hash() != event.hash:
-                return checked, event, "its content does not match its hash"
-            if event.format == 1 and event.event != legacy_event(event.action, event.object_type, event.extra):
-                return checked, event, "its name does not follow from what it recorded"
+                problem = f"entry {expected_seq} of chain {key} is missing"
+            elif event.prev_hash != prev:
+                problem = "its link to the previous entry does not match"
+            elif event.compute_hash() != event.hash:
+                problem = "its content does not match its hash"
+            elif event.format == 1 and event.event != legacy_event(event.action, event.object_type, event.extra):
+                problem = "its name does not follow from what it recorded"
+            elif event.format >= 2 and not seal_is_valid(event.hash, event.seal):
+                problem = "its seal does not match: it was written without Haven's audit key"
+            elif event.format == 1 and sealed:
+                problem = "an unsealed entry follows sealed ones"
+            elif event.seq in chain_anchors and chain_anchors[event.seq].last_hash != event.hash:
+                problem = f"it is not the entry anchored at {chain_anchors[event.seq].at}"
+            if problem:
+                return checked, event, _broken(key, chain_anchors, problem, good)
+            if event.seq in chain_anchors:
+                good = chain_anchors[event.seq]
+            sealed = sealed or event.format >= 2
             prev = event.hash
             expected_seq += 1
-        head = heads[key]
-        if head.length != expected_seq - 1 or head.last_hash != prev:
-            return checked, None, f"chain {key} ends early: entries after {expected_seq - 1} were removed"
+        length = expected_seq - 1
+        head = heads.get(key)
+        if head is None or head.length != length or head.last_hash != prev:
+            return (
+                checked,
+                None,
+                _broken(key, chain_anchors, f"chain {key} ends early: entries after {length} were removed", good),
+            )
+        if chain_anchors and max(chain_anchors) > length:
+            return (
+                checked,
+                None,
+                _broken(key, chain_anchors, f"chain {key} is shorter than its anchor: entries were removed", good),
+            )
     return checked, None, ""

@@ -12,6 +12,7 @@ from django.utils.dates import MONTHS_3
 
 from haven.access.policy import case_visibility, concern_visibility
 from haven.accounts.models import User
+from haven.audit.context import COMMAND, AuditContext
 from haven.audit.models import Action
 from haven.audit.services import audit_record
 from haven.cases import chronology as cases_chronology
@@ -84,7 +85,9 @@ def pupil_chronology_for(
 ) -> tuple[Pupil, list[Entry]]:
     """One child's chronology across every concern and case that touches them, as far as the
     user may see (a restricted case the user is not named on is left out). Audited."""
-    pupil = pupil_get_for(user, pupil_id, request=request, audit=False)
+    # pupil_get_for takes a context; this function still takes the request until its own turn.
+    ctx = AuditContext.of(request) if request is not None else COMMAND
+    pupil = pupil_get_for(user, pupil_id, ctx=ctx, audit=False)
     concerns = Concern.objects.filter(concern_visibility(user), children__pupil_id=pupil_id).distinct()
     # The cases the user may read, evaluated once rather than as a subquery in each source.
     case_refs = dict(

@@ -44,7 +44,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haven.access.roles import TWO_FACTOR_ROLES, Role
 from haven.accounts.models import Membership, User
 from haven.accounts.services import totp_secret_base32
-from haven.audit.models import Action
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.organisations.models import Authority, Pyramid, School, Trust
 from haven.people.models import Pupil, SenStatus, Sex
@@ -494,7 +494,7 @@ def demo_world_build(*, seed: int = DEMO_SEED, steps: tuple[str, ...] | None = N
         for step in DEMO_STEPS if steps is None else steps:
             import_string(step)(world=world, seed=seed)
         audit_record(
-            action=Action.IMPORT,
+            Event.DEMO_WORLD_BUILT,
             obj=world.authority,
             authority=world.authority,
             extra={"demo_world": {"seed": seed, **world.summary()}},

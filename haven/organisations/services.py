@@ -6,9 +6,9 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.http import HttpRequest
 
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core.errors import ApplicationError
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @transaction.atomic
 def closure_add(
-    *, by: User, school: School, name: str, first_day: dt.date, last_day: dt.date, request: HttpRequest | None = None
+    *, by: User, school: School, name: str, first_day: dt.date, last_day: dt.date, ctx: AuditContext = COMMAND
 ) -> SchoolClosure:
     name = (name or "").strip()[:100]
     if not name:
@@ -33,9 +33,9 @@ def closure_add(
         raise ApplicationError("These dates overlap a closure already recorded.", field="first_day")
     closure = SchoolClosure.objects.create(school=school, name=name, first_day=first_day, last_day=last_day)
     audit_record(
-        action=Action.CREATE,
+        Event.CLOSURE_ADDED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=closure,
         school=school,
         extra={"name": name, "first_day": first_day.isoformat(), "last_day": last_day.isoformat()},
@@ -44,14 +44,18 @@ def closure_add(
 
 
 @transaction.atomic
-def closure_remove(*, by: User, closure: SchoolClosure, request: HttpRequest | None = None) -> None:
+def closure_remove(*, by: User, closure: SchoolClosure, ctx: AuditContext = COMMAND) -> None:
     """Closures are settings, not safeguarding records: removing one is allowed and audited."""
     audit_record(
-        action=Action.UPDATE,
+        Event.CLOSURE_REMOVED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=closure,
         school=closure.school_id,
+        changes={
+            "first_day": (closure.first_day.isoformat(), None),
+            "last_day": (closure.last_day.isoformat(), None),
+        },
         extra={"removed": str(closure)},
     )
     closure.delete()

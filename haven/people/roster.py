@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, can, deny
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.fields import model_field, pk_column
@@ -480,7 +480,7 @@ def roster_import_create(
     filename: str,
     content: bytes,
     allow_many_leavers: bool = False,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> RosterImport:
     """Record an upload, waiting to be run. The upload is audited (who, from where); the
     pupils it names are not, as nothing has changed yet."""
@@ -493,9 +493,9 @@ def roster_import_create(
             allow_many_leavers=allow_many_leavers,
         )
         audit_record(
-            action=Action.CREATE,
+            Event.ROSTER_UPLOADED,
+            ctx=ctx,
             actor=by,
-            request=request,
             obj=roster_import,
             school=school,
             extra={"bytes": len(content), "allow_many_leavers": allow_many_leavers},
@@ -510,7 +510,7 @@ def roster_import_submit(
     filename: str,
     content: bytes,
     allow_many_leavers: bool = False,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> RosterImport:
     """Record an upload and queue it for the background worker, once the record is committed
     (the worker runs in another process and must find it)."""
@@ -522,7 +522,7 @@ def roster_import_submit(
         filename=filename,
         content=content,
         allow_many_leavers=allow_many_leavers,
-        request=request,
+        ctx=ctx,
     )
     transaction.on_commit(lambda: roster_import_process.enqueue(roster_import.pk))
     return roster_import
@@ -533,6 +533,7 @@ def roster_import_run(
     roster_import: RosterImport,
     today: dt.date | None = None,
     progress: ProgressCallback | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> RosterImport:
     """Check the uploaded file and, if every line is right, apply it to the school's pupils.
 
@@ -540,7 +541,7 @@ def roster_import_run(
     line, saving progress as it goes (outside any transaction, so the page can show it);
     then, in one transaction, create, update and mark leavers, and audit the counts. On any
     problem nothing is written and the import is marked failed with every problem listed.
-    The uploaded bytes are emptied either way.
+    The uploaded bytes are emptied either way. The background task passes ``ctx=TASK``.
     """
     today = today or clock.localdate()
     claimed = RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.QUEUED).update(
@@ -558,14 +559,15 @@ def roster_import_run(
     try:
         parsed = roster_parse(bytes(roster_import.content), today=today, progress=_progress)
         if parsed.problems:
-            return _roster_import_fail(roster_import, parsed.problems)
+            return _roster_import_fail(roster_import, parsed.problems, ctx=ctx)
         RosterImport.objects.filter(pk=roster_import.pk).update(status=RosterImport.Status.APPLYING)
+        roster_import.status = RosterImport.Status.APPLYING
         try:
-            _roster_import_apply(roster_import, parsed, today=today)
+            _roster_import_apply(roster_import, parsed, today=today, ctx=ctx)
         except _RosterRefused as refused:
-            return _roster_import_fail(roster_import, [refused.problem])
+            return _roster_import_fail(roster_import, [refused.problem], ctx=ctx)
     except Exception:
-        _roster_import_fail(roster_import, [RosterProblem(None, "", SOMETHING_WENT_WRONG)])
+        _roster_import_fail(roster_import, [RosterProblem(None, "", SOMETHING_WENT_WRONG)], ctx=ctx)
         raise
     roster_import.refresh_from_db()
     return roster_import
@@ -657,7 +659,9 @@ def _pupils_update_each(pupils: list[Pupil], fields: list[str]) -> None:
             cursor.executemany(sql, params[start : start + EXECUTEMANY_BATCH])
 
 
-def _roster_import_apply(roster_import: RosterImport, parsed: RosterParse, *, today: dt.date) -> None:
+def _roster_import_apply(
+    roster_import: RosterImport, parsed: RosterParse, *, today: dt.date, ctx: AuditContext
+) -> None:
     now = clock.now()
     with transaction.atomic(durable=True):
         # One import per school at a time: a second waits here, then sees the first's result.
@@ -695,15 +699,19 @@ def _roster_import_apply(roster_import: RosterImport, parsed: RosterParse, *, to
         )
         # Counts only: the audit log names records, never children's details.
         audit_record(
-            action=Action.IMPORT,
+            Event.ROSTER_IMPORTED,
+            ctx=ctx,
             actor=roster_import.uploaded_by,
             obj=roster_import,
             school=roster_import.school_id,
+            changes={"status": (str(roster_import.status), RosterImport.Status.DONE.value)},
             extra={"status": RosterImport.Status.DONE.value, "rows": parsed.rows_total, **counts},
         )
 
 
-def _roster_import_fail(roster_import: RosterImport, problems: Iterable[RosterProblem]) -> RosterImport:
+def _roster_import_fail(
+    roster_import: RosterImport, problems: Iterable[RosterProblem], *, ctx: AuditContext
+) -> RosterImport:
     problems = list(problems)
     kept = [p.as_dict() for p in problems[: RosterImport.ERRORS_KEPT]]
     with transaction.atomic():
@@ -715,10 +723,12 @@ def _roster_import_fail(roster_import: RosterImport, problems: Iterable[RosterPr
             finished_at=clock.now(),
         )
         audit_record(
-            action=Action.IMPORT,
+            Event.ROSTER_FAILED,
+            ctx=ctx,
             actor=roster_import.uploaded_by,
             obj=roster_import,
             school=roster_import.school_id,
+            changes={"status": (str(roster_import.status), RosterImport.Status.FAILED.value)},
             extra={"status": RosterImport.Status.FAILED.value, "errors": len(problems)},
         )
     roster_import.refresh_from_db()
@@ -728,12 +738,12 @@ def _roster_import_fail(roster_import: RosterImport, problems: Iterable[RosterPr
 # --- Reads ---------------------------------------------------------------------------------
 
 
-def roster_school_get_for(user: User, school_id: int, *, request: HttpRequest | None = None) -> School:
+def roster_school_get_for(user: User, school_id: int, *, ctx: AuditContext = COMMAND) -> School:
     """The school whose roster the user may manage; otherwise a 404, audited (DESIGN §8:
     administrators of the school or its trust only)."""
     school = School.objects.filter(pk=school_id).first()
     if school is None or not can(user, Capability.MANAGE_PEOPLE, school=school):
-        raise deny(request, object_type="people.roster", object_id=school_id, school=school)
+        raise deny(ctx, actor=user, object_type="people.roster", object_id=school_id, school=school)
     return school
 
 
@@ -744,11 +754,9 @@ def roster_import_list_for(user: User, *, school: School) -> QuerySet[RosterImpo
     return RosterImport.objects.filter(school=school).select_related("uploaded_by").defer("content", "errors")
 
 
-def roster_import_get_for(
-    user: User, school_id: int, import_id: int, *, request: HttpRequest | None = None
-) -> RosterImport:
+def roster_import_get_for(user: User, school_id: int, import_id: int, *, ctx: AuditContext = COMMAND) -> RosterImport:
     """One import of a school whose roster the user may manage; otherwise a 404, audited."""
-    school = roster_school_get_for(user, school_id, request=request)
+    school = roster_school_get_for(user, school_id, ctx=ctx)
     roster_import = (
         RosterImport.objects.filter(pk=import_id, school=school)
         .select_related("school", "uploaded_by")
@@ -756,5 +764,5 @@ def roster_import_get_for(
         .first()
     )
     if roster_import is None:
-        raise deny(request, object_type="people.rosterimport", object_id=import_id, school=school)
+        raise deny(ctx, actor=user, object_type="people.rosterimport", object_id=import_id, school=school)
     return roster_import

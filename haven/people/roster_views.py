@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from haven.audit.context import AuditContext
 from haven.organisations.models import School
 
 from .forms import RosterUploadForm
@@ -31,7 +32,8 @@ RECENT_IMPORTS = 10
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
-    school = roster_school_get_for(request.user, school_id, request=request)
+    ctx = AuditContext.of(request)
+    school = roster_school_get_for(request.user, school_id, ctx=ctx)
     if request.method == "GET" and request.GET.get("download") == "example":
         return _example_csv(school)
     form = RosterUploadForm(request.POST, request.FILES) if request.method == "POST" else RosterUploadForm()
@@ -43,7 +45,7 @@ def roster_import(request: AuthenticatedHttpRequest, school_id: int) -> HttpResp
             filename=upload.name or "roster.csv",
             content=upload.read(),
             allow_many_leavers=form.cleaned_data["allow_many_leavers"],
-            request=request,
+            ctx=ctx,
         )
         return redirect("people:roster_import_detail", school_id=school.pk, import_id=created.pk)
     return render(
@@ -61,7 +63,7 @@ def roster_import(request: AuthenticatedHttpRequest, school_id: int) -> HttpResp
 @login_required
 @require_GET
 def roster_import_detail(request: AuthenticatedHttpRequest, school_id: int, import_id: int) -> HttpResponse:
-    roster_import = roster_import_get_for(request.user, school_id, import_id, request=request)
+    roster_import = roster_import_get_for(request.user, school_id, import_id, ctx=AuditContext.of(request))
     return render(
         request,
         "people/roster_import_detail.html",

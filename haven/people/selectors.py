@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, can, deny, schools_for
-from haven.audit.models import Action, AuditEvent
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
+from haven.audit.models import AuditEvent
 from haven.audit.services import audit_record
 from haven.core.converters import parse_id
 
@@ -50,28 +51,34 @@ def pupil_list_for(user: User, *, filters: dict[str, str] | None = None) -> Quer
     return qs.order_by("legal_surname", "legal_forename", "pk")
 
 
-def pupil_get_for(user: User, pupil_id: int, *, request: HttpRequest | None = None, audit: bool = True) -> Pupil:
+def pupil_get_for(user: User, pupil_id: int, *, ctx: AuditContext = COMMAND, audit: bool = True) -> Pupil:
     """One pupil's file, if the user may read it; the read is audited. Otherwise 404."""
     pupil = Pupil.objects.select_related("school").filter(pk=pupil_id).first()
     if pupil is None or not can(user, Capability.READ_SCHOOL_RECORDS, school=pupil.school):
-        raise deny(request, object_type="people.pupil", object_id=pupil_id, school=pupil.school if pupil else None)
+        raise deny(
+            ctx, actor=user, object_type="people.pupil", object_id=pupil_id, school=pupil.school if pupil else None
+        )
     if audit:
-        audit_record(action=Action.VIEW, request=request, actor=user, obj=pupil, school=pupil.school)
+        audit_record(Event.PUPIL_VIEWED, ctx=ctx, actor=user, obj=pupil, school=pupil.school)
     return pupil
 
 
 def pupil_access_log_for(
-    user: User, pupil_id: int, *, request: HttpRequest | None = None
+    user: User, pupil_id: int, *, ctx: AuditContext = COMMAND
 ) -> tuple[Pupil, QuerySet[AuditEvent]]:
     """Who opened or tried to open this child's records: for the school's DSLs only."""
     pupil = Pupil.objects.select_related("school").filter(pk=pupil_id).first()
     if pupil is None or not can(user, Capability.VIEW_ACCESS_LOG, school=pupil.school):
         raise deny(
-            request, object_type="people.pupil.access_log", object_id=pupil_id, school=pupil.school if pupil else None
+            ctx,
+            actor=user,
+            object_type="people.pupil.access_log",
+            object_id=pupil_id,
+            school=pupil.school if pupil else None,
         )
     audit_record(
-        action=Action.VIEW,
-        request=request,
+        Event.ACCESS_LOG_VIEWED,
+        ctx=ctx,
         actor=user,
         object_type="people.pupil.access_log",
         object_id=pupil.pk,

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from haven.access.policy import Capability, has_any, schools_for
+from haven.audit.context import AuditContext
 
 from . import selectors
 from .models import YearGroup
@@ -52,6 +53,6 @@ def pupil_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def pupil_access_log(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
-    pupil, events = selectors.pupil_access_log_for(request.user, pupil_id, request=request)
+    pupil, events = selectors.pupil_access_log_for(request.user, pupil_id, ctx=AuditContext.of(request))
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/pupil_access_log.html", {"pupil": pupil, "page": page})

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, deny, schools_for
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.organisations.models import School
@@ -51,18 +51,19 @@ def new_report_count_for(user: User) -> int:
     ).count()
 
 
-def report_get_for(user: User, report_id: int, *, request: HttpRequest | None = None) -> PupilReport:
+def report_get_for(user: User, report_id: int, *, ctx: AuditContext = COMMAND) -> PupilReport:
     """One report, or the same 404 as a missing one; every read is audited."""
     report = PupilReport.objects.select_related("school", "concern", "closed_by").filter(pk=report_id).first()
     if report is None or not schools_for(user, Capability.PUPIL_VOICE_INBOX).filter(pk=report.school_id).exists():
         raise deny(
-            request,
+            ctx,
+            actor=user,
             object_type="pupil_voice.pupilreport",
             object_id=report_id,
             school=report.school if report else None,
             reason="pupil voice inbox",
         )
-    audit_record(action=Action.VIEW, actor=user, request=request, obj=report, school=report.school_id)
+    audit_record(Event.PUPIL_REPORT_VIEWED, ctx=ctx, actor=user, obj=report, school=report.school_id)
     return report
 
 
@@ -96,7 +97,7 @@ def survey_list_for(user: User) -> QuerySet[Survey]:
     )
 
 
-def survey_get_for(user: User, survey_id: int, *, request: HttpRequest | None = None) -> tuple[Survey, list[School]]:
+def survey_get_for(user: User, survey_id: int, *, ctx: AuditContext = COMMAND) -> tuple[Survey, list[School]]:
     """A survey and the schools of it whose results the user may read (a DSL reading an
     authority's survey sees only their own school), or the same 404 as a missing survey.
     Every read is audited."""
@@ -107,11 +108,11 @@ def survey_get_for(user: User, survey_id: int, *, request: HttpRequest | None = 
         else []
     )
     if survey is None or not schools:
-        raise deny(request, object_type="pupil_voice.survey", object_id=survey_id, reason="survey results")
+        raise deny(ctx, actor=user, object_type="pupil_voice.survey", object_id=survey_id, reason="survey results")
     audit_record(
-        action=Action.VIEW,
+        Event.SURVEY_VIEWED,
+        ctx=ctx,
         actor=user,
-        request=request,
         obj=survey,
         **survey.audit_organisation(),
         extra={"schools": [s.pk for s in schools]},

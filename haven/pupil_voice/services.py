@@ -1,7 +1,8 @@
 """Every write about pupil reports: one function per use case, transactional, audited.
 
-Pupil actions are audited with no request, so the audit log keeps no network address or
-user agent for them (the actor is empty: a pupil has no account).
+Pupil actions are audited through :data:`haven.audit.context.PUPIL_PAGE` from their pages,
+so the audit log keeps no network address or user agent for them (the actor is empty: a
+pupil has no account).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from haven.access.policy import Capability, can
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.concerns.services import concern_submit
 from haven.core import clock
@@ -78,6 +80,7 @@ def report_submit(
     happened_to: str = "",
     contact: str = "",
     pupil_name: str = "",
+    ctx: AuditContext = COMMAND,
 ) -> NewReport:
     """A pupil tells the school (no account). Returns the report and its passphrase, which
     is shown once and never stored. Words suggesting danger now make it urgent and alert
@@ -116,7 +119,14 @@ def report_submit(
     )
     report.full_clean(exclude=["concern", "closed_by"])
     report.save()
-    audit_record(action=Action.CREATE, obj=report, school=school, extra={"by": "pupil", "urgent": report.urgent})
+    audit_record(
+        Event.PUPIL_REPORT_RECEIVED,
+        ctx=ctx,
+        obj=report,
+        school=school,
+        changes={"status": (None, report.status), "urgent": (None, report.urgent)},
+        extra={"by": "pupil", "urgent": report.urgent},
+    )
     if report.urgent and not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
         from .tasks import urgent_report_alert
 
@@ -169,10 +179,11 @@ def report_from_token(token: str) -> PupilReport:
 
 
 @transaction.atomic
-def pupil_message_add(*, report: PupilReport, body: str) -> ReportMessage:
+def pupil_message_add(*, report: PupilReport, body: str, ctx: AuditContext = COMMAND) -> ReportMessage:
     """The pupil writes back. Danger words raise the report to urgent and alert again."""
     body = _text(body, field="body", limit=MAX_MESSAGE, required="Write your message first.")
     report = PupilReport.objects.select_for_update().get(pk=report.pk)
+    was_urgent = report.urgent
     now = clock.now()
     message = ReportMessage.objects.create(report=report, kind=ReportMessage.Kind.PUPIL, body=body, created_at=now)
     danger = rules.danger_words(body)
@@ -181,7 +192,14 @@ def pupil_message_add(*, report: PupilReport, body: str) -> ReportMessage:
     report.last_activity_at = now
     report.pupil_wrote_last = True
     report.save(update_fields=["danger_words", "urgent", "last_activity_at", "pupil_wrote_last"])
-    audit_record(action=Action.CREATE, obj=message, school=report.school_id, extra={"by": "pupil", "report": report.pk})
+    audit_record(
+        Event.PUPIL_REPORT_PUPIL_MESSAGE,
+        ctx=ctx,
+        obj=message,
+        school=report.school_id,
+        changes={"urgent": (was_urgent, report.urgent)} if was_urgent != report.urgent else None,
+        extra={"by": "pupil", "report": report.pk},
+    )
     if danger and not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
         from .tasks import urgent_report_alert
 
@@ -196,7 +214,7 @@ def _require_inbox(by: User, report: PupilReport) -> None:
 
 @transaction.atomic
 def staff_message_add(
-    *, by: User, report: PupilReport, body: str, kind: str, request: HttpRequest | None = None
+    *, by: User, report: PupilReport, body: str, kind: str, ctx: AuditContext = COMMAND
 ) -> ReportMessage:
     """A DSL replies to the pupil or asks a question; the pupil reads it at /tell/check/."""
     _require_inbox(by, report)
@@ -209,41 +227,44 @@ def staff_message_add(
     report.last_activity_at = now
     report.pupil_wrote_last = False
     fields = ["last_activity_at", "pupil_wrote_last"]
+    was = report.status
     if report.status == PupilReport.Status.NEW:
         report.status = PupilReport.Status.OPEN
         fields.append("status")
     report.save(update_fields=fields)
     audit_record(
-        action=Action.CREATE,
+        Event.PUPIL_REPORT_STAFF_MESSAGE,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=message,
         school=report.school_id,
+        changes={"status": (was, report.status)} if was != report.status else None,
         extra={"report": report.pk, "kind": kind},
     )
     return message
 
 
 @transaction.atomic
-def report_mark_read(*, by: User, report: PupilReport, request: HttpRequest | None = None) -> None:
+def report_mark_read(*, by: User, report: PupilReport, ctx: AuditContext = COMMAND) -> None:
     """The first time a DSL opens a new report it becomes 'being looked at' (the pupil sees this)."""
     _require_inbox(by, report)
     if report.status == PupilReport.Status.NEW:
         PupilReport.objects.filter(pk=report.pk, status=PupilReport.Status.NEW).update(status=PupilReport.Status.OPEN)
         report.status = PupilReport.Status.OPEN
         audit_record(
-            action=Action.UPDATE,
+            Event.PUPIL_REPORT_READ,
+            ctx=ctx,
             actor=by,
-            request=request,
             obj=report,
             school=report.school_id,
+            changes={"status": (PupilReport.Status.NEW, PupilReport.Status.OPEN)},
             extra={"status": "open"},
         )
 
 
 @transaction.atomic
 def report_close(
-    *, by: User, report: PupilReport, reason: str, malicious: bool = False, request: HttpRequest | None = None
+    *, by: User, report: PupilReport, reason: str, malicious: bool = False, ctx: AuditContext = COMMAND
 ) -> PupilReport:
     """Close a report with a reason, or mark it as malicious with a reason (DESIGN §11: a
     report is a concern to triage, never an automatic sanction; nothing is deleted)."""
@@ -259,6 +280,7 @@ def report_close(
         limit=MAX_MESSAGE,
         required="Say why it is malicious." if malicious else "Say why you are closing it.",
     )
+    was = report.status
     report.status = PupilReport.Status.MALICIOUS if malicious else PupilReport.Status.CLOSED
     report.closed_reason = reason
     report.closed_by = by
@@ -266,21 +288,32 @@ def report_close(
     report.pupil_wrote_last = False
     report.save(update_fields=["status", "closed_reason", "closed_by", "closed_at", "pupil_wrote_last"])
     audit_record(
-        action=Action.UPDATE,
+        Event.PUPIL_REPORT_CLOSED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=report,
         school=report.school_id,
+        changes={"status": (was, report.status)},
         extra={"status": report.status},
     )
     return report
 
 
 @transaction.atomic
-def report_convert(*, by: User, report: PupilReport, request: HttpRequest | None = None, **concern: Any) -> Any:
+def report_convert(
+    *,
+    by: User,
+    report: PupilReport,
+    ctx: AuditContext = COMMAND,
+    request: HttpRequest | None = None,
+    **concern: Any,
+) -> Any:
     """Make a report into a concern (haven.concerns.services.concern_submit). The pupil's
     words go into the concern's "child's words" exactly as written; report and concern link
-    to each other."""
+    to each other.
+
+    ``request`` is only passed on to ``concern_submit`` until that takes a context too; this
+    function's own event goes through ``ctx``."""
 
     _require_inbox(by, report)
     report = PupilReport.objects.select_for_update().get(pk=report.pk)
@@ -297,15 +330,17 @@ def report_convert(*, by: User, report: PupilReport, request: HttpRequest | None
         **concern,
     )
     report.concern = made
+    was = report.status
     report.status = PupilReport.Status.CONVERTED
     report.pupil_wrote_last = False
     report.save(update_fields=["concern", "status", "pupil_wrote_last"])
     audit_record(
-        action=Action.UPDATE,
+        Event.PUPIL_REPORT_CONVERTED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=report,
         school=report.school_id,
+        changes={"status": (was, report.status)},
         extra={"status": "converted", "concern": made.reference},
     )
     return made
@@ -313,16 +348,23 @@ def report_convert(*, by: User, report: PupilReport, request: HttpRequest | None
 
 @transaction.atomic
 def voice_settings_update(
-    *, by: User, school: School, reporting_email: str, trusted_adults: str, request: HttpRequest | None = None
+    *, by: User, school: School, reporting_email: str, trusted_adults: str, ctx: AuditContext = COMMAND
 ) -> VoiceSettings:
     if not can(by, Capability.PUPIL_VOICE_INBOX, school=school):
         raise ApplicationError("Only the school's safeguarding leads can do this.", code="forbidden")
     trusted_adults = _text(trusted_adults, field="trusted_adults", limit=2_000)
     settings_row, _ = VoiceSettings.objects.get_or_create(school=school)
+    email_was, adults_were = settings_row.reporting_email, len(settings_row.adults())
     settings_row.reporting_email = (reporting_email or "").strip()
     settings_row.trusted_adults = trusted_adults
     settings_row.updated_at = clock.now()
     settings_row.full_clean()
     settings_row.save()
-    audit_record(action=Action.UPDATE, actor=by, request=request, obj=settings_row, school=school)
+    # The school's own reporting address, and how many trusted adults are listed (not who).
+    changes: dict[str, tuple[Any, Any] | list[Any]] = {}
+    if email_was != settings_row.reporting_email:
+        changes["reporting_email"] = (email_was, settings_row.reporting_email)
+    if adults_were != len(settings_row.adults()):
+        changes["trusted_adults_count"] = (adults_were, len(settings_row.adults()))
+    audit_record(Event.VOICE_SETTINGS_CHANGED, ctx=ctx, actor=by, obj=settings_row, school=school, changes=changes)
     return settings_row

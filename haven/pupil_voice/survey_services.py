@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, authorities_for, can, may_manage_survey, trusts_for
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.errors import ApplicationError
@@ -83,7 +83,7 @@ def survey_open(
     opens_on: dt.date | None,
     closes_on: dt.date | None,
     schools: Iterable[School],
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> Survey:
     """Open a survey with the standard questions (copied onto it) for these schools.
 
@@ -124,11 +124,12 @@ def survey_open(
     survey.save()
     survey.schools.set(chosen)
     audit_record(
-        action=Action.CREATE,
+        Event.SURVEY_OPENED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=survey,
         **survey.audit_organisation(),
+        changes={"opens_on": (None, str(opens_on)), "closes_on": (None, str(closes_on))},
         extra={"schools": [s.pk for s in chosen], "opens_on": str(opens_on), "closes_on": str(closes_on)},
     )
     return survey
@@ -152,7 +153,7 @@ def _overlapping(schools: list[School], opens_on: dt.date, closes_on: dt.date) -
 
 
 @transaction.atomic
-def survey_close(*, by: User, survey: Survey, request: HttpRequest | None = None) -> Survey:
+def survey_close(*, by: User, survey: Survey, ctx: AuditContext = COMMAND) -> Survey:
     """Close a survey early (or call off one not yet open). Its answers are kept."""
     if not may_manage_survey(by, survey):
         raise ApplicationError(
@@ -162,15 +163,17 @@ def survey_close(*, by: User, survey: Survey, request: HttpRequest | None = None
     today = clock.localdate()
     if survey.status_on(today) == "closed":
         raise ApplicationError("This survey is already closed.", code="closed")
+    last_day = survey.last_day
     survey.closed_early_on = today
     survey.closed_by = by
     survey.save(update_fields=["closed_early_on", "closed_by"])
     audit_record(
-        action=Action.UPDATE,
+        Event.SURVEY_CLOSED_EARLY,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=survey,
         **survey.audit_organisation(),
+        changes={"closed_early_on": (None, str(today)), "last_day": (str(last_day), str(survey.last_day))},
         extra={"closed_early_on": str(today)},
     )
     return survey

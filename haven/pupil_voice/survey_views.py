@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, has_any, may_manage_survey, schools_for
 from haven.accounts.decorators import two_factor_required
-from haven.audit.models import Action
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.errors import ApplicationError
@@ -138,7 +139,7 @@ def survey_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                     opens_on=form.cleaned_data["opens_on"],
                     closes_on=form.cleaned_data["closes_on"],
                     schools=form.chosen_schools(),
-                    request=request,
+                    ctx=AuditContext.of(request),
                 )
             except ApplicationError as exc:
                 exc.add_to(form)
@@ -209,7 +210,7 @@ def _question_from_any(key: str, rounds: list[Any], trend: dict[str, Any]) -> di
 def survey_detail(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     """Results per school and question (and per year band for one school), groups under 10
     hidden; for one school, how this round compares with its earlier ones."""
-    survey, schools = selectors.survey_get_for(request.user, survey_id, request=request)
+    survey, schools = selectors.survey_get_for(request.user, survey_id, ctx=AuditContext.of(request))
     context: dict[str, Any] = {
         "survey": survey,
         "status": survey.status,
@@ -246,7 +247,8 @@ def survey_detail(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResp
 @two_factor_required
 def survey_csv(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     """Every group's percentages, with the same hiding as the page, once the survey is closed."""
-    survey, schools = selectors.survey_get_for(request.user, survey_id, request=request)
+    ctx = AuditContext.of(request)
+    survey, schools = selectors.survey_get_for(request.user, survey_id, ctx=ctx)
     if survey.status != "closed":
         messages.info(request, "The results can be downloaded once the survey closes.")
         return redirect("pupil_voice:survey", survey_id=survey.pk)
@@ -273,9 +275,9 @@ def survey_csv(request: AuthenticatedHttpRequest, survey_id: int) -> HttpRespons
                     ]
                 )
     audit_record(
-        action=Action.EXPORT,
+        Event.SURVEY_EXPORTED,
+        ctx=ctx,
         actor=request.user,
-        request=request,
         obj=survey,
         **survey.audit_organisation(),
         extra={"survey_csv": [s.pk for s in schools]},
@@ -301,9 +303,10 @@ def survey_csv(request: AuthenticatedHttpRequest, survey_id: int) -> HttpRespons
 @two_factor_required
 @require_POST
 def survey_close(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
-    survey, _ = selectors.survey_get_for(request.user, survey_id, request=request)
+    ctx = AuditContext.of(request)
+    survey, _ = selectors.survey_get_for(request.user, survey_id, ctx=ctx)
     try:
-        survey_services.survey_close(by=request.user, survey=survey, request=request)
+        survey_services.survey_close(by=request.user, survey=survey, ctx=ctx)
     except ApplicationError as exc:
         if exc.code == "forbidden":  # not theirs to close: as if it were not there
             raise Http404 from exc

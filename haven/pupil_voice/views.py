@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, schools_for
 from haven.accounts.decorators import two_factor_required
+from haven.audit.context import PUPIL_PAGE, AuditContext
 from haven.concerns.forms import ConcernForm, category_groups
 from haven.concerns.models import ChildRole
 from haven.concerns.services import ChildInConcern
@@ -92,7 +93,7 @@ def tell(request: HttpRequest, code: str) -> HttpResponse:
             return _slow_down(request, school)
         if form.is_valid():
             try:
-                made = services.report_submit(school=school, **form.cleaned_data)
+                made = services.report_submit(school=school, ctx=PUPIL_PAGE, **form.cleaned_data)
             except ApplicationError as exc:
                 exc.add_to(form)
             else:
@@ -194,7 +195,7 @@ def _check_write(request: HttpRequest) -> HttpResponse:
     form = PupilMessageForm(request.POST)
     if form.is_valid():
         try:
-            services.pupil_message_add(report=report, body=form.cleaned_data["body"])
+            services.pupil_message_add(report=report, body=form.cleaned_data["body"], ctx=PUPIL_PAGE)
         except ApplicationError as exc:
             form.add_error("body", exc.message)
         else:
@@ -256,15 +257,16 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _report(request: AuthenticatedHttpRequest, report_id: int) -> PupilReport:
-    return selectors.report_get_for(request.user, report_id, request=request)
+def _report(request: AuthenticatedHttpRequest, report_id: int, ctx: AuditContext) -> PupilReport:
+    return selectors.report_get_for(request.user, report_id, ctx=ctx)
 
 
 @login_required
 @two_factor_required
 def detail(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id)
-    services.report_mark_read(by=request.user, report=report, request=request)
+    ctx = AuditContext.of(request)
+    report = _report(request, report_id, ctx)
+    services.report_mark_read(by=request.user, report=report, ctx=ctx)
     return _detail(request, report)
 
 
@@ -297,7 +299,8 @@ def _detail(
 @two_factor_required
 @require_POST
 def message(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id)
+    ctx = AuditContext.of(request)
+    report = _report(request, report_id, ctx)
     form = StaffMessageForm(request.POST)
     if form.is_valid():
         try:
@@ -306,7 +309,7 @@ def message(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
                 report=report,
                 body=form.cleaned_data["body"],
                 kind=form.cleaned_data["kind"],
-                request=request,
+                ctx=ctx,
             )
         except ApplicationError as exc:
             form.add_error("body" if exc.field == "body" else None, exc.message)
@@ -320,13 +323,14 @@ def message(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
 @two_factor_required
 @require_POST
 def close(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id)
+    ctx = AuditContext.of(request)
+    report = _report(request, report_id, ctx)
     malicious = request.POST.get("malicious") == "1"
     form: CloseForm | MaliciousForm = (MaliciousForm if malicious else CloseForm)(request.POST)
     if form.is_valid():
         try:
             services.report_close(
-                by=request.user, report=report, reason=form.cleaned_data["reason"], malicious=malicious, request=request
+                by=request.user, report=report, reason=form.cleaned_data["reason"], malicious=malicious, ctx=ctx
             )
         except ApplicationError as exc:
             form.add_error("reason" if exc.field == "reason" else None, exc.message)
@@ -343,7 +347,8 @@ def close(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
 def convert(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     """Make the report into a concern: the DSL names the children and kinds of concern; the
     pupil's words are kept exactly, as the child's words."""
-    report = _report(request, report_id)
+    ctx = AuditContext.of(request)
+    report = _report(request, report_id, ctx)
     if report.concern_id or report.is_closed:
         messages.error(request, "This report is already a concern or closed.")
         return redirect("pupil_voice:detail", report_id=report.pk)
@@ -363,6 +368,7 @@ def convert(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
                 concern = services.report_convert(
                     by=request.user,
                     report=report,
+                    ctx=ctx,
                     request=request,
                     children=[ChildInConcern(r.pupil.pk, r.role) for r in data["children"]],
                     occurred_at=data["occurred_at"],
@@ -409,7 +415,9 @@ def voice_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.voice_settings_update(by=request.user, school=school, request=request, **form.cleaned_data)
+                services.voice_settings_update(
+                    by=request.user, school=school, ctx=AuditContext.of(request), **form.cleaned_data
+                )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, can, deny, may_open_file, school_ids_for
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.cases.models import CaseChild
 from haven.cases.schooldays import add_school_days, closures_by_school
@@ -45,9 +45,7 @@ def transfers_for(user: User) -> tuple[QuerySet[FileTransfer], QuerySet[FileTran
     return outgoing, incoming
 
 
-def transfer_get_for(
-    user: User, transfer_id: int, *, request: HttpRequest | None = None, audit: bool = True
-) -> FileTransfer:
+def transfer_get_for(user: User, transfer_id: int, *, ctx: AuditContext = COMMAND, audit: bool = True) -> FileTransfer:
     transfer = (
         FileTransfer.objects.filter(_visibility(user), pk=transfer_id)
         .select_related("pupil", "school", "to_school", "sent_by", "received_by", "to_pupil")
@@ -55,11 +53,9 @@ def transfer_get_for(
     )
     if transfer is None:
         school = FileTransfer.objects.filter(pk=transfer_id).values_list("school_id", flat=True).first()
-        raise deny(request, object_type="records.filetransfer", object_id=transfer_id, school=school)
+        raise deny(ctx, actor=user, object_type="records.filetransfer", object_id=transfer_id, school=school)
     if audit:
-        audit_record(
-            action=Action.VIEW, actor=user, request=request, obj=transfer, school=_audit_school(user, transfer)
-        )
+        audit_record(Event.FILE_VIEWED, ctx=ctx, actor=user, obj=transfer, school=_audit_school(user, transfer))
     return transfer
 
 
@@ -148,21 +144,22 @@ def waiting_counts(school_ids: list[int]) -> dict[int, int]:
     )
 
 
-def file_read_for(user: User, transfer_id: int, *, request: HttpRequest | None = None) -> FileTransfer:
+def file_read_for(user: User, transfer_id: int, *, ctx: AuditContext = COMMAND) -> FileTransfer:
     """The file itself: the same people (see :func:`may_open_file`), each read recorded as an export."""
-    transfer = transfer_get_for(user, transfer_id, request=request, audit=False)
+    transfer = transfer_get_for(user, transfer_id, ctx=ctx, audit=False)
     if not may_open_file(user, transfer):
         raise deny(
-            request,
+            ctx,
+            actor=user,
             object_type="records.filetransfer.file",
             object_id=transfer.pk,
             school=_audit_school(user, transfer),
             reason="restricted",
         )
     audit_record(
-        action=Action.EXPORT,
+        Event.FILE_DOWNLOADED,
+        ctx=ctx,
         actor=user,
-        request=request,
         obj=transfer,
         school=_audit_school(user, transfer),
         extra={"format": "pdf", "sha256": transfer.sha256},

@@ -13,7 +13,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.access.policy import Capability, can, case_visibility, concern_visibility
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.cases.models import Case
 from haven.cases.schooldays import add_school_days, closures_by_school
@@ -38,7 +39,10 @@ def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
 
 
 def _file_contents(*, by: User, pupil: Pupil, request: HttpRequest | None) -> tuple[bytes, int]:
-    """The file as the sending lead may read it: the child's details, cases and chronology."""
+    """The file as the sending lead may read it: the child's details, cases and chronology.
+
+    ``request`` goes on to the chronology's selector (which audits the read; it takes a
+    context once its own app has moved over) and to the PDF's template."""
 
     _, entries = pupil_chronology_for(by, pupil.pk, request=request)
     cases = list(
@@ -89,11 +93,13 @@ def transfer_send(
     to_school: School | None = None,
     to_school_name: str = "",
     to_contact: str = "",
+    ctx: AuditContext = COMMAND,
     request: HttpRequest | None = None,
 ) -> FileTransfer:
     """Make the file and record it as sent. The PDF is made before the write transaction
     opens (it takes a moment, and on SQLite a transaction holds the write lock); the
-    duplicate check is made again inside it."""
+    duplicate check is made again inside it. ``request`` only reaches the making of the
+    file (:func:`_file_contents`); the transfer's own event goes through ``ctx``."""
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
         raise ApplicationError("Only the school's safeguarding leads can send a child's file.")
     if to_school is not None and to_school.pk == pupil.school_id:
@@ -148,11 +154,12 @@ def transfer_send(
             transfer.save()
             transfer.restricted_cases.set(restricted_ids)
             audit_record(
-                action=Action.CREATE,
+                Event.FILE_TRANSFERRED,
+                ctx=ctx,
                 actor=by,
-                request=request,
                 obj=transfer,
                 school=pupil.school,
+                changes={"status": (None, transfer.status), "send_by": (None, transfer.send_by.isoformat())},
                 extra={
                     "pupil": pupil.pk,
                     "to_school": to_school.pk if to_school else None,
@@ -179,7 +186,7 @@ def transfer_confirm_receipt(
     transfer: FileTransfer,
     confirmed_by: str = "",
     received_on: dt.date | None = None,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> FileTransfer:
     """In Haven, a safeguarding lead of the new school confirms; for a school outside Haven,
     the sending lead records who at the new school confirmed, and when."""
@@ -214,23 +221,26 @@ def transfer_confirm_receipt(
             if day == clock.localdate()
             else max(transfer.sent_at, timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0))))
         )
+    was = transfer.status
     transfer.status = FileTransfer.Status.RECEIVED
     transfer.save(update_fields=["status", "received_by", "receipt_confirmed_by", "received_at", "to_pupil"])
     audit_record(
-        action=Action.UPDATE,
+        Event.FILE_RECEIVED,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=transfer,
         school=transfer.to_school if transfer.in_haven else transfer.school,
+        changes={
+            "status": (was, transfer.status),
+            "received_on": (None, timezone.localtime(transfer.received_at).date().isoformat()),
+        },
         extra={"status": "received", "matched_pupil": transfer.to_pupil_id},
     )
     return transfer
 
 
 @transaction.atomic
-def transfer_withdraw(
-    *, by: User, transfer: FileTransfer, reason: str, request: HttpRequest | None = None
-) -> FileTransfer:
+def transfer_withdraw(*, by: User, transfer: FileTransfer, reason: str, ctx: AuditContext = COMMAND) -> FileTransfer:
     """Sent to the wrong school, say: the new school can no longer open it. Nothing is deleted."""
     transfer = FileTransfer.objects.select_for_update().get(pk=transfer.pk)
     if not can(by, Capability.WRITE_SCHOOL_RECORDS, school=transfer.school):
@@ -241,16 +251,18 @@ def transfer_withdraw(
         )
     if not reason.strip():
         raise ApplicationError("Say why the transfer is withdrawn.", field="reason")
+    was = transfer.status
     transfer.status = FileTransfer.Status.WITHDRAWN
     transfer.withdrawn_at = clock.now()
     transfer.withdrawn_reason = reason.strip()
     transfer.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
     audit_record(
-        action=Action.UPDATE,
+        Event.FILE_WITHDRAWN,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=transfer,
         school=transfer.school,
+        changes={"status": (was, transfer.status)},
         extra={"status": "withdrawn"},
     )
     return transfer

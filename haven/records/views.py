@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from haven.access.policy import Capability, can, deny, has_any
+from haven.audit.context import AuditContext
 from haven.cases.selectors import repeat_involvement_flags
 from haven.core import clock
 from haven.core.errors import ApplicationError
@@ -31,9 +32,12 @@ PAGE_SIZE = 25
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def transfer_new(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
-    pupil = pupil_get_for(request.user, pupil_id, request=request)
+    ctx = AuditContext.of(request)
+    pupil = pupil_get_for(request.user, pupil_id, ctx=ctx)
     if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school):
-        raise deny(request, object_type="people.pupil.transfer", object_id=pupil_id, school=pupil.school)
+        raise deny(
+            ctx, actor=request.user, object_type="people.pupil.transfer", object_id=pupil_id, school=pupil.school
+        )
     schools = selectors.destination_schools(pupil)
     initial = {"left_on": pupil.left_on or clock.localdate()}
     form = forms.TransferForm(request.POST or None, schools=schools, initial=initial)
@@ -47,6 +51,7 @@ def transfer_new(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpRespon
                 to_school=d["school"],
                 to_school_name=d["to_school_name"] if d["school"] is None else "",
                 to_contact=d["to_contact"],
+                ctx=ctx,
                 request=request,
             )
         except ApplicationError as error:
@@ -103,7 +108,8 @@ def transfer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> HttpResponse:
-    transfer = selectors.transfer_get_for(request.user, transfer_id, request=request)
+    ctx = AuditContext.of(request)
+    transfer = selectors.transfer_get_for(request.user, transfer_id, ctx=ctx)
     side = selectors.side_of(request.user, transfer)
     receipt_form = forms.ReceiptForm(initial={"received_on": clock.localdate()})
     withdraw_form = forms.WithdrawForm()
@@ -113,7 +119,7 @@ def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> Http
         try:
             if action == "confirm" and side["can_confirm"]:
                 if transfer.in_haven:
-                    services.transfer_confirm_receipt(by=request.user, transfer=transfer, request=request)
+                    services.transfer_confirm_receipt(by=request.user, transfer=transfer, ctx=ctx)
                     messages.success(request, "Receipt confirmed. The sending school can see that the file arrived.")
                     return redirect("records:transfer_detail", transfer.pk)
                 receipt_form = forms.ReceiptForm(request.POST)
@@ -123,7 +129,7 @@ def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> Http
                         transfer=transfer,
                         confirmed_by=receipt_form.cleaned_data["confirmed_by"],
                         received_on=receipt_form.cleaned_data["received_on"],
-                        request=request,
+                        ctx=ctx,
                     )
                     messages.success(request, "Receipt recorded.")
                     return redirect("records:transfer_detail", transfer.pk)
@@ -131,7 +137,7 @@ def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> Http
                 withdraw_form = forms.WithdrawForm(request.POST)
                 if withdraw_form.is_valid():
                     services.transfer_withdraw(
-                        by=request.user, transfer=transfer, reason=withdraw_form.cleaned_data["reason"], request=request
+                        by=request.user, transfer=transfer, reason=withdraw_form.cleaned_data["reason"], ctx=ctx
                     )
                     messages.success(request, "Transfer withdrawn. The new school can no longer open the file.")
                     return redirect("records:transfer_detail", transfer.pk)
@@ -158,7 +164,7 @@ def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> Http
 @login_required
 @require_safe
 def transfer_file(request: AuthenticatedHttpRequest, transfer_id: int) -> FileResponse:
-    transfer = selectors.file_read_for(request.user, transfer_id, request=request)
+    transfer = selectors.file_read_for(request.user, transfer_id, ctx=AuditContext.of(request))
     filename = f"child-protection-file-{transfer.pk}.pdf"
     response = FileResponse(transfer.file.open("rb"), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -170,7 +176,7 @@ def transfer_file(request: AuthenticatedHttpRequest, transfer_id: int) -> FileRe
 def pupil_detail(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     """The child's page: their details, repeat involvement and their file's transfers (it asks
     the cases and the records, so it lives above them, here)."""
-    pupil = pupil_get_for(request.user, pupil_id, request=request)
+    pupil = pupil_get_for(request.user, pupil_id, ctx=AuditContext.of(request))
     return render(
         request,
         "records/pupil_detail.html",

@@ -3,9 +3,15 @@ records whether it works, so curators see broken links before schools do."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import urllib.error
+import urllib.parse
 import urllib.request
+from http.client import HTTPMessage
+from typing import IO
 
+from django.conf import settings
 from django_tasks import task
 
 from haven.core import clock
@@ -14,13 +20,42 @@ TIMEOUT_SECONDS = 10
 USER_AGENT = "Haven resource bank link checker"
 
 
-class _NoRedirectLoops(urllib.request.HTTPRedirectHandler):
+class PrivateAddress(ValueError):
+    """The link leads to an address inside a private network (ASVS 1.3.6: no server-side
+    request forgery): the checker runs on Haven's server, beside its database."""
+
+
+def _refuse_private(url: str) -> None:
+    """Refuse a link whose host resolves to a loopback, private, link-local or otherwise
+    non-public address. (A host that resolves differently a moment later is not caught;
+    the checker only learns whether a page answers, and reads none of it.)"""
+    if settings.HAVEN_LINK_CHECK_PRIVATE_OK:
+        return
+    parts = urllib.parse.urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname or "", parts.port or 80, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise urllib.error.URLError(exc) from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global:
+            raise PrivateAddress("the link points inside a private network")
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
     max_redirections = 5
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: HTTPMessage, newurl: str
+    ) -> urllib.request.Request | None:
+        _refuse_private(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _open(url: str, method: str) -> int:
+    _refuse_private(url)
     request = urllib.request.Request(url, method=method, headers={"User-Agent": USER_AGENT})  # noqa: S310 - http(s) only, checked below
-    opener = urllib.request.build_opener(_NoRedirectLoops())
+    opener = urllib.request.build_opener(_CheckedRedirects())
     with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
         status: int = response.status
         return status
@@ -37,6 +72,8 @@ def probe(url: str) -> tuple[bool, str]:
             if exc.code not in (403, 405, 501):
                 raise
             status = _open(url, "GET")
+    except PrivateAddress as exc:
+        return False, f"Not checked: {exc}"
     except urllib.error.HTTPError as exc:
         return False, f"The site answered {exc.code}"
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:

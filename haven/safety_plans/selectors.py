@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.http import HttpRequest
 from django.utils import timezone
 
 from haven.access.policy import Capability, case_visibility, deny, schools_for
 from haven.accounts.models import Membership
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.cases.models import Agency, Case, CaseChild, Decision, ParentsInformed, Referral, Route, Support
 from haven.concerns.models import ChildRole, Concern, ConcernChild, Location
@@ -90,13 +90,13 @@ def reviews_due_for(user: User, *, today: dt.date | None = None) -> list[SafetyP
     return list(plans_annotated(qs)[:100])
 
 
-def plan_get_for(user: User, plan_id: int, *, request: HttpRequest | None = None, audit: bool = True) -> SafetyPlan:
+def plan_get_for(user: User, plan_id: int, *, ctx: AuditContext = COMMAND, audit: bool = True) -> SafetyPlan:
     plan = plans_annotated(SafetyPlan.objects.filter(plan_visibility(user), pk=plan_id)).first()
     if plan is None:
         school_id = SafetyPlan.objects.filter(pk=plan_id).values_list("school_id", flat=True).first()
-        raise deny(request, object_type="safety_plans.safetyplan", object_id=plan_id, school=school_id)
+        raise deny(ctx, actor=user, object_type="safety_plans.safetyplan", object_id=plan_id, school=school_id)
     if audit:
-        audit_record(action=Action.VIEW, actor=user, request=request, obj=plan, school=plan.school_id)
+        audit_record(Event.PLAN_VIEWED, ctx=ctx, actor=user, obj=plan, school=plan.school_id)
     return plan
 
 

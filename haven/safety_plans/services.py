@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest
 
 from haven.access.policy import Capability, can
-from haven.audit.models import Action
+from haven.audit.context import COMMAND, AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.cases.models import Case, CaseChild
 from haven.concerns.services import text_checked
@@ -207,15 +207,29 @@ def _version_write(
     return version
 
 
-def _audit(by: User, plan: SafetyPlan, request: HttpRequest | None, action: str = Action.CREATE, **extra: Any) -> None:
+def _audit(
+    event: Event,
+    *,
+    by: User,
+    plan: SafetyPlan,
+    ctx: AuditContext,
+    changes: dict[str, tuple[Any, Any]],
+    **extra: Any,
+) -> None:
+    """The plan's audit event: what changed (status, version, dates; never the plan's words)."""
     audit_record(
-        action=action,
+        event,
+        ctx=ctx,
         actor=by,
-        request=request,
         obj=plan,
         school=plan.school_id,
+        changes={field: values for field, values in changes.items() if values[0] != values[1]},
         extra={"case": plan.case_id, "pupil": plan.pupil_id, **extra},
     )
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @transaction.atomic
@@ -226,7 +240,7 @@ def plan_create(
     pupil: Pupil,
     content: dict[str, Any],
     risk_lines: Sequence[dict[str, Any]] = (),
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> SafetyPlan:
     """Write a plan, as a draft, for one child of a case."""
     _require_dsl(by, case.school)
@@ -257,7 +271,19 @@ def plan_create(
     _version_write(by=by, plan=plan, number=1, content=checked, lines=lines, reason=ReviewReason.FIRST, reason_notes="")
     plan.save()
     PlanEvent.objects.create(plan=plan, school_id=plan.school_id, by=by, kind=PlanEvent.Kind.CREATED, version=1)
-    _audit(by, plan, request, version=1)
+    _audit(
+        Event.PLAN_CREATED,
+        by=by,
+        plan=plan,
+        ctx=ctx,
+        changes={
+            "status": (None, plan.status),
+            "version": (None, 1),
+            "review_date": (None, _iso(plan.review_date)),
+            "highest_risk": (None, plan.highest_risk),
+        },
+        version=1,
+    )
     return plan
 
 
@@ -284,7 +310,7 @@ def plan_version_add(
     reason: str = "",
     reason_notes: str = "",
     sign_off: bool = False,
-    request: HttpRequest | None = None,
+    ctx: AuditContext = COMMAND,
 ) -> PlanVersion:
     """Save a new version: a changed draft, or a review of a signed-off plan (with its reason).
 
@@ -303,6 +329,7 @@ def plan_version_add(
         raise ApplicationError("Say why the plan is being reviewed.", field="reason_notes")
     checked = content_checked(content, today=clock.localdate())
     lines = risk_lines_checked(risk_lines)
+    before = (plan.status, plan.current_version, _iso(plan.review_date), plan.highest_risk)
     version = _version_write(
         by=by,
         plan=plan,
@@ -323,9 +350,20 @@ def plan_version_add(
         version=version.number,
         text=f"{version.get_reason_display()}{': ' + reason_notes if reason_notes else ''}",
     )
-    _audit(by, plan, request, action=Action.UPDATE, version=version.number, reason=reason)
+    after = (plan.status, plan.current_version, _iso(plan.review_date), plan.highest_risk)
+    _audit(
+        Event.PLAN_REVISED,
+        by=by,
+        plan=plan,
+        ctx=ctx,
+        changes=dict(
+            zip(("status", "version", "review_date", "highest_risk"), zip(before, after, strict=True), strict=True)
+        ),
+        version=version.number,
+        reason=reason,
+    )
     if sign_off:
-        plan_sign_off(by=by, plan=plan, based_on=version.number, request=request)
+        plan_sign_off(by=by, plan=plan, based_on=version.number, ctx=ctx)
     return version
 
 
@@ -338,15 +376,14 @@ def _sign_off_checked(plan: SafetyPlan) -> None:
 
 
 @transaction.atomic
-def plan_sign_off(
-    *, by: User, plan: SafetyPlan, based_on: int | None, request: HttpRequest | None = None
-) -> SafetyPlan:
+def plan_sign_off(*, by: User, plan: SafetyPlan, based_on: int | None, ctx: AuditContext = COMMAND) -> SafetyPlan:
     """A safeguarding lead signs off the current version: the plan is active."""
     _require_dsl(by, plan.school)
     plan = _locked(plan, based_on)
     if plan.status not in (SafetyPlan.Status.DRAFT, SafetyPlan.Status.UNDER_REVIEW):
         raise ApplicationError("Only a draft or a plan under review is signed off.")
     _sign_off_checked(plan)
+    before = (plan.status, plan.signed_off_version)
     plan.status = SafetyPlan.Status.ACTIVE
     plan.signed_off_by = by
     plan.signed_off_at = clock.now()
@@ -355,17 +392,28 @@ def plan_sign_off(
     PlanEvent.objects.create(
         plan=plan, school_id=plan.school_id, by=by, kind=PlanEvent.Kind.SIGNED_OFF, version=plan.current_version
     )
-    _audit(by, plan, request, action=Action.UPDATE, signed_off=plan.current_version)
+    _audit(
+        Event.PLAN_SIGNED_OFF,
+        by=by,
+        plan=plan,
+        ctx=ctx,
+        changes={
+            "status": (before[0], plan.status),
+            "signed_off_version": (before[1], plan.signed_off_version),
+        },
+        signed_off=plan.current_version,
+    )
     return plan
 
 
 @transaction.atomic
-def plan_close(*, by: User, plan: SafetyPlan, reason: str, request: HttpRequest | None = None) -> SafetyPlan:
+def plan_close(*, by: User, plan: SafetyPlan, reason: str, ctx: AuditContext = COMMAND) -> SafetyPlan:
     _require_dsl(by, plan.school)
     reason = text_checked(reason, field="reason", label="why the plan is closing", required=True)
     plan = _locked(plan, None)
     if plan.status == SafetyPlan.Status.CLOSED:
         raise ApplicationError("This plan is already closed.")
+    before = plan.status
     plan.status = SafetyPlan.Status.CLOSED
     plan.save()
     PlanEvent.objects.create(
@@ -376,5 +424,5 @@ def plan_close(*, by: User, plan: SafetyPlan, reason: str, request: HttpRequest 
         version=plan.current_version,
         text=reason,
     )
-    _audit(by, plan, request, action=Action.UPDATE, closed=True)
+    _audit(Event.PLAN_CLOSED, by=by, plan=plan, ctx=ctx, changes={"status": (before, plan.status)}, closed=True)
     return plan

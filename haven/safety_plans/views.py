@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, can, has_any
-from haven.audit.models import Action
+from haven.audit.context import AuditContext
+from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.cases.models import CaseChild
 from haven.cases.selectors import case_get_for
@@ -93,7 +94,12 @@ def plan_new(request: AuthenticatedHttpRequest, reference: str, pupil_id: int) -
             form,
             formset,
             lambda content, lines: services.plan_create(
-                by=request.user, case=case, pupil=pupil, content=content, risk_lines=lines, request=request
+                by=request.user,
+                case=case,
+                pupil=pupil,
+                content=content,
+                risk_lines=lines,
+                ctx=AuditContext.of(request),
             ),
         )
         if plan:
@@ -145,13 +151,14 @@ def _detail_context(
 
 @login_required
 def plan_detail(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_get_for(request.user, plan_id, request=request)
+    plan = selectors.plan_get_for(request.user, plan_id, ctx=AuditContext.of(request))
     return render(request, "safety_plans/detail.html", _detail_context(request, plan))
 
 
 @login_required
 def plan_edit(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
+    ctx = AuditContext.of(request)
+    plan = selectors.plan_get_for(request.user, plan_id, ctx=ctx, audit=False)
     if not _writer(request, plan) or plan.status == SafetyPlan.Status.CLOSED:
         raise Http404
     review = plan.status != SafetyPlan.Status.DRAFT
@@ -173,7 +180,7 @@ def plan_edit(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
                 reason=form.cleaned_data.get("reason", ""),
                 reason_notes=form.cleaned_data.get("reason_notes", ""),
                 sign_off=request.POST.get("then") == "sign_off",
-                request=request,
+                ctx=ctx,
             ),
         )
         if saved:
@@ -224,12 +231,13 @@ def plan_edit(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_sign_off(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
+    ctx = AuditContext.of(request)
+    plan = selectors.plan_get_for(request.user, plan_id, ctx=ctx, audit=False)
     if not _writer(request, plan):
         raise Http404
     based_on = request.POST.get("based_on", "")
     try:
-        services.plan_sign_off(by=request.user, plan=plan, based_on=parse_id(based_on), request=request)
+        services.plan_sign_off(by=request.user, plan=plan, based_on=parse_id(based_on), ctx=ctx)
         messages.success(request, "Signed off: the plan is active.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -239,13 +247,14 @@ def plan_sign_off(request: AuthenticatedHttpRequest, plan_id: int) -> HttpRespon
 @login_required
 @require_POST
 def plan_close(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
+    ctx = AuditContext.of(request)
+    plan = selectors.plan_get_for(request.user, plan_id, ctx=ctx, audit=False)
     if not _writer(request, plan):
         raise Http404
     form = CloseForm(request.POST)
     if form.is_valid():
         try:
-            services.plan_close(by=request.user, plan=plan, reason=form.cleaned_data["reason"], request=request)
+            services.plan_close(by=request.user, plan=plan, reason=form.cleaned_data["reason"], ctx=ctx)
             messages.success(request, "The plan is closed. It stays readable with all its versions.")
             return redirect("safety_plans:detail", plan_id=plan.pk)
         except ApplicationError as exc:
@@ -255,7 +264,7 @@ def plan_close(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 def plan_version(request: AuthenticatedHttpRequest, plan_id: int, number: int) -> HttpResponse:
-    plan = selectors.plan_get_for(request.user, plan_id, request=request)
+    plan = selectors.plan_get_for(request.user, plan_id, ctx=AuditContext.of(request))
     version = selectors.version_get(plan, number)
     if version is None:
         raise Http404
@@ -268,7 +277,7 @@ def plan_version(request: AuthenticatedHttpRequest, plan_id: int, number: int) -
 
 @login_required
 def plan_compare(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_get_for(request.user, plan_id, request=request)
+    plan = selectors.plan_get_for(request.user, plan_id, ctx=AuditContext.of(request))
     numbers = [n for n in (parse_id(request.GET.get("from", "")), parse_id(request.GET.get("to", ""))) if n]
     if len(numbers) != 2:
         numbers = [max(plan.current_version - 1, 1), plan.current_version]
@@ -303,15 +312,15 @@ def _child_context(plan: SafetyPlan, version: Any) -> dict[str, Any]:
 
 @login_required
 def plan_child(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_get_for(request.user, plan_id, request=request)
+    plan = selectors.plan_get_for(request.user, plan_id, ctx=AuditContext.of(request))
     return render(request, "safety_plans/child.html", _child_context(plan, selectors.version_get(plan)))
 
 
-def _print(request: AuthenticatedHttpRequest, plan: SafetyPlan, *, child: bool) -> None:
+def _print(request: AuthenticatedHttpRequest, plan: SafetyPlan, *, child: bool, ctx: AuditContext) -> None:
     audit_record(
-        action=Action.EXPORT,
+        Event.PLAN_PRINTED,
+        ctx=ctx,
         actor=request.user,
-        request=request,
         obj=plan,
         school=plan.school_id,
         extra={"format": "pdf", "page": "child" if child else "full", "version": plan.current_version},
@@ -328,9 +337,10 @@ def _pdf_context(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> dict[st
 
 @login_required
 def plan_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
+    ctx = AuditContext.of(request)
+    plan = selectors.plan_get_for(request.user, plan_id, ctx=ctx, audit=False)
     version = selectors.current_version_get(plan)
-    _print(request, plan, child=False)
+    _print(request, plan, child=False, ctx=ctx)
     return pdf_response(
         request,
         "safety_plans/plan_pdf.html",
@@ -347,8 +357,9 @@ def plan_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 def plan_child_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_get_for(request.user, plan_id, request=request, audit=False)
-    _print(request, plan, child=True)
+    ctx = AuditContext.of(request)
+    plan = selectors.plan_get_for(request.user, plan_id, ctx=ctx, audit=False)
+    _print(request, plan, child=True, ctx=ctx)
     return pdf_response(
         request,
         "safety_plans/child_pdf.html",

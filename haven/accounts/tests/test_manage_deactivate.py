@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from conftest import sign_in
 from haven.access.roles import Role
+from haven.audit.context import Channel
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.testing import factories as f
 
@@ -41,7 +43,8 @@ def test_it_deactivates_signs_out_and_audits(client, world, key):
     assert not person.is_active
     event = AuditEvent.objects.get(action=Action.UPDATE, object_type="accounts.user", object_id=str(person.pk))
     assert event.actor == admin
-    assert event.extra == {"is_active": [True, False]}
+    assert (event.event, event.channel) == (Event.ACCOUNT_DEACTIVATED, Channel.PAGE)
+    assert event.extra == {"is_active": [True, False], "changes": {"is_active": [True, False]}}
     r = theirs.get(reverse("accounts:account"))
     assert r.status_code == 302
     assert r["Location"].startswith(reverse("accounts:sign_in"))
@@ -59,7 +62,12 @@ def test_it_reactivates_and_audits(client, world):
     person.refresh_from_db()
     assert person.is_active
     event = AuditEvent.objects.get(action=Action.UPDATE, object_type="accounts.user", object_id=str(person.pk))
-    assert event.extra == {"is_active": [False, True]}
+    assert (event.event, event.channel, event.actor) == (
+        Event.ACCOUNT_REACTIVATED,
+        Channel.PAGE,
+        world.users["admin_a"],
+    )
+    assert event.extra == {"is_active": [False, True], "changes": {"is_active": [False, True]}}
 
 
 def test_reactivating_needs_post(client, world):

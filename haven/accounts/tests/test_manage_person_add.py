@@ -11,6 +11,8 @@ from django.urls import reverse
 from conftest import sign_in
 from haven.access.roles import Role
 from haven.accounts.models import Membership, User
+from haven.audit.context import Channel
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 
 
@@ -81,8 +83,10 @@ def test_it_creates_the_account_and_the_role_and_audits_both(client, world):
     granted = AuditEvent.objects.get(action=Action.ROLE_GRANTED, object_id=str(membership.pk))
     assert granted.actor == admin
     assert granted.school_id == world.school_a.pk
+    assert (granted.event, granted.channel) == (Event.ROLE_GRANTED, Channel.PAGE)
     created = AuditEvent.objects.get(action=Action.CREATE, object_type="accounts.user", object_id=str(user.pk))
     assert created.actor == admin
+    assert (created.event, created.channel) == (Event.ACCOUNT_CREATED, Channel.PAGE)
 
 
 def test_the_temporary_password_is_shown_once_and_works(client, world):

@@ -8,6 +8,8 @@ from django.urls import reverse
 from conftest import sign_in
 from haven.access.roles import Role
 from haven.accounts.models import Membership
+from haven.audit.context import Channel
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.testing import factories as f
 
@@ -42,6 +44,8 @@ def test_it_ends_the_role_and_audits_it(client, world):
     assert membership.ended_at is not None
     event = AuditEvent.objects.get(action=Action.ROLE_ENDED, object_id=str(membership.pk))
     assert event.actor == admin
+    assert (event.event, event.channel) == (Event.ROLE_ENDED, Channel.PAGE)
+    assert event.extra["changes"] == {"ended_at": [None, membership.ended_at.isoformat()]}
     assert event.school_id == world.school_a.pk
     assert "is no longer Designated safeguarding lead" in client.get(r["Location"]).text
 

@@ -12,6 +12,8 @@ from conftest import sign_in
 from haven.accounts import middleware
 from haven.accounts.models import User
 from haven.accounts.views import PASSWORD_CHANGE_ATTEMPTS
+from haven.audit.context import Channel
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.testing.factories import PASSWORD
 
@@ -70,7 +72,8 @@ def test_it_changes_the_password_keeps_this_session_ends_the_others_and_audits(c
     assert elsewhere["Location"].startswith(reverse("accounts:sign_in"))
     event = AuditEvent.objects.get(action=Action.UPDATE, object_type="accounts.user", object_id=str(user.pk))
     assert event.actor == user
-    assert event.extra == {"password": "changed by its owner"}
+    assert (event.event, event.channel) == (Event.PASSWORD_CHANGED, Channel.PAGE)
+    assert event.extra == {"password": "changed by its owner"}  # nothing else changed that may be kept
     assert NEW not in event.canonical() and PASSWORD not in event.canonical()
 
 
@@ -113,10 +116,9 @@ def test_too_many_wrong_current_passwords_end_the_session(client, world):
     assert client.get(reverse("accounts:account")).status_code == 302  # signed out
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
-    assert (
-        AuditEvent.objects.filter(action=Action.ACCESS_DENIED, actor=user, object_id=str(user.pk)).count()
-        == PASSWORD_CHANGE_ATTEMPTS
-    )
+    refused = AuditEvent.objects.filter(action=Action.ACCESS_DENIED, actor=user, object_id=str(user.pk))
+    assert refused.count() == PASSWORD_CHANGE_ATTEMPTS
+    assert set(refused.values_list("event", "channel")) == {(Event.PASSWORD_CHANGE_REFUSED, Channel.PAGE)}
 
 
 def test_a_right_password_clears_the_count_of_wrong_ones(client, world):
@@ -141,6 +143,10 @@ def test_after_an_administrators_reset_the_person_chooses_their_own_first(client
     temporary = admin.post(reverse("manage:password_reset", args=[person.pk]), follow=True).context["password"]
     person.refresh_from_db()
     assert person.password_must_change
+    reset = AuditEvent.objects.get(event=Event.PASSWORD_RESET, object_id=str(person.pk))
+    assert (reset.actor, reset.channel) == (world.users["admin_a"], Channel.PAGE)
+    assert reset.extra["changes"] == {"password_must_change": [False, True]}
+    assert temporary not in reset.canonical()
 
     _sign_in_with_password(client, person.email, temporary)
     for page in (reverse("home:home"), reverse("concerns:new"), reverse("accounts:account")):
@@ -159,6 +165,10 @@ def test_after_an_administrators_reset_the_person_chooses_their_own_first(client
     person.refresh_from_db()
     assert not person.password_must_change
     assert client.get(reverse("concerns:new")).status_code == 200
+    changed = AuditEvent.objects.get(event=Event.PASSWORD_CHANGED, object_id=str(person.pk))
+    assert (changed.actor, changed.channel) == (person, Channel.PAGE)
+    assert changed.extra["changes"] == {"password_must_change": [True, False]}
+    assert NEW not in changed.canonical() and temporary not in changed.canonical()
 
 
 def test_a_new_account_chooses_its_own_password_too(client, world):

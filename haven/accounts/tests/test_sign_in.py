@@ -8,6 +8,8 @@ from django.contrib.auth.hashers import identify_hasher, make_password
 from django.urls import reverse
 
 from conftest import sign_in
+from haven.audit.context import Channel
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.testing.factories import PASSWORD
 
@@ -20,7 +22,8 @@ def test_staff_sign_in_goes_home(client, world):
     r = _post_sign_in(client, "staff_a@example.org")
     assert r.status_code == 302 and r["Location"] == "/"
     assert client.get("/").status_code == 200
-    assert AuditEvent.objects.filter(action=Action.SIGN_IN, actor=world.users["staff_a"]).exists()
+    signed_in = AuditEvent.objects.get(action=Action.SIGN_IN, actor=world.users["staff_a"])
+    assert (signed_in.event, signed_in.channel) == (Event.SIGNED_IN, Channel.PAGE)
 
 
 def test_email_is_matched_without_regard_to_case_or_spaces(client, world):
@@ -35,6 +38,7 @@ def test_a_wrong_password_says_so_keeps_the_email_and_is_audited(client, world):
     assert 'value="staff_a@example.org"' in r.text
     assert "not the password" not in r.text
     event = AuditEvent.objects.get(action=Action.SIGN_IN_FAILED)
+    assert (event.event, event.channel) == (Event.SIGN_IN_FAILED, Channel.PAGE)
     assert event.extra == {"email": "staff_a@example.org"}
     assert event.actor is None
 

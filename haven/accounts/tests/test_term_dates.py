@@ -5,6 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import sign_in
+from haven.audit.context import Channel
+from haven.audit.events import Event
+from haven.audit.models import AuditEvent
 from haven.cases import services
 from haven.cases.schooldays import add_school_days
 from haven.organisations.models import SchoolClosure
@@ -32,6 +35,24 @@ def test_the_administrator_records_term_dates(client, world):
 def test_others_get_404(client, world, key):
     sign_in(client, world.users[key])
     assert client.get(reverse("term_dates", args=[world.school_a.pk])).status_code == 404
+    refused = AuditEvent.objects.get(event=Event.ACCESS_REFUSED, object_type="organisations.school.term_dates")
+    assert (refused.actor, refused.channel, refused.school_id) == (world.users[key], Channel.PAGE, world.school_a.pk)
+
+
+def test_adding_and_removing_a_closure_is_audited_by_name(client, world):
+    admin = world.users["admin_a"]
+    sign_in(client, admin, verified=False)
+    url = reverse("term_dates", args=[world.school_a.pk])
+    client.post(url, {"name": "INSET day", "first_day": "2026-09-01", "last_day": "2026-09-01"})
+    closure = world.school_a.closures.get()
+    added = AuditEvent.objects.get(event=Event.CLOSURE_ADDED, object_id=str(closure.pk))
+    assert (added.actor, added.channel, added.school_id) == (admin, Channel.PAGE, world.school_a.pk)
+    assert added.extra == {"name": "INSET day", "first_day": "2026-09-01", "last_day": "2026-09-01"}
+    assert client.post(url, {"remove": closure.pk}).status_code == 302
+    assert not world.school_a.closures.exists()
+    removed = AuditEvent.objects.get(event=Event.CLOSURE_REMOVED, object_id=str(closure.pk))
+    assert (removed.actor, removed.channel) == (admin, Channel.PAGE)
+    assert removed.extra["changes"] == {"first_day": ["2026-09-01", None], "last_day": ["2026-09-01", None]}
 
 
 def test_a_referral_is_not_overdue_during_a_holiday(client, world, make_concern):

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from haven.audit.context import Channel
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.testing.factories import PASSWORD, totp_device
 
@@ -63,7 +65,13 @@ def test_set_up_shows_a_local_qr_code_and_the_key_then_recovery_codes(client, wo
     # Shown once only.
     assert not re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", client.get(reverse("accounts:recovery_codes")).text)
     assert client.get("/pupils/").status_code == 200
-    assert AuditEvent.objects.filter(action=Action.TWO_FACTOR_ENROLLED, actor=user).exists()
+    set_up = AuditEvent.objects.get(action=Action.TWO_FACTOR_ENROLLED, actor=user)
+    assert (set_up.event, set_up.channel) == (Event.SECOND_FACTOR_SET_UP, Channel.PAGE)
+    assert set_up.extra["changes"] == {"has_two_factor": [False, True]}
+    replaced = AuditEvent.objects.get(event=Event.RECOVERY_CODES_REPLACED, actor=user)
+    assert replaced.channel == Channel.PAGE
+    assert replaced.extra["changes"] == {"recovery_codes_left": [0, 10]}
+    assert not any(code in replaced.canonical() for code in codes)
 
 
 def test_a_dsl_with_a_device_must_enter_a_code(client, world):
@@ -74,7 +82,8 @@ def test_a_dsl_with_a_device_must_enter_a_code(client, world):
     bad = client.post(reverse("accounts:two_factor_verify"), {"token": "12345x"})
     assert bad.status_code == 400
     assert "That code is not right" in bad.text
-    assert AuditEvent.objects.filter(action=Action.TWO_FACTOR_FAILED, actor=user).exists()
+    failed = AuditEvent.objects.get(action=Action.TWO_FACTOR_FAILED, actor=user)
+    assert (failed.event, failed.channel) == (Event.SECOND_FACTOR_FAILED, Channel.PAGE)
     device.refresh_from_db()
     device.throttling_failure_count = 0
     device.throttling_failure_timestamp = None
@@ -105,7 +114,10 @@ def test_a_recovery_code_works_once(client, world):
     _sign_in(client, user)
     r = client.post(reverse("accounts:two_factor_verify"), {"token": codes[0].upper()})
     assert r.status_code == 302
-    assert AuditEvent.objects.filter(action=Action.RECOVERY_CODE_USED, actor=user).exists()
+    used = AuditEvent.objects.get(action=Action.RECOVERY_CODE_USED, actor=user)
+    assert (used.event, used.channel) == (Event.RECOVERY_CODE_USED, Channel.PAGE)
+    assert used.extra["changes"] == {"recovery_codes_left": [10, 9]}
+    assert codes[0] not in used.canonical()
     client.post(reverse("accounts:sign_out"))
     _sign_in(client, user)
     again = client.post(reverse("accounts:two_factor_verify"), {"token": codes[0]})
@@ -137,3 +149,16 @@ def test_passing_the_second_factor_gives_a_new_session_key(client, world):
     after = client.session.session_key
     assert after and after != before
     assert client.get("/pupils/").status_code == 200
+
+
+def test_a_new_authenticator_replacing_the_old_one_is_no_change_to_having_one(world):
+    from haven.accounts.services import two_factor_confirm, two_factor_device_pending
+
+    user = world.users["dsl_a"]
+    totp_device(user)
+    pending = two_factor_device_pending(user=user)
+    assert two_factor_confirm(user=user, device=pending, token=_token(pending)) is not None
+    set_up = AuditEvent.objects.get(event=Event.SECOND_FACTOR_SET_UP, actor=user)
+    assert set_up.channel == Channel.COMMAND  # no page, no request: the default context
+    assert set_up.extra == {"authenticators_replaced": 1}
+    assert list(TOTPDevice.objects.filter(user=user, confirmed=True)) == [pending]

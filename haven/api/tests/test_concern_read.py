@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from haven.audit.context import Channel
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.concerns.services import concern_acknowledge, concern_close_no_further_action
 from haven.testing.factories import MembershipFactory, UserFactory
@@ -183,6 +185,8 @@ def test_readers_who_do_not_write_the_record_cannot_amend(world, api_as, make_co
     f, m = problem_of(response), problem_of(missing)
     f.pop("instance"), m.pop("instance")
     assert f == m
+    refused = AuditEvent.objects.get(event=Event.ACCESS_REFUSED, object_id=concern.reference, extra__reason="amend")
+    assert (refused.actor, refused.channel, refused.school_id) == (world.users[who], Channel.API, world.school_a.pk)
     assert not concern.amendments.exists()
 
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 from conftest import sign_in
 from haven.api.models import ApiToken
 from haven.api.services import token_create, token_revoke
+from haven.audit.context import Channel
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.core.errors import ApplicationError
 
@@ -52,6 +54,7 @@ def test_creating_a_token_is_audited_without_the_token(client, world):
     raw = _create_on_page(client, "Audit check")
     event = AuditEvent.objects.get(action=Action.CREATE, object_type="api.token")
     assert event.actor == world.users["dsl_a"]
+    assert (event.event, event.channel) == (Event.API_TOKEN_CREATED, Channel.PAGE)  # the tokens page, not the API
     assert event.extra["name"] == "Audit check"
     assert raw not in event.canonical()
     assert raw[len(event.extra["prefix"]) :] not in event.canonical()
@@ -88,7 +91,10 @@ def test_a_revoked_token_stops_working_at_once(client, world):
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None and token.revoked_by == world.users["staff_a"]
-    assert AuditEvent.objects.filter(action=Action.UPDATE, object_type="api.token", object_id=str(token.pk)).exists()
+    revoked = AuditEvent.objects.get(action=Action.UPDATE, object_type="api.token", object_id=str(token.pk))
+    assert (revoked.event, revoked.channel, revoked.actor) == (Event.API_TOKEN_REVOKED, Channel.PAGE, token.revoked_by)
+    assert revoked.extra["changes"] == {"revoked_at": [None, token.revoked_at.isoformat()]}
+    assert raw not in revoked.canonical()
     response = Api(Client(), raw).get(ROOT)
     assert response.status_code == 401
     assert problem_of(response)["detail"] == "The token is not valid."

@@ -1,5 +1,5 @@
-"""Audit events get names in the domain's words (``concern.submitted``, ``route.withdrawn``)
-and the channel they came through.
+"""Audit events get names in the domain's words (``concern.submitted``, ``route.withdrawn``),
+the channel they came through, and a seal under a key outside the database.
 
 Events already recorded keep their hash: they become format 1, whose hash leaves out the
 name and channel, and are named by ``haven.audit.events.legacy_event`` from the fields
@@ -55,6 +55,11 @@ class Migration(migrations.Migration):
             model_name="auditevent",
             name="format",
             field=models.PositiveSmallIntegerField(default=2),
+        ),
+        migrations.AddField(
+            model_name="auditevent",
+            name="seal",
+            field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddIndex(
             model_name="auditevent",

@@ -52,6 +52,7 @@ def test_the_context_of_a_request_names_its_channel():
     api = AuditContext.of(rf.get("/api/v1/cases/", REMOTE_ADDR="not an address"))
     assert (page.channel, page.address, page.user_agent) == (Channel.PAGE, "10.1.2.3", "Firefox")
     assert (api.channel, api.address) == (Channel.API, None)
+    assert AuditContext.of(rf.get("/api/tokens/")).channel == Channel.PAGE  # an HTML page
     assert COMMAND.channel == Channel.COMMAND and COMMAND.address is None
 
 

@@ -7,6 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import sign_in
+from haven.audit.context import Channel
+from haven.audit.events import Event
+from haven.audit.models import AuditEvent
 from haven.testing.factories import PupilFactory
 
 
@@ -78,3 +81,26 @@ def test_names_with_markup_are_shown_as_text(client, world):
     r = client.get(reverse("records:pupil_detail", args=[pupil.pk]))
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+
+
+def test_opening_a_pupils_file_and_its_access_log_is_audited_by_name_from_the_page(client, world):
+    pupil = world.pupils["a"]
+    sign_in(client, world.users["dsl_a"])
+    assert client.get(reverse("records:pupil_detail", args=[pupil.pk]), REMOTE_ADDR="10.9.8.7").status_code == 200
+    assert client.get(reverse("people:pupil_access_log", args=[pupil.pk])).status_code == 200
+    viewed = AuditEvent.objects.get(event=Event.PUPIL_VIEWED, object_id=str(pupil.pk))
+    assert (viewed.channel, viewed.actor, viewed.ip_address) == (Channel.PAGE, world.users["dsl_a"], "10.9.8.7")
+    log = AuditEvent.objects.get(event=Event.ACCESS_LOG_VIEWED, object_id=str(pupil.pk))
+    assert (log.channel, log.actor, log.school_id) == (Channel.PAGE, world.users["dsl_a"], pupil.school_id)
+
+
+def test_a_refused_pupil_file_is_audited_with_who_tried(client, world):
+    pupil = world.pupils["a"]
+    sign_in(client, world.users["dsl_b"])
+    assert client.get(reverse("records:pupil_detail", args=[pupil.pk])).status_code == 404
+    assert client.get(reverse("people:pupil_access_log", args=[pupil.pk])).status_code == 404
+    refused = AuditEvent.objects.filter(event=Event.ACCESS_REFUSED, school=pupil.school_id)
+    assert sorted(refused.values_list("object_type", "channel", "actor")) == [
+        ("people.pupil", Channel.PAGE, world.users["dsl_b"].pk),
+        ("people.pupil.access_log", Channel.PAGE, world.users["dsl_b"].pk),
+    ]

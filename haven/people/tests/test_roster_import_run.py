@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from haven.audit import services as audit_services
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.people import roster
 from haven.people.models import Pupil, RosterImport
@@ -138,10 +139,10 @@ def test_a_failure_while_writing_rolls_everything_back(world, monkeypatch):
 
     real_audit_record = audit_services.audit_record
 
-    def audit_fails_after_every_pupil_write(**kwargs):
-        if kwargs["extra"].get("status") == "done":
+    def audit_fails_after_every_pupil_write(event, **kwargs):
+        if event == Event.ROSTER_IMPORTED:
             raise RuntimeError("disk full")
-        return real_audit_record(**kwargs)
+        return real_audit_record(event, **kwargs)
 
     monkeypatch.setattr(roster, "audit_record", audit_fails_after_every_pupil_write)
     roster_import = roster_import_create(
@@ -205,11 +206,13 @@ def test_other_schools_are_untouched_and_may_share_a_upn(world):
 def test_the_import_is_audited_with_counts_and_never_names(world):
     ri = run(world, roster_csv([pupil_line(1, Legal_Surname="Featherstonehaugh")]))
     event = AuditEvent.objects.get(action=Action.IMPORT, object_id=str(ri.pk))
+    assert event.event == Event.ROSTER_IMPORTED
     assert event.object_type == "people.rosterimport"
     assert event.actor == world.users["admin_a"]
     assert event.school_id == world.school_a.pk
     assert event.extra == {"status": "done", "rows": 1, "created_count": 1, "updated_count": 0,
-                           "unchanged_count": 0, "left_count": 1}  # fmt: skip
+                           "unchanged_count": 0, "left_count": 1,
+                           "changes": {"status": ["applying", "done"]}}  # fmt: skip
     assert "Featherstonehaugh" not in json.dumps(event.extra)
     assert AuditEvent.objects.filter(action=Action.CREATE, object_id=str(ri.pk)).exists()
 
@@ -217,7 +220,8 @@ def test_the_import_is_audited_with_counts_and_never_names(world):
 def test_a_failed_import_is_audited_with_its_problem_count(world):
     ri = run(world, roster_csv([pupil_line(1, Sex="Q"), pupil_line(2, Year_Group="99")]))
     event = AuditEvent.objects.get(action=Action.IMPORT, object_id=str(ri.pk))
-    assert event.extra == {"status": "failed", "errors": 2}
+    assert event.event == Event.ROSTER_FAILED
+    assert event.extra == {"status": "failed", "errors": 2, "changes": {"status": ["validating", "failed"]}}
 
 
 def test_at_most_a_thousand_problems_are_kept(world):
@@ -256,6 +260,9 @@ def test_the_background_task_runs_the_import(world):
     result = roster_import_process.enqueue(roster_import.pk)
     assert result.return_value == "done"
     assert upn(1) in pupils_of(world.school_a)
+    uploaded, imported = AuditEvent.objects.filter(object_id=str(roster_import.pk)).order_by("seq")
+    assert (uploaded.event, uploaded.channel) == (Event.ROSTER_UPLOADED, "command")
+    assert (imported.event, imported.channel) == (Event.ROSTER_IMPORTED, "task")
 
 
 def _queries_for(world, content: bytes, *, school) -> int:

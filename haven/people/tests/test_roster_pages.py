@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import sign_in
+from haven.audit.context import Channel
+from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.people import forms
 from haven.people.models import Pupil, RosterImport
@@ -69,6 +71,18 @@ def test_the_upload_is_audited_with_the_uploaders_address(client, world, django_
         "10.1.2.3",
         world.school_a.pk,
     )
+    assert (created.event, created.channel) == (Event.ROSTER_UPLOADED, Channel.PAGE)
+
+
+def test_the_background_task_audits_the_import_as_a_task(client, world, django_capture_on_commit_callbacks):
+    sign_in(client, world.users["admin_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page_url(world.school_a), {"file": upload(roster_csv([pupil_line(1)]))}, REMOTE_ADDR="10.1.2.3")
+    imported = AuditEvent.objects.get(action=Action.IMPORT, object_type="people.rosterimport")
+    assert (imported.event, imported.channel) == (Event.ROSTER_IMPORTED, Channel.TASK)
+    assert imported.extra["changes"] == {"status": ["applying", "done"]}
+    assert imported.actor == world.users["admin_a"]  # the uploader, though the task wrote it
+    assert (imported.ip_address, imported.user_agent) == (None, "")  # no request behind a task
 
 
 def test_a_trust_administrator_may_import_for_the_trusts_school(client, world, django_capture_on_commit_callbacks):
@@ -95,6 +109,7 @@ def test_anyone_else_gets_404_and_the_attempt_is_audited(client, world, who):
     assert RosterImport.objects.count() == 1
     denied = AuditEvent.objects.filter(action=Action.ACCESS_DENIED, actor=world.users[who], school=world.school_a)
     assert denied.count() == 4
+    assert set(denied.values_list("event", "channel")) == {(Event.ACCESS_REFUSED, Channel.PAGE)}
 
 
 def test_a_school_that_does_not_exist_is_the_same_404(client, world):

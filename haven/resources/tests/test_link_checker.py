@@ -45,7 +45,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server():
+def server(settings):
+    settings.HAVEN_LINK_CHECK_PRIVATE_OK = True  # this server is on the loopback
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -102,3 +103,33 @@ def test_the_sweep_checks_every_approved_link_and_curators_see_the_broken_ones(c
     assert Resource.objects.get(pk=waiting.pk).link_status == "unchecked"
     sign_in(client, world.users["la_officer_a"])
     assert "Broken when checked" in client.get(reverse("resources:detail", args=[bad.pk])).text
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000/admin/", "http://10.1.2.3/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"],
+)
+def test_links_into_private_networks_are_not_opened(link, url):
+    resource = link(url)
+    assert check_resource_link.enqueue(resource.pk).return_value == "broken"
+    resource.refresh_from_db()
+    assert resource.link_detail == "Not checked: the link points inside a private network"
+
+
+def test_a_redirect_into_a_private_network_is_not_followed(link, server, settings, monkeypatch):
+    """The public site (here: the test server, allowed) redirects to the loopback, which is not."""
+    from haven.resources import tasks
+
+    checked = []
+
+    def refuse_redirect_targets(url: str) -> None:
+        checked.append(url)
+        if len(checked) > 1:  # the first is the link itself, the next the redirect's target
+            raise tasks.PrivateAddress("the link points inside a private network")
+
+    monkeypatch.setattr(tasks, "_refuse_private", refuse_redirect_targets)
+    resource = link(server + "/moved")
+    assert check_resource_link.enqueue(resource.pk).return_value == "broken"
+    resource.refresh_from_db()
+    assert resource.link_detail == "Not checked: the link points inside a private network"
+    assert checked[-1].endswith("/ok")
