@@ -223,7 +223,7 @@ def test_the_chronology_prints_times_as_the_date_filter_does(client, world, make
 
 
 # The loop of cases/chronology.html, as it was before its entries were printed in Python
-# (bench/README.md, round two) and is again: the page's entries must read exactly as it prints them.
+# (bench/README.md, round two); a Jinja2 macro now: the page's entries must read exactly as it printed them.
 _LOOP = """{% for e in entries %}
   <li class="chronology-entry chronology-{{ e.kind }}">
     <p class="chronology-when"><time datetime="{{ e.iso }}">{{ e.when }}</time>{% if e.recorded_when %} \

@@ -41,11 +41,17 @@ def _forget_urls(*, setting: str, **kwargs: object) -> None:
         _urls.cache_clear()
 
 
+def urls_for(viewname: str) -> Callable[[str], str]:
+    """``{% url viewname reference %}`` as a function of the reference, reversed once (the URL
+    conf and script prefix in force are part of the cache's key, so a test's own URLs or a
+    sub-path deployment are respected). The Jinja2 row templates call it once per loop."""
+    return _urls(viewname, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+
+
 @register.filter
 def reference_url(reference: str, viewname: str) -> str:
-    """``{% url viewname reference %}`` for a reference (the URL conf and script prefix in force
-    are part of the cache's key, so a test's own URLs or a sub-path deployment are respected)."""
-    return _urls(viewname, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())(str(reference))
+    """``{% url viewname reference %}`` for a reference (see ``urls_for``)."""
+    return urls_for(viewname)(str(reference))
 
 
 @register.filter
