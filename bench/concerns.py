@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 3  # 2: audit events with their names and channel (audit 0004); 3: sealed
 PASSWORD = "bench-password-not-a-secret"  # every synthetic user's password (one Argon2 hash)
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 DAY = 86_400
@@ -546,7 +546,7 @@ LOAD_TABLES: dict[str, str] = {  # table: the columns COPY fills (the others tak
     "cases_task": "title, due_on, created_at, done_at, assignee_id, case_id, created_by_id, done_by_id",
     "audit_auditevent": (
         "chain, seq, at, actor_email, action, object_type, object_id, user_agent, extra, prev_hash, hash, "
-        "actor_id, school_id"
+        "actor_id, school_id, event, channel, format, seal"
     ),
 }
 
@@ -1221,9 +1221,13 @@ class Generator:
         chain = f"school:{s.id}"
         prev = "0" * 64
         add = sinks["audit_auditevent"].add
+        from haven.audit.seal import seal_of  # Django is set up by now (configure_django)
+
         emails = users["email"]
+        names = {"concerns.concern": "concern.submitted", "cases.case": "case.opened"}  # haven.audit.events
         for seq, (at, actor, otype, oid, extra) in enumerate(events, 1):
             email = emails[actor]
+            event = names[otype]
             canonical = json.dumps(
                 {
                     "chain": chain,
@@ -1241,15 +1245,19 @@ class Generator:
                     "user_agent": "",
                     "extra": extra,
                     "prev_hash": prev,
+                    "format": 2,
+                    "event": event,
+                    "channel": "page",
                 },
                 sort_keys=True,
                 separators=(",", ":"),
                 default=str,
             )
             digest = hashlib.sha256(canonical.encode()).hexdigest()
+            seal = seal_of(digest)  # format 2 entries are sealed, as audit_record seals them
             add(
                 f"{chain}\t{seq}\t{self.ts(at)}\t{email}\tcreate\t{otype}\t{oid}\t\t{json.dumps(extra)}\t{prev}\t"
-                f"{digest}\t{actor}\t{s.id}\n"
+                f"{digest}\t{actor}\t{s.id}\t{event}\tpage\t2\t{seal}\n"
             )
             prev = digest
         self.count("audit_auditevent", len(events))
@@ -1461,6 +1469,7 @@ def check_generated(meta: dict[str, Any], progress: Callable[[str], None]) -> No
 
     from haven.accounts.models import Membership
     from haven.audit.models import AuditEvent
+    from haven.audit.seal import seal_is_valid
     from haven.chronology.selectors import pupil_chronology_for
     from haven.concerns.models import Concern
 
@@ -1469,7 +1478,7 @@ def check_generated(meta: dict[str, Any], progress: Callable[[str], None]) -> No
     events = list(AuditEvent.objects.filter(chain=f"school:{school}").order_by("seq"))
     prev = "0" * 64
     for e in events:
-        if e.prev_hash != prev or e.compute_hash() != e.hash:
+        if e.prev_hash != prev or e.compute_hash() != e.hash or not seal_is_valid(e.hash, e.seal):
             raise SystemExit(f"audit chain school:{school} does not verify at seq {e.seq}")
         prev = e.hash
     dsl = Membership.objects.get(school_id=school, role="dsl").user

@@ -179,6 +179,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The hot row loops only (the dashboard's rows, the chronology's entries), printed into
+        # the Django pages by {% rows %} (haven/workspace/templatetags/rows.py).
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "haven" / "workspace" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "haven.workspace.jinja.environment", "autoescape": True},
+    },
 ]
 
 # Database: embedded SQLite by default; PostgreSQL through DATABASE_URL.
