@@ -32,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--keep-monthly", type=int, default=12, help="newest archive of each of the last N months")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        to: Path = (options["to"] or settings.DATA_DIR / "backups").resolve()
+        to = Path(options["to"] or settings.DATA_DIR / "backups").resolve()
         if min(options["keep_daily"], options["keep_weekly"], options["keep_monthly"]) < 0:
             raise CommandError("--keep-daily, --keep-weekly and --keep-monthly must be 0 or more.")
         try:

@@ -31,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         try:
-            problems = self._restore(options["archive"].resolve())
+            problems = self._restore(Path(options["archive"]).resolve())
         except BackupError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         if problems:
