@@ -35,6 +35,11 @@ worker=$!
   $PY manage.py escalate_concerns >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py network_reminders >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py anchor_audit >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
+  # A daily backup, when the last one (last-backup.json, written by each backup) is a day old.
+  # It stays on this disk: copy $HAVEN_DATA_DIR/backups elsewhere (README, "Backups and restores").
+  if [ -z "$(find "$HAVEN_DATA_DIR/last-backup.json" -mmin -1440 2>/dev/null)" ]; then
+    $PY manage.py backup --to "$HAVEN_DATA_DIR/backups" >>"$HAVEN_DATA_DIR/logs/backup.log" 2>&1 || true
+  fi
   sleep 3600
 done) &
 sweeper=$!

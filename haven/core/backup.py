@@ -1,0 +1,540 @@
+"""Backups and restores: one archive holding everything needed to bring Haven back.
+
+An archive is one file, ``haven-YYYYMMDDTHHMMSSZ.backup``: a header line naming the format
+and the SHA-256 of everything after it, then a gzipped tar of
+
+- ``database/haven.sqlite3`` (SQLite's online backup API, never a copy of the live file,
+  which a write in progress would leave corrupt) or ``database/haven.pgdump``
+  (``pg_dump --format=custom``);
+- ``uploads/`` (settings.MEDIA_ROOT: concern attachments and the child-protection files of
+  transfers, ``uploads/transfers/``);
+- ``keys/secret_key`` and ``keys/audit_key`` when they are files in the data dir (a key given
+  in the environment is the operator's to keep, and the manifest says so);
+- ``audit/audit-anchors.jsonl`` (settings.AUDIT_ANCHOR_FILE, the chain heads outside the
+  database);
+- ``manifest.json``: Haven's version and commit, the time, the database vendor, the row count
+  of every table in the same snapshot as the dump, and the SHA-256 of every file.
+
+The header's checksum finds any changed or damaged byte before anything is restored; the
+manifest then checks each file and the restored database. Neither stops someone who can
+rewrite the whole archive: the archive is NOT encrypted or signed yet (the ``cryptography``
+package is not among Haven's dependencies), so keep archives on encrypted storage, readable
+only by the people who may restore them.
+
+Order matters: the anchor file and keys are copied before the database snapshot (an anchor
+written later would name entries the snapshot lacks), the uploads after it (a row in the
+snapshot always finds its file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.backends.sqlite3._functions import register as register_functions  # type: ignore[import-untyped]
+
+from haven.core import clock
+from haven.core.health import LAST_BACKUP_FILE
+
+FORMAT = 1
+MAGIC = b"HAVEN-BACKUP/1 encryption=none sha256="
+HEADER_LENGTH = len(MAGIC) + 64 + 1
+ARCHIVE_NAME = re.compile(r"^haven-(\d{8}T\d{6}Z)\.backup$")
+STAMP = "%Y%m%dT%H%M%SZ"
+SQLITE_NAME = "database/haven.sqlite3"
+PGDUMP_NAME = "database/haven.pgdump"
+MANIFEST = "manifest.json"
+ANCHORS_NAME = "audit/audit-anchors.jsonl"
+KEY_NAMES = {"secret_key": "keys/secret_key", "audit_key": "keys/audit_key"}
+_ALLOWED_TOP = {"database", "uploads", "keys", "audit"}
+_CHUNK = 1024 * 1024
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on; the message says why in plain words."""
+
+
+# Where things are -------------------------------------------------------------------------
+
+
+def key_files() -> dict[str, Path | None]:
+    """The key files as settings reads them (haven/settings.py ``_secret_key``, ``_audit_key``);
+    None where the key comes from the environment instead."""
+    audit = Path(os.environ.get("HAVEN_AUDIT_KEY_FILE") or settings.DATA_DIR / "audit_key")
+    return {
+        "secret_key": None if os.environ.get("HAVEN_SECRET_KEY") else settings.DATA_DIR / "secret_key",
+        "audit_key": None if os.environ.get("HAVEN_AUDIT_KEY") else audit,
+    }
+
+
+def media_root() -> Path:
+    return Path(settings.MEDIA_ROOT)
+
+
+def _files_under(root: Path) -> Iterator[Path]:
+    if root.is_dir():
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                yield path
+
+
+def haven_version() -> dict[str, str | None]:
+    base = Path(settings.BASE_DIR)
+    version: str | None = None
+    with contextlib.suppress(OSError, KeyError, tomllib.TOMLDecodeError):
+        version = tomllib.loads((base / "pyproject.toml").read_text())["project"]["version"]
+    commit: str | None = None
+    git = shutil.which("git")
+    if git:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            done = subprocess.run(  # noqa: S603 (git found on PATH, fixed arguments)
+                [git, "-C", str(base), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False
+            )
+            if done.returncode == 0 and done.stdout.strip():
+                commit = done.stdout.strip()
+    return {"version": version, "commit": commit}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# The database -----------------------------------------------------------------------------
+
+
+def sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Rows in every table, names read from the database's own catalogue and quoted."""
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    quoted = {name: '"' + name.replace('"', '""') + '"' for name in names}
+    return {name: conn.execute(f"SELECT COUNT(*) FROM {q}").fetchone()[0] for name, q in quoted.items()}  # noqa: S608  # nosec B608
+
+
+def _pg_counts(cursor: Any) -> dict[str, int]:
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    names = [row[0] for row in cursor.fetchall()]
+    counts = {}
+    for name in names:
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(name)}")  # noqa: S608  # nosec B608
+        counts[name] = cursor.fetchone()[0]
+    return counts
+
+
+def _pg_env() -> dict[str, str]:
+    """libpq's environment for pg_dump / pg_restore: the password never on a command line."""
+    db: dict[str, Any] = dict(settings.DATABASES["default"])
+    env = dict(os.environ)
+    for var, key in (("PGHOST", "HOST"), ("PGPORT", "PORT"), ("PGUSER", "USER"), ("PGPASSWORD", "PASSWORD")):
+        if db.get(key):
+            env[var] = str(db[key])
+    env["PGDATABASE"] = str(db["NAME"])
+    return env
+
+
+def _pg_tool(name: str) -> str:
+    path = shutil.which(name)
+    if not path:
+        raise BackupError(
+            f"{name} is not installed. Install Debian's PostgreSQL client (apt-get install postgresql-client), "
+            "the same major version as the server or newer."
+        )
+    done = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)  # noqa: S603
+    match = re.search(r"(\d+)\.", done.stdout)
+    server = connection.pg_version // 10000  # type: ignore[attr-defined]
+    if match and int(match.group(1)) < server:
+        raise BackupError(
+            f"{name} {match.group(1)} is older than the PostgreSQL {server} server; install a newer client."
+        )
+    return path
+
+
+def _snapshot_sqlite(into: Path) -> dict[str, int]:
+    if connection.is_in_memory_db():  # type: ignore[attr-defined]
+        # Only the test suite's database: no other connection can open it, so copy from Django's.
+        connection.ensure_connection()
+        source = connection.connection
+        own_source = False
+    else:
+        source = sqlite3.connect(settings.DATABASES["default"]["NAME"], timeout=20)
+        own_source = True
+    target = sqlite3.connect(into)
+    register_functions(target)  # the schema's indexes and constraints call Django's SQL functions
+    try:
+        source.backup(target)  # one step: a consistent snapshot even while others write
+        target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+        if (check := target.execute("PRAGMA quick_check").fetchone()[0]) != "ok":
+            raise BackupError(f"The copy of the database failed SQLite's check: {check}")
+        return sqlite_counts(target)
+    finally:
+        target.close()
+        if own_source:
+            source.close()
+
+
+def _snapshot_postgresql(into: Path) -> dict[str, int]:
+    """pg_dump and the row counts read the same snapshot, exported by a repeatable-read transaction."""
+    pg_dump = _pg_tool("pg_dump")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        counts = _pg_counts(cursor)
+        done = subprocess.run(  # noqa: S603 (pg_dump from PATH, arguments we build)
+            [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", f"--file={into}"],
+            env=_pg_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+    return counts
+
+
+# The archive ------------------------------------------------------------------------------
+
+
+class _HashingWriter(io.RawIOBase):
+    def __init__(self, f: IO[bytes]) -> None:
+        self.f = f
+        self.digest = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        data = bytes(b)
+        self.digest.update(data)
+        self.f.write(data)
+        return len(data)
+
+
+def _tarinfo(name: str, size: int, mtime: float) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, int(mtime), 0o600
+    return info
+
+
+@dataclass
+class Written:
+    path: Path
+    manifest: dict[str, Any]
+    bytes: int
+    seconds: float
+    pruned: list[Path] = field(default_factory=list)
+
+
+def backup_write(to: Path) -> Written:
+    """Write one archive into ``to``; returns where, with its manifest."""
+    started = time.monotonic()
+    now = clock.now().astimezone(dt.UTC)
+    to.mkdir(parents=True, exist_ok=True)
+    final = to / f"haven-{now:{STAMP}}.backup"
+    if final.exists():
+        raise BackupError(f"{final} already exists; wait a second and try again.")
+    with tempfile.TemporaryDirectory(dir=to, prefix=".haven-backup-") as tmp:
+        staging = Path(tmp)
+        members: list[tuple[str, Path]] = []
+        keys: dict[str, str] = {}
+        # Anchors and keys first, then the database, then the uploads (see the module docstring).
+        anchors = Path(settings.AUDIT_ANCHOR_FILE)
+        if anchors.exists():
+            copy = staging / "audit-anchors.jsonl"
+            shutil.copyfile(anchors, copy)
+            members.append((ANCHORS_NAME, copy))
+        for name, path in key_files().items():
+            if path is None:
+                keys[name] = "environment (not in this archive: keep it yourself)"
+            elif path.exists():
+                members.append((KEY_NAMES[name], path))
+                keys[name] = "file"
+            else:
+                keys[name] = "missing"
+        vendor = connection.vendor
+        if vendor == "sqlite":
+            db_name, db_file = SQLITE_NAME, staging / "haven.sqlite3"
+            counts = _snapshot_sqlite(db_file)
+        elif vendor == "postgresql":
+            db_name, db_file = PGDUMP_NAME, staging / "haven.pgdump"
+            counts = _snapshot_postgresql(db_file)
+        else:
+            raise BackupError(f"Backups of a {vendor} database are not supported.")
+        members.insert(0, (db_name, db_file))
+        root = media_root()
+        members += [(f"uploads/{p.relative_to(root).as_posix()}", p) for p in _files_under(root)]
+
+        files: dict[str, dict[str, Any]] = {}
+        for name, path in members:
+            files[name] = {"sha256": sha256_of(path), "bytes": path.stat().st_size}
+        manifest = {
+            "format": FORMAT,
+            "haven": haven_version(),
+            "created_at": now.isoformat(),
+            "database": {"vendor": vendor, "file": db_name, "tables": counts, "rows": sum(counts.values())},
+            "keys": keys,
+            "encryption": "none",
+            "files": files,
+        }
+        manifest_bytes = json.dumps(manifest, indent=1, sort_keys=True).encode()
+
+        partial = to / f".{final.name}.partial"
+        try:
+            _write_archive(partial, members, files, manifest_bytes, now)
+            os.replace(partial, final)
+        finally:
+            partial.unlink(missing_ok=True)
+    size = final.stat().st_size
+    seconds = time.monotonic() - started
+    _record_last_backup(final, now, size, seconds)
+    return Written(final, manifest, size, seconds)
+
+
+def _write_archive(
+    partial: Path, members: list[tuple[str, Path]], files: dict[str, dict[str, Any]], manifest: bytes, now: dt.datetime
+) -> None:
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it holds the keys
+    with os.fdopen(fd, "wb") as out:
+        out.write(b"\0" * HEADER_LENGTH)  # the header, once the checksum is known
+        writer = _HashingWriter(out)
+        with (
+            gzip.GzipFile(fileobj=writer, mode="wb", compresslevel=6, mtime=int(now.timestamp())) as gz,
+            tarfile.open(fileobj=gz, mode="w|") as tar,
+        ):
+            for name, path in members:
+                with path.open("rb") as f:
+                    tar.addfile(_tarinfo(name, files[name]["bytes"], path.stat().st_mtime), f)
+            tar.addfile(_tarinfo(MANIFEST, len(manifest), now.timestamp()), io.BytesIO(manifest))
+        out.seek(0)
+        out.write(MAGIC + writer.digest.hexdigest().encode() + b"\n")
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _record_last_backup(path: Path, at: dt.datetime, size: int, seconds: float) -> None:
+    """What /healthz reads (haven.core.health.backup_check)."""
+    record = settings.DATA_DIR / LAST_BACKUP_FILE
+    tmp = record.with_suffix(".tmp")
+    tmp.write_text(
+        json.dumps({"at": at.isoformat(), "archive": str(path), "bytes": size, "seconds": round(seconds, 1)})
+    )
+    os.replace(tmp, record)
+
+
+def archive_check(path: Path) -> str:
+    """The archive's checksum, or BackupError when any byte differs from what was written."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(HEADER_LENGTH)
+            if not header.startswith(MAGIC) or not header.endswith(b"\n"):
+                raise BackupError(f"{path} is not a Haven backup archive (its first line is not Haven's).")
+            expected = header[len(MAGIC) : -1].decode("ascii", "replace")
+            digest = hashlib.sha256()
+            while chunk := f.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise BackupError(f"{path} cannot be read: {exc.strerror or exc}") from exc
+    if digest.hexdigest() != expected:
+        raise BackupError(
+            f"{path} has been changed or damaged since it was written (its SHA-256 does not match the one "
+            "recorded in it). Nothing was restored: use another copy."
+        )
+    return expected
+
+
+def archive_extract(path: Path, into: Path) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Unpack a checked archive into ``into``; return its manifest and where each file went.
+    Only regular files under the archive's own folders are taken."""
+    found: dict[str, Path] = {}
+    manifest: dict[str, Any] | None = None
+    with path.open("rb") as f:
+        f.seek(HEADER_LENGTH)
+        try:
+            with gzip.GzipFile(fileobj=f, mode="rb") as gz, tarfile.open(fileobj=gz, mode="r|") as tar:
+                for member in tar:
+                    name = PurePosixPath(member.name)
+                    if not member.isreg() or name.is_absolute() or ".." in name.parts:
+                        raise BackupError(f"The archive holds an unexpected entry: {member.name!r}")
+                    source = tar.extractfile(member)
+                    if source is None:  # pragma: no cover - isreg() members always have data
+                        continue
+                    if member.name == MANIFEST:
+                        manifest = json.loads(source.read())
+                        continue
+                    if name.parts[0] not in _ALLOWED_TOP:
+                        raise BackupError(f"The archive holds an unexpected entry: {member.name!r}")
+                    target = into.joinpath(*name.parts)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with target.open("wb") as out:
+                        shutil.copyfileobj(source, out, _CHUNK)
+                    found[member.name] = target
+        except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+            raise BackupError(f"The archive cannot be unpacked: {exc}") from exc
+    if manifest is None or manifest.get("format") != FORMAT:
+        raise BackupError("The archive has no manifest Haven can read.")
+    return manifest, found
+
+
+# Rotation ---------------------------------------------------------------------------------
+
+
+def _archives(directory: Path) -> list[tuple[dt.datetime, Path]]:
+    out = []
+    for path in directory.iterdir():
+        if match := ARCHIVE_NAME.match(path.name):
+            out.append((dt.datetime.strptime(match.group(1), STAMP).replace(tzinfo=dt.UTC), path))
+    return sorted(out, reverse=True)
+
+
+def archives_to_keep(stamps: list[dt.datetime], *, daily: int, weekly: int, monthly: int) -> set[dt.datetime]:
+    """Grandfather-father-son: the newest archive of each of the last ``daily`` days that have
+    one, of the last ``weekly`` ISO weeks and of the last ``monthly`` months."""
+    keep: set[dt.datetime] = set()
+    periods: list[tuple[int, Callable[[dt.datetime], object]]] = [
+        (daily, lambda t: t.date()),
+        (weekly, lambda t: t.isocalendar()[:2]),
+        (monthly, lambda t: (t.year, t.month)),
+    ]
+    for count, period in periods:
+        seen: set[object] = set()
+        for stamp in sorted(stamps, reverse=True):
+            key = period(stamp)
+            if key in seen:
+                continue
+            if len(seen) == count:
+                break
+            seen.add(key)
+            keep.add(stamp)
+    return keep
+
+
+def prune(directory: Path, *, daily: int, weekly: int, monthly: int, protect: Path | None = None) -> list[Path]:
+    """Delete the archives in ``directory`` that no rule keeps (only files named like ours)."""
+    found = _archives(directory)
+    keep = archives_to_keep([stamp for stamp, _ in found], daily=daily, weekly=weekly, monthly=monthly)
+    removed = []
+    for stamp, path in found:
+        if stamp not in keep and path != protect:
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+# Restore ----------------------------------------------------------------------------------
+
+
+def target_refusal() -> str | None:
+    """Why the database or data dir named by the settings may not take a restore, or None."""
+    vendor = connection.vendor
+    if vendor == "sqlite":
+        name = Path(settings.DATABASES["default"]["NAME"])
+        if name.exists() and name.stat().st_size > 0:
+            conn = sqlite3.connect(f"file:{name}?mode=ro", uri=True)
+            try:
+                tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+            except sqlite3.DatabaseError:
+                tables = 1
+            finally:
+                conn.close()
+            if tables:
+                return f"The data dir already holds a database ({name}). Restore into an empty HAVEN_DATA_DIR."
+    elif vendor == "postgresql":
+        try:
+            tables = connection.introspection.table_names()
+        except DatabaseError as exc:
+            return f"Cannot connect to the target database ({exc}). Create it first, empty: createdb NAME."
+        if tables:
+            return (
+                f"The target database already has {len(tables)} tables. Restore into a new, empty database "
+                "(createdb NAME; DATABASE_URL=postgres://.../NAME)."
+            )
+    else:
+        return f"Restores into a {vendor} database are not supported."
+    if any(_files_under(media_root())):
+        return f"The data dir already holds uploads ({media_root()}). Restore into an empty HAVEN_DATA_DIR."
+    anchors = Path(settings.AUDIT_ANCHOR_FILE)
+    if anchors.exists() and anchors.stat().st_size > 0:
+        return f"The data dir already holds an audit anchor file ({anchors}). Restore into an empty HAVEN_DATA_DIR."
+    return None
+
+
+def restore_database(vendor: str, dump: Path) -> None:
+    if vendor != connection.vendor:
+        raise BackupError(
+            f"The archive holds a {vendor} database but the settings name a {connection.vendor} one; "
+            "set DATABASE_URL (PostgreSQL) or leave it unset (SQLite) to match the archive."
+        )
+    if vendor == "sqlite":
+        connections.close_all()
+        source = sqlite3.connect(dump)
+        target = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode=WAL")
+        finally:
+            target.close()
+            source.close()
+    else:
+        pg_restore = _pg_tool("pg_restore")
+        connections.close_all()
+        done = subprocess.run(  # noqa: S603 (pg_restore from PATH, arguments we build)
+            [
+                pg_restore,
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "--single-transaction",
+                f"--dbname={_pg_env()['PGDATABASE']}",
+                str(dump),
+            ],
+            env=_pg_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
+
+
+def restored_counts(vendor: str) -> dict[str, int]:
+    if vendor == "sqlite":
+        conn = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+        try:
+            return sqlite_counts(conn)
+        finally:
+            conn.close()
+    with connection.cursor() as cursor:
+        return _pg_counts(cursor)
+
+
+def place(source: Path, target: Path, *, mode: int | None = None) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, target)
+    if mode is not None:
+        target.chmod(mode)
