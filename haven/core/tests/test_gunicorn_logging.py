@@ -36,35 +36,12 @@ def _get(url: str) -> int:
 
 @pytest.mark.slow
 def test_pupil_pages_leave_no_line_in_the_access_log(tmp_path: Path):
-    port, log = _free_port(), tmp_path / "access.log"
-    env = {**os.environ, "HAVEN_ENV": "test", "HAVEN_DATA_DIR": str(tmp_path)}
-    env.pop("DATABASE_URL", None)
-    server = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "haven.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--access-logfile",
-            str(log),
-            "--logger-class",
-            "haven.core.gunicorn_logging.AccessLogger",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port, log = _free_port(), tmp_path / "logs" / "access.log"
+    log.parent.mkdir()
+    server = _serve(tmp_path, port)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                _get(base + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+        _wait_for(base)
         for path in ("/tell/abcdefghjkmn/", "/tell/check/", "/tell/abcdefghjkmn/survey/", "/healthz"):
             _get(base + path)
         for _ in range(50):  # gunicorn writes the line after the answer
@@ -77,6 +54,15 @@ def test_pupil_pages_leave_no_line_in_the_access_log(tmp_path: Path):
     text = log.read_text()
     assert text.count("GET /healthz") >= 2  # the log works
     assert "/tell/" not in text
+
+
+def _wait_for(base: str) -> None:
+    for _ in range(100):
+        try:
+            _get(base + "/healthz")
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 def _serve(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -125,12 +111,7 @@ def test_after_a_report_no_file_in_the_data_dir_holds_the_pupils_address_or_brow
     browser = "PupilPhone/9.9 (marker-5f1c2e)"
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                _get(base + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+        _wait_for(base)
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         opener.addheaders = [("User-Agent", browser)]
