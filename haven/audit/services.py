@@ -13,12 +13,10 @@ from django.db.models.sql import InsertQuery
 from haven.core import clock
 from haven.core.fields import pk_column
 
-from .context import COMMAND, AuditContext, Channel, client_ip
+from .context import COMMAND, AuditContext
 from .events import Event, legacy_event, verb_of
 from .models import GENESIS_HASH, AuditChain, AuditEvent
 from .seal import Anchor, anchors_read, seal_is_valid, seal_of
-
-__all__ = ["AuditContext", "AuditOrganisation", "Channel", "Event", "audit_record", "audit_verify", "client_ip"]
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
@@ -51,7 +49,7 @@ def _chain_key(school_id: int | None, trust_id: int | None, authority_id: int | 
 def audit_record(
     event: Event,
     *,
-    ctx: AuditContext | None = None,
+    ctx: AuditContext = COMMAND,
     actor: User | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -69,7 +67,6 @@ def audit_record(
     ``extra`` anything else worth keeping that is not safeguarding content. The organisation
     decides the chain: an event about a school's record belongs in that school's chain.
     """
-    ctx = ctx or COMMAND
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-from haven.audit.services import client_ip
+from haven.audit.context import client_ip
 
 _SALT = secrets.token_bytes(16)
 _lock = threading.Lock()
