@@ -79,7 +79,8 @@ def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def plan_new(request: AuthenticatedHttpRequest, reference: str, pupil_id: int) -> HttpResponse:
-    case = case_get_for(request.user, reference, ctx=AuditContext.of(request), audit=False)
+    ctx = AuditContext.of(request)
+    case = case_get_for(request.user, reference, ctx=ctx, audit=False)
     if not _writer(request, case):
         raise Http404
     link = CaseChild.objects.filter(case=case, pupil_id=pupil_id).select_related("pupil").first()
@@ -99,7 +100,7 @@ def plan_new(request: AuthenticatedHttpRequest, reference: str, pupil_id: int) -
                 pupil=pupil,
                 content=content,
                 risk_lines=lines,
-                ctx=AuditContext.of(request),
+                ctx=ctx,
             ),
         )
         if plan:
