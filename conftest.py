@@ -1,6 +1,10 @@
 """The base test world: two schools in two trusts in one authority, a maintained school in
 a second authority, and every role at each. Tests ask for ``world`` and sign in with
-``sign_in(client, world.users["dsl_a"])``."""
+``sign_in(client, world.users["dsl_a"])``.
+
+For isolation between authorities, :func:`add_northshire` gives the second authority its own
+trust and an academy in it, beside its maintained school, so it holds every kind of
+organisation the first one does (the access matrix's world has it)."""
 
 from __future__ import annotations
 
@@ -90,6 +94,23 @@ SCHOOL_ROLES = {
 }
 
 
+def _school_people(world: World, suffix: str, school: School) -> None:
+    for key, role in SCHOOL_ROLES.items():
+        user = f.UserFactory(email=f"{key}_{suffix}@example.org", full_name=f"{key.title()} {suffix.upper()}")
+        f.MembershipFactory(user=user, role=role, school=school)
+        world.users[f"{key}_{suffix}"] = user
+    world.pupils[suffix] = f.PupilFactory(
+        school=school, legal_forename=f"Pupil{suffix.upper()}", legal_surname="Example"
+    )
+
+
+def _trust_people(world: World, suffix: str, trust: Trust) -> None:
+    for key, role in (("trust_lead", Role.TRUST_LEAD), ("trustee", Role.GOVERNOR), ("trust_admin", Role.ADMIN)):
+        user = f.UserFactory(email=f"{key}_{suffix}@example.org", full_name=f"{key.title()} {suffix.upper()}")
+        f.MembershipFactory(user=user, role=role, trust=trust)
+        world.users[f"{key}_{suffix}"] = user
+
+
 def build_world() -> World:
     authority = f.AuthorityFactory(name="Midshire County Council", la_code="881")
     other = f.AuthorityFactory(name="Northshire Council", la_code="882")
@@ -100,18 +121,9 @@ def build_world() -> World:
     school_m = f.SchoolFactory(name="Northshire Primary", urn="140003", authority=other, phase=School.Phase.PRIMARY)
     world = World(authority, other, trust_a, trust_b, school_a, school_b, school_m)
     for suffix, school in (("a", school_a), ("b", school_b), ("m", school_m)):
-        for key, role in SCHOOL_ROLES.items():
-            user = f.UserFactory(email=f"{key}_{suffix}@example.org", full_name=f"{key.title()} {suffix.upper()}")
-            f.MembershipFactory(user=user, role=role, school=school)
-            world.users[f"{key}_{suffix}"] = user
-        world.pupils[suffix] = f.PupilFactory(
-            school=school, legal_forename=f"Pupil{suffix.upper()}", legal_surname="Example"
-        )
+        _school_people(world, suffix, school)
     for suffix, trust in (("a", trust_a), ("b", trust_b)):
-        for key, role in (("trust_lead", Role.TRUST_LEAD), ("trustee", Role.GOVERNOR), ("trust_admin", Role.ADMIN)):
-            user = f.UserFactory(email=f"{key}_{suffix}@example.org", full_name=f"{key.title()} {suffix.upper()}")
-            f.MembershipFactory(user=user, role=role, trust=trust)
-            world.users[f"{key}_{suffix}"] = user
+        _trust_people(world, suffix, trust)
     for suffix, auth in (("a", authority), ("m", other)):
         user = f.UserFactory(email=f"la_officer_{suffix}@example.org", full_name=f"LA Officer {suffix.upper()}")
         f.MembershipFactory(user=user, role=Role.LA_OFFICER, authority=auth)
@@ -120,19 +132,51 @@ def build_world() -> World:
     return world
 
 
+@dataclass
+class Northshire:
+    """The second authority's trust and the academy in it. Its maintained school is
+    ``world.school_m`` and its officer ``la_officer_m``, as in the base world."""
+
+    trust: Trust
+    school: School
+
+
+def add_northshire(world: World) -> Northshire:
+    """Give Northshire what Midshire has: a trust (Fell Learning Trust) with an academy in it
+    (Fell Academy), every school role there (``staff_n``, ``dsl_n`` ... ``admin_n``), the
+    trust's roles (``trust_lead_n``, ``trustee_n``, ``trust_admin_n``) and a pupil
+    (``pupils["n"]``). The base world's names and people are unchanged."""
+    trust = f.TrustFactory(name="Fell Learning Trust", authority=world.other_authority)
+    school = f.SchoolFactory(name="Fell Academy", urn="140004", authority=world.other_authority, trust=trust)
+    _school_people(world, "n", school)
+    _trust_people(world, "n", trust)
+    return Northshire(trust, school)
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()
 
 
 def sign_in(client: Client, user: User, *, verified: bool = True) -> Client:
-    """Sign the client in; with ``verified`` also pass the second factor."""
+    """Sign the client in; with ``verified`` also pass the second factor (every role needs
+    one: an authenticator app is made for the person if they have none). ``verified=False``
+    is a password only, which reaches nothing but the two-factor pages."""
     client.force_login(user)
     if verified:
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or f.totp_device(user)
-        session = client.session
-        session["otp_device_id"] = device.persistent_id
-        session.save()
+        pass_second_factor(client, user)
+    return client
+
+
+def pass_second_factor(client: Client, user: User) -> Client:
+    """A client past the password page passes the second factor, as the two-factor page does
+    (an authenticator app is made for the person if they have none)."""
+    session = client.session
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or f.totp_device(user)
+    session["otp_device_id"] = device.persistent_id
+    # A factor was just given, as by the two-factor page (step-up counts from it).
+    session["step_up_verified_at"] = timezone.now().isoformat()
+    session.save()
     return client
 
 

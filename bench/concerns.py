@@ -58,7 +58,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-GENERATOR_VERSION = 3  # 2: audit events with their names and channel (audit 0004); 3: sealed
+GENERATOR_VERSION = 4  # 2: audit events with their names and channel (audit 0004); 3: sealed;
+# 4: narratives encrypted at rest, with their blind index (concerns 0007)
 PASSWORD = "bench-password-not-a-secret"  # every synthetic user's password (one Argon2 hash)
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 DAY = 86_400
@@ -410,8 +411,25 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _pool(rng: random.Random, parts: list[str], k: tuple[int, int], size: int, sep: str = " ") -> list[str]:
-    return [_escape(sep.join(rng.sample(parts, rng.randint(*k)))) for _ in range(size)]
+def _texts(rng: random.Random, parts: list[str], k: tuple[int, int], size: int, sep: str = " ") -> list[str]:
+    return [sep.join(rng.sample(parts, rng.randint(*k))) for _ in range(size)]
+
+
+def _sealed_pool(texts: list[str], column: str) -> list[tuple[str, frozenset[str]]]:
+    """Each text as the database holds it (haven.core.fieldcrypt: encrypted under the field
+    key, bound to its column) with its blind-index tokens (haven.core.blindindex). Encrypted
+    once per text and reused across rows, so equal texts have equal ciphertexts here: this
+    is synthetic data, and the load stays fast; the services give each value its own nonce."""
+    from haven.core import blindindex, fieldcrypt
+
+    out = []
+    for text in texts:
+        if not text:
+            out.append(("", frozenset()))
+            continue
+        tokens = frozenset(blindindex.document_tokens([text]).split())
+        out.append((_escape(fieldcrypt.encrypt(text, aad=column)), tokens))
+    return out
 
 
 def _cum(weights: list[float]) -> list[float]:
@@ -521,11 +539,13 @@ LOAD_TABLES: dict[str, str] = {  # table: the columns COPY fills (the others tak
     "concerns_concern": (
         "id, reference, recorded_at, occurred_at, location, location_detail, online_platform, "
         "what_happened, child_words, actions_taken, child_told_next_steps, urgent, source, status, "
-        "acknowledged_at, closed_rationale, acknowledged_by_id, case_id, recorded_by_id, school_id"
+        "acknowledged_at, closed_rationale, acknowledged_by_id, case_id, recorded_by_id, school_id, "
+        "occurred_time_known"
     ),
     "concerns_concern_categories": "concern_id, category_id",
     "concerns_concernchild": "concern_id, pupil_id, role",
     "concerns_amendment": "kind, text, created_at, author_id, concern_id",
+    "concerns_searchentry": "concern_id, tokens",
     "concerns_alert": "kind, sent_at, recipient_id, concern_id",
     "cases_case": (
         "id, reference, title, status, opened_at, closed_at, restricted, shared_with_trust, version, "
@@ -592,9 +612,10 @@ class Generator:
         self.plat_names = [n for n, _ in PLATFORMS]
         self.plat_cw = _cum([w for _, w in PLATFORMS])
         rng = self.rng
-        self.p_what = _pool(rng, WHAT, (2, 4), 4000)
-        self.p_words = _pool(rng, CHILD_WORDS, (1, 2), 500)
-        self.p_actions = _pool(rng, ACTIONS, (1, 2), 300)
+        self.p_what = _sealed_pool(_texts(rng, WHAT, (2, 4), 4000), "concerns_concern.what_happened")
+        self.p_words = _sealed_pool(_texts(rng, CHILD_WORDS, (1, 2), 500), "concerns_concern.child_words")
+        self.p_actions = _sealed_pool(_texts(rng, ACTIONS, (1, 2), 300), "concerns_concern.actions_taken")
+        self.p_amendments = _sealed_pool(list(AMENDMENTS), "concerns_amendment.text")
         self.p_details = [_escape(d) for d in LOCATION_DETAILS]
         self.names_f = [_escape(n) for n in FORENAMES]
         self.names_s = [_escape(n) for n in SURNAMES]
@@ -953,21 +974,25 @@ class Generator:
         add_kid = sinks["concerns_concernchild"].add
         add_amend = sinks["concerns_amendment"].add
         add_alert = sinks["concerns_alert"].add
+        add_search = sinks["concerns_searchentry"].add
         p_what, p_words, p_actions = self.p_what, self.p_words, self.p_actions
         nfa = [_escape(t) for t in NFA_RATIONALE]
-        amendments = [_escape(t) for t in AMENDMENTS]
+        amendments = self.p_amendments
+        nothing: tuple[str, frozenset[str]] = ("", frozenset())
         n_cat = n_kid = n_amend = n_alert = 0
         for c in specs:
-            words = rng.choice(p_words) if rng.random() < 0.6 else ""
-            actions = rng.choice(p_actions) if rng.random() < 0.7 else ""
+            words = rng.choice(p_words) if rng.random() < 0.6 else nothing
+            actions = rng.choice(p_actions) if rng.random() < 0.7 else nothing
+            what = rng.choice(p_what)
             closed = rng.choice(nfa) if c.status == "nfa" else ""
             case_id = c.case.id if c.case else "\\N"
             ack_by = c.ack_by if c.ack_by else "\\N"
             add(
                 f"{c.id}\t{c.ref}\t{self.ts(c.rec)}\t{self.ts(c.occ)}\t{c.loc}\t{c.detail}\t{c.platform}\t"
-                f"{rng.choice(p_what)}\t{words}\t{actions}\t{c.told}\t{'t' if c.urgent else 'f'}\t{c.source}\t"
-                f"{c.status}\t{self.ts(c.ack)}\t{closed}\t{ack_by}\t{case_id}\t{c.by}\t{s.id}\n"
+                f"{what[0]}\t{words[0]}\t{actions[0]}\t{c.told}\t{'t' if c.urgent else 'f'}\t{c.source}\t"
+                f"{c.status}\t{self.ts(c.ack)}\t{closed}\t{ack_by}\t{case_id}\t{c.by}\t{s.id}\tt\n"
             )
+            add_search(f"{c.id}\t{' '.join(sorted(what[1] | words[1] | actions[1]))}\n")
             for cat in c.cats:
                 add_cat(f"{c.id}\t{cat}\n")
             n_cat += len(c.cats)
@@ -979,7 +1004,9 @@ class Generator:
                     at = min(c.rec + rng.randint(3600, 5 * DAY), self.now - 60)
                     author = c.by if rng.random() < 0.7 else users["dsl"]
                     kind = "correction" if rng.random() < 0.4 else "addition"
-                    add_amend(f"{kind}\t{rng.choice(amendments)}\t{self.ts(at)}\t{author}\t{c.id}\n")
+                    text, tokens = rng.choice(amendments)
+                    add_amend(f"{kind}\t{text}\t{self.ts(at)}\t{author}\t{c.id}\n")
+                    add_search(f"{c.id}\t{' '.join(sorted(tokens))}\n")
                     n_amend += 1
                     if c.designated:
                         self.designated_entries += 1
@@ -996,6 +1023,7 @@ class Generator:
         self.count("concerns_concern_categories", n_cat)
         self.count("concerns_concernchild", n_kid)
         self.count("concerns_amendment", n_amend)
+        self.count("concerns_searchentry", len(specs) + n_amend)
         self.count("concerns_alert", n_alert)
 
     def emit_cases(self, s: School, cases: list[Case], users: dict[str, Any], sinks: dict[str, Sink]) -> None:

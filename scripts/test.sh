@@ -21,6 +21,19 @@ if ! $PY -c "import weasyprint" >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
 fi
 
+# Antivirus tests (haven/core/tests/test_clamd.py) start Debian's clamd of their own with one
+# test signature; install it when missing. Its packaged services are left stopped: the tests
+# need neither a running daemon nor freshclam's downloaded signatures.
+if ! command -v clamd >/dev/null 2>&1 && [ ! -x /usr/sbin/clamd ]; then
+  echo "Installing Debian's clamav-daemon for the antivirus tests..."
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clamav-daemon >/dev/null
+  if [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now clamav-freshclam.service clamav-daemon.service clamav-daemon.socket >/dev/null 2>&1 || true
+  fi
+fi
+
 export HAVEN_ENV=test
 export HAVEN_DATA_DIR
 HAVEN_DATA_DIR="$(mktemp -d)"
@@ -41,6 +54,8 @@ echo "== Security tools"
 bash scripts/security.sh
 echo "== schemathesis against a running server (bounded)"
 bash scripts/schemathesis.sh
+echo "== Deployment files (systemd-analyze verify and security, logrotate)"
+bash scripts/verify_deploy.sh
 
 unset_db $PY manage.py makemigrations --check --dry-run >/dev/null || {
   echo "Model changes without migrations: run manage.py makemigrations" >&2; exit 1; }

@@ -25,7 +25,7 @@ from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.organisations.models import Authority, School, Trust
 
-from .roles import Role
+from .roles import CONTENT_ROLES, Role
 
 if TYPE_CHECKING:
     from haven.accounts.models import Membership, User
@@ -65,6 +65,7 @@ class Capability(StrEnum):
     S175_SUBMIT = "s175_submit"  # sign the school's audit off and send it to the authority
     S175_READ = "s175_read"  # read the school's Section 175 audit and its status
     S175_COLLECT = "s175_collect"  # open rounds of the audit, read every school's, return them
+    ALERT_DELIVERY_STATUS = "alert_delivery_status"  # told on every page when email alerts are failing
 
 
 SCHOOL = frozenset({"school"})
@@ -135,6 +136,12 @@ _GRANTS: dict[Capability, dict[str, frozenset[str]]] = {
         Role.TRUST_LEAD: TRUST,
     },
     Capability.S175_COLLECT: {Role.LA_OFFICER: AUTHORITY},
+    # Email alerts failing (haven.alerts): the DSLs, who then watch the dashboard, and the
+    # administrators, who look after the school's systems. Nothing of any record is shown.
+    Capability.ALERT_DELIVERY_STATUS: {
+        **dict.fromkeys((Role.DSL, Role.DEPUTY_DSL), SCHOOL),
+        Role.ADMIN: SCHOOL_OR_TRUST,
+    },
 }
 
 
@@ -506,3 +513,48 @@ def may_use_network(user: User) -> bool:
 def may_manage_network(user: User, authority_id: int) -> bool:
     """The authority's officers manage its pyramids and meetings."""
     return _covers_authority(user, Capability.NETWORK_MANAGE, authority_id)
+
+
+# -- Who checks a role given, and approves a second factor replaced ----------------------------
+# DESIGN §3 rule 19: an administrator is never a path to content. Every content role given is
+# told to the organisation's own leads, who may revoke it; a lost second factor is replaced only
+# when one of them approves. Tried in order: the first tier holding someone other than the
+# person and whoever asked is told. A school's DSLs first; if the person is the school's only
+# DSL, its headteacher; then the trust's safeguarding leads. A trust's or an authority's role
+# goes to the other leads of that organisation.
+ROLE_CHECKERS = frozenset({Role.DSL, Role.HEAD, Role.TRUST_LEAD, Role.LA_OFFICER, Role.ADMIN})
+# How long after a content role is given its checkers may still revoke it from their page.
+ROLE_CHECK_DAYS = 14
+
+
+def role_checker_tiers(membership: Membership) -> list[Q]:
+    """The memberships (as filters on current memberships) whose holders check this role, in
+    order of who is asked first. Roles that reach no content (staff, administrator) are
+    checked by another administrator of the organisation, for second-factor resets only."""
+    school = membership.school
+    if membership.role not in CONTENT_ROLES:
+        q = Q(role=Role.ADMIN, **_organisation_filter(membership))
+        if school is not None and school.trust_id:
+            q |= Q(role=Role.ADMIN, trust_id=school.trust_id)
+        return [q]
+    if school is not None:
+        tiers = [Q(role=Role.DSL, school_id=school.pk), Q(role=Role.HEAD, school_id=school.pk)]
+        if school.trust_id:
+            tiers.append(Q(role=Role.TRUST_LEAD, trust_id=school.trust_id))
+        return tiers
+    if membership.trust_id:
+        return [Q(role=Role.TRUST_LEAD, trust_id=membership.trust_id)]
+    return [Q(role=Role.LA_OFFICER, authority_id=membership.authority_id)]
+
+
+def _organisation_filter(membership: Membership) -> dict[str, int | None]:
+    if membership.school_id:
+        return {"school_id": membership.school_id}
+    if membership.trust_id:
+        return {"trust_id": membership.trust_id}
+    return {"authority_id": membership.authority_id}
+
+
+def may_check_roles(user: User) -> bool:
+    """Whether the person holds a role that can be asked to check others' (the checks page)."""
+    return any(m.role in ROLE_CHECKERS for m in user.active_memberships)

@@ -1,6 +1,6 @@
-"""Step-up: pages that show safeguarding history need two-factor sign-in, even for roles
-that may record without it (DESIGN §11: "staff can usually record without a second factor
-but need one to read history")."""
+"""Pages that need this session to have passed its second factor. Every role signs in with
+two factors (TwoFactorRequiredMiddleware); the decorator says so where a view depends on it,
+and stays the guard if a path is ever opened before the second factor."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Writes for the administrator's people pages: add a person, grant and end roles, reset a
-password, deactivate and reactivate an account. Each is one transaction with its audit row.
+password, end someone's sessions, deactivate and reactivate an account. Each is one transaction with its audit row.
 
 Callers pass objects they obtained through :mod:`haven.accounts.manage_selectors`, which
 has already decided that the administrator manages them. What remains here are the rules of
@@ -16,21 +16,23 @@ the use case, refused with :class:`ManageRefused` and a message fit to show:
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from haven.access.roles import Role
+from haven.access.roles import CONTENT_ROLES, Role
 from haven.audit.context import COMMAND, AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
 
+from . import enrolment as enrol
+from . import notices
 from .manage_selectors import ManagedPerson, Organisation, organisation_kind
-from .models import Membership, User
+from .models import Enrolment, Membership, User
 from .services import membership_end, membership_grant, sign_out_everywhere
+from .sessions import sessions_delete
 
 # The roles each kind of organisation can hold (the database's membership_role_fits_organisation).
 ROLES_BY_KIND: dict[str, tuple[Role, ...]] = {
@@ -39,11 +41,6 @@ ROLES_BY_KIND: dict[str, tuple[Role, ...]] = {
     "authority": (Role.LA_OFFICER, Role.ADMIN),
 }
 _KIND_NAMES = {"school": "a school", "trust": "a trust", "authority": "a local authority"}
-
-# Letters and digits that are hard to confuse when read out or copied from a screen.
-_UNAMBIGUOUS_CHARACTERS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_PASSWORD_GROUPS = 4
-_PASSWORD_GROUP_LENGTH = 5
 
 
 class ManageRefused(Exception):
@@ -54,14 +51,6 @@ class ManageRefused(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def temporary_password_new() -> str:
-    """A random password to hand over once (about 115 bits), like ``aB3kx-Pq7mZ-...``."""
-    return "-".join(
-        "".join(secrets.choice(_UNAMBIGUOUS_CHARACTERS) for _ in range(_PASSWORD_GROUP_LENGTH))
-        for _ in range(_PASSWORD_GROUPS)
-    )
 
 
 def roles_for(organisation: Organisation) -> tuple[Role, ...]:
@@ -98,9 +87,24 @@ def role_grant(
             f"{user.full_name or user.email} is already {Role(role).label} at {organisation}.", field="email"
         )
     try:
-        return membership_grant(by=by, user=user, role=role, ctx=ctx, **kwargs)
+        membership = membership_grant(by=by, user=user, role=role, ctx=ctx, **kwargs)
     except ValidationError as exc:  # a concurrent grant of the same role won the race
         raise ManageRefused(" ".join(exc.messages)) from exc
+    enrol.grant_notice_record(by=by, membership=membership, ctx=ctx)
+    if membership.role in CONTENT_ROLES and not enrol.has_own_password(user):
+        _enrolment_instead_of_password(by=by, user=user, membership=membership, ctx=ctx)
+    return membership
+
+
+def _enrolment_instead_of_password(*, by: User, user: User, membership: Membership, ctx: AuditContext) -> None:
+    """DESIGN §3 rule 19: whoever gets a content role chooses their own password. A temporary
+    password an administrator was shown stops working; the person is emailed a set-up link."""
+    if user.has_usable_password():
+        user.set_unusable_password()
+        user.password_must_change = False
+        user.save(update_fields=["password", "password_must_change"])
+        sign_out_everywhere(user=user, by=by, ctx=ctx)
+    enrol.enrolment_send(by=by, user=user, purpose=Enrolment.Purpose.ACCOUNT, membership=membership, ctx=ctx)
 
 
 @dataclass
@@ -108,7 +112,6 @@ class PersonAdded:
     user: User
     membership: Membership
     created: bool
-    temporary_password: str = ""
 
 
 @transaction.atomic
@@ -124,10 +127,11 @@ def person_add(
 ) -> PersonAdded:
     """Add a person to the organisation with a role.
 
-    A new email address makes a new account with a temporary password, returned once for
-    the administrator to hand over (never stored or audited in clear). An email address that
-    already has an account gets the role added instead: one person, one login, whatever the
-    number of their roles; their name and job title are left as they are.
+    A new email address makes a new account with no password: the person is emailed a
+    single-use link to choose their own (and set up two-factor sign-in), so nobody else ever
+    knows it (DESIGN §3 rule 19). An email address that already has an account gets the role
+    added instead: one person, one login, whatever the number of their roles; their name and
+    job title are left as they are.
     """
     refusal = role_fit_refusal(organisation, role)
     if refusal:
@@ -137,9 +141,8 @@ def person_add(
     if existing is not None:
         membership = role_grant(by=by, user=existing, role=role, organisation=organisation, ctx=ctx)
         return PersonAdded(user=existing, membership=membership, created=False)
-    password = temporary_password_new()
-    user = User(email=email, full_name=full_name.strip(), job_title=job_title.strip(), password_must_change=True)
-    user.set_password(password)
+    user = User(email=email, full_name=full_name.strip(), job_title=job_title.strip())
+    user.set_unusable_password()
     try:
         user.full_clean()
     except ValidationError as exc:  # the form checks these; a concurrent add of the same email can still lose
@@ -150,11 +153,13 @@ def person_add(
         ctx=ctx,
         actor=by,
         obj=user,
-        extra={"email": user.email, "temporary_password": "issued"},
+        extra={"email": user.email, "password": "set-up link emailed"},
         **_organisation_kwargs(organisation),
     )
     membership = role_grant(by=by, user=user, role=role, organisation=organisation, ctx=ctx)
-    return PersonAdded(user=user, membership=membership, created=True, temporary_password=password)
+    if membership.role not in CONTENT_ROLES:  # a content role's grant has sent it already
+        enrol.enrolment_send(by=by, user=user, purpose=Enrolment.Purpose.ACCOUNT, membership=membership, ctx=ctx)
+    return PersonAdded(user=user, membership=membership, created=True)
 
 
 def role_end_refusal(*, by: User, membership: Membership) -> str:
@@ -204,34 +209,45 @@ def _refuse_account_change(*, by: User, person: ManagedPerson) -> None:
         raise ManageRefused(refusal)
 
 
-@transaction.atomic
-def password_reset_by_admin(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> str:
-    """Give the person a new temporary password and sign them out everywhere.
+def holds_content_role(user: User) -> bool:
+    return Membership.objects.filter(user=user, role__in=CONTENT_ROLES, ended_at__isnull=True).exists()
 
-    For someone who forgot their password or whose account may be in other hands. Returns
-    the password to show once; it is never stored in clear or audited.
+
+@transaction.atomic
+def password_reset_by_admin(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> Enrolment:
+    """Reset the person's password and sign them out everywhere.
+
+    For someone who forgot their password or whose account may be in other hands. Nobody is
+    shown a password, whatever the person's roles (ASVS V6.4.1, V6.4.6; DESIGN §3 rule 19):
+    the old one stops working, every session and API token of theirs ends, and they are
+    emailed a single-use link (72 hours) with which they choose a new one themselves. Their
+    second factor does not change, so the link alone does not sign anyone in to records.
     """
     _refuse_account_change(by=by, person=person)
     user = User.objects.select_for_update().get(pk=person.user.pk)
-    password = temporary_password_new()
     must_change = user.password_must_change
-    user.set_password(password)
-    user.password_must_change = True
+    user.set_unusable_password()
+    user.password_must_change = False
     user.save(update_fields=["password", "password_must_change"])
     # The account may be in other hands: its sessions end and its API tokens stop.
     revoked = sign_out_everywhere(user=user, by=by, ctx=ctx)
-    # Never the password itself: only that it was reset, and the flag that makes it temporary.
     audit_record(
         Event.PASSWORD_RESET,
         ctx=ctx,
         actor=by,
         obj=user,
-        changes=None if must_change else {"password_must_change": (False, True)},
-        extra={"password": "reset by administrator", "sessions": "ended", "api_tokens_revoked": revoked},
+        changes={"password_must_change": (True, False)} if must_change else None,
+        extra={
+            "password": "reset by administrator: link emailed",
+            "sessions": "ended",
+            "api_tokens_revoked": revoked,
+        },
         **person.audit_organisation,
     )
+    enrolment = enrol.enrolment_send(by=by, user=user, purpose=Enrolment.Purpose.PASSWORD, ctx=ctx)
+    notices.password_reset(user=user, by=by)
     person.user = user
-    return password
+    return enrolment
 
 
 def _active_set(*, by: User, person: ManagedPerson, active: bool, ctx: AuditContext) -> User:
@@ -256,6 +272,40 @@ def _active_set(*, by: User, person: ManagedPerson, active: bool, ctx: AuditCont
     return user
 
 
+def sessions_end_refusal(*, by: User, person: ManagedPerson) -> str:
+    """Why the administrator may not end this person's sessions ("" when they may).
+
+    Unlike a password reset, it is allowed when the person also has roles in organisations
+    this administrator does not manage: ending sessions hands the account to nobody, it only
+    asks the person to sign in again, which is what an administrator needs when a computer was
+    left signed in."""
+    if person.user.pk == by.pk:
+        return "To sign yourself out of your other devices, use “Where you are signed in” on your account page."
+    if person.user.is_superuser:
+        return "This account belongs to a system operator. Only the Haven service team can change it."
+    return ""
+
+
+@transaction.atomic
+def sessions_end_by_admin(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> int:
+    """End every session of the person (ASVS V7.4.5): they are signed out on every device at
+    their next request. Their password, second factor, roles and API tokens stay (a password
+    reset or a deactivation stops the tokens too). Returns how many sessions ended."""
+    refusal = sessions_end_refusal(by=by, person=person)
+    if refusal:
+        raise ManageRefused(refusal)
+    ended = sessions_delete(person.user)
+    audit_record(
+        Event.SESSIONS_ENDED,
+        ctx=ctx,
+        actor=by,
+        obj=person.user,
+        extra={"sessions_ended": ended},
+        **person.audit_organisation,
+    )
+    return ended
+
+
 @transaction.atomic
 def user_deactivate(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> User:
     """Stop the person signing in, and end their sessions; their roles and records stay."""
@@ -266,3 +316,25 @@ def user_deactivate(*, by: User, person: ManagedPerson, ctx: AuditContext = COMM
 def user_reactivate(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> User:
     """Let a deactivated person sign in again, with the roles they still hold."""
     return _active_set(by=by, person=person, active=True, ctx=ctx)
+
+
+@transaction.atomic
+def enrolment_resend(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> Enrolment:
+    """Email a new set-up link to someone who has not chosen a password yet; the old one stops."""
+    _refuse_account_change(by=by, person=person)
+    user = person.user
+    if enrol.has_own_password(user):
+        raise ManageRefused(f"{user.full_name or user.email} has already set up their account.")
+    last = Enrolment.objects.filter(user=user, membership__isnull=False).order_by("-created_at").first()
+    membership = last.membership if last is not None and last.membership and last.membership.is_current else None
+    return enrol.enrolment_send(by=by, user=user, purpose=Enrolment.Purpose.ACCOUNT, membership=membership, ctx=ctx)
+
+
+@transaction.atomic
+def second_factor_reset_request(*, by: User, person: ManagedPerson, ctx: AuditContext = COMMAND) -> None:
+    """Ask for the person's lost second factor to be replaced; a second person must approve."""
+    _refuse_account_change(by=by, person=person)
+    try:
+        enrol.second_factor_reset_request(by=by, user=person.user, ctx=ctx)
+    except enrol.CheckRefused as exc:
+        raise ManageRefused(exc.message) from exc

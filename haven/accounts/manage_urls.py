@@ -15,7 +15,9 @@ urlpatterns = [
     path("people/<int:user_id>/roles/new/", views.role_grant, name="role_grant"),
     path("people/<int:user_id>/roles/<int:membership_id>/end/", views.role_end, name="role_end"),
     path("people/<int:user_id>/password/", views.password_reset, name="password_reset"),
-    path("people/<int:user_id>/password/new/", views.temporary_password, name="temporary_password"),
+    path("people/<int:user_id>/enrolment/", views.enrolment_resend, name="enrolment_resend"),
+    path("people/<int:user_id>/second-factor/", views.second_factor_reset, name="second_factor_reset"),
+    path("people/<int:user_id>/sessions/end/", views.sessions_end, name="sessions_end"),
     path("people/<int:user_id>/deactivate/", views.deactivate, name="deactivate"),
     path("people/<int:user_id>/reactivate/", views.reactivate, name="reactivate"),
 ]

@@ -14,12 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from haven.audit.context import AuditContext
 
+from . import enrolment as enrol
 from . import manage_services as services
 from .manage_forms import PersonAddForm, RoleGrantForm, role_filter_choices
 from .manage_selectors import (
@@ -34,13 +35,13 @@ from .manage_selectors import (
     people_list_for,
     person_get_for,
 )
+from .sessions import session_list_for
+from .stepup import kept_input, step_up_required
 
 if TYPE_CHECKING:
     from haven.core.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
-# The temporary password travels from the POST that makes it to the one page that shows it.
-_SHOW_ONCE_KEY = "manage_show_once"
 _KIND_LABELS = {"school": "School", "trust": "Trust", "authority": "Local authority"}
 
 
@@ -90,7 +91,9 @@ def _person_add(request: AuthenticatedHttpRequest, kind: str, organisation_id: i
     ctx = AuditContext.of(request)
     scope = manage_scope_or_404(request.user, ctx=ctx)
     organisation = organisation_get_for(request.user, kind, organisation_id, scope=scope, ctx=ctx)
-    form = PersonAddForm(request.POST if request.method == "POST" else None, organisation=organisation)
+    form = PersonAddForm(
+        request.POST if request.method == "POST" else None, organisation=organisation, initial=kept_input(request)
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -102,11 +105,13 @@ def _person_add(request: AuthenticatedHttpRequest, kind: str, organisation_id: i
             else:
                 role = added.membership.get_role_display()
                 if added.created:
-                    request.session[_SHOW_ONCE_KEY] = {"user": added.user.pk, "password": added.temporary_password}
                     messages.success(
-                        request, f"{added.user.full_name} now has an account, as {role} at {organisation}."
+                        request,
+                        f"{added.user.full_name} now has an account, as {role} at {organisation}. We emailed "
+                        f"{added.user.email} a link to choose their own password: it works once, within 72 hours. "
+                        "Nobody else sees their password.",
                     )
-                    return redirect("manage:temporary_password", user_id=added.user.pk)
+                    return redirect("manage:person", user_id=added.user.pk)
                 note = (
                     "" if added.user.is_active else " Their account is deactivated: reactivate it so they can sign in."
                 )
@@ -126,18 +131,21 @@ def _person_add(request: AuthenticatedHttpRequest, kind: str, organisation_id: i
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@step_up_required
 def person_add_school(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     return _person_add(request, "school", school_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@step_up_required
 def person_add_trust(request: AuthenticatedHttpRequest, trust_id: int) -> HttpResponse:
     return _person_add(request, "trust", trust_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@step_up_required
 def person_add_authority(request: AuthenticatedHttpRequest, authority_id: int) -> HttpResponse:
     return _person_add(request, "authority", authority_id)
 
@@ -153,6 +161,10 @@ def _render_person(
             "form": form,
             "account_refusal": services.account_change_refusal(by=request.user, person=person),
             "current_roles": [(m, services.role_end_refusal(by=request.user, membership=m)) for m in person.current],
+            "set_up": enrol.has_own_password(person.user),
+            "signed_in_on": len(session_list_for(person.user, current_key=None)),
+            "sessions_refusal": services.sessions_end_refusal(by=request.user, person=person),
+            "no_password": not person.user.has_usable_password(),
         },
         status=status,
     )
@@ -163,11 +175,13 @@ def person(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     ctx = AuditContext.of(request)
     scope = manage_scope_or_404(request.user, ctx=ctx)
     managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
-    return _render_person(request, managed, RoleGrantForm(organisations=scope.organisations, held=managed.current))
+    form = RoleGrantForm(organisations=scope.organisations, held=managed.current, initial=kept_input(request))
+    return _render_person(request, managed, form)
 
 
 @login_required
 @require_POST
+@step_up_required(form_page=lambda request, user_id: reverse("manage:person", args=[user_id]))
 def role_grant(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     ctx = AuditContext.of(request)
     scope = manage_scope_or_404(request.user, ctx=ctx)
@@ -182,7 +196,10 @@ def role_grant(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
         except services.ManageRefused as exc:
             form.add_error("grant", exc.message)
         else:
-            messages.success(request, f"{_name(managed)} is now {membership.get_role_display()} at {organisation}.")
+            sent = " We emailed them a link to set up their account." if membership.enrolments.exists() else ""
+            messages.success(
+                request, f"{_name(managed)} is now {membership.get_role_display()} at {organisation}.{sent}"
+            )
             return redirect("manage:person", user_id=managed.user.pk)
     return _render_person(request, managed, form, status=400)
 
@@ -193,6 +210,7 @@ def _confirm(request: HttpRequest, context: dict[str, Any], *, status: int = 200
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@step_up_required
 def role_end(request: AuthenticatedHttpRequest, user_id: int, membership_id: int) -> HttpResponse:
     """Ending a role asks first: the person loses access at their next page."""
     ctx = AuditContext.of(request)
@@ -222,26 +240,35 @@ def role_end(request: AuthenticatedHttpRequest, user_id: int, membership_id: int
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@step_up_required
 def password_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """Reset someone's password (asks first, and for the second factor again, as a role change
+    does): nobody is shown a password; the person is emailed a link to choose their own."""
     ctx = AuditContext.of(request)
     scope = manage_scope_or_404(request.user, ctx=ctx)
     managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
     if request.method == "POST":
         try:
-            password = services.password_reset_by_admin(by=request.user, person=managed, ctx=ctx)
+            services.password_reset_by_admin(by=request.user, person=managed, ctx=ctx)
         except services.ManageRefused as exc:
             messages.error(request, exc.message)
-            return redirect("manage:person", user_id=managed.user.pk)
-        request.session[_SHOW_ONCE_KEY] = {"user": managed.user.pk, "password": password}
-        messages.success(request, f"{_name(managed)} has a new temporary password and has been signed out everywhere.")
-        return redirect("manage:temporary_password", user_id=managed.user.pk)
+        else:
+            messages.success(
+                request,
+                f"{_name(managed)} has been signed out everywhere and emailed a link to choose a new password. "
+                "Their old password no longer works.",
+            )
+        return redirect("manage:person", user_id=managed.user.pk)
     return _confirm(
         request,
         {
             "person": managed,
             "title": f"Reset {_name(managed)}'s password?",
-            "explanation": "Haven makes a new temporary password, shown to you once, and signs them out on every "
-            "device. Their old password stops working at once. Their two-factor sign-in does not change.",
+            "explanation": (
+                "Nobody but them may know their password, so Haven emails them a link to choose a new one, and "
+                "signs them out on every device. Their old password stops working at once. Their two-factor "
+                "sign-in does not change."
+            ),
             "button": "Reset password",
             "refusal": services.account_change_refusal(by=request.user, person=managed),
         },
@@ -249,19 +276,44 @@ def password_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpRespo
 
 
 @login_required
-@never_cache
-def temporary_password(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    """Shows a temporary password once; afterwards it can only be reset again."""
+@require_http_methods(["GET", "POST"])
+@step_up_required
+def sessions_end(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """End every session of a person in the administrator's organisations (asks first, and for
+    the second factor again, as ending a role does)."""
     ctx = AuditContext.of(request)
     scope = manage_scope_or_404(request.user, ctx=ctx)
     managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
-    stored = request.session.get(_SHOW_ONCE_KEY) or {}
-    password = ""
-    if stored.get("user") == managed.user.pk:
-        password = request.session.pop(_SHOW_ONCE_KEY)["password"]
-    response = render(request, "accounts/manage/temporary_password.html", {"person": managed, "password": password})
-    response["Cache-Control"] = "no-store"
-    return response
+    if request.method == "POST":
+        try:
+            ended = services.sessions_end_by_admin(by=request.user, person=managed, ctx=ctx)
+        except services.ManageRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{_name(managed)} has been signed out on every device ({ended} session{pluralize(ended)} ended). "
+                "Their password, two-factor sign-in and roles have not changed.",
+            )
+        return redirect("manage:person", user_id=managed.user.pk)
+    count = len(session_list_for(managed.user, current_key=None))
+    where = (
+        f"They are signed in on {count} device{pluralize(count)} now."
+        if count
+        else "They are not signed in anywhere now."
+    )
+    return _confirm(
+        request,
+        {
+            "person": managed,
+            "title": f"End {_name(managed)}'s sessions?",
+            "explanation": f"{where} Ending their sessions signs them out on every device at their next click, "
+            "for when a computer was left signed in. They sign in again with their own password and second factor; "
+            "nothing else changes. If someone else may know their password, reset it instead.",
+            "button": "End their sessions",
+            "refusal": services.sessions_end_refusal(by=request.user, person=managed),
+        },
+    )
 
 
 @login_required
@@ -306,3 +358,58 @@ def reactivate(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.success(request, f"{_name(managed)} can sign in again, with the roles they hold.")
     return redirect("manage:person", user_id=managed.user.pk)
+
+
+@login_required
+@require_POST
+def enrolment_resend(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """A new set-up link for someone who has not used theirs; the old one stops working."""
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
+    try:
+        services.enrolment_resend(by=request.user, person=managed, ctx=ctx)
+    except services.ManageRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"We emailed {managed.user.email} a new set-up link. Any link sent before no longer works."
+        )
+    return redirect("manage:person", user_id=managed.user.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@step_up_required
+def second_factor_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """Asking for a lost second factor to be replaced (asks first, and for the administrator's own
+    second factor again): a second person approves before anything changes."""
+    ctx = AuditContext.of(request)
+    scope = manage_scope_or_404(request.user, ctx=ctx)
+    managed = person_get_for(request.user, user_id, scope=scope, ctx=ctx)
+    if request.method == "POST":
+        try:
+            services.second_factor_reset_request(by=request.user, person=managed, ctx=ctx)
+        except services.ManageRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Asked. A safeguarding lead or another administrator of {_name(managed)}'s organisation must "
+                "approve it; then Haven emails them a link to set up two-factor sign-in again.",
+            )
+        return redirect("manage:person", user_id=managed.user.pk)
+    return _confirm(
+        request,
+        {
+            "person": managed,
+            "title": f"Reset {_name(managed)}'s two-factor sign-in?",
+            "explanation": "For someone who lost their phone or authenticator app. It needs a second person: a "
+            "safeguarding lead, headteacher or trust lead of their organisation (or, for staff and administrators, "
+            "another administrator) approves it on their checks page. Then Haven emails the person a link; with it "
+            "and their password they set up a new second step; their old authenticator app, recovery "
+            "codes and passkeys stop working. Until then nothing changes.",
+            "button": "Ask for approval",
+            "refusal": services.account_change_refusal(by=request.user, person=managed),
+        },
+    )

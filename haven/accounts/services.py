@@ -8,7 +8,6 @@ import secrets
 from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.audit.context import COMMAND, AuditContext
@@ -16,7 +15,8 @@ from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core import clock
 
-from .models import Membership, User, _new_session_salt
+from . import notices, recovery, sessions
+from .models import Membership, RecoveryCode, RecoveryCodeDevice, User, _new_session_salt
 from .signals import credentials_reset
 
 if TYPE_CHECKING:
@@ -44,12 +44,15 @@ def _new_recovery_code() -> str:
 
 
 @transaction.atomic
-def recovery_codes_replace(*, user: User, ctx: AuditContext = COMMAND) -> list[str]:
-    """Issue a fresh set of single-use recovery codes, replacing any old ones."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
-    left, _ = device.token_set.all().delete()
+def recovery_codes_replace(*, user: User, ctx: AuditContext = COMMAND, notify: bool = True) -> list[str]:
+    """Issue a fresh set of single-use recovery codes (kept only as hashes), replacing any old
+    ones, and tell the
+    person (``notify``: unless the caller tells them of it with more, a new authenticator)."""
+    device, _ = RecoveryCodeDevice.objects.get_or_create(user=user, name="Recovery codes", defaults={"confirmed": True})
+    left, _ = device.codes.all().delete()
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    # Only each code's salted hash is kept: the person sees the codes once, now.
+    RecoveryCode.objects.bulk_create([RecoveryCode(device=device, code_hash=recovery.code_hash(c)) for c in codes])
     audit_record(
         Event.RECOVERY_CODES_REPLACED,
         ctx=ctx,
@@ -58,6 +61,8 @@ def recovery_codes_replace(*, user: User, ctx: AuditContext = COMMAND) -> list[s
         changes={"recovery_codes_left": (left, len(codes))},
         extra={"recovery_codes": "replaced"},
     )
+    if notify:
+        notices.recovery_codes_made(user=user)
     return codes
 
 
@@ -79,7 +84,8 @@ def two_factor_confirm(*, user: User, device: TOTPDevice, token: str, ctx: Audit
         changes=None if replaced else {"has_two_factor": (False, True)},
         extra={"authenticators_replaced": replaced} if replaced else None,
     )
-    return recovery_codes_replace(user=user, ctx=ctx)
+    notices.authenticator_set_up(user=user, replaced=bool(replaced))
+    return recovery_codes_replace(user=user, ctx=ctx, notify=False)
 
 
 @transaction.atomic
@@ -90,6 +96,8 @@ def sign_out_everywhere(*, user: User, by: User | None = None, ctx: AuditContext
     were revoked."""
     user.session_salt = _new_session_salt()
     user.save(update_fields=["session_salt"])
+    # The salt already makes every session useless; deleting them leaves nothing to list or reuse.
+    ended = sessions.sessions_delete(user)
     responses = credentials_reset.send(sender=User, user=user, by=by or user)
     revoked = sum(cast(int, n) for _, n in responses)  # each receiver returns how many it revoked
     audit_record(
@@ -97,9 +105,26 @@ def sign_out_everywhere(*, user: User, by: User | None = None, ctx: AuditContext
         ctx=ctx,
         actor=by or user,
         obj=user,
-        extra={"api_tokens_revoked": revoked},
+        extra={"api_tokens_revoked": revoked, "sessions_ended": ended},
     )
     return revoked
+
+
+@transaction.atomic
+def session_end(*, user: User, session: sessions.SessionSummary, ctx: AuditContext = COMMAND) -> None:
+    """The person ends one of their own sessions (``/account/sessions/``), found for them by
+    :func:`haven.accounts.sessions.session_get`: that browser's next request is signed out."""
+    sessions.sessions_delete(user, handle=session.handle)
+    audit_record(
+        Event.SESSION_ENDED,
+        ctx=ctx,
+        actor=user,
+        obj=user,
+        extra={
+            "device": session.device,
+            "signed_in_at": session.signed_in_at.isoformat() if session.signed_in_at else None,
+        },
+    )
 
 
 @transaction.atomic
@@ -149,14 +174,16 @@ def membership_end(*, by: User, membership: Membership, ctx: AuditContext = COMM
 
 
 @transaction.atomic
-def password_change(*, user: User, password: str, ctx: AuditContext = COMMAND) -> None:
+def password_change(*, user: User, password: str, keep_session: str | None = None, ctx: AuditContext = COMMAND) -> None:
     """The person sets their own password (checked by the form against the current one and
     the settings' validators). Every other session of theirs ends, since a session is bound
-    to the password (``User.get_session_auth_hash``); the view keeps the one in use."""
+    to the password (``User.get_session_auth_hash``), and their rows go; the view keeps the one
+    in use (``keep_session``, its key)."""
     must_change = user.password_must_change
     user.set_password(password)
     user.password_must_change = False
     user.save(update_fields=["password", "password_must_change"])
+    sessions.sessions_delete(user, keep_key=keep_session)
     # Never the password itself: only that it changed, and the flag it clears.
     audit_record(
         Event.PASSWORD_CHANGED,
@@ -166,3 +193,4 @@ def password_change(*, user: User, password: str, ctx: AuditContext = COMMAND) -
         changes={"password_must_change": (True, False)} if must_change else None,
         extra={"password": "changed by its owner"},
     )
+    notices.password_changed(user=user)

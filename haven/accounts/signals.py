@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import Signal, receiver
 
 from haven.audit.context import COMMAND, AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
+
+from . import notices, sessions
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -26,13 +29,34 @@ credentials_reset = Signal()
 
 @receiver(user_logged_in)
 def _signed_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    audit_record(Event.SIGNED_IN, ctx=AuditContext.of(request), actor=user, obj=user)
+    """Every way in (password, passkey, a set-up link) passes here: the session learns when it
+    began, and the person's sessions beyond the limit end, the one used longest ago first."""
+    sessions.begin(request)
+    ended = sessions.sessions_trim(user, keep_key=request.session.session_key)
+    audit_record(
+        Event.SIGNED_IN,
+        ctx=AuditContext.of(request),
+        actor=user,
+        obj=user,
+        extra={"sessions_ended": ended, "sessions_limit": sessions.SESSIONS_PER_PERSON} if ended else None,
+    )
 
 
 @receiver(user_logged_out)
 def _signed_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
-    if user is not None:
-        audit_record(Event.SIGNED_OUT, ctx=AuditContext.of(request), actor=user, obj=user)
+    if user is None:
+        return
+    lifetime_ended = getattr(request, sessions.ENDED_AT_LIFETIME, None)
+    if lifetime_ended is not None:
+        audit_record(
+            Event.SESSION_LIFETIME_ENDED,
+            ctx=AuditContext.of(request),
+            actor=user,
+            obj=user,
+            extra={**lifetime_ended, "session_max_seconds": settings.SESSION_MAX_SECONDS},
+        )
+        return
+    audit_record(Event.SIGNED_OUT, ctx=AuditContext.of(request), actor=user, obj=user)
 
 
 @receiver(user_login_failed)
@@ -47,3 +71,4 @@ def _sign_in_failed(
         object_type="accounts.user",
         extra={"email": email.strip().lower()},
     )
+    notices.sign_in_failed(email=email.strip().lower())

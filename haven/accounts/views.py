@@ -11,21 +11,23 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice
 
-from haven.access.policy import uses_the_api
+from haven.access.policy import deny, uses_the_api
 from haven.audit.context import AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
 
-from . import services
+from . import notices, services, sessions, stepup
 from .decorators import STEP_UP_NEXT
-from .forms import ConfirmDeviceForm, PasswordChangeForm, SignInForm, TokenForm
+from .forms import ConfirmDeviceForm, PasskeyNameForm, PasswordChangeForm, SignInForm, TokenForm
+from .models import Passkey, RecoveryCodeDevice
+from .stepup import step_up_required
 
 if TYPE_CHECKING:
     from haven.core.http import AuthenticatedHttpRequest
@@ -54,7 +56,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             form.add_error(None, "That email address and password do not match an account. Check them and try again.")
             status = 400
         else:
-            login(request, user)
+            login(request, user)  # the second factor comes next (TwoFactorRequiredMiddleware)
             return redirect(_next_url(request))
     elif request.method == "POST":
         status = 400
@@ -73,6 +75,8 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     devices = list(devices_for_user(request.user, confirmed=True))
     if not devices:
         return redirect("accounts:two_factor_setup")
+    has_passkeys = any(isinstance(d, Passkey) for d in devices)
+    devices = [d for d in devices if not isinstance(d, Passkey)]  # a passkey signs, it takes no code
     form = TokenForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -81,13 +85,14 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
         # Throttled means no device would even look at the code (django-otp backs off after
         # each failure); decided before trying, since trying starts the next back-off.
         allowed_devices = [d for d in devices if d.verify_is_allowed()[0]]
-        throttled = not allowed_devices
+        throttled = bool(devices) and not allowed_devices
         for device in allowed_devices:
             if device.verify_token(token):
                 otp_login(request, device)
                 request.session.cycle_key()  # a new session key once the second factor is passed
-                if isinstance(device, StaticDevice):
-                    left = device.token_set.count()
+                stepup.mark_fresh(request)
+                if isinstance(device, RecoveryCodeDevice):
+                    left = device.codes.count()
                     audit_record(
                         Event.RECOVERY_CODE_USED,
                         ctx=ctx,
@@ -104,6 +109,7 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
                     audit_record(Event.SECOND_FACTOR_PASSED, ctx=ctx, actor=request.user, obj=request.user)
                 return redirect(_next_url(request))
         audit_record(Event.SECOND_FACTOR_FAILED, ctx=ctx, actor=request.user, obj=request.user)
+        notices.second_factor_failed(user=request.user)
         form.add_error(
             "token",
             "Too many wrong codes: wait a minute, then try again."
@@ -112,13 +118,31 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         status = 400
     return render(
-        request, "accounts/two_factor_verify.html", {"form": form, "next": request.GET.get("next", "")}, status=status
+        request,
+        "accounts/two_factor_verify.html",
+        {
+            "form": form,
+            "next": request.GET.get("next", ""),
+            "has_passkeys": has_passkeys,
+            "has_app": any(not isinstance(d, RecoveryCodeDevice) for d in devices),
+        },
+        status=status,
     )
 
 
+def _replacing_a_factor(request: HttpRequest) -> bool:
+    """Whether the person already signs in with a second factor (so changing it is guarded by
+    step-up, ASVS V7.5.1). Setting up the first one, at enrolment or at a first sign-in
+    with none, asks for nothing they do not have."""
+    return request.user.is_verified()  # type: ignore[union-attr]  # django-otp adds it
+
+
 @login_required
+@stepup.step_up_required(when=_replacing_a_factor)
 def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Set up an authenticator app: scan a QR code drawn here (no outside service)."""
+    """Set up an authenticator app: scan a QR code drawn here (no outside service), or, for a
+    first second factor, a passkey instead (haven.accounts.passkey_views.set_up_verify). Replacing
+    one already set up needs the second factor given recently (step-up)."""
     has_confirmed = any(True for _ in devices_for_user(request.user, confirmed=True))
     if has_confirmed and not request.user.is_verified():
         return redirect("accounts:two_factor_verify")
@@ -133,6 +157,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         if codes is not None:
             otp_login(request, device)
             request.session.cycle_key()  # a new session key once the second factor is passed
+            stepup.mark_fresh(request)
             request.session["fresh_recovery_codes"] = codes
             return redirect("accounts:recovery_codes")
         form.add_error(
@@ -154,14 +179,20 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             "qr_svg": qr_svg,
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
             "required": request.user.needs_two_factor,
+            # A passkey is offered beside the app to someone setting up their first second factor
+            # (passkeys.js shows it where the browser can make one); adding more is on the passkeys page.
+            "offer_passkey": not has_confirmed,
+            "passkey_form": PasskeyNameForm(),
         },
         status=status,
     )
 
 
 @login_required
+@stepup.step_up_required(when=lambda request: request.method == "POST" and _replacing_a_factor(request))
 def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Shows fresh recovery codes once; afterwards they can only be replaced."""
+    """Shows fresh recovery codes once; afterwards they can only be replaced, with the second
+    factor given recently (step-up)."""
     if request.method == "POST":
         if not request.user.is_verified():
             return redirect("accounts:two_factor_verify")
@@ -184,14 +215,17 @@ def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def account(request: AuthenticatedHttpRequest) -> HttpResponse:
-    has_totp = any(d for d in devices_for_user(request.user, confirmed=True) if not isinstance(d, StaticDevice))
-    recovery_left = sum(d.token_set.count() for d in StaticDevice.objects.filter(user=request.user))
+    has_totp = any(
+        d for d in devices_for_user(request.user, confirmed=True) if not isinstance(d, RecoveryCodeDevice | Passkey)
+    )
+    recovery_left = sum(d.codes.count() for d in RecoveryCodeDevice.objects.filter(user=request.user))
     return render(
         request,
         "accounts/account.html",
         {
             "has_totp": has_totp,
             "recovery_left": recovery_left,
+            "passkey_count": Passkey.objects.filter(user=request.user, confirmed=True).count(),
             "memberships": request.user.active_memberships,
             "uses_the_api": uses_the_api(request.user),
         },
@@ -215,7 +249,10 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             services.password_change(
-                user=request.user, password=form.cleaned_data["new_password1"], ctx=AuditContext.of(request)
+                user=request.user,
+                password=form.cleaned_data["new_password1"],
+                keep_session=request.session.session_key,
+                ctx=AuditContext.of(request),
             )
             update_session_auth_hash(request, request.user)  # this session goes on; every other one ends
             request.session.pop(_FAILURES_KEY, None)
@@ -252,11 +289,55 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@step_up_required(form_page=lambda request: reverse("accounts:sessions"))
 def sign_out_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """ASVS V7.5.2: ending sessions asks for the second factor (or the password) again first,
+    so someone who found a signed-in screen cannot shut its owner out."""
     services.sign_out_everywhere(user=request.user, ctx=AuditContext.of(request))
     logout(request)
     messages.info(request, "You have been signed out on every device.")
     return redirect("accounts:sign_in")
+
+
+@login_required
+def session_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Where the person is signed in: each session with its browser, when it signed in and when
+    it was last used, this one marked (ASVS V7.5.2)."""
+    found = sessions.session_list_for(request.user, current_key=request.session.session_key)
+    return render(
+        request,
+        "accounts/sessions.html",
+        {
+            "sessions": found,
+            "others": sum(1 for s in found if not s.this_device),
+            "limit": sessions.SESSIONS_PER_PERSON,
+            "uses_the_api": uses_the_api(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@step_up_required
+def session_end(request: AuthenticatedHttpRequest, handle: str) -> HttpResponse:
+    """Sign out of one of the person's own sessions; another person's, or one already ended,
+    is not found (404, audited). Asks for the second factor again first, as signing out
+    everywhere does."""
+    ctx = AuditContext.of(request)
+    found = sessions.session_get(request.user, handle, current_key=request.session.session_key)
+    if found is None:
+        raise deny(ctx, actor=request.user, object_type="accounts.usersession", object_id=handle[:64])
+    if request.method == "POST":
+        if found.this_device:
+            logout(request)
+            messages.info(request, "You have signed out.")
+            return redirect("accounts:sign_in")
+        services.session_end(user=request.user, session=found, ctx=ctx)
+        messages.success(
+            request, f"You have signed out of {found.device}. Whoever uses it must sign in again to carry on."
+        )
+        return redirect("accounts:sessions")
+    return render(request, "accounts/session_end.html", {"session": found})
 
 
 @require_POST

@@ -3,12 +3,14 @@
 The body is always ``{"type", "title", "status", "detail", "instance", "errors"}``, where
 ``errors`` maps a field (``children.0.upn`` for nested ones) to its messages, so a client
 can show each message by its field. Domain refusals (:class:`ApplicationError`) become 400,
-or 403 when the service says ``forbidden``. Anything else unexpected is left to Django's
+or 403 when the service says ``forbidden``, 428 for a versioned write without its version and
+409 for one made from a stale version. Anything else unexpected is left to Django's
 500 handling: a bug should be loud, and bad input never reaches that far.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from haven.core.errors import ApplicationError
+from haven.core.logs import security_event
 from haven.core.problems import PROBLEM_CONTENT_TYPE, problem
 
 from .serializers import ProblemSerializer
@@ -56,6 +59,16 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+# Domain refusals that are not 400: a role that may not, a versioned write that does not say
+# its version (428 Precondition Required, RFC 6585), one made from a stale version (409).
+APPLICATION_STATUS = {"forbidden": 403, "version_required": 428, "stale": 409}
+APPLICATION_TITLE = {
+    403: "Not allowed",
+    409: "Someone else changed this record",
+    428: "Say which version you are changing",
+}
+
+
 def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: turn every expected failure into a problem response."""
     request = context.get("request")
@@ -63,11 +76,11 @@ def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     headers: dict[str, str] = {}
 
     if isinstance(exc, ApplicationError):
-        status = 403 if exc.code == "forbidden" else 400
+        status = APPLICATION_STATUS.get(exc.code, 400)
         body = problem(
             status,
             type_=f"{TYPE_PREFIX}{exc.code}",
-            title="Not allowed" if status == 403 else "The request breaks a rule",
+            title=APPLICATION_TITLE.get(status, "The request breaks a rule"),
             detail=exc.message,
             errors={exc.field or NON_FIELD: [exc.message]},
             instance=instance,
@@ -109,7 +122,37 @@ def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
         else:
             body = problem(exc.status_code, detail=str(exc.detail), instance=instance)
     set_rollback()
+    if request is not None:
+        log_problem(request, body)
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+# Each refusal of the API as a security event (V16.3.3; docs/security/logs.md).
+PROBLEM_EVENTS = {
+    400: "api.invalid",
+    401: "api.unauthenticated",
+    403: "api.forbidden",
+    404: "api.not_found",
+    409: "api.stale",
+    422: "api.idempotency_key_reused",
+    428: "api.version_required",
+    429: "api.throttled",
+}
+
+
+def log_problem(request: Any, body: dict[str, Any]) -> None:
+    """Log a problem answer: its status, type and the names of the fields at fault (never
+    what was sent in them)."""
+    status = int(body["status"])
+    security_event(
+        PROBLEM_EVENTS.get(status, "api.refused"),
+        str(body.get("title") or "Refused"),
+        request=request,
+        level=logging.WARNING if status in (401, 403, 422, 429) else logging.INFO,
+        status=status,
+        problem=str(body.get("type") or ""),
+        fields=sorted(body.get("errors") or {})[:20] or None,
+    )
 
 
 def _summary(errors: dict[str, list[str]]) -> str:
@@ -128,19 +171,24 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     detail = "There is no such API endpoint."
     if not request.path.endswith("/"):
         detail += f" API paths end with a slash: did you mean {request.path}/ ?"
-    return JsonResponse(
-        problem(404, detail=detail, instance=request.path), status=404, content_type=PROBLEM_CONTENT_TYPE
-    )
+    body = problem(404, detail=detail, instance=request.path)
+    log_problem(request, body)
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
 
 
 # What each problem means, for the OpenAPI document.
 PROBLEM_TEXT = {
     400: "The request is not valid: see `errors` for each field.",
     401: "No valid token or two-factor session. The answer carries `WWW-Authenticate: Bearer`.",
-    403: "Your role may not do this (or, for a session, the CSRF check failed).",
+    403: "Your role may not do this (or, for a session, the CSRF check failed; or the request came over plain "
+    "http: the API answers only over HTTPS).",
     404: "No such record, or one you may not read: the two look the same.",
     413: "The body is larger than 2 MB.",
+    409: "The record changed since the `version` you sent: read it again, check what changed, and send the "
+    "change again with the new version. Nothing was saved.",
     415: "Send `Content-Type: application/json`.",
+    428: "Send the `version` of the record you are changing (as you last read it), so that a change made "
+    "meanwhile is not overwritten. Nothing was saved.",
     429: "Too many requests: wait for the number of seconds in `Retry-After`.",
 }
 

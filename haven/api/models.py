@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from haven.core import clock
+from haven.core.fields import EncryptedTextField
 
 TOKEN_PREFIX = "hvn_"  # noqa: S105 (a public marker, not a secret)
 DISPLAY_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
@@ -48,6 +49,8 @@ class ApiToken(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # When its owner was emailed that it runs out soon (haven.api.services.token_expiry_reminders).
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -68,3 +71,35 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IDEMPOTENCY_LIFETIME = dt.timedelta(hours=24)
+
+
+class IdempotencyKey(models.Model):
+    """One ``Idempotency-Key`` a user sent with a POST that creates something, and the answer
+    it got, so a client that retries (its first answer lost to a timeout or a crash) is given
+    that answer again instead of recording the same concern twice.
+
+    The row is written in the same transaction as the record the POST creates: a crash keeps
+    both or neither. Keys belong to their user (the token's owner): another user's identical
+    key is a different key. Kept for 24 hours (``purge_idempotency_keys``); the stored answer
+    is what its author was sent, and goes with the key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    body_hash = models.CharField(max_length=64, help_text="SHA-256 of the request's JSON, keys sorted.")
+    status = models.PositiveSmallIntegerField(help_text="The HTTP status of the first answer.")
+    # The answer to a POST that made a concern repeats its narrative: encrypted at rest like it.
+    response_body = EncryptedTextField(null=True, help_text="The body of the first answer, as sent (JSON).")
+    location = models.CharField(max_length=500, blank=True, help_text="The first answer's Location header.")
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.status})"

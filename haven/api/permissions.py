@@ -13,9 +13,10 @@ from typing import Any
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 from haven.access.policy import uses_the_api
+from haven.core import ratelimit
 
 
 class UsesTheApi(BasePermission):
@@ -29,15 +30,34 @@ class UsesTheApi(BasePermission):
         return True
 
 
-class _MethodThrottle(UserRateThrottle):
-    """Per user (by id), through the cache; safe and unsafe methods counted apart."""
+class _MethodThrottle(SimpleRateThrottle):
+    """Per user (by id), safe and unsafe methods counted apart, in the rate-limit store every
+    worker shares (haven.core.ratelimit: the database, or Redis), so three workers give the
+    rate once, not three times, and a restart does not reset it. The window is fixed: it
+    starts at the user's first request, and a refused request tries again after it ends."""
 
     safe: bool
+    window = 60
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        user = request.user
+        if user and user.is_authenticated:
+            return f"user:{user.pk}"
+        return f"address:{self.get_ident(request)}"
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        if (request.method in SAFE_METHODS) != self.safe:
+        allowed, seconds = self.parse_rate(self.rate)
+        if (request.method in SAFE_METHODS) != self.safe or allowed is None or seconds is None:
             return True
-        return super().allow_request(request, view)
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self.window = seconds
+        return ratelimit.incr(f"api-{self.scope}", key, seconds=seconds) <= allowed
+
+    def wait(self) -> float | None:
+        # The store keeps no window's start: the whole window is the longest wait.
+        return float(self.window)
 
 
 class ReadThrottle(_MethodThrottle):

@@ -14,13 +14,15 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from haven.access.policy import reads_cases
+from haven.access.policy import Capability, can, deny, reads_cases
 from haven.audit.context import AuditContext
 from haven.cases.models import CaseChild
 from haven.cases.selectors import case_get_for
+from haven.core.errors import ApplicationError
 from haven.safety_plans import rules, selectors, services
 from haven.safety_plans.models import SafetyPlan
 
+from . import idempotency
 from .errors import problem_responses
 from .pagination import Pagination
 from .serializers import SchoolOutput, id_field
@@ -152,9 +154,15 @@ class CaseSafetyPlanCreateApi(APIView):
         description="Creates a draft (version 1). Risk C = A x B and the bands are computed by Haven; ratings "
         "not on Annex A's key are refused. A safeguarding lead signs it off in Haven.",
         request=PlanInput,
-        responses={(201, JSON): PlanOutput, **problem_responses(400, 403, 404)},
+        parameters=idempotency.PARAMETERS,
+        responses={
+            (201, JSON): PlanOutput,
+            **problem_responses(400, 403, 404),
+            **idempotency.responses(),
+        },
         tags=["safety plans"],
     )
+    @idempotency.idempotent
     def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         case = case_get_for(request.user, reference, ctx=AuditContext.of(request), audit=False)
         serializer = PlanInput(data=request.data)
@@ -174,3 +182,53 @@ class CaseSafetyPlanCreateApi(APIView):
             status=201,
             headers={"Location": request.build_absolute_uri(url)},
         )
+
+
+class SafetyPlanSignOffApi(APIView):
+    """A safeguarding lead signs off the plan's current version: the plan is active."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SafetyPlanSignOff"
+
+        version = serializers.IntegerField(
+            min_value=1,
+            required=False,
+            allow_null=True,
+            help_text="The plan's `version` as you last read it (required): a plan changed since is not signed off.",
+        )
+
+    @extend_schema(
+        operation_id="safety_plans_sign_off",
+        summary="Sign off a safety plan",
+        description="Signs off the current version of a draft or a plan under review, as the plan's page does. "
+        "Send the `version` you read: without it the answer is 428, and when someone saved a newer version "
+        "since, 409 (nothing is signed off). To anyone but the school's safeguarding leads it answers 404.",
+        request=InputSerializer,
+        responses={(200, JSON): PlanOutput, **problem_responses(400, 404, 409, 413, 415, 428)},
+        tags=["safety plans"],
+    )
+    def post(self, request: AuthenticatedRequest, plan_id: int) -> Response:
+        ctx = AuditContext.of(request)
+        plan = selectors.plan_get_for(request.user, plan_id, ctx=ctx, audit=False)
+        if not can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=plan.school):
+            raise deny(
+                ctx,
+                actor=request.user,
+                object_type="safety_plans.safetyplan",
+                object_id=plan.pk,
+                school=plan.school_id,
+                reason="sign off",
+            )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.plan_sign_off(
+                by=request.user, plan=plan, based_on=serializer.validated_data.get("version"), ctx=ctx
+            )
+        except ApplicationError as exc:
+            if exc.field == "based_on":  # the page's name for it; the API's is the plan's version
+                raise ApplicationError(exc.message, field="version", code=exc.code) from exc
+            raise
+        plan = selectors.plans_annotated(SafetyPlan.objects.filter(pk=plan.pk)).get()
+        return Response(PlanOutput(plan, context={"request": request}).data)

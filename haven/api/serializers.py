@@ -280,9 +280,12 @@ class ReferralOutput(serializers.Serializer):
 
 
 class EntryOutput(serializers.Serializer):
-    """One chronology entry, in the order things happened."""
+    """One chronology entry. Entries come in one total order: by the day they happened (UK
+    time); within a day the timed entries by `at`, then those known only to the day
+    (`all_day`), in the order they were recorded."""
 
-    at = serializers.DateTimeField(help_text="When it happened (the sort key).")
+    at = serializers.DateTimeField(help_text="When it happened; an all-day entry's is the start of its day.")
+    all_day = serializers.BooleanField(help_text="Known to the day only (a referral date): `at` carries no time.")
     recorded_at = serializers.DateTimeField()
     kind = serializers.CharField(
         help_text="concern, amendment, event, consideration, decision, parents, referral, outcome, support, "

@@ -10,8 +10,10 @@ import secrets
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import F
 
 from haven.access.policy import uses_the_api
+from haven.accounts import notices
 from haven.audit.context import COMMAND, AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 
 MAX_LIFETIME = dt.timedelta(days=366)
 MAX_LIVE_TOKENS = 20
+# ASVS V6.4.5: the owner is told this long before a token runs out, so the system using it
+# can be given a new one in time.
+REMIND_BEFORE = dt.timedelta(days=14)
 
 
 @transaction.atomic
@@ -62,6 +67,7 @@ def token_create(
         object_id=token.pk,
         extra={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
     )
+    notices.api_token_created(user=by, name=token.name, expires_at=token.expires_at)
     return token, raw
 
 
@@ -86,3 +92,29 @@ def token_revoke(*, by: User, token: ApiToken, ctx: AuditContext = COMMAND) -> A
             extra={"revoked": True, "name": token.name, "prefix": token.prefix},
         )
     return token
+
+
+def token_expiry_reminders() -> int:
+    """Email the owner of each token that stops working within :data:`REMIND_BEFORE`, once
+    per token (run hourly by ``manage.py remind_api_tokens``). Not for revoked or expired
+    tokens, inactive owners, or tokens made to last no longer than the notice itself (their
+    owner knew when they made it). Returns how many were sent.
+
+    Each token is marked reminded in its own transaction before the email goes (after it
+    commits): two sweeps at once send one, and a mail server away loses that reminder
+    rather than sending it every hour."""
+    now = clock.now()
+    due = (
+        ApiToken.objects.usable(now)
+        .filter(expires_at__lte=now + REMIND_BEFORE, expiry_reminded_at__isnull=True, user__is_active=True)
+        .filter(expires_at__gt=F("created_at") + REMIND_BEFORE)
+        .select_related("user")
+    )
+    sent = 0
+    for token in due:
+        with transaction.atomic():
+            if not ApiToken.objects.filter(pk=token.pk, expiry_reminded_at__isnull=True).update(expiry_reminded_at=now):
+                continue  # another sweep took it
+            notices.api_token_expiring(user=token.user, name=token.name, expires_at=token.expires_at)
+        sent += 1
+    return sent

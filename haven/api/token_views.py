@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from haven.access.policy import uses_the_api
 from haven.accounts.decorators import two_factor_required
+from haven.accounts.stepup import kept_input, step_up_required
 from haven.audit.context import AuditContext, Channel
 from haven.core.errors import ApplicationError
 
@@ -54,11 +55,12 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @never_cache
 @login_required
 @two_factor_required  # a token reads records: it is made only by someone who passed a second factor
+@step_up_required
 def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the user's tokens; POST creates one and shows it, once."""
     if not uses_the_api(request.user):
         raise Http404
-    form = TokenForm(request.POST if request.method == "POST" else None)
+    form = TokenForm(request.POST if request.method == "POST" else None, initial=kept_input(request))
     created = None
     status = 200
     if request.method == "POST":

@@ -33,6 +33,11 @@ urlpatterns = [
     path("v1/safety-plans/", safety_plan_api.SafetyPlanListApi.as_view(), name="safety-plan-list"),
     path("v1/safety-plans/<api_id:plan_id>/", safety_plan_api.SafetyPlanDetailApi.as_view(), name="safety-plan-detail"),
     path(
+        "v1/safety-plans/<api_id:plan_id>/sign-off/",
+        safety_plan_api.SafetyPlanSignOffApi.as_view(),
+        name="safety-plan-sign-off",
+    ),
+    path(
         "v1/cases/<api_reference:reference>/safety-plans/",
         safety_plan_api.CaseSafetyPlanCreateApi.as_view(),
         name="case-safety-plans",

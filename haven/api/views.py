@@ -31,7 +31,7 @@ from haven.concerns.selectors import concern_get_for, concern_list_for
 from haven.concerns.services import MAX_NARRATIVE, ChildInConcern, amendment_add, categories_valid_for, concern_submit
 from haven.people.models import Pupil
 
-from . import selectors
+from . import idempotency, selectors
 from .errors import problem_responses
 from .pagination import Pagination
 from .serializers import (
@@ -280,9 +280,15 @@ class ConcernListCreateApi(APIView):
             "Answers 201 with the concern and a `Location` header."
         ),
         request=InputSerializer,
-        responses={**_ok(ConcernOutput, 201, "The concern as recorded."), **problem_responses(400, 403, 413, 415)},
+        parameters=idempotency.PARAMETERS,
+        responses={
+            **_ok(ConcernOutput, 201, "The concern as recorded."),
+            **problem_responses(400, 403, 413, 415),
+            **idempotency.responses(),
+        },
         tags=["concerns"],
     )
+    @idempotency.idempotent
     def post(self, request: AuthenticatedRequest) -> Response:
         if not has_any(request.user, Capability.RECORD_CONCERN):
             raise PermissionDenied("Your role does not record concerns.")
@@ -413,9 +419,15 @@ class AmendmentCreateApi(APIView):
         "may add a correction or an addition, timed and attributed. To anyone else, including those who may "
         "read the concern (a head, a trust lead), it answers 404, as a concern they cannot read does.",
         request=InputSerializer,
-        responses={**_ok(OutputSerializer, 201), **problem_responses(400, 404, 413, 415)},
+        parameters=idempotency.PARAMETERS,
+        responses={
+            **_ok(OutputSerializer, 201),
+            **problem_responses(400, 404, 413, 415),
+            **idempotency.responses(),
+        },
         tags=["concerns"],
     )
+    @idempotency.idempotent
     def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         ctx = AuditContext.of(request)
         concern = concern_get_for(request.user, reference, ctx=ctx)

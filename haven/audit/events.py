@@ -57,11 +57,34 @@ class Event(models.TextChoices):
     ACCOUNT_CREATED = "account.created", "Account created"
     ACCOUNT_DEACTIVATED = "account.deactivated", "Account switched off"
     ACCOUNT_REACTIVATED = "account.reactivated", "Account switched back on"
+    # Sessions (branch sessions): the lifetime, one session ended by its owner, all by an administrator
+    SESSION_LIFETIME_ENDED = "account.session_lifetime_ended", "Signed out at the session's time limit"
+    SESSION_ENDED = "account.session_ended", "One of their sessions ended by its owner"
+    SESSIONS_ENDED = "account.sessions_ended", "Every session ended by an administrator"
+    # Step-up (branch stepup): the factor given again before a sensitive action
+    STEP_UP_CONFIRMED = "account.step_up_confirmed", "Second factor given again before a sensitive action"
+    STEP_UP_REFUSED = "account.step_up_refused", "Step-up refused: wrong code or password"
+    # (end of step-up)
     ROLE_GRANTED = "role.granted", "Role granted"
     ROLE_ENDED = "role.ended", "Role ended"
     ACCESS_REFUSED = "access.refused", "Access refused"
     API_TOKEN_CREATED = "api_token.created", "API token made"
     API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    # Passkeys (WebAuthn): added, removed, used as a second factor or to sign in, refused
+    PASSKEY_ADDED = "passkey.added", "Passkey added"
+    PASSKEY_REMOVED = "passkey.removed", "Passkey removed"
+    PASSKEY_USED = "passkey.used", "Passkey used as the second factor"
+    PASSKEY_SIGNED_IN = "passkey.signed_in", "Signed in with a passkey"
+    PASSKEY_REFUSED = "passkey.refused", "Passkey refused"
+    # --- enrolment links, role checks, second-factor resets (branch enrol) ---
+    ENROLMENT_SENT = "enrolment.sent", "Set-up link emailed"
+    ENROLMENT_COMPLETED = "enrolment.completed", "Set-up link used"
+    ENROLMENT_REFUSED = "enrolment.expired_use", "Expired or used set-up link refused"
+    ENROLMENT_CANCELLED = "enrolment.cancelled", "Set-up link cancelled"
+    ROLE_REVOKED_BY_LEAD = "role.revoked_by_lead", "Role revoked by a lead told of it"
+    SECOND_FACTOR_RESET_REQUESTED = "second_factor.reset_requested", "Second factor reset requested"
+    SECOND_FACTOR_RESET_APPROVED = "second_factor.reset_approved", "Second factor reset approved"
+    # --- end of branch enrol's block ---
     # Organisations and people
     CLOSURE_ADDED = "closure.added", "School closure day added"
     CLOSURE_REMOVED = "closure.removed", "School closure day removed"
@@ -184,14 +207,24 @@ def _verb(code: str) -> Action:
         Event.LOCKED_OUT: Action.LOCKED_OUT,
         Event.SIGNED_OUT: Action.SIGN_OUT,
         Event.SIGNED_OUT_EVERYWHERE: Action.SIGN_OUT_EVERYWHERE,
+        Event.SESSION_LIFETIME_ENDED: Action.SIGN_OUT,
+        Event.SESSION_ENDED: Action.SIGN_OUT,
+        Event.SESSIONS_ENDED: Action.SIGN_OUT_EVERYWHERE,
         Event.SECOND_FACTOR_PASSED: Action.TWO_FACTOR_VERIFIED,
         Event.SECOND_FACTOR_FAILED: Action.TWO_FACTOR_FAILED,
         Event.SECOND_FACTOR_SET_UP: Action.TWO_FACTOR_ENROLLED,
         Event.RECOVERY_CODE_USED: Action.RECOVERY_CODE_USED,
+        Event.STEP_UP_CONFIRMED: Action.TWO_FACTOR_VERIFIED,  # step-up
+        Event.STEP_UP_REFUSED: Action.TWO_FACTOR_FAILED,  # step-up
         Event.ROLE_GRANTED: Action.ROLE_GRANTED,
         Event.ROLE_ENDED: Action.ROLE_ENDED,
         Event.ACCESS_REFUSED: Action.ACCESS_DENIED,
         Event.PASSWORD_CHANGE_REFUSED: Action.ACCESS_DENIED,
+        # Passkeys
+        Event.PASSKEY_USED: Action.TWO_FACTOR_VERIFIED,
+        Event.PASSKEY_SIGNED_IN: Action.SIGN_IN,
+        Event.PASSKEY_REFUSED: Action.TWO_FACTOR_FAILED,
+        Event.ENROLMENT_REFUSED: Action.ACCESS_DENIED,
         # where the last word alone would mislead: a case's close adds an event to the case,
         # a plan's or a report's changes the record itself
         Event.CASE_CLOSED: Action.CREATE,

@@ -29,12 +29,19 @@ from haven.core import clock
 from .models import AuditChain
 
 
-def seal_of(entry_hash: str) -> str:
-    return hmac.new(settings.AUDIT_KEY, entry_hash.encode(), hashlib.sha256).hexdigest()
+def seal_of(entry_hash: str, key: bytes | None = None) -> str:
+    return hmac.new(key or settings.AUDIT_KEY, entry_hash.encode(), hashlib.sha256).hexdigest()
 
 
 def seal_is_valid(entry_hash: str, seal: str) -> bool:
     return hmac.compare_digest(seal_of(entry_hash), seal)
+
+
+def sealed_by_an_old_key(entry_hash: str, seal: str) -> bool:
+    """Sealed under one of ``settings.AUDIT_KEYS_OLD``, the keys before a rotation. Such a seal
+    holds only where an anchor under the current key pins the entry (audit_verify): whoever
+    learns an old key cannot seal anything new with it."""
+    return any(hmac.compare_digest(seal_of(entry_hash, key), seal) for key in settings.AUDIT_KEYS_OLD)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class Anchor:
     length: int
     last_hash: str
     line: int  # its line in the file, for the message that names it
+    current: bool = True  # sealed under the current key, not an older one
 
 
 def _body(at: str, chain: str, length: int, last_hash: str) -> str:
@@ -66,21 +74,24 @@ def anchors_read(path: Path | None = None) -> tuple[list[Anchor], list[int]]:
             try:
                 row = json.loads(raw)
                 body = _body(row["at"], row["chain"], int(row["length"]), row["last_hash"])
-                ok = hmac.compare_digest(seal_of(body), row["seal"])
+                current = hmac.compare_digest(seal_of(body), row["seal"])
+                ok = current or sealed_by_an_old_key(body, row["seal"])
             except (ValueError, KeyError, TypeError):
-                ok = False
+                ok = current = False
             if not ok:
                 forged.append(number)
                 continue
-            found.append(Anchor(row["at"], row["chain"], int(row["length"]), row["last_hash"], number))
+            found.append(Anchor(row["at"], row["chain"], int(row["length"]), row["last_hash"], number, current))
     return found, forged
 
 
-def anchor_chains(path: Path | None = None) -> int:
-    """Append a sealed line for each chain whose head moved since its last anchor; returns how
-    many. The file is opened for appending only and flushed to disk before returning."""
+def anchor_chains(path: Path | None = None, *, every: bool = False) -> int:
+    """Append a sealed line for each chain whose head moved since its last anchor (``every``:
+    each chain whose head is not yet anchored under the current key, as after a rotation of
+    the audit key); returns how many. The file is opened for appending only and flushed to
+    disk before returning."""
     path = path or settings.AUDIT_ANCHOR_FILE
-    latest = {a.chain: (a.length, a.last_hash) for a in anchors_read(path)[0]}
+    latest = {a.chain: (a.length, a.last_hash) for a in anchors_read(path)[0] if a.current or not every}
     at = clock.now().isoformat()
     lines = []
     for chain in AuditChain.objects.order_by("key"):

@@ -4,6 +4,7 @@ fail together."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -12,11 +13,12 @@ from django.db.models.sql import InsertQuery
 
 from haven.core import clock
 from haven.core.fields import pk_column
+from haven.core.logs import security_event
 
 from .context import COMMAND, AuditContext
 from .events import Event, legacy_event, verb_of
 from .models import GENESIS_HASH, AuditChain, AuditEvent
-from .seal import Anchor, anchors_read, seal_is_valid, seal_of
+from .seal import Anchor, anchors_read, seal_is_valid, seal_of, sealed_by_an_old_key
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
@@ -44,6 +46,22 @@ def _chain_key(school_id: int | None, trust_id: int | None, authority_id: int | 
     if authority_id:
         return f"authority:{authority_id}"
     return "global"
+
+
+# Audited refusals that are also security events in the application log (haven.core.logs;
+# docs/security/logs.md): who (by id and role) and from where, never the email tried.
+SECURITY_EVENTS = frozenset(
+    {
+        Event.SIGN_IN_FAILED,
+        Event.LOCKED_OUT,
+        Event.SECOND_FACTOR_FAILED,
+        Event.STEP_UP_REFUSED,
+        Event.ACCESS_REFUSED,
+        Event.PASSWORD_CHANGE_REFUSED,
+        Event.PASSKEY_REFUSED,
+        Event.ENROLMENT_REFUSED,
+    }
+)
 
 
 def audit_record(
@@ -108,7 +126,26 @@ def audit_record(
         else:
             row.save()
             AuditChain.objects.filter(pk=chain.pk).update(last_hash=row.hash, length=row.seq)
+    if event in SECURITY_EVENTS:
+        security_event(
+            str(event),
+            event.label,
+            user=actor,
+            address=ctx.address,
+            channel=str(ctx.channel),
+            object=str(object_type) or None,
+            reason=_reason_of(extra),
+        )
     return row
+
+
+def _reason_of(extra: dict[str, Any]) -> str | None:
+    """A refusal's reason code, when the audit row keeps one (never an email or a text)."""
+    for key in ("reason", "step_up", "why"):
+        value = extra.get(key)
+        if isinstance(value, str) and len(value) <= 60:
+            return value
+    return None
 
 
 def _insert_and_advance(event: AuditEvent, chain: AuditChain) -> None:
@@ -145,6 +182,20 @@ def _broken(key: str, chain_anchors: dict[int, Anchor], reason: str, good: Ancho
 
 
 def audit_verify() -> tuple[int, AuditEvent | None, str]:
+    """:func:`_audit_verify`; a broken chain is also a security event in the log."""
+    checked, broken, reason = _audit_verify()
+    if reason:
+        security_event(
+            "audit.verify_failed",
+            f"The audit log is broken: {reason}.",
+            level=logging.ERROR,
+            chain=broken.chain if broken is not None else None,
+            detail=f"entry {broken.pk} (#{broken.seq})" if broken is not None else None,
+        )
+    return checked, broken, reason
+
+
+def _audit_verify() -> tuple[int, AuditEvent | None, str]:
     """Check every chain: its hashes and links, each entry's seal, and the heads anchored
     outside the database. Returns (events checked, first broken event or None, reason); where
     a chain is broken, the reason names the last anchor that still holds for it and the first
@@ -161,6 +212,9 @@ def audit_verify() -> tuple[int, AuditEvent | None, str]:
         chain_anchors = by_chain.get(key, {})
         good: Anchor | None = None
 
+        # After a rotation, an entry under an old key holds only up to the last entry that an
+        # anchor under the current key pins: the hash chain then fixes everything before it.
+        pinned = max((a.length for a in chain_anchors.values() if a.current), default=0)
         prev = GENESIS_HASH
         expected_seq = 1
         sealed = False
@@ -175,8 +229,17 @@ def audit_verify() -> tuple[int, AuditEvent | None, str]:
                 problem = "its content does not match its hash"
             elif event.format == 1 and event.event != legacy_event(event.action, event.object_type, event.extra):
                 problem = "its name does not follow from what it recorded"
-            elif event.format >= 2 and not seal_is_valid(event.hash, event.seal):
-                problem = "its seal does not match: it was written without Haven's audit key"
+            elif (
+                event.format >= 2
+                and not seal_is_valid(event.hash, event.seal)
+                and not (event.seq <= pinned and sealed_by_an_old_key(event.hash, event.seal))
+            ):
+                problem = (
+                    "it is sealed under an older audit key, and no anchor under the current key pins it: "
+                    "run manage.py anchor_audit --all with the old key in HAVEN_AUDIT_KEYS_OLD"
+                    if sealed_by_an_old_key(event.hash, event.seal)
+                    else "its seal does not match: it was written without Haven's audit key"
+                )
             elif event.format == 1 and sealed:
                 problem = "an unsealed entry follows sealed ones"
             elif event.seq in chain_anchors and chain_anchors[event.seq].last_hash != event.hash:

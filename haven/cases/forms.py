@@ -12,7 +12,7 @@ from haven.core import clock
 from haven.core.forms import DateInput, model_choice_field
 from haven.people.models import Pupil
 
-from .models import Agency, CaseEvent, Consideration, ConsiderationAnswer, Route
+from .models import Agency, ConsiderationAnswer, Route
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -25,10 +25,17 @@ if TYPE_CHECKING:
 DATE = DateInput()
 
 
-def _not_future(value: Any) -> Any:
-    if value and value > clock.localdate():
-        raise forms.ValidationError("This date cannot be in the future.")
-    return value
+def _past_date(label: str, what: str, *, required: bool = True) -> forms.DateField:
+    """A date that has happened, ``what`` naming it in each message ("the date of the referral")."""
+
+    def not_future(value: Any) -> Any:
+        if value and value > clock.localdate():
+            raise forms.ValidationError(f"The date {what} cannot be in the future.")
+        return value
+
+    return forms.DateField(
+        label=label, required=required, widget=DATE, validators=[not_future], error_messages=date_messages(what)
+    )
 
 
 if TYPE_CHECKING:
@@ -42,12 +49,39 @@ class CasePupilChoiceField(_PupilChoiceField):
         return obj.display_name
 
 
+# Required-field messages name the field, so they make sense beside it and in the summary.
+CHILD = {"required": "Child: choose a child.", "invalid_choice": "Child: choose a child in this case."}
+
+
+def date_messages(what: str) -> dict[str, str]:
+    """A date field's messages: "Enter the date it was decided", "... as a real date"."""
+    return {
+        "required": f"Enter the date {what}.",
+        "invalid": f"Enter the date {what} as a real date, for example {clock.localdate():%d %m %Y}.",
+    }
+
+
+VERSION_MISSING = (
+    "This form did not say which version of the case it was filled in from (its version field), so Haven "
+    "cannot tell whether someone else changed the case meanwhile. Reload the page and enter it again."
+)
+
+
 class _CaseForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The case's version the page was made from: a save from a stale page is refused (DESIGN §11).
+    # Required where the service checks it (``versioned``), so no save can overwrite blind.
+    versioned = False
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=1,
+        error_messages={"required": VERSION_MISSING, "invalid": VERSION_MISSING, "min_value": VERSION_MISSING},
+    )
 
     def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
+        self.fields["version"].required = self.versioned
         if case is not None:
             self.initial.setdefault("version", case.version)
             if "pupil" in self.fields:
@@ -87,22 +121,36 @@ class AddToCaseForm(forms.Form):
 
 
 class ConsiderationForm(_CaseForm):
-    item = forms.ChoiceField(choices=Consideration.choices, widget=forms.HiddenInput)
-    answer = forms.ChoiceField(label="Answer", choices=ConsiderationAnswer.Answer.choices, widget=forms.RadioSelect)
+    """One item of the DSL's checklist (policy §7); the item is in the page's address."""
+
+    versioned = True
+    answer = forms.ChoiceField(
+        label="Answer",
+        choices=ConsiderationAnswer.Answer.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Answer: choose Yes, No, Not yet known or Considered.",
+            "invalid_choice": "Answer: choose Yes, No, Not yet known or Considered.",
+        },
+    )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DecisionForm(_CaseForm):
+    versioned = True
     routes = forms.MultipleChoiceField(
         label="Routes (several may apply)",
         choices=Route.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one route."},
+        error_messages={
+            "required": "Routes: choose at least one route.",
+            "invalid_choice": "Routes: choose from the routes listed.",
+        },
     )
     rationale = forms.CharField(
         label="Why",
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Give the reason for this decision."},
+        error_messages={"required": "Why: give the reason for this decision."},
     )
     withdraw = forms.BooleanField(label="This withdraws an earlier decision for these routes", required=False)
     statutory_override = forms.CharField(
@@ -113,15 +161,15 @@ class DecisionForm(_CaseForm):
 
 
 class ParentsInformedForm(_CaseForm):
-    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child")
+    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child", error_messages=CHILD)
     informed = forms.TypedChoiceField(
         label="Were parents or carers informed?",
         choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whether parents or carers were informed."},
+        error_messages={"required": "Say whether parents or carers were informed: Yes or No."},
     )
-    informed_on = forms.DateField(label="Date informed", required=False, widget=DATE, validators=[_not_future])
+    informed_on = _past_date("Date informed", "they were informed", required=False)
     rationale = forms.CharField(
         label="Notes, or why they were not informed", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -139,64 +187,108 @@ class ParentsInformedForm(_CaseForm):
 
 
 class ReferralForm(_CaseForm):
-    agency = forms.ChoiceField(label="Referred to", choices=[("", "Choose"), *Agency.choices])
+    agency = forms.ChoiceField(
+        label="Referred to",
+        choices=[("", "Choose"), *Agency.choices],
+        error_messages={"required": "Referred to: choose who the referral went to."},
+    )
     organisation_name = forms.CharField(label="Organisation (if external support)", required=False, max_length=200)
-    pupil = CasePupilChoiceField(label="Child", queryset=None, required=False, empty_label="The case as a whole")
-    referred_on = forms.DateField(label="Date of referral", widget=DATE, validators=[_not_future])
+    pupil = CasePupilChoiceField(
+        label="Child", queryset=None, required=False, empty_label="The case as a whole", error_messages=CHILD
+    )
+    referred_on = _past_date("Date of referral", "of the referral")
     agency_reference = forms.CharField(label="Their reference", required=False, max_length=100)
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class OutcomeForm(_CaseForm):
-    referral = forms.IntegerField(widget=forms.HiddenInput)
+    """The outcome of one referral; the referral is in the page's address."""
+
     outcome = forms.CharField(
-        label="Outcome", widget=forms.Textarea(attrs={"rows": 2}), error_messages={"required": "Enter the outcome."}
+        label="Outcome",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Outcome: enter what the agency decided or did."},
     )
-    outcome_on = forms.DateField(label="Date of outcome", widget=DATE, validators=[_not_future])
+    outcome_on = _past_date("Date of outcome", "of the outcome")
     agency_reference = forms.CharField(label="Their reference", required=False, max_length=100)
 
 
 class SupportForm(_CaseForm):
-    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child")
-    description = forms.CharField(label="Support in place", widget=forms.Textarea(attrs={"rows": 2}))
+    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child", error_messages=CHILD)
+    description = forms.CharField(
+        label="Support in place",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Support in place: describe the support for this child."},
+    )
 
 
 class SanctionForm(_CaseForm):
-    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child")
-    description = forms.CharField(label="Sanction (behaviour policy)", widget=forms.Textarea(attrs={"rows": 2}))
-    decided_on = forms.DateField(label="Date decided", widget=DATE, validators=[_not_future])
+    pupil = CasePupilChoiceField(label="Child", queryset=None, empty_label="Choose a child", error_messages=CHILD)
+    description = forms.CharField(
+        label="Sanction (behaviour policy)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Sanction: describe the sanction decided under the behaviour policy."},
+    )
+    decided_on = _past_date("Date decided", "it was decided")
 
 
 class TaskForm(_CaseForm):
-    title = forms.CharField(label="What needs doing", max_length=200)
-    assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(
-        label="Who", queryset=None, empty_label="Choose a person"
+    title = forms.CharField(
+        label="What needs doing", max_length=200, error_messages={"required": "What needs doing: enter the task."}
     )
-    due_on = forms.DateField(label="Due by", widget=DATE)
+    assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label="Who",
+        queryset=None,
+        empty_label="Choose a person",
+        error_messages={
+            "required": "Who: choose the person who will do it.",
+            "invalid_choice": "Who: choose someone who can read this school's cases.",
+        },
+    )
+    due_on = forms.DateField(label="Due by", widget=DATE, error_messages=date_messages("it is due"))
 
     def __init__(self, *args: Any, assignees: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "assignee").queryset = assignees
 
 
-class EventForm(_CaseForm):
-    kind = forms.ChoiceField(
-        choices=[(k, v) for k, v in CaseEvent.Kind.choices if k in ("closed", "reopened", "wishes", "note")],
-        widget=forms.HiddenInput,
-    )
+class CloseForm(_CaseForm):
+    versioned = True
     text = forms.CharField(
-        label="Text",
+        label="Why the case can be closed",
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "This needs a reason or text."},
+        error_messages={"required": "Why the case can be closed: give the reason (policy §11)."},
     )
+
+
+class ReopenForm(_CaseForm):
+    versioned = True
+    text = forms.CharField(
+        label="Why the case is reopened",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Why the case is reopened: give the reason."},
+    )
+
+
+class TaskDoneForm(_CaseForm):
+    """Marking a task done asks nothing more: who and when are recorded."""
 
 
 class ChildForm(_CaseForm):
-    query = forms.CharField(label="Child's name or UPN", max_length=100)
-    role = forms.ChoiceField(label="Role", choices=[("", "Choose a role"), *ChildRole.choices])
+    query = forms.CharField(
+        label="Child's name or UPN",
+        max_length=100,
+        error_messages={"required": "Child's name or UPN: enter the child's name, or their UPN."},
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("", "Choose a role"), *ChildRole.choices],
+        error_messages={"required": "Role: choose the child's role in the case."},
+    )
 
 
 class AccessForm(_CaseForm):
+    versioned = True
     restricted = forms.BooleanField(label="Restrict this case to the people named below", required=False)
     named: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
         label="People who may open it",

@@ -73,6 +73,9 @@ def referral_due(referral: Referral, closures: list[Closure]) -> dt.date:
     return add_school_days(referral.referred_on, REFERRAL_OUTCOME_SCHOOL_DAYS, closures)
 
 
+ACT_NOW_SHOWN = 20  # the dashboard's "act now" list; the rest are first in the triage list too
+
+
 @dataclass
 class Dashboard:
     to_triage: QuerySet[Concern]
@@ -80,6 +83,7 @@ class Dashboard:
     overdue_tasks: QuerySet[Task]
     overdue_referrals: list[Referral]
     repeat_flags: list[str]
+    act_now: list[Concern]  # urgent and not yet acknowledged, oldest first: the top of the page
 
 
 def dashboard_for(user: User, *, filters: dict[str, str] | None = None) -> Dashboard:
@@ -104,6 +108,8 @@ def dashboard_for(user: User, *, filters: dict[str, str] | None = None) -> Dashb
             open_tasks=Count("tasks", filter=Q(tasks__done_at__isnull=True), distinct=True),
         )
         .order_by("next_due", "opened_at")
+        # The children by name in each row: a DSL knows a case by its children, not its number.
+        .prefetch_related(Prefetch("children", queryset=CaseChild.objects.select_related("pupil").order_by("pk")))
     )
     visible_cases = case_list_for(user).values("pk")
     overdue_tasks = (
@@ -124,12 +130,35 @@ def dashboard_for(user: User, *, filters: dict[str, str] | None = None) -> Dashb
         {r.case.school_id for r in waiting}, since=min((r.referred_on for r in waiting), default=today)
     )
     overdue_referrals = [r for r in waiting if referral_due(r, closures.get(r.case.school_id, [])) < today]
+    act_now = list(
+        Concern.objects.filter(school__in=school_ids, urgent=True, acknowledged_at__isnull=True)
+        .exclude(status=Concern.Status.NO_FURTHER_ACTION)
+        .select_related("school", "recorded_by")
+        .prefetch_related(Prefetch("children", queryset=ConcernChild.objects.select_related("pupil")))
+        .order_by("recorded_at", "pk")[:ACT_NOW_SHOWN]
+    )
     return Dashboard(
+        act_now=act_now,
         to_triage=to_triage,
         open_cases=open_cases,
         overdue_tasks=overdue_tasks,
         overdue_referrals=overdue_referrals,
         repeat_flags=repeat_involvement_flags(user, school_ids=school_ids),
+    )
+
+
+def also_waiting_for(concern: Concern) -> list[Concern]:
+    """The other concerns about the same children at the same school still waiting for triage
+    (not in a case, not closed), oldest first: a DSL triaging one sees the others beside it."""
+    pupil_ids = [link.pupil_id for link in concern.children.all()]
+    return list(
+        Concern.objects.filter(school=concern.school_id, case__isnull=True, children__pupil_id__in=pupil_ids)
+        .exclude(pk=concern.pk)
+        .exclude(status=Concern.Status.NO_FURTHER_ACTION)
+        .select_related("recorded_by")
+        .prefetch_related(Prefetch("children", queryset=ConcernChild.objects.select_related("pupil")))
+        .distinct()
+        .order_by("recorded_at", "pk")[:20]
     )
 
 

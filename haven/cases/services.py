@@ -80,16 +80,25 @@ def _audit(
     )
 
 
+VERSION_REQUIRED = (
+    "This save did not say which version of the case it was made from, so Haven cannot tell whether "
+    "someone else changed the case meanwhile. Your entry was not saved: reload the page and enter it again."
+)
+
+
 def _bump(case: Case, expected_version: int | None) -> tuple[int, int]:
     """Refuse a save made from a stale page (DESIGN §11), then move the version on. Returns
-    the version before and after, for the audit log."""
-    updated = Case.objects.filter(pk=case.pk, **({"version": expected_version} if expected_version else {})).update(
-        version=F("version") + 1
-    )
+    the version before and after, for the audit log. A save that does not say which version
+    it was made from is refused too: otherwise a hand-made or integration write would
+    overwrite blind."""
+    if expected_version is None:
+        raise ApplicationError(VERSION_REQUIRED, field="version", code="version_required")
+    updated = Case.objects.filter(pk=case.pk, version=expected_version).update(version=F("version") + 1)
     if not updated:
         raise ApplicationError(
             "Someone else changed this case while you were working on it. Your entry was not saved: "
             "reload the page, check what changed, and enter it again.",
+            field="version",
             code="stale",
         )
     case.refresh_from_db(fields=["version"])
@@ -182,7 +191,7 @@ def consideration_answer(
     item: str,
     answer: str,
     notes: str = "",
-    version: int | None = None,
+    version: int | None,
     ctx: AuditContext = COMMAND,
 ) -> ConsiderationAnswer:
     """Answer one of the DSL's considerations (policy §7); a new answer supersedes the old."""
@@ -298,7 +307,7 @@ def decisions_record(
     rationale: str,
     statutory_override: str = "",
     withdraw: bool = False,
-    version: int | None = None,
+    version: int | None,
     ctx: AuditContext = COMMAND,
 ) -> list[Decision]:
     """Record one decision on one or more routes, with its rationale (policy §7 a-d, §11).
@@ -430,6 +439,10 @@ def referral_make(
         by=by,
     )
     _audit(Event.REFERRAL_MADE, by, case, referral, ctx, agency=agency)
+    if not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
+        from .alerts import overdue_outcome_alerts_write
+
+        overdue_outcome_alerts_write(referral, case)  # due the morning after the outcome is due
     return referral
 
 
@@ -532,7 +545,7 @@ _CASE_EVENT: dict[str, Event] = {
 
 @transaction.atomic
 def case_event_record(
-    *, by: User, case: Case, kind: str, text: str = "", version: int | None = None, ctx: AuditContext = COMMAND
+    *, by: User, case: Case, kind: str, text: str = "", version: int | None, ctx: AuditContext = COMMAND
 ) -> CaseEvent:
     """Close (rationale required), reopen (reason required), record the child's wishes or a note."""
     _require_dsl(by, case)
@@ -579,7 +592,7 @@ def case_access_set(
     restricted: bool,
     named_users: list[Any],
     shared_with_trust: bool,
-    version: int | None = None,
+    version: int | None,
     ctx: AuditContext = COMMAND,
 ) -> Case:
     """Restrict a case to named people (who restricts it is always named), and share it

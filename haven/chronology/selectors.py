@@ -29,16 +29,21 @@ SOURCES: tuple[Source, ...] = (concerns_chronology.entries, cases_chronology.ent
 
 
 def _entries(scope: Scope) -> list[Entry]:
-    """Every entry of the scope, in the order things happened (then the order recorded)."""
+    """Every entry of the scope in one total order, as a court would read it: by the day it
+    happened (UK time); within a day, the timed entries by their time, then the entries known
+    only to the day (parents told, a referral made "on 3 Nov"), which follow from what happened
+    earlier that day rather than come before it; ties in the order they were recorded."""
     entries = [entry for source in SOURCES for entry in source(scope)]
-    entries.sort(key=lambda e: (e.at, e.recorded_at))
+    uk = timezone.get_current_timezone()
+    entries.sort(key=lambda e: (e.at.astimezone(uk).date(), e.all_day, e.at, e.recorded_at))
     return entries
 
 
 def _displayed(entries: list[Entry]) -> list[Entry]:
     """Set each entry's printed times, as the date filter would print them in UK time:
-    "j M Y, H:i" ("j M Y" all day), ISO 8601 for <time>, and the recorded time when it is in
-    another minute than the time it happened."""
+    "j M Y, H:i" ("j M Y" all day), ISO 8601 for <time>, and always the time it was recorded
+    (a reader must be able to tell what was written at the time from what was written later),
+    and the label of its kind."""
     months = [""] + [MONTHS_3[m].title() for m in range(1, 13)]
     uk = timezone.get_current_timezone()  # timezone.localtime looks it up again for each call
 
@@ -48,13 +53,10 @@ def _displayed(entries: list[Entry]) -> list[Entry]:
     for e in entries:
         at = e.at.astimezone(uk)
         e.iso = at.isoformat()
-        if e.all_day:
-            e.when = day(at)
-            continue
-        e.when = f"{day(at)}, {at.hour:02d}:{at.minute:02d}"
+        e.when = day(at) if e.all_day else f"{day(at)}, {at.hour:02d}:{at.minute:02d}"
         recorded = e.recorded_at.astimezone(uk)
-        if recorded.timetuple()[:5] != at.timetuple()[:5]:
-            e.recorded_when = f"{day(recorded)}, {recorded.hour:02d}:{recorded.minute:02d}"
+        e.recorded_when = f"{day(recorded)}, {recorded.hour:02d}:{recorded.minute:02d}"
+        e.label = KINDS.get(e.kind, e.kind)
     return entries
 
 

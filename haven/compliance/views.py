@@ -22,6 +22,7 @@ from haven.access.policy import (
     may_submit_s175,
     may_use_s175,
 )
+from haven.accounts.stepup import step_up_required
 from haven.audit.context import AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
@@ -99,6 +100,7 @@ def round_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespon
 
 @login_required
 @require_safe
+@step_up_required
 def round_csv(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     ctx = AuditContext.of(request)
     audit_round = selectors.round_get_for(request.user, round_id, ctx=ctx)

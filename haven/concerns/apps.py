@@ -18,3 +18,11 @@ class ConcernsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_national_taxonomy, sender=self)
+        from .alerts import register_alerts
+
+        register_alerts()
+        from haven.core import blindindex
+
+        from . import search
+
+        blindindex.on_rebuild("concerns and amendments", lambda batch: search.rebuild(batch=batch))

@@ -20,6 +20,7 @@ def entries(scope: Scope) -> list[Entry]:
         scope.concerns.values(
             "pk",
             "occurred_at",
+            "occurred_time_known",
             "recorded_at",
             "reference",
             "what_happened",
@@ -51,6 +52,7 @@ def entries(scope: Scope) -> list[Entry]:
             c["recorded_by__full_name"],
             concern_url(c["reference"]),
             c["case__reference"] or "",
+            all_day=not c["occurred_time_known"],  # its occurred_at is already the start of the day
         )
         for c in concern_rows
     ]

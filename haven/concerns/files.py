@@ -97,6 +97,72 @@ ALLOWED_TYPES = {
     "text/plain",
 }
 
+# The endings a file of each kind may have (ASVS 5.2.2): a name that says one kind over
+# contents of another is refused, so that what a reader downloads is what its name says.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/gif": (".gif",),
+    "image/heic": (".heic", ".heif", ".avif"),
+    "image/webp": (".webp",),
+    DOCX: (".docx",),
+    "text/plain": (".txt", ".text", ".csv", ".md", ".log"),
+}
+KIND_NAMES = {
+    "application/pdf": "a PDF",
+    "image/png": "a PNG picture",
+    "image/jpeg": "a JPEG photo",
+    "image/gif": "a GIF picture",
+    "image/heic": "a HEIC photo",
+    "image/webp": "a WebP picture",
+    DOCX: "a Word document",
+    "text/plain": "plain text",
+}
+
+
+def extension_refusal(name: str, content_type: str) -> str | None:
+    """Why a file of this (allowed) kind may not carry this name, or None when it may."""
+    endings = EXTENSIONS[content_type]
+    dot = name.rfind(".")
+    ending = name[dot:].lower() if dot > 0 else ""
+    if ending in endings:
+        return None
+    kind = KIND_NAMES[content_type]
+    said = f"ends {ending}" if ending else "has no ending such as .pdf"
+    return (
+        f"{name} {said} but holds {kind}. Attach the original file, or rename it to end {endings[0]} "
+        "so that its name says what it is."
+    )
+
+
+# A Word document is a zip archive: refused unopened when its table of contents promises more
+# than any real document holds (ASVS 5.2.3: a zip bomb). Only the archive's list of parts is
+# read here (zipfile's infolist), never a part itself.
+MAX_DOCX_PARTS = 1000
+MAX_DOCX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_DOCX_RATIO = 100
+
+
+def docx_refusal(name: str, data: bytes) -> str | None:
+    """Why this Word document is refused unopened (too many parts, too large unpacked, or a
+    part packed far tighter than any text packs), or None when it may be looked inside."""
+    try:
+        infos = zipfile.ZipFile(BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return f"{name} is a damaged Word document. Save it again from Word, or as a PDF."
+    advice = "which no ordinary document does: Haven does not open it. Save it again from Word, or as a PDF."
+    if len(infos) > MAX_DOCX_PARTS:
+        return f"{name} is a Word document made of more than {MAX_DOCX_PARTS:,} parts, {advice}"
+    if sum(info.file_size for info in infos) > MAX_DOCX_UNPACKED_BYTES:
+        megabytes = MAX_DOCX_UNPACKED_BYTES // 1024 // 1024
+        return f"{name} is a Word document that unpacks to more than {megabytes} MB, {advice}"
+    for info in infos:
+        if info.file_size > MAX_DOCX_RATIO * max(info.compress_size, 1):
+            ratio = MAX_DOCX_RATIO
+            return f"{name} is a Word document with a part packed more than {ratio} times smaller than it is, {advice}"
+    return None
+
 
 # -- Pictures inside documents (DESIGN §3 rule 7) ----------------------------------------------
 # For sharing nudes and semi-nudes a picture must not be attached at all, so neither may a

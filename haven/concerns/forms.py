@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils import timezone
 
-from haven.core import clock
+from haven.core import clamd, clock
 from haven.core.forms import DateInput, TimeInput, model_choice_field
 
+from . import files
 from .models import Amendment, Category, ChildRole, Concern, Location
 from .selectors import picked_pupil_id, pupils_matching, pupils_on_roll
 
@@ -110,8 +111,9 @@ class ConcernForm(forms.Form):
         help_text="Optional: notes written by hand (a photo or scan), a document. Up to 5 files, 10 MB each.",
     )
 
-    def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, school: School, pupil: Pupil | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.pupil = pupil  # "record a concern about this child": the first child, chosen
         self.school = school
         from .services import categories_valid_for
 
@@ -119,9 +121,8 @@ class ConcernForm(forms.Form):
             school, clock.localdate()
         ).select_related("parent")
         if not self.is_bound:
-            now = clock.localtime()
-            self.initial.setdefault("occurred_on", now.date())
-            self.initial.setdefault("occurred_time", now.strftime("%H:%M"))
+            # Today's date, but never a time: "leave blank if you do not know" means blank.
+            self.initial.setdefault("occurred_on", clock.localdate())
         self.child_rows = self._child_rows()
 
     def _child_rows(self) -> list[ChildRow]:
@@ -132,8 +133,24 @@ class ConcernForm(forms.Form):
             picked = (data.get(f"child_{i}_pupil") or "").strip()
             if picked.isascii() and picked.isdigit():  # chosen from the list of pupils matching a name
                 query = f"#{picked}"[:100]  # an id that cannot be a pupil's is not found, as any other
+            if i == 1 and not self.is_bound and self.pupil is not None:
+                query = f"{self.pupil.display_name} (Year {self.pupil.year_group}) #{self.pupil.pk}"
             rows.append(ChildRow(index=i, query=query, role=data.get(f"child_{i}_role") or ""))
         return rows
+
+    def clean_attachments(self) -> list[Any]:
+        """Each file through the virus checker when one is configured (haven.core.clamd), here
+        rather than in concern_submit so that no scan runs inside its transaction. Too many or
+        too large files are left to concern_submit, which refuses them without a scan."""
+        uploads: list[Any] = self.cleaned_data["attachments"]
+        if len(uploads) <= files.MAX_ATTACHMENTS:
+            for upload in uploads:
+                if not upload.size or upload.size <= files.MAX_ATTACHMENT_BYTES:
+                    try:
+                        clamd.scan_upload(upload)
+                    except clamd.ScanRefused as exc:
+                        raise clamd.form_error(exc) from exc
+        return uploads
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -167,12 +184,14 @@ class ConcernForm(forms.Form):
         elif not chosen:
             self.add_error(None, "Name at least one child, with their role.")
         cleaned["children"] = chosen
-        on = cleaned.get("occurred_on")
+        on, at = cleaned.get("occurred_on"), cleaned.get("occurred_time")
+        cleaned["time_known"] = at is not None
         if on:
-            at = cleaned.get("occurred_time") or dt.time(0, 0)
-            cleaned["occurred_at"] = timezone.make_aware(dt.datetime.combine(on, at))
-            if cleaned["occurred_at"] > clock.now() + dt.timedelta(minutes=5):
-                self.add_error("occurred_on", "When it happened cannot be in the future.")
+            cleaned["occurred_at"] = timezone.make_aware(dt.datetime.combine(on, at or dt.time(0, 0)))
+            if on > clock.localdate():
+                self.add_error("occurred_on", "The date it happened cannot be in the future.")
+            elif cleaned["occurred_at"] > clock.now() + dt.timedelta(minutes=5):
+                self.add_error("occurred_time", "The time it happened cannot be later than now.")
         if cleaned.get("location") == Location.ONLINE and not cleaned.get("online_platform"):
             self.add_error("online_platform", "Name the app, game or website.")
         return cleaned
@@ -181,6 +200,7 @@ class ConcernForm(forms.Form):
 if TYPE_CHECKING:
     _AmendmentModelForm = forms.ModelForm[Amendment]
     from haven.organisations.models import School
+    from haven.people.models import Pupil
 else:
     _AmendmentModelForm = forms.ModelForm  # not generic at run time
 
@@ -194,8 +214,9 @@ class AmendmentForm(_AmendmentModelForm):
         error_messages = {"text": {"required": "Enter your amendment."}, "kind": {"required": "Choose one."}}
 
 
-def category_groups(form: ConcernForm) -> list[tuple[str, list[Any]]]:
-    """The category checkboxes grouped under their parent, in taxonomy order."""
+def category_groups(form: ConcernForm) -> list[tuple[str, list[Any], int]]:
+    """The category checkboxes grouped under their parent (the policy's main kinds), in
+    taxonomy order, each with how many of its boxes are ticked (the page opens those)."""
     categories = model_choice_field(form, "categories").queryset
     assert categories is not None  # set by the form
     by_pk = {c.pk: c for c in categories}
@@ -206,4 +227,4 @@ def category_groups(form: ConcernForm) -> list[tuple[str, list[Any]]]:
             continue
         top = category.parent if category.parent_id else category
         groups.setdefault(top.pk, (top.name, []))[1].append(widget)
-    return list(groups.values())
+    return [(name, widgets, sum(1 for w in widgets if w.data["selected"])) for name, widgets in groups.values()]

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 
 from haven.core import clock
+from haven.core.fields import EncryptedTextField
 
 
 class Category(models.Model):
@@ -115,12 +116,16 @@ class Concern(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="concerns")
     recorded_at = models.DateTimeField(default=clock.now)
     occurred_at = models.DateTimeField(help_text="When it happened (which may be before it was recorded).")
+    occurred_time_known = models.BooleanField(
+        default=True, help_text="False when only the day is known: occurred_at is then the start of that day."
+    )
     location = models.CharField(max_length=20, choices=Location.choices)
     location_detail = models.CharField(max_length=200, blank=True)
     online_platform = models.CharField(max_length=100, blank=True)
-    what_happened = models.TextField()
-    child_words = models.TextField(blank=True, help_text="The child's exact words, as they said them.")
-    actions_taken = models.TextField(blank=True)
+    # Narratives are encrypted at rest (haven.core.fieldcrypt) and searched through SearchEntry.
+    what_happened = EncryptedTextField()
+    child_words = EncryptedTextField(blank=True, help_text="The child's exact words, as they said them.")
+    actions_taken = EncryptedTextField(blank=True)
     child_told_next_steps = models.CharField(max_length=3, choices=ToldNextSteps.choices)
     urgent = models.BooleanField(default=False)
     categories = models.ManyToManyField(Category, related_name="concerns")
@@ -140,6 +145,7 @@ class Concern(models.Model):
         "recorded_by_id",
         "recorded_at",
         "occurred_at",
+        "occurred_time_known",
         "location",
         "location_detail",
         "online_platform",
@@ -208,7 +214,7 @@ class Amendment(models.Model):
 
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="amendments")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    text = models.TextField()
+    text = EncryptedTextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
 
@@ -222,6 +228,23 @@ class Amendment(models.Model):
         if self.pk is not None:
             raise ValueError("Amendments are append-only")
         super().save(*args, **kwargs)
+
+
+class SearchEntry(models.Model):
+    """The blind index of one concern's narrative or one amendment (haven.core.blindindex):
+    keyed tokens, no words. Written by the services that save them (haven.concerns.search),
+    appended like the text it indexes; ``manage.py rebuild_search_index`` writes it afresh.
+    PostgreSQL searches it with a GIN index on ``to_tsvector('simple', tokens)``, SQLite
+    with an FTS5 table kept by triggers (migration 0007)."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="+")
+    tokens = models.TextField()
+
+    class Meta:
+        verbose_name_plural = "search entries"
+
+    def __str__(self) -> str:
+        return f"Search entry for concern {self.concern_id}"
 
 
 class Attachment(models.Model):

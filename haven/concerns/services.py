@@ -24,7 +24,7 @@ from haven.core.models import counter_next
 from haven.organisations.models import School
 from haven.people.models import Pupil
 
-from . import files
+from . import files, search
 from .models import Amendment, Attachment, Category, ChildRole, Concern, ConcernChild, Location
 from .rules import UKCIS_NUDES_ADVICE, Prompt, age_on, statutory_prompts
 
@@ -87,6 +87,7 @@ def concern_submit(
     online_platform: str = "",
     attachments: Sequence[UploadedFile[bytes]] = (),
     source: str = "web",
+    time_known: bool = True,
     ctx: AuditContext = COMMAND,
 ) -> Concern:
     """Record a concern (policy §4-§5: every concern, in the child's own words).
@@ -143,6 +144,7 @@ def concern_submit(
         recorded_by=by,
         recorded_at=now,
         occurred_at=min(occurred_at, now),
+        occurred_time_known=time_known,
         location=location,
         location_detail=(location_detail or "").strip()[:200],
         online_platform=online_platform,
@@ -160,6 +162,7 @@ def concern_submit(
         exclude=["categories", "case", "school", "recorded_by"], validate_unique=False, validate_constraints=False
     )
     concern.save()
+    search.index_concern(concern)
     Concern.categories.through.objects.bulk_create(
         [Concern.categories.through(concern=concern, category=category) for category in categories]
     )
@@ -177,9 +180,10 @@ def concern_submit(
         extra={"urgent": urgent, "children": len(children), "attachments": len(checked), "source": source},
     )
     if urgent and not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
-        from .tasks import urgent_concern_alert
+        from .alerts import urgent_concern_alerts_write
 
-        transaction.on_commit(lambda: urgent_concern_alert.enqueue(concern.pk))
+        # In this transaction: the alerts are saved with the concern or not at all (haven.alerts).
+        urgent_concern_alerts_write(concern)
     return concern
 
 
@@ -197,7 +201,10 @@ def _check_attachments(
                 field="attachments",
             )
         data = upload.read()
+        name = upload.name or "The attachment"
         content_type = files.sniff(data)
+        if content_type == files.DOCX and (refusal := files.docx_refusal(name, data)):
+            raise ApplicationError(refusal, field="attachments")  # before any part is opened
         if nudes and files.may_hold_images(data, content_type):
             raise ApplicationError(UKCIS_NUDES_ADVICE, field="attachments", code="nudes_image")
         if content_type in (files.SVG, files.MARKUP):
@@ -212,6 +219,8 @@ def _check_attachments(
                 "or a photo (JPEG or PNG) of written notes.",
                 field="attachments",
             )
+        if refusal := files.extension_refusal(name, content_type):
+            raise ApplicationError(refusal, field="attachments")
         checked.append((upload, content_type, data))
     return checked
 
@@ -248,6 +257,7 @@ def amendment_add(*, by: User, concern: Concern, kind: str, text: str, ctx: Audi
     if kind not in Amendment.Kind.values:
         raise ApplicationError("Choose whether this corrects or adds to the concern.", field="kind")
     amendment = Amendment.objects.create(concern=concern, kind=kind, text=text, author=by)
+    search.index_amendment(amendment)
     audit_record(
         Event.AMENDMENT_ADDED,
         ctx=ctx,

@@ -19,6 +19,7 @@ from haven.audit.events import Event
 from haven.audit.services import audit_record
 from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
+from haven.people.models import Pupil
 
 from . import selectors, services
 from .forms import AmendmentForm, ConcernForm, category_groups
@@ -46,10 +47,18 @@ def concern_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     words. A form with errors keeps everything typed (except files, which browsers never
     resend; the page says so)."""
     school, schools = _school_for_recording(request)
+    # /concerns/new/?pupil=<id>: "record a concern about this child", from the child's page.
+    # Only a child on the roll of a school the person records for; any other id is ignored.
+    pupil = None
+    if request.method == "GET" and (pupil_id := parse_id(request.GET.get("pupil", ""))) is not None:
+        pupil = Pupil.objects.filter(pk=pupil_id, school__in=schools, left_on__isnull=True).first()
+        if pupil is not None:
+            school = next(s for s in schools if s.pk == pupil.school_id)
     form = ConcernForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         school=school,
+        pupil=pupil,
     )
     status = 200
     if request.method == "POST":
@@ -61,6 +70,7 @@ def concern_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                     school=school,
                     children=[services.ChildInConcern(r.pupil.pk, r.role) for r in data["children"]],
                     occurred_at=data["occurred_at"],
+                    time_known=data["time_known"],
                     location=data["location"],
                     location_detail=data["location_detail"],
                     online_platform=data["online_platform"],

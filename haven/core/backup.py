@@ -1,25 +1,26 @@
 """Backups and restores: one archive holding everything needed to bring Haven back.
 
-An archive is one file, ``haven-YYYYMMDDTHHMMSSZ.backup``: a header line naming the format
-and the SHA-256 of everything after it, then a gzipped tar of
+An archive is one file, ``haven-YYYYMMDDTHHMMSSZ.backup``, in a directory or an S3-compatible
+store (haven.core.backup_store), encrypted and authenticated chunk by chunk with a backup key
+kept apart from it (haven.core.backup_crypto). Inside is a gzipped tar of
 
 - ``database/haven.sqlite3`` (SQLite's online backup API, never a copy of the live file,
   which a write in progress would leave corrupt) or ``database/haven.pgdump``
   (``pg_dump --format=custom``);
 - ``uploads/`` (settings.MEDIA_ROOT: concern attachments and the child-protection files of
   transfers, ``uploads/transfers/``);
-- ``keys/secret_key`` and ``keys/audit_key`` when they are files in the data dir (a key given
-  in the environment is the operator's to keep, and the manifest says so);
+- ``keys/secret_key``, ``keys/audit_key``, ``keys/field_key`` and ``keys/field_keys_old``
+  when they are files in the data dir (a key given in the environment is the operator's to
+  keep, and the manifest says so); without the field key no narrative can be read back;
 - ``audit/audit-anchors.jsonl`` (settings.AUDIT_ANCHOR_FILE, the chain heads outside the
   database);
 - ``manifest.json``: Haven's version and commit, the time, the database vendor, the row count
   of every table in the same snapshot as the dump, and the SHA-256 of every file.
 
-The header's checksum finds any changed or damaged byte before anything is restored; the
-manifest then checks each file and the restored database. Neither stops someone who can
-rewrite the whole archive: the archive is NOT encrypted or signed yet (the ``cryptography``
-package is not among Haven's dependencies), so keep archives on encrypted storage, readable
-only by the people who may restore them.
+The encryption refuses any changed, moved or missing byte (and an archive cut short) before
+it reaches the restore; the manifest then checks each file and the restored database. The
+archive holds the secret, audit and field keys, which is why it is encrypted. Archives of format 1
+(unencrypted, a SHA-256 in the header line) are still restored.
 
 Order matters: the anchor file and keys are copied before the database snapshot (an anchor
 written later would name entries the snapshot lacks), the uploads after it (a row in the
@@ -53,36 +54,57 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.backends.sqlite3._functions import register as register_functions  # type: ignore[import-untyped]
 
 from haven.core import clock
+from haven.core.backup_crypto import (
+    CIPHER,
+    BackupError,
+    BackupKey,
+    DecryptingReader,
+    EncryptingWriter,
+    choose_key,
+    decrypt_chunks,
+    read_header,
+)
+from haven.core.backup_store import ARCHIVE_NAME, DirectoryStore, Store, is_s3, open_archive, store_for
 from haven.core.health import LAST_BACKUP_FILE
 
-FORMAT = 1
-MAGIC = b"HAVEN-BACKUP/1 encryption=none sha256="
+__all__ = ["ARCHIVE_NAME", "BackupError"]
+
+FORMAT = 1  # the manifest's format
+MAGIC = b"HAVEN-BACKUP/1 encryption=none sha256="  # format 1 archives, read but no longer written
 HEADER_LENGTH = len(MAGIC) + 64 + 1
-ARCHIVE_NAME = re.compile(r"^haven-(\d{8}T\d{6}Z)\.backup$")
 STAMP = "%Y%m%dT%H%M%SZ"
 SQLITE_NAME = "database/haven.sqlite3"
+# Tables whose rows no backup carries: the rate limits' daily salts and their counts
+# (haven.core.ratelimit). A salt in an archive would let whoever holds the archive try every
+# address against the day's keys; both are thrown away within a day anyway.
+NOT_BACKED_UP = ("core_ratesalt", "core_ratecount")
 PGDUMP_NAME = "database/haven.pgdump"
 MANIFEST = "manifest.json"
 ANCHORS_NAME = "audit/audit-anchors.jsonl"
-KEY_NAMES = {"secret_key": "keys/secret_key", "audit_key": "keys/audit_key"}
+KEY_NAMES = {
+    "secret_key": "keys/secret_key",
+    "audit_key": "keys/audit_key",
+    "field_key": "keys/field_key",
+    "field_keys_old": "keys/field_keys_old",
+}
 _ALLOWED_TOP = {"database", "uploads", "keys", "audit"}
 _CHUNK = 1024 * 1024
-
-
-class BackupError(Exception):
-    """A backup or restore that cannot go on; the message says why in plain words."""
 
 
 # Where things are -------------------------------------------------------------------------
 
 
 def key_files() -> dict[str, Path | None]:
-    """The key files as settings reads them (haven/settings.py ``_secret_key``, ``_audit_key``);
+    """The key files as settings reads them (haven/settings.py ``_secret_key``, ``_audit_key``,
+    ``_field_key``, ``_field_keys_old``);
     None where the key comes from the environment instead."""
     audit = Path(os.environ.get("HAVEN_AUDIT_KEY_FILE") or settings.DATA_DIR / "audit_key")
+    field = Path(os.environ.get("HAVEN_FIELD_KEY_FILE") or settings.DATA_DIR / "field_key")
     return {
         "secret_key": None if os.environ.get("HAVEN_SECRET_KEY") else settings.DATA_DIR / "secret_key",
         "audit_key": None if os.environ.get("HAVEN_AUDIT_KEY") else audit,
+        "field_key": None if os.environ.get("HAVEN_FIELD_KEY") else field,
+        "field_keys_old": None if "HAVEN_FIELD_KEYS_OLD" in os.environ else settings.DATA_DIR / "field_keys_old",
     }
 
 
@@ -189,6 +211,12 @@ def _snapshot_sqlite(into: Path) -> dict[str, int]:
     try:
         source.backup(target)  # one step: a consistent snapshot even while others write
         target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+        target.execute("PRAGMA secure_delete=ON")  # the deleted salts' pages are zeroed, not freed
+        for name in NOT_BACKED_UP:
+            if target.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone():
+                target.execute(f'DELETE FROM "{name}"')  # noqa: S608  # nosec B608 (names above)
+        target.commit()
+        target.execute("VACUUM")
         if (check := target.execute("PRAGMA quick_check").fetchone()[0]) != "ok":
             raise BackupError(f"The copy of the database failed SQLite's check: {check}")
         return sqlite_counts(target)
@@ -205,9 +233,18 @@ def _snapshot_postgresql(into: Path) -> dict[str, int]:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
-        counts = _pg_counts(cursor)
+        counts = {name: (0 if name in NOT_BACKED_UP else n) for name, n in _pg_counts(cursor).items()}
+        excluded = [f"--exclude-table-data={name}" for name in NOT_BACKED_UP]
         done = subprocess.run(  # noqa: S603 (pg_dump from PATH, arguments we build)
-            [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", f"--file={into}"],
+            [
+                pg_dump,
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--snapshot={snapshot}",
+                *excluded,
+                f"--file={into}",
+            ],
             env=_pg_env(),
             capture_output=True,
             text=True,
@@ -221,21 +258,6 @@ def _snapshot_postgresql(into: Path) -> dict[str, int]:
 # The archive ------------------------------------------------------------------------------
 
 
-class _HashingWriter(io.RawIOBase):
-    def __init__(self, f: IO[bytes]) -> None:
-        self.f = f
-        self.digest = hashlib.sha256()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, b: Any) -> int:
-        data = bytes(b)
-        self.digest.update(data)
-        self.f.write(data)
-        return len(data)
-
-
 def _tarinfo(name: str, size: int, mtime: float) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = size, int(mtime), 0o600
@@ -244,22 +266,27 @@ def _tarinfo(name: str, size: int, mtime: float) -> tarfile.TarInfo:
 
 @dataclass
 class Written:
-    path: Path
+    location: str  # the archive's path, or its s3:// address
     manifest: dict[str, Any]
     bytes: int
     seconds: float
-    pruned: list[Path] = field(default_factory=list)
+    key: BackupKey
+    pruned: list[str] = field(default_factory=list)
 
 
-def backup_write(to: Path) -> Written:
-    """Write one archive into ``to``; returns where, with its manifest."""
+def backup_write(to: str | Path, *, key: BackupKey) -> Written:
+    """Write one archive, encrypted with ``key``, into ``to`` (a directory or ``s3://bucket/prefix``);
+    returns where, with its manifest."""
     started = time.monotonic()
     now = clock.now().astimezone(dt.UTC)
-    to.mkdir(parents=True, exist_ok=True)
-    final = to / f"haven-{now:{STAMP}}.backup"
-    if final.exists():
-        raise BackupError(f"{final} already exists; wait a second and try again.")
-    with tempfile.TemporaryDirectory(dir=to, prefix=".haven-backup-") as tmp:
+    store = store_for(to)
+    name = f"haven-{now:{STAMP}}.backup"
+    if isinstance(store, DirectoryStore):
+        store.path.mkdir(parents=True, exist_ok=True)
+        staging_parent = store.path  # the same disk as the archive, never a small /tmp
+    else:
+        staging_parent = Path(settings.DATA_DIR)
+    with tempfile.TemporaryDirectory(dir=staging_parent, prefix=".haven-backup-") as tmp:
         staging = Path(tmp)
         members: list[tuple[str, Path]] = []
         keys: dict[str, str] = {}
@@ -269,14 +296,14 @@ def backup_write(to: Path) -> Written:
             copy = staging / "audit-anchors.jsonl"
             shutil.copyfile(anchors, copy)
             members.append((ANCHORS_NAME, copy))
-        for name, path in key_files().items():
+        for key_name, path in key_files().items():
             if path is None:
-                keys[name] = "environment (not in this archive: keep it yourself)"
+                keys[key_name] = "environment (not in this archive: keep it yourself)"
             elif path.exists():
-                members.append((KEY_NAMES[name], path))
-                keys[name] = "file"
+                members.append((KEY_NAMES[key_name], path))
+                keys[key_name] = "file"
             else:
-                keys[name] = "missing"
+                keys[key_name] = "missing"
         vendor = connection.vendor
         if vendor == "sqlite":
             db_name, db_file = SQLITE_NAME, staging / "haven.sqlite3"
@@ -291,124 +318,169 @@ def backup_write(to: Path) -> Written:
         members += [(f"uploads/{p.relative_to(root).as_posix()}", p) for p in _files_under(root)]
 
         files: dict[str, dict[str, Any]] = {}
-        for name, path in members:
-            files[name] = {"sha256": sha256_of(path), "bytes": path.stat().st_size}
+        for member, path in members:
+            files[member] = {"sha256": sha256_of(path), "bytes": path.stat().st_size}
         manifest = {
             "format": FORMAT,
             "haven": haven_version(),
             "created_at": now.isoformat(),
             "database": {"vendor": vendor, "file": db_name, "tables": counts, "rows": sum(counts.values())},
             "keys": keys,
-            "encryption": "none",
+            "encryption": {"cipher": CIPHER, "key_id": key.key_id},
             "files": files,
         }
         manifest_bytes = json.dumps(manifest, indent=1, sort_keys=True).encode()
-
-        partial = to / f".{final.name}.partial"
-        try:
-            _write_archive(partial, members, files, manifest_bytes, now)
-            os.replace(partial, final)
-        finally:
-            partial.unlink(missing_ok=True)
-    size = final.stat().st_size
+        with store.writer(name) as sink:
+            size = _write_archive(sink, key, members, files, manifest_bytes, now)
+    location = store.describe(name)
     seconds = time.monotonic() - started
-    _record_last_backup(final, now, size, seconds)
-    return Written(final, manifest, size, seconds)
+    _record_last_backup(location, now, size, seconds)
+    return Written(location, manifest, size, seconds, key)
 
 
 def _write_archive(
-    partial: Path, members: list[tuple[str, Path]], files: dict[str, dict[str, Any]], manifest: bytes, now: dt.datetime
-) -> None:
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it holds the keys
-    with os.fdopen(fd, "wb") as out:
-        out.write(b"\0" * HEADER_LENGTH)  # the header, once the checksum is known
-        writer = _HashingWriter(out)
-        with (
-            gzip.GzipFile(fileobj=writer, mode="wb", compresslevel=6, mtime=int(now.timestamp())) as gz,
-            tarfile.open(fileobj=gz, mode="w|") as tar,
-        ):
-            for name, path in members:
-                with path.open("rb") as f:
-                    tar.addfile(_tarinfo(name, files[name]["bytes"], path.stat().st_mtime), f)
-            tar.addfile(_tarinfo(MANIFEST, len(manifest), now.timestamp()), io.BytesIO(manifest))
-        out.seek(0)
-        out.write(MAGIC + writer.digest.hexdigest().encode() + b"\n")
-        out.flush()
-        os.fsync(out.fileno())
+    sink: IO[bytes],
+    key: BackupKey,
+    members: list[tuple[str, Path]],
+    files: dict[str, dict[str, Any]],
+    manifest: bytes,
+    now: dt.datetime,
+) -> int:
+    """Tar, gzip, encrypt, write: a stream all the way, one chunk in memory at a time."""
+    encrypted = EncryptingWriter(sink, key)
+    with (
+        gzip.GzipFile(fileobj=encrypted, mode="wb", compresslevel=6, mtime=int(now.timestamp())) as gz,
+        tarfile.open(fileobj=gz, mode="w|") as tar,
+    ):
+        for member, path in members:
+            with path.open("rb") as f:
+                tar.addfile(_tarinfo(member, files[member]["bytes"], path.stat().st_mtime), f)
+        tar.addfile(_tarinfo(MANIFEST, len(manifest), now.timestamp()), io.BytesIO(manifest))
+    encrypted.finish()
+    return encrypted.bytes_out
 
 
-def _record_last_backup(path: Path, at: dt.datetime, size: int, seconds: float) -> None:
+def _record_last_backup(location: str, at: dt.datetime, size: int, seconds: float) -> None:
     """What /healthz reads (haven.core.health.backup_check)."""
     record = settings.DATA_DIR / LAST_BACKUP_FILE
     tmp = record.with_suffix(".tmp")
-    tmp.write_text(
-        json.dumps({"at": at.isoformat(), "archive": str(path), "bytes": size, "seconds": round(seconds, 1)})
-    )
+    tmp.write_text(json.dumps({"at": at.isoformat(), "archive": location, "bytes": size, "seconds": round(seconds, 1)}))
     os.replace(tmp, record)
 
 
-def archive_check(path: Path) -> str:
-    """The archive's checksum, or BackupError when any byte differs from what was written."""
-    try:
-        with path.open("rb") as f:
-            header = f.read(HEADER_LENGTH)
-            if not header.startswith(MAGIC) or not header.endswith(b"\n"):
-                raise BackupError(f"{path} is not a Haven backup archive (its first line is not Haven's).")
-            expected = header[len(MAGIC) : -1].decode("ascii", "replace")
-            digest = hashlib.sha256()
-            while chunk := f.read(_CHUNK):
-                digest.update(chunk)
-    except OSError as exc:
-        raise BackupError(f"{path} cannot be read: {exc.strerror or exc}") from exc
+def _legacy_check(f: IO[bytes], name: str) -> str:
+    """A format 1 archive's checksum, or BackupError when any byte differs from what was written."""
+    header = f.read(HEADER_LENGTH)
+    if not header.startswith(MAGIC) or not header.endswith(b"\n"):
+        raise BackupError(f"{name} is not a Haven backup archive (its first line is not Haven's).")
+    expected = header[len(MAGIC) : -1].decode("ascii", "replace")
+    digest = hashlib.sha256()
+    while chunk := f.read(_CHUNK):
+        digest.update(chunk)
     if digest.hexdigest() != expected:
         raise BackupError(
-            f"{path} has been changed or damaged since it was written (its SHA-256 does not match the one "
+            f"{name} has been changed or damaged since it was written (its SHA-256 does not match the one "
             "recorded in it). Nothing was restored: use another copy."
         )
     return expected
 
 
-def archive_extract(path: Path, into: Path) -> tuple[dict[str, Any], dict[str, Path]]:
-    """Unpack a checked archive into ``into``; return its manifest and where each file went.
-    Only regular files under the archive's own folders are taken."""
-    found: dict[str, Path] = {}
-    manifest: dict[str, Any] | None = None
-    with path.open("rb") as f:
-        f.seek(HEADER_LENGTH)
-        try:
-            with gzip.GzipFile(fileobj=f, mode="rb") as gz, tarfile.open(fileobj=gz, mode="r|") as tar:
-                for member in tar:
-                    name = PurePosixPath(member.name)
-                    if not member.isreg() or name.is_absolute() or ".." in name.parts:
-                        raise BackupError(f"The archive holds an unexpected entry: {member.name!r}")
-                    source = tar.extractfile(member)
-                    if source is None:  # pragma: no cover - isreg() members always have data
-                        continue
-                    if member.name == MANIFEST:
-                        manifest = json.loads(source.read())
-                        continue
-                    if name.parts[0] not in _ALLOWED_TOP:
-                        raise BackupError(f"The archive holds an unexpected entry: {member.name!r}")
-                    target = into.joinpath(*name.parts)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with target.open("wb") as out:
-                        shutil.copyfileobj(source, out, _CHUNK)
-                    found[member.name] = target
-        except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-            raise BackupError(f"The archive cannot be unpacked: {exc}") from exc
+def _is_legacy(f: IO[bytes]) -> bool:
+    start = f.read(len(MAGIC))
+    f.seek(0)
+    return start == MAGIC
+
+
+@dataclass
+class Opened:
+    """What restore says about an archive once it is read: how it was protected."""
+
+    encrypted: bool
+    key_id: str | None = None
+    key_origin: str | None = None
+
+
+def archive_check(location: str | Path, *, keys: list[BackupKey]) -> Opened:
+    """Read the whole archive and check every byte of it, restoring nothing (a drill without a target)."""
+    name = str(location)
+    with open_archive(name) as f:
+        if not is_s3(name) and _is_legacy(f):
+            _legacy_check(f, name)
+            return Opened(encrypted=False)
+        header = read_header(f, name=name)
+        key = choose_key(header, keys, name=name)
+        for _ in decrypt_chunks(f, header, key, name=name):
+            pass
+        return Opened(encrypted=True, key_id=key.key_id, key_origin=key.origin)
+
+
+def archive_extract(
+    location: str | Path, into: Path, *, keys: list[BackupKey]
+) -> tuple[dict[str, Any], dict[str, Path], Opened]:
+    """Decrypt and unpack an archive into ``into`` in one pass; return its manifest, where each
+    file went and how it was protected. Nothing unauthentic is unpacked, and an archive that
+    fails any check raises BackupError before anything outside ``into`` is touched. Only
+    regular files under the archive's own folders are taken."""
+    name = str(location)
+    with open_archive(name) as f:
+        if not is_s3(name) and _is_legacy(f):
+            _legacy_check(f, name)  # format 1 carries one checksum for the whole: check it first
+            f.seek(HEADER_LENGTH)
+            manifest, found = _unpack(f, into)
+            opened = Opened(encrypted=False)
+        else:
+            header = read_header(f, name=name)
+            key = choose_key(header, keys, name=name)
+            reader = DecryptingReader(decrypt_chunks(f, header, key, name=name))
+            manifest, found = _unpack(io.BufferedReader(reader, buffer_size=_CHUNK), into)
+            if reader.drain():  # the last chunk's check, and nothing after the tar's end
+                raise BackupError(f"{name} holds data after its end. Nothing was restored: use another copy.")
+            opened = Opened(encrypted=True, key_id=key.key_id, key_origin=key.origin)
     if manifest is None or manifest.get("format") != FORMAT:
         raise BackupError("The archive has no manifest Haven can read.")
+    return manifest, found, opened
+
+
+def _unpack(f: IO[bytes], into: Path) -> tuple[dict[str, Any] | None, dict[str, Path]]:
+    found: dict[str, Path] = {}
+    manifest: dict[str, Any] | None = None
+    try:
+        with gzip.GzipFile(fileobj=f, mode="rb") as gz, tarfile.open(fileobj=gz, mode="r|") as tar:
+            for member in tar:
+                name = PurePosixPath(member.name)
+                if not member.isreg() or name.is_absolute() or ".." in name.parts:
+                    raise BackupError(f"The archive holds an unexpected entry: {member.name!r}")
+                source = tar.extractfile(member)
+                if source is None:  # pragma: no cover - isreg() members always have data
+                    continue
+                if member.name == MANIFEST:
+                    manifest = json.loads(source.read())
+                    continue
+                if name.parts[0] not in _ALLOWED_TOP:
+                    raise BackupError(f"The archive holds an unexpected entry: {member.name!r}")
+                target = into.joinpath(*name.parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with target.open("wb") as out:
+                    shutil.copyfileobj(source, out, _CHUNK)
+                found[member.name] = target
+            # gzip checks its own CRC only when read to its end
+            while gz.read(_CHUNK):
+                pass
+    except (tarfile.TarError, EOFError, gzip.BadGzipFile, ValueError) as exc:
+        raise BackupError(f"The archive cannot be unpacked: {exc}") from exc
+    except OSError as exc:
+        raise BackupError(f"The archive cannot be unpacked: {exc.strerror or exc}") from exc
     return manifest, found
 
 
 # Rotation ---------------------------------------------------------------------------------
 
 
-def _archives(directory: Path) -> list[tuple[dt.datetime, Path]]:
+def _archives(store: Store) -> list[tuple[dt.datetime, str]]:
     out = []
-    for path in directory.iterdir():
-        if match := ARCHIVE_NAME.match(path.name):
-            out.append((dt.datetime.strptime(match.group(1), STAMP).replace(tzinfo=dt.UTC), path))
+    for name in store.names():
+        if match := ARCHIVE_NAME.match(name):
+            out.append((dt.datetime.strptime(match.group(1), STAMP).replace(tzinfo=dt.UTC), name))
     return sorted(out, reverse=True)
 
 
@@ -434,15 +506,20 @@ def archives_to_keep(stamps: list[dt.datetime], *, daily: int, weekly: int, mont
     return keep
 
 
-def prune(directory: Path, *, daily: int, weekly: int, monthly: int, protect: Path | None = None) -> list[Path]:
-    """Delete the archives in ``directory`` that no rule keeps (only files named like ours)."""
-    found = _archives(directory)
+def prune(
+    where: Path | str | Store, *, daily: int, weekly: int, monthly: int, protect: str | Path | None = None
+) -> list[str]:
+    """Delete the archives in a directory or store that no rule keeps (only names like ours);
+    returns the names deleted. ``protect`` (a name or path) is never deleted."""
+    store = store_for(where) if isinstance(where, str | Path) else where
+    found = _archives(store)
     keep = archives_to_keep([stamp for stamp, _ in found], daily=daily, weekly=weekly, monthly=monthly)
+    protected = PurePosixPath(str(protect)).name if protect is not None else None
     removed = []
-    for stamp, path in found:
-        if stamp not in keep and path != protect:
-            path.unlink()
-            removed.append(path)
+    for stamp, name in found:
+        if stamp not in keep and name != protected:
+            store.delete(name)
+            removed.append(name)
     return removed
 
 

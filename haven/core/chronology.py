@@ -33,7 +33,8 @@ class Entry:
     # date in the template costs a time-zone conversion and a format parse every time).
     iso: str = ""  # <time datetime="...">
     when: str = ""  # "3 Nov 2026, 14:05", or "3 Nov 2026" for an all-day entry
-    recorded_when: str = ""  # "(recorded ...)" when it was recorded in another minute than it happened
+    recorded_when: str = ""  # "(recorded ...)": when it was written down, always shown
+    label: str = ""  # the kind as a reader sees it named ("Referral")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -93,32 +94,53 @@ def _oldest_ready(now: dt.datetime) -> tuple[dt.datetime, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def alerts_check(now: dt.datetime) -> dict[str, Any]:
-    """Alerts and emails still to go out. Urgent-concern and pupil-report alerts, escalations
-    and reminders are all sent by tasks (haven/concerns/tasks.py, haven/pupil_voice/tasks.py),
-    so the oldest ready task is the oldest unsent alert or email, and a task that failed in the
-    last day is one that may never have gone."""
-    if not _uses_database_tasks():
-        return {"status": "not used", "backend": settings.TASKS["default"]["BACKEND"]}
-    from django_tasks_db.models import DBTaskResult
+# Checks registered by the apps above core (core imports none of them): haven.alerts adds
+# its outbox (the oldest unsent alert, failing delivery) to ``alerts`` from its AppConfig.ready.
+_ALERT_CHECKS: list[Callable[[dt.datetime], dict[str, Any]]] = []
+_WORST = ["ok", "stale", "failing"]
 
-    waiting = _oldest_ready(now)
-    queued = DBTaskResult.objects.ready().count()
-    failed = DBTaskResult.objects.failed().filter(finished_at__gte=now - dt.timedelta(days=1)).count()
-    if waiting is not None and now - waiting[0] > QUEUE_STALE_AFTER:
-        status = "stale"
-    elif failed:
-        status = "failing"
+
+def register_alerts_check(check: Callable[[dt.datetime], dict[str, Any]]) -> None:
+    """Add ``check(now)``'s keys to /healthz ``alerts``; its ``delivery`` (ok, stale or failing)
+    counts towards the status."""
+    if check not in _ALERT_CHECKS:
+        _ALERT_CHECKS.append(check)
+
+
+def alerts_check(now: dt.datetime) -> dict[str, Any]:
+    """Alerts and emails still to go out. Alerts live in an outbox (haven.alerts) until sent:
+    its oldest unsent alert and whether delivery is failing come from the registered checks.
+    Reminders and other emails are sent by tasks, so the oldest ready task is the oldest
+    unsent of those, and a task that failed in the last day is one that may never have gone."""
+    statuses = []
+    body: dict[str, Any] = {}
+    if _uses_database_tasks():
+        from django_tasks_db.models import DBTaskResult
+
+        waiting = _oldest_ready(now)
+        failed = DBTaskResult.objects.failed().filter(finished_at__gte=now - dt.timedelta(days=1)).count()
+        if waiting is not None and now - waiting[0] > QUEUE_STALE_AFTER:
+            statuses.append("stale")
+        elif failed:
+            statuses.append("failing")
+        else:
+            statuses.append("ok")
+        body |= {
+            "queued": DBTaskResult.objects.ready().count(),
+            "oldest_queued_since": _iso(waiting[0]) if waiting else None,
+            "oldest_queued_seconds": _age(waiting[0], now) if waiting else None,
+            "oldest_queued_task": waiting[1] if waiting else None,
+            "failed_last_day": failed,
+        }
     else:
-        status = "ok"
-    return {
-        "status": status,
-        "queued": queued,
-        "oldest_queued_since": _iso(waiting[0]) if waiting else None,
-        "oldest_queued_seconds": _age(waiting[0], now) if waiting else None,
-        "oldest_queued_task": waiting[1] if waiting else None,
-        "failed_last_day": failed,
-    }
+        body["backend"] = settings.TASKS["default"]["BACKEND"]
+    for check in _ALERT_CHECKS:
+        part = check(now)
+        statuses.append(part.get("delivery", "ok"))
+        body |= part
+    if not statuses:
+        return {"status": "not used"} | body
+    return {"status": max(statuses, key=_WORST.index)} | body
 
 
 def backup_check(now: dt.datetime) -> dict[str, Any]:

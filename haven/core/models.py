@@ -34,3 +34,27 @@ def counter_next(key: str) -> int:
         )
         value: int = cursor.fetchone()[0]
         return value
+
+
+class RateCount(models.Model):
+    """One rate limit's count for one key until it expires (haven.core.ratelimit). The key
+    is an HMAC under the day's salt, never an address, a device or an email."""
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"
+
+
+class RateSalt(models.Model):
+    """The random salt of one day's rate-limit keys, destroyed when it expires (an hour
+    after its day ends, the longest window), so an older key cannot be linked to anyone."""
+
+    day = models.DateField(unique=True)
+    salt = models.BinaryField(max_length=32)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"salt of {self.day}"

@@ -11,7 +11,8 @@ other side of their lines (negate them) and every line of the bordered table sum
 The hidden cells are then the edges of a bipartite graph between its rows and columns;
 the unknowns that the line sums leave free are exactly the cycles of that graph, so a hidden
 cell is fixed by the totals if and only if its edge is a *bridge* (on no cycle). Secondary
-suppression therefore hides further cells, smallest first, until no hidden cell is a bridge
+suppression therefore hides further cells, the least informative first (a row's own total
+before its neighbours, then the smallest), until no hidden cell is a bridge
 and no line's hidden cells are all forced to be 1 (a line whose hidden cells add up to
 their number, when zeros are shown and every hidden small count is at least 1).
 
@@ -92,8 +93,18 @@ def suppress(
     grid = [[*r, sum(r)] for r in rows]
     grid.append([*(sum(r[j] for r in rows) for j in range(n_cols)), sum(map(sum, rows))])
     primary = {(i, j) for i, row in enumerate(grid) for j, v in enumerate(row) if is_small(v, threshold)}
-    hidden = set(primary) | {(i, j) for i, j in hide if 0 <= i < len(grid) and 0 <= j < len(grid[0])}
-    _secondary(grid, hidden, threshold)
+    start = set(primary) | {(i, j) for i, j in hide if 0 <= i < len(grid) and 0 <= j < len(grid[0])}
+    # Two ways of protecting the small counts, and the one that keeps more of what readers
+    # use: a row's total is the least informative figure (the sum of the cells beside it),
+    # so protecting a month's small count by its total keeps the month's other figures;
+    # but where that would hide the grand or a column's total, the smallest neighbour is
+    # hidden instead (both ways are safe: the loop stops only when nothing can be worked out).
+    ways = []
+    for row_totals_first in (True, False):
+        hidden = set(start)
+        _secondary(grid, hidden, threshold, row_totals_first=row_totals_first)
+        ways.append(hidden)
+    hidden = min(ways, key=lambda h: _loss(h, len(grid), len(grid[0])))
     cell = [
         [Cell(None if (i, j) in hidden else v, primary=(i, j) in primary) for j, v in enumerate(row)]
         for i, row in enumerate(grid)
@@ -106,20 +117,54 @@ def suppress(
     )
 
 
-def _secondary(grid: list[list[int]], hidden: set[tuple[int, int]], threshold: int = THRESHOLD) -> None:
+def _loss(hidden: set[tuple[int, int]], n_rows: int, n_cols: int) -> tuple[int, int, int, int]:
+    """What a reader loses, most important first: the grand total, the column totals, the
+    cells, the row totals."""
+    grand = (n_rows - 1, n_cols - 1)
+    column_totals = sum(1 for i, j in hidden if i == n_rows - 1 and j < n_cols - 1)
+    cells = sum(1 for i, j in hidden if i < n_rows - 1 and j < n_cols - 1)
+    row_totals = sum(1 for i, j in hidden if j == n_cols - 1 and i < n_rows - 1)
+    return (grand in hidden, column_totals, cells, row_totals)
+
+
+def _secondary(
+    grid: list[list[int]], hidden: set[tuple[int, int]], threshold: int = THRESHOLD, *, row_totals_first: bool = True
+) -> None:
     """Hide more cells of the bordered ``grid`` until no hidden one can be worked out."""
     n_rows, n_cols = len(grid), len(grid[0])
     while True:
-        problem = _weak_line(grid, hidden) or _pinned_line(grid, hidden, threshold) or _bridge(grid, hidden)
+        problem_kind = "line"
+        problem = _weak_line(grid, hidden) or _pinned_line(grid, hidden, threshold)
+        if problem is None:
+            problem_kind, problem = "bridge", _bridge(grid, hidden)
         if problem is None:
             return
         candidates = [c for c in problem if c not in hidden]
         if not candidates:  # cannot happen, but never loop forever: hide everything
             hidden.update((i, j) for i in range(n_rows) for j in range(n_cols))
             return
-        # Smallest first (least information lost); prefer cells whose other line already has
-        # hidden cells, which closes a cycle rather than opening a new line.
-        hidden.add(min(candidates, key=lambda c: (grid[c[0]][c[1]] == 0, grid[c[0]][c[1]], c)))
+        hidden.add(
+            min(
+                candidates, key=lambda c: _cost(grid, c, row_totals_first=row_totals_first and problem_kind != "bridge")
+            )
+        )
+
+
+def _cost(
+    grid: list[list[int]], c: tuple[int, int], *, row_totals_first: bool
+) -> tuple[bool, bool, int, tuple[int, int]]:
+    """The order in which cells are hidden to protect others: the least informative first.
+
+    Mending a line (a row whose one hidden cell its total would give away), a row's own
+    total goes first: it is the sum of the cells beside it, so with them shown a reader
+    still knows it to within the hidden small count, while hiding a neighbour instead
+    would cost a figure of its own (a month's "Other concerns" because its sexual-harm
+    count was small). Then the smallest cell, zeros last. Closing a cycle (a bridge), the
+    smallest cell first, as a row total there would open a new line to mend."""
+    i, j = c
+    value = grid[i][j]
+    is_row_total = j == len(grid[0]) - 1 and i < len(grid) - 1 and len(grid[0]) > 2
+    return (value == 0, not (row_totals_first and is_row_total), value, c)
 
 
 def _lines(n_rows: int, n_cols: int) -> list[list[tuple[int, int]]]:

@@ -10,6 +10,7 @@ it reaches the product only through the services, like a school using Haven woul
 - :mod:`haven.demo.story`: two years of concerns and cases.
 - One module per app's step: :mod:`~haven.demo.safety_plans`, :mod:`~haven.demo.pupil_voice`,
   :mod:`~haven.demo.resources`, :mod:`~haven.demo.insights`, :mod:`~haven.demo.network`,
-  :mod:`~haven.demo.records`, :mod:`~haven.demo.compliance`.
+  :mod:`~haven.demo.records`, :mod:`~haven.demo.compliance`; and :mod:`~haven.demo.northshire`,
+  the neighbouring authority's few concerns and its case.
 - ``manage.py load_demo`` and ``manage.py demo_logins``.
 """

@@ -1550,11 +1550,15 @@ def _schedule_case(thread: _ThreadPlan, sched: _Schedule, rng: random.Random) ->
 
 
 def _on_case(thread: _ThreadPlan, service: Callable[..., object], **kwargs: object) -> Callable[[], None]:
-    """``service(case=<the thread's case>, **kwargs)``, to run once the case exists."""
+    """``service(case=<the thread's case>, **kwargs)``, to run once the case exists; the
+    versioned services (which refuse a save that does not say its version) are given the
+    case's version as it is then."""
 
     def run() -> None:
         assert thread.case is not None
-        service(case=thread.case, **kwargs)
+        versioned = service in (case_access_set, case_event_record, consideration_answer)
+        extra: dict[str, object] = {"version": _version_now(thread.case)} if versioned else {}
+        service(case=thread.case, **extra, **kwargs)
 
     return run
 
@@ -1600,7 +1604,9 @@ def _schedule_episode(
         def reopen() -> None:
             assert thread.case is not None and first.concern is not None
             text = _REOPEN.format(ref=first.concern.reference)
-            case_event_record(by=by, case=thread.case, kind=CaseEvent.Kind.REOPENED, text=text)
+            case_event_record(
+                by=by, case=thread.case, version=_version_now(thread.case), kind=CaseEvent.Kind.REOPENED, text=text
+            )
 
         sched.add(start, reopen)
     added: list[tuple[_ConcernPlan, dt.datetime]] = []
@@ -1753,6 +1759,12 @@ def _schedule_episode(
         sched.add(close, _on_case(thread, case_event_record, by=by, kind=CaseEvent.Kind.CLOSED, text=closing))
 
 
+def _version_now(case: Case) -> int:
+    """The case's version as stored: the demo writes as the only person at work, so it saves
+    on the case as it is now (a page sends the version it was made from)."""
+    return Case.objects.values_list("version", flat=True).get(pk=case.pk)
+
+
 def _explain_again(thread: _ThreadPlan, by: User) -> None:
     """Before closing: where a concern that joined later brought a statutory prompt the routes
     do not meet, the DSL records the decision again with its explanation (an explanation
@@ -1767,6 +1779,7 @@ def _explain_again(thread: _ThreadPlan, by: User) -> None:
     decisions_record(
         by=by,
         case=case,
+        version=_version_now(case),
         routes=[sorted(routes)[0] if routes else "internal"],
         rationale=_REVIEWED_AFTER_NEW_CONCERN,
         statutory_override=_OVERRIDE_LOW_LEVEL,
@@ -1888,7 +1901,14 @@ def _decide(thread: _ThreadPlan, route: str, routes: tuple[str, ...], names: dic
         options = _ROUTE_RATIONALE[route]
         assert isinstance(options, dict)
         rationale = options.get(group, options["default"])
-    decision_record(by=by, case=case, route=route, rationale=rationale.format(**names), statutory_override=override)
+    decision_record(
+        by=by,
+        case=case,
+        version=_version_now(case),
+        route=route,
+        rationale=rationale.format(**names),
+        statutory_override=override,
+    )
 
 
 def _submit(concern: _ConcernPlan, sp: _SchoolPlan, categories: dict[str, Category]) -> None:

@@ -1,9 +1,12 @@
 """The demo world (DESIGN §10): a deterministic, fictional county to try Haven in.
 
 Midshire County Council (LA 881, fictional) holds two trusts and six schools of different
-phases in two DSL pyramids, 1,500 pupils with valid UPNs, and people in every role. Every
-value comes from the seed, so two builds on empty databases give identical rows and a
-tester's notes ("sign in as dsl@riverside-high.example, look at Year 9") stay true.
+phases in two DSL pyramids, 1,500 pupils with valid UPNs, and people in every role. Beside
+it, a smaller neighbour, Northshire Council (LA 882, also fictional), has one trust, three
+schools and its own officer and administrator, so a tester can see that one authority's
+people see nothing of the other's. Every value comes from the seed, so two builds on empty
+databases give identical rows and a tester's notes ("sign in as dsl@riverside-high.example,
+look at Year 9") stay true.
 
 Why it is built the way it is:
 
@@ -41,7 +44,7 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.access.roles import TWO_FACTOR_ROLES, Role
+from haven.access.roles import Role, needs_two_factors
 from haven.accounts.models import Membership, User
 from haven.accounts.services import totp_secret_base32
 from haven.audit.events import Event
@@ -73,6 +76,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "haven.demo.network.demo_network_meetings",
     "haven.demo.records.demo_file_transfer",
     "haven.demo.compliance.demo_s175_audit",
+    "haven.demo.northshire.demo_northshire",
     "haven.demo.insights.demo_rollups",
 )
 
@@ -198,7 +202,62 @@ SCHOOLS = (
         3,
     ),
 )
-DEMO_DOMAINS = (AUTHORITY_DOMAIN, *(t.domain for t in TRUSTS), *(s.domain for s in SCHOOLS))
+
+# The neighbouring authority: smaller, with a trust of two schools and a maintained primary.
+NORTH_AUTHORITY_NAME = "Northshire Council"
+NORTH_LA_CODE = "882"
+NORTH_DOMAIN = "northshire.example"
+NORTH_PYRAMIDS = ("Northshire",)
+NORTH_TRUSTS = (TrustSpec("fellside", "Fellside Learning Trust", "fellside-trust.example"),)
+NORTH_SCHOOLS = (
+    SchoolSpec(
+        "fellside-academy",
+        "Fellside Academy",
+        "990401",
+        4301,
+        School.Phase.SECONDARY,
+        "fellside",
+        "Northshire",
+        "fellside-academy.example",
+        150,
+        ("7", "8", "9", "10", "11"),
+        2,
+    ),
+    SchoolSpec(
+        "fellside-primary",
+        "Fellside Primary Academy",
+        "990402",
+        2301,
+        School.Phase.PRIMARY,
+        "fellside",
+        "Northshire",
+        "fellside-primary.example",
+        70,
+        _PRIMARY_YEARS,
+        1,
+    ),
+    SchoolSpec(
+        "northgate",
+        "Northgate Primary School",
+        "990501",
+        2302,
+        School.Phase.PRIMARY,
+        None,
+        "Northshire",
+        "northgate.example",
+        60,
+        _PRIMARY_YEARS,
+        1,
+    ),
+)
+DEMO_DOMAINS = (
+    AUTHORITY_DOMAIN,
+    *(t.domain for t in TRUSTS),
+    *(s.domain for s in SCHOOLS),
+    NORTH_DOMAIN,
+    *(t.domain for t in NORTH_TRUSTS),
+    *(s.domain for s in NORTH_SCHOOLS),
+)
 
 
 @dataclass(frozen=True)
@@ -224,7 +283,7 @@ _STAFF_TITLES = {
 
 
 def _people() -> list[PersonSpec]:
-    """Everyone in the world, in a fixed order (the order decides which name each gets)."""
+    """Everyone in the county, in a fixed order (the order decides which name each gets)."""
     people = [
         PersonSpec(
             f"officer1@{AUTHORITY_DOMAIN}", "Education safeguarding adviser", ((Role.LA_OFFICER, "authority", LA_CODE),)
@@ -234,17 +293,42 @@ def _people() -> list[PersonSpec]:
         ),
         PersonSpec(f"admin@{AUTHORITY_DOMAIN}", "Schools systems administrator", ((Role.ADMIN, "authority", LA_CODE),)),
     ]
-    for trust in TRUSTS:
+    return people + _organisation_people(TRUSTS, SCHOOLS, governor_elsewhere=("oakfield-park", "st-aidans"))
+
+
+def _north_people() -> list[PersonSpec]:
+    """Everyone in Northshire: one officer and an administrator, then its trust and schools."""
+    people = [
+        PersonSpec(
+            f"officer@{NORTH_DOMAIN}",
+            "Safeguarding in education officer",
+            ((Role.LA_OFFICER, "authority", NORTH_LA_CODE),),
+        ),
+        PersonSpec(
+            f"admin@{NORTH_DOMAIN}", "Schools systems administrator", ((Role.ADMIN, "authority", NORTH_LA_CODE),)
+        ),
+    ]
+    return people + _organisation_people(NORTH_TRUSTS, NORTH_SCHOOLS)
+
+
+def _organisation_people(
+    trusts: tuple[TrustSpec, ...], schools: tuple[SchoolSpec, ...], *, governor_elsewhere: tuple[str, str] | None = None
+) -> list[PersonSpec]:
+    """Each trust's lead, trustee and administrator, then each school's people. With
+    ``governor_elsewhere`` (school, other school), that school's deputy DSL is also a governor
+    of the other, as real people are."""
+    people: list[PersonSpec] = []
+    for trust in trusts:
         people += [
             PersonSpec(f"lead@{trust.domain}", "Trust safeguarding lead", ((Role.TRUST_LEAD, "trust", trust.key),)),
             PersonSpec(f"trustee@{trust.domain}", "Trustee for safeguarding", ((Role.GOVERNOR, "trust", trust.key),)),
             PersonSpec(f"admin@{trust.domain}", "Trust data manager", ((Role.ADMIN, "trust", trust.key),)),
         ]
-    for school in SCHOOLS:
+    for school in schools:
         secondary = school.phase in {School.Phase.SECONDARY, School.Phase.ALL_THROUGH}
         deputy: tuple[tuple[str, str, str], ...] = ((Role.DEPUTY_DSL, "school", school.key),)
-        if school.key == "oakfield-park":  # two roles, as real people have: a governor elsewhere too
-            deputy = (*deputy, (Role.GOVERNOR, "school", "st-aidans"))
+        if governor_elsewhere and school.key == governor_elsewhere[0]:
+            deputy = (*deputy, (Role.GOVERNOR, "school", governor_elsewhere[1]))
         people += [
             PersonSpec(
                 f"dsl@{school.domain}",
@@ -322,8 +406,21 @@ NICKNAMES = {
 
 
 @dataclass
+class DemoNeighbour:
+    """The second authority (Northshire): its own trust, schools and pupils, kept apart from
+    the county's so that every step written for Midshire stays Midshire's."""
+
+    authority: Authority
+    trusts: dict[str, Trust] = field(default_factory=dict)
+    schools: dict[str, School] = field(default_factory=dict)  # by SchoolSpec key
+    pupils: dict[str, list[Pupil]] = field(default_factory=dict)  # by SchoolSpec key
+
+
+@dataclass
 class DemoWorld:
-    """What was built, for the command's summary and for later issues' :data:`DEMO_STEPS`."""
+    """What was built, for the command's summary and for later issues' :data:`DEMO_STEPS`.
+    ``authority``, ``trusts``, ``schools`` and ``pupils`` are the county's (Midshire);
+    ``northshire`` is the neighbour; ``users`` is everyone in both, by email."""
 
     seed: int
     authority: Authority
@@ -331,6 +428,7 @@ class DemoWorld:
     schools: dict[str, School] = field(default_factory=dict)  # by SchoolSpec key
     users: dict[str, User] = field(default_factory=dict)  # by email
     pupils: dict[str, list[Pupil]] = field(default_factory=dict)  # by SchoolSpec key
+    northshire: DemoNeighbour | None = None
     memberships: int = 0
     devices: int = 0
     extra: dict[str, int] = field(default_factory=dict)  # counts added by DEMO_STEPS, e.g. concerns
@@ -340,10 +438,14 @@ class DemoWorld:
         return sum(len(p) for p in self.pupils.values())
 
     def summary(self) -> dict[str, int]:
+        north = self.northshire
         return {
             "trusts": len(self.trusts),
             "schools": len(self.schools),
             "pupils": self.pupil_count,
+            "northshire_trusts": len(north.trusts) if north else 0,
+            "northshire_schools": len(north.schools) if north else 0,
+            "northshire_pupils": sum(len(p) for p in north.pupils.values()) if north else 0,
             "users": len(self.users),
             "memberships": self.memberships,
             "totp_devices": self.devices,
@@ -388,7 +490,7 @@ def _year_sizes(spec: SchoolSpec) -> dict[str, int]:
     return dict(zip(spec.year_groups, sizes, strict=True))
 
 
-def _pupils_for(spec: SchoolSpec, school: School, seed: int) -> list[Pupil]:
+def _pupils_for(spec: SchoolSpec, school: School, seed: int, *, la_code: str = LA_CODE) -> list[Pupil]:
     """A school's roll, with rates close to England's: SEN support ~13 % and EHC plans ~3 % in
     mainstream schools (nearly every pupil at a special school has an EHC plan), looked
     after ~1 %, child in need ~3 %, child protection plan ~1 %, young carers ~2 %. Serials
@@ -416,7 +518,7 @@ def _pupils_for(spec: SchoolSpec, school: School, seed: int) -> list[Pupil]:
             pupils.append(
                 Pupil(
                     school=school,
-                    upn=make_upn(int(LA_CODE), spec.establishment, allocated, serial),
+                    upn=make_upn(int(la_code), spec.establishment, allocated, serial),
                     legal_forename=forename,
                     legal_surname=rng.choice(SURNAMES),
                     preferred_forename=preferred,
@@ -448,14 +550,17 @@ def demo_refuse_in_production() -> None:
 
 
 def demo_world_present() -> bool:
-    """Whether this database already holds the demo world (its county council)."""
-    return Authority.objects.filter(Q(name=AUTHORITY_NAME) | Q(la_code=LA_CODE)).exists()
+    """Whether this database already holds the demo world (its county council or its neighbour)."""
+    return Authority.objects.filter(
+        Q(name__in=[AUTHORITY_NAME, NORTH_AUTHORITY_NAME]) | Q(la_code__in=[LA_CODE, NORTH_LA_CODE])
+    ).exists()
 
 
 def demo_world_build(*, seed: int = DEMO_SEED, steps: tuple[str, ...] | None = None) -> DemoWorld:
     """Build the whole demo world into an empty database, in one transaction.
 
-    Steps: the county, its pyramids and trusts; the six schools; the people, with one shared
+    Steps: the county, its pyramids and trusts; the six schools; Northshire and its trust and
+    three schools (:class:`DemoNeighbour`); the people of both, with one shared
     password hash (Argon2 is slow on purpose, so it is hashed once) and fixed TOTP secrets
     for the roles that must use two factors; each school's roll (bulk inserted); then any
     later issues' :data:`DEMO_STEPS` (or only ``steps``, e.g. none for the bare world in
@@ -471,26 +576,34 @@ def demo_world_build(*, seed: int = DEMO_SEED, steps: tuple[str, ...] | None = N
                 "This database already holds schools or the demo county; the demo needs an empty one."
             )
         world = DemoWorld(seed=seed, authority=Authority.objects.create(name=AUTHORITY_NAME, la_code=LA_CODE))
-        pyramids = {name: Pyramid.objects.create(authority=world.authority, name=name) for name in PYRAMIDS}
-        for t in TRUSTS:
-            world.trusts[t.key] = Trust.objects.create(name=t.name, authority=world.authority)
-        for s in SCHOOLS:
-            code_rng = random_stream(seed, "report_code", s.urn)
-            school = School(
-                name=s.name,
-                urn=s.urn,
-                phase=s.phase,
-                authority=world.authority,
-                trust=world.trusts[s.trust] if s.trust else None,
-                pyramid=pyramids[s.pyramid],
-                report_code="".join(code_rng.choice(_REPORT_CODE_ALPHABET) for _ in range(12)),
-            )
-            school.full_clean()
-            school.save()
-            world.schools[s.key] = school
+        _organisations_build(
+            seed,
+            world.authority,
+            pyramid_names=PYRAMIDS,
+            trust_specs=TRUSTS,
+            school_specs=SCHOOLS,
+            trusts=world.trusts,
+            schools=world.schools,
+        )
+        north = world.northshire = DemoNeighbour(
+            authority=Authority.objects.create(name=NORTH_AUTHORITY_NAME, la_code=NORTH_LA_CODE)
+        )
+        _organisations_build(
+            seed,
+            north.authority,
+            pyramid_names=NORTH_PYRAMIDS,
+            trust_specs=NORTH_TRUSTS,
+            school_specs=NORTH_SCHOOLS,
+            trusts=north.trusts,
+            schools=north.schools,
+        )
         _people_build(world)
         for s in SCHOOLS:
             world.pupils[s.key] = Pupil.objects.bulk_create(_pupils_for(s, world.schools[s.key], seed), batch_size=500)
+        for s in NORTH_SCHOOLS:
+            north.pupils[s.key] = Pupil.objects.bulk_create(
+                _pupils_for(s, north.schools[s.key], seed, la_code=NORTH_LA_CODE), batch_size=500
+            )
         for step in DEMO_STEPS if steps is None else steps:
             import_string(step)(world=world, seed=seed)
         audit_record(
@@ -502,16 +615,54 @@ def demo_world_build(*, seed: int = DEMO_SEED, steps: tuple[str, ...] | None = N
     return world
 
 
+def _organisations_build(
+    seed: int,
+    authority: Authority,
+    *,
+    pyramid_names: tuple[str, ...],
+    trust_specs: tuple[TrustSpec, ...],
+    school_specs: tuple[SchoolSpec, ...],
+    trusts: dict[str, Trust],
+    schools: dict[str, School],
+) -> None:
+    """An authority's pyramids, trusts and schools (filling ``trusts`` and ``schools``)."""
+    pyramids = {name: Pyramid.objects.create(authority=authority, name=name) for name in pyramid_names}
+    for t in trust_specs:
+        trusts[t.key] = Trust.objects.create(name=t.name, authority=authority)
+    for s in school_specs:
+        code_rng = random_stream(seed, "report_code", s.urn)
+        school = School(
+            name=s.name,
+            urn=s.urn,
+            phase=s.phase,
+            authority=authority,
+            trust=trusts[s.trust] if s.trust else None,
+            pyramid=pyramids[s.pyramid],
+            report_code="".join(code_rng.choice(_REPORT_CODE_ALPHABET) for _ in range(12)),
+        )
+        school.full_clean()
+        school.save()
+        schools[s.key] = school
+
+
 def _people_build(world: DemoWorld) -> None:
+    """Both authorities' people, with one shared password hash. Northshire's names come from
+    a stream of their own (the county's are as before) and share no surname with the county's."""
+    north = world.northshire
+    assert north is not None
     organisations: dict[str, Mapping[str, Authority | Trust | School]] = {
-        "authority": {LA_CODE: world.authority},
-        "trust": world.trusts,
-        "school": world.schools,
+        "authority": {LA_CODE: world.authority, NORTH_LA_CODE: north.authority},
+        "trust": {**world.trusts, **north.trusts},
+        "school": {**world.schools, **north.schools},
     }
-    people = _people()
+    county, neighbours = _people(), _north_people()
     rng = random_stream(world.seed, "people")
-    surnames = rng.sample(SURNAMES, len(people))
-    forenames = [rng.choice(ADULT_FORENAMES) for _ in people]
+    surnames = rng.sample(SURNAMES, len(county))
+    forenames = [rng.choice(ADULT_FORENAMES) for _ in county]
+    north_rng = random_stream(world.seed, "people", NORTH_LA_CODE)
+    surnames += north_rng.sample([s for s in SURNAMES if s not in surnames], len(neighbours))
+    forenames += [north_rng.choice(ADULT_FORENAMES) for _ in neighbours]
+    people = county + neighbours
     password = make_password(DEMO_PASSWORD)
     users = [
         User(
@@ -533,7 +684,7 @@ def _people_build(world: DemoWorld) -> None:
             membership = Membership(user=user, role=role, started_at=DEMO_EPOCH, **{kind: organisations[kind][key]})
             membership.full_clean(validate_unique=False)  # role fits organisation, exactly one organisation
             memberships.append(membership)
-        if any(role in TWO_FACTOR_ROLES for role, _, _ in p.memberships):
+        if needs_two_factors({role for role, _, _ in p.memberships}):
             key = demo_totp_key(email=p.email, seed=world.seed)
             devices.append(TOTPDevice(user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True))
     Membership.objects.bulk_create(memberships)
@@ -590,7 +741,8 @@ def demo_logins_list() -> DemoLogins:
     """The demo accounts, one row per current membership, and the schools' reporting links.
 
     Reads the database (so it shows what is really there), limited to the demo's email
-    domains and the demo county's schools. Empty lists when the demo world is absent.
+    domains and the two demo authorities' schools, the county's first, then Northshire's.
+    Empty lists when the demo world is absent.
     """
     demo_refuse_in_production()
     if not demo_world_present():
@@ -603,6 +755,13 @@ def demo_logins_list() -> DemoLogins:
             "user", "school", "trust", "authority"
         )
     )
+    # The county before its neighbour (built first, so its rows have the lower ids).
+    authority_order = {
+        pk: n
+        for n, pk in enumerate(
+            Authority.objects.filter(la_code__in=[LA_CODE, NORTH_LA_CODE]).order_by("pk").values_list("pk", flat=True)
+        )
+    }
     devices = {
         d.user_id: d
         for d in TOTPDevice.objects.filter(
@@ -610,10 +769,11 @@ def demo_logins_list() -> DemoLogins:
         )
     }
 
-    def order(m: Membership) -> tuple[int, str, int, str]:
+    def order(m: Membership) -> tuple[int, int, str, int, str]:
         kind = "school" if m.school_id else "trust" if m.trust_id else "authority"
+        authority_id = m.school.authority_id if m.school else m.trust.authority_id if m.trust else m.authority_id
         role = _ROLE_ORDER.index(m.role) if m.role in _ROLE_ORDER else len(_ROLE_ORDER)
-        return (_KIND_ORDER[kind], str(m.organisation), role, m.user.email)
+        return (authority_order.get(authority_id or 0, 2), _KIND_ORDER[kind], str(m.organisation), role, m.user.email)
 
     users: list[DemoLogin] = [
         {
@@ -628,6 +788,6 @@ def demo_logins_list() -> DemoLogins:
     base = demo_base_url()
     schools: list[DemoSchoolLink] = [
         {"name": s.name, "urn": s.urn, "tell_url": f"{base}/tell/{s.report_code}/"}
-        for s in School.objects.filter(authority__la_code=LA_CODE).order_by("name")
+        for s in School.objects.filter(authority__la_code__in=[LA_CODE, NORTH_LA_CODE]).order_by("authority_id", "name")
     ]
     return {"users": users, "schools": schools}

@@ -1,9 +1,13 @@
+from typing import TypeGuard
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
 from haven.access.policy import Capability, authorities_for, has_any, trusts_for
 from haven.accounts.models import User
+from haven.accounts.sessions import duration_words
+from haven.alerts.selectors import delivery_banner_for
 
 
 def _nav(user: User, path: str) -> list[tuple[str, str, bool]]:
@@ -49,10 +53,18 @@ def _nav(user: User, path: str) -> list[tuple[str, str, bool]]:
     return [(label, url, path == url or (url != "/" and path.startswith(url))) for label, url in items]
 
 
+def signed_in(user: object) -> TypeGuard[User]:
+    return isinstance(user, User) and user.is_authenticated
+
+
 def haven(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)  # absent on a page that failed before authentication
     return {
         "session_idle_seconds": settings.SESSION_IDLE_SECONDS,
+        "session_idle_words": duration_words(settings.SESSION_IDLE_SECONDS),
+        "session_max_words": duration_words(settings.SESSION_MAX_SECONDS),
         "haven_env": settings.HAVEN_ENV,
-        "nav": _nav(user, request.path) if isinstance(user, User) and user.is_authenticated else [],
+        "nav": _nav(user, request.path) if signed_in(user) else [],
+        # Email alerts failing (haven.alerts): said on every page of a DSL, deputy or administrator.
+        "alert_banner": delivery_banner_for(user) if signed_in(user) else None,
     }

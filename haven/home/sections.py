@@ -14,8 +14,18 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.timesince import timesince
 
-from haven.access.policy import Capability, authorities_for, holders_of, school_ids_for, schools_for, trusts_for
+from haven.access.policy import (
+    Capability,
+    authorities_for,
+    holders_of,
+    may_check_roles,
+    school_ids_for,
+    schools_for,
+    trusts_for,
+)
+from haven.accounts.enrolment import grants_to_check_for, resets_to_approve_for
 from haven.accounts.models import Membership
 from haven.audit.models import Action, AuditEvent
 from haven.compliance.selectors import open_audits_to_complete
@@ -58,12 +68,14 @@ def home_sections_for(user: User) -> list[Section]:
     """The home page's sections for this person, or a welcome when they have no role yet."""
     read_schools = _readable_schools(user)
     sections = [
+        *act_now_sections(user),
         *concerns_sections(user),
         *safeguarding_sections(user, read_schools),
         *pupils_sections(read_schools),
         *compliance_sections(user),
         *people_sections(user),
         *insights_sections(user),
+        *checks_sections(user),
     ]
     return sections or [
         Section(
@@ -87,6 +99,39 @@ def _safeguarding_leads(school_ids: list[int]) -> list[Membership]:
         .select_related("user", "school")
         .order_by("school__name", "role", "user__full_name")
     )
+
+
+ACT_NOW_SHOWN = 10
+
+
+def act_now_sections(user: User) -> list[Section]:
+    """First on the page, for everyone who must act on them (the school's safeguarding leads,
+    and its head, who is told when an hour passes): each urgent concern not yet received."""
+    school_ids = school_ids_for(user, Capability.READ_SCHOOL_RECORDS)
+    if not school_ids:
+        return []
+    urgent = (
+        Concern.objects.filter(school__in=school_ids, urgent=True, acknowledged_at__isnull=True)
+        .exclude(status=Concern.Status.NO_FURTHER_ACTION)
+        .select_related("school")
+        .order_by("recorded_at", "pk")
+    )
+    shown = list(urgent[: ACT_NOW_SHOWN + 1])
+    if not shown:
+        return []
+    write_ids = set(school_ids_for(user, Capability.WRITE_SCHOOL_RECORDS))
+    now = clock.now()
+    section = Section(
+        title="Act now: urgent concerns not yet received",
+        intro="A safeguarding lead needs to read each of these and say so.",
+    )
+    for c in shown[:ACT_NOW_SHOWN]:
+        waited = timesince(c.recorded_at, now)
+        url = reverse("cases:triage" if c.school_id in write_ids else "concerns:detail", args=[c.reference])
+        section.items.append(Item(f"{c.reference} at {c.school.name}: waiting {waited}", url, attention=True))
+    if len(shown) > ACT_NOW_SHOWN:
+        section.items.append(Item("All urgent concerns", reverse("cases:dashboard") + "?urgent=1", attention=True))
+    return [section]
 
 
 def concerns_sections(user: User) -> list[Section]:
@@ -146,12 +191,13 @@ def safeguarding_sections(user: User, read_schools: QuerySet[ReadableSchool]) ->
         if urgent.get(school.pk):
             section.items.append(
                 Item(
-                    f"{urgent[school.pk]} urgent concerns not yet received",
+                    f"{urgent[school.pk]} urgent concern{pluralize(urgent[school.pk])} not yet received",
                     reverse("cases:dashboard") + "?urgent=1",
                     attention=True,
                 )
             )
-        section.items.append(Item(f"{waiting.get(school.pk, 0)} concerns to triage", reverse("cases:dashboard")))
+        n = waiting.get(school.pk, 0)
+        section.items.append(Item(f"{n} concern{pluralize(n)} to triage", reverse("cases:dashboard")))
         if n := files_waiting.get(school.pk):
             section.items.append(
                 Item(
@@ -259,3 +305,26 @@ def insights_sections(user: User) -> list[Section]:
             )
         )
     return sections
+
+
+def checks_sections(user: User) -> list[Section]:
+    """Leads: safeguarding roles given recently and two-factor resets waiting for approval
+    (DESIGN §3 rule 19), shown only when there is something to look at."""
+    if not may_check_roles(user):
+        return []
+    grants, resets = len(grants_to_check_for(user)), len(resets_to_approve_for(user))
+    if not grants and not resets:
+        return []
+    section = Section(
+        title="Checks for you",
+        intro="Administrators cannot see safeguarding records; you check the roles they give and approve resets.",
+    )
+    if grants:
+        section.items.append(
+            Item(f"{grants} safeguarding role{pluralize(grants)} given recently", reverse("accounts:checks"), True)
+        )
+    if resets:
+        section.items.append(
+            Item(f"{resets} two-factor reset{pluralize(resets)} to approve", reverse("accounts:checks"), True)
+        )
+    return [section]

@@ -80,13 +80,51 @@ class Table:
     counts: list[list[int]]
     published: SuppressedTable | None = None
     note: str = ""
+    # Pupils on roll behind each row (and the whole), for a rate per 1,000 beside the count;
+    # None: the table shows no rate.
+    rolls: list[int] | None = None
+    roll: int = 0
 
     @cached_property
     def rows(self) -> list[tuple[str, tuple[Cell, ...], Cell]]:
         assert self.published is not None
         return list(zip(self.row_labels, self.published.cells, self.published.row_totals, strict=True))
 
-    ROW = 20  # px per bar in the chart
+    @staticmethod
+    def rate(count: Cell, roll: int) -> str:
+        """Concerns per 1,000 pupils on roll, to one decimal place. A hidden count's rate is
+        hidden the same way (it would give the count away); no pupils on roll, no rate."""
+        if count.value is None:
+            return str(count)
+        if roll <= 0:
+            return "–"
+        return f"{1000 * count.value / roll:,.1f}"
+
+    @property
+    def with_rates(self) -> bool:
+        return self.rolls is not None
+
+    @cached_property
+    def rated_rows(self) -> list[tuple[str, tuple[Cell, ...], Cell, str]]:
+        """The rows with the rate of each row's total ("" when the table has no rates)."""
+        rolls = self.rolls if self.rolls is not None else [0] * len(self.rows)
+        return [
+            (label, cells, total, self.rate(total, roll) if self.with_rates else "")
+            for (label, cells, total), roll in zip(self.rows, rolls, strict=True)
+        ]
+
+    @property
+    def total_rate(self) -> str:
+        assert self.published is not None
+        return self.rate(self.published.total, self.roll) if self.with_rates else ""
+
+    # The chart is drawn at its own size (340 px wide fits a 390 px phone and the desktop
+    # column), so its text is the body size: 16 px. Each row is two lines: its label on the
+    # chart's whole width, then its bar with the figure after it, so nothing overlaps.
+    WIDTH = 340
+    ROW = 44  # px per row in the chart
+    BAR = 250  # the longest bar, leaving room for the figure after it
+    LABEL = 32  # characters of a label before it is cut (the table has it whole)
 
     @property
     def bars(self) -> list[dict[str, Any]]:
@@ -96,11 +134,11 @@ class Table:
         top = max(shown, default=0) or 1
         return [
             {
-                "label": label if len(label) <= 20 else label[:19] + "…",
+                "label": label if len(label) <= self.LABEL else label[: self.LABEL - 1] + "…",
                 "shown": str(total),
                 "y": i * self.ROW,
-                "width": (width := round(150 * (total.value or 0) / top)),
-                "text_x": width + 150,  # where the figure is written, after the bar
+                "width": (width := round(self.BAR * (total.value or 0) / top)),
+                "text_x": width + 8,  # where the figure is written, after the bar
             }
             for i, (label, _, total) in enumerate(self.rows)
         ]
@@ -115,11 +153,25 @@ class Table:
         return max(1, len(self.row_labels)) * self.ROW
 
     def csv_rows(self) -> list[list[str]]:
-        rows = [["", *self.column_labels, "Total"]]
-        rows += [[label, *map(str, cells), str(total)] for label, cells, total in self.rows]
+        rate = [RATE_LABEL] if self.with_rates else []
+        rows = [["", *self.column_labels, "Total", *rate]]
+        rows += [
+            [label, *map(str, cells), str(total), *([r] if self.with_rates else [])]
+            for label, cells, total, r in self.rated_rows
+        ]
         assert self.published is not None
-        rows.append(["Total", *map(str, self.published.column_totals), str(self.published.total)])
+        rows.append(
+            [
+                "Total",
+                *map(str, self.published.column_totals),
+                str(self.published.total),
+                *([self.total_rate] if self.with_rates else []),
+            ]
+        )
         return rows
+
+
+RATE_LABEL = "Per 1,000 pupils on roll"
 
 
 def _publish(tables: list[Table], suppressed: bool) -> None:
@@ -129,6 +181,8 @@ def _publish(tables: list[Table], suppressed: bool) -> None:
         if not t.counts:
             t.counts = [[0] * len(t.column_labels)]
             t.row_labels = ["None"]
+            if t.rolls is not None:
+                t.rolls = [t.roll]
         groups.setdefault(tuple(t.column_labels), []).append(t)
     for group in groups.values():
         threshold = 5 if suppressed else 1  # a threshold of 1 hides nothing
@@ -169,11 +223,17 @@ class SurveyPanel:
         """The table's rows: each question and what each round shows for it."""
         return [(label, [self.shown(p) for p in points]) for label, points in self.rows]
 
-    ROW = 16  # px per bar
+    # Drawn at its own size like the tables' charts (text 16 px): each question on a line,
+    # then for each round a line saying the round and its share, and the bar under it.
+    WIDTH = 340
+    QUESTION = 26  # px for a question's line
+    ROUND = 40  # px for a round's line and bar
+    BAR = 320
+    LABEL = 34  # characters of a question before it is cut (the table has it whole)
 
     @property
     def chart_height(self) -> int:
-        return max(1, len(self.rows) * (len(self.rounds) + 1)) * self.ROW
+        return max(1, len(self.rows) * (self.QUESTION + len(self.rounds) * self.ROUND))
 
     @property
     def chart_rows(self) -> list[dict[str, Any]]:
@@ -181,22 +241,24 @@ class SurveyPanel:
         the share (hidden: none); ``y`` is where each line's text sits."""
         out, y = [], 0
         for label, points in self.rows:
-            question: dict[str, Any] = {"label": label if len(label) <= 48 else label[:47] + "…", "y": y + 12}
+            cut = label if len(label) <= self.LABEL else label[: self.LABEL - 1] + "…"
+            question: dict[str, Any] = {"label": cut, "y": y + 18}
             bars: list[dict[str, Any]] = []
-            y += self.ROW
+            y += self.QUESTION
             for (_, heading), point in zip(self.rounds, points, strict=True):
-                width = round(150 * point.positive_share) if point and point.positive_share is not None else 0
+                width = round(self.BAR * point.positive_share) if point and point.positive_share is not None else 0
+                shown = self.shown(point)
+                room = self.LABEL - len(shown) - 2
                 bars.append(
                     {
-                        "heading": heading[:22],
-                        "y": y + 12,
-                        "rect_y": y + 3,
+                        "heading": heading if len(heading) <= room else heading[: room - 1] + "…",
+                        "y": y + 17,
+                        "rect_y": y + 23,
                         "width": width,
-                        "text_x": width + 150,
-                        "shown": self.shown(point),
+                        "shown": shown,
                     }
                 )
-                y += self.ROW
+                y += self.ROUND
             out.append(question | {"bars": bars})
         return out
 
@@ -289,8 +351,33 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
     for school_id, sexual, n in per_school.values_list("school_id", "sexual").annotate(n=Sum("concerns")).order_by():
         by_school[school_id][0 if sexual else 1] += n
     place_labels = dict(Location.choices)
+    # Rates per 1,000 pupils on roll beside the counts, outside a school: the pupils on roll
+    # now at the schools in scope (one grouped count, whatever the number of schools).
+    rated = scope.kind != "school"
+    on_roll: dict[int, int] = {}
+    if rated:
+        on_roll = dict(
+            Pupil.objects.filter(school_id__in=ids, left_on__isnull=True)
+            .values("school_id")
+            .annotate(n=Count("pk"))
+            .values_list("school_id", "n")
+            .order_by()
+        )
+    roll = sum(on_roll.values())
+
+    def rolls(n: int) -> list[int] | None:
+        return [roll] * n if rated else None
+
     tables = [
-        Table("month", "Concerns by month", [f"{m:%b %Y}" for m in months], sexual_cols, [by_month[m] for m in months]),
+        Table(
+            "month",
+            "Concerns by month",
+            [f"{m:%b %Y}" for m in months],
+            sexual_cols,
+            [by_month[m] for m in months],
+            rolls=rolls(len(months)),
+            roll=roll,
+        ),
     ]
     if scope.kind != "school" or len(school_list) > 1:
         tables.append(
@@ -300,13 +387,21 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
                 [s.name for s in school_list],
                 sexual_cols,
                 [by_school[s.pk] for s in school_list],
+                rolls=[on_roll.get(s.pk, 0) for s in school_list] if rated else None,
+                roll=roll,
             )
         )
     kinds = sorted(by_kind, key=lambda k: -by_kind[k])
     places = sorted(by_place, key=lambda k: -by_place[k])
     tables += [
         Table(
-            "kind", "Concerns by kind", [families.get(k, k) for k in kinds], ["Concerns"], [[by_kind[k]] for k in kinds]
+            "kind",
+            "Concerns by kind",
+            [families.get(k, k) for k in kinds],
+            ["Concerns"],
+            [[by_kind[k]] for k in kinds],
+            rolls=rolls(len(kinds)),
+            roll=roll,
         ),
         Table(
             "place",
@@ -314,6 +409,8 @@ def dashboard_for(scope: Scope, filters: Filters, *, suppressed: bool | None = N
             [place_labels.get(p, p) for p in places],
             ["Concerns"],
             [[by_place[p]] for p in places],
+            rolls=rolls(len(places)),
+            roll=roll,
         ),
     ]
 

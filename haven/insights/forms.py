@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Q
 
 from haven.concerns.models import Category
-from haven.core import clock
+from haven.core import clamd, clock
 from haven.core.forms import DateInput, TimeInput, choice_field, model_choice_field
 
 from .models import CallerRole, Channel
@@ -79,4 +79,8 @@ class ImportForm(forms.Form):
         f = self.cleaned_data["file"]
         if f.size > 5 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 5 MB: split it and import each part.")
+        try:
+            clamd.scan_upload(f)  # when a virus checker is configured
+        except clamd.ScanRefused as exc:
+            raise clamd.form_error(exc) from exc
         return f

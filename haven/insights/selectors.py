@@ -74,9 +74,54 @@ class MonthRow:
 
 
 @dataclass
+class MeasurePart:
+    """The months of a period counted under one measure, in a row: its own subtotal, since a
+    total across a change of measure is not like for like (the review: SHB 2.3 %, then SV&H
+    4.1 %, not 3.1 %)."""
+
+    measure: str
+    rows: list[MonthRow]
+
+    @property
+    def first(self) -> dt.date:
+        return self.rows[0].month
+
+    @property
+    def last(self) -> dt.date:
+        return self.rows[-1].month
+
+    @property
+    def total(self) -> int:
+        return sum(r.total for r in self.rows)
+
+    @property
+    def sexual(self) -> int:
+        return sum(r.sexual for r in self.rows)
+
+    @property
+    def percent(self) -> Decimal | None:
+        return percent(self.sexual, self.total)
+
+    @property
+    def label(self) -> str:
+        return f"{self.measure}, {self.first:%B %Y} to {self.last:%B %Y}"
+
+
+@dataclass
 class MonthlyTable:
     rows: list[MonthRow]
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def parts(self) -> list[MeasurePart]:
+        """The period cut where the measure changes; one part when it never does."""
+        parts: list[MeasurePart] = []
+        for r in self.rows:
+            if parts and parts[-1].measure == r.measure:
+                parts[-1].rows.append(r)
+            else:
+                parts.append(MeasurePart(r.measure, [r]))
+        return parts
 
     @property
     def total(self) -> int:

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -199,16 +200,39 @@ def _decoded(data: bytes) -> str:
     raise ImportProblems(["The file is not text: save it as CSV (UTF-8) and try again."])
 
 
-def _rows(data: bytes | str) -> list[dict[str, str]]:
+@dataclass
+class _Table:
+    """A CSV file read for an import: the header's line number, the columns as written and
+    as normalised, and each data line with its own line number (comments and blank lines
+    skipped, so a problem names the line the officer sees in the file)."""
+
+    header_line: int
+    written: list[str]
+    names: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def _column_name(written: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", written.strip().lower()).strip("_")
+
+
+def _read(data: bytes | str) -> _Table:
     text = _decoded(data) if isinstance(data, bytes) else data
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header_line, written, names, rows = 0, [], [], []
+    for cells in reader:
+        if not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
+            continue  # a blank line, or a comment such as "# Source: the review, table 2"
+        if not header_line:
+            header_line, written = reader.line_num, cells
+            names = [_column_name(w) for w in written]
+            continue
+        rows.append((reader.line_num, dict(zip(names, cells, strict=False))))
+        if len(rows) > MAX_IMPORT_LINES:
+            raise ImportProblems([f"The file has more than {MAX_IMPORT_LINES:,} lines; import fewer at a time."])
+    if not header_line:
         raise ImportProblems(["The file is empty."])
-    reader.fieldnames = [re.sub(r"[^a-z0-9]+", "_", (f or "").strip().lower()).strip("_") for f in reader.fieldnames]
-    rows = list(reader)
-    if len(rows) > MAX_IMPORT_LINES:
-        raise ImportProblems([f"The file has {len(rows):,} lines; import at most {MAX_IMPORT_LINES:,} at a time."])
-    return rows
+    return _Table(header_line, written, names, rows)
 
 
 def _count(value: str, line: int, label: str, problems: list[str]) -> int | None:
@@ -222,6 +246,8 @@ def _count(value: str, line: int, label: str, problems: list[str]) -> int | None
 MONTH_COLUMNS = ("month",)
 TOTAL_COLUMNS = ("total", "enquiries", "total_enquiries", "total_no_of_enquiries_to_esas", "total_no_enquiries_to_esas")
 SEXUAL_COLUMNS = ("sexual", "sv_h", "svh", "shb", "hsb", "no_of_shb_enquiries", "no_of_sv_h_enquiries")
+# What was counted that month (the review's tables say SHB, then SV&H from May 2021).
+MEASURE_COLUMNS = ("measure", "category")
 
 
 def _column(row: dict[str, str], names: Sequence[str]) -> str | None:
@@ -231,24 +257,57 @@ def _column(row: dict[str, str], names: Sequence[str]) -> str | None:
     return None
 
 
+def _is_percentage(written: str) -> bool:
+    """A percentage column copied from a report: read past, because Haven works percentages
+    out from the counts (the review's own were wrong)."""
+    return "%" in written or "percent" in written.lower() or "per cent" in written.lower()
+
+
+def _unknown_columns(table: _Table, known: set[str], read: str) -> list[str]:
+    """Columns the import does not read, each named as written: refused rather than
+    ignored, so a "category" that meant the measure is never silently dropped."""
+    problems = []
+    for i, (written, name) in enumerate(zip(table.written, table.names, strict=True)):
+        if name in known or _is_percentage(written):
+            continue
+        if not name:
+            if any((row.get(name) or "").strip() for _, row in table.rows):
+                problems.append(f"Line {table.header_line}: column {i + 1} has values but no name.")
+            continue
+        problems.append(f"Line {table.header_line}: Haven does not read a column called “{written.strip()}”.")
+    if problems:
+        problems.append(f"The columns read are {read}.")
+    return problems
+
+
 @transaction.atomic
 def monthly_counts_import(*, by: User, authority: Authority, data: bytes | str, ctx: AuditContext = COMMAND) -> int:
-    """Historic monthly counts: month, total, sexual (or SV&H, SHB, HSB), optional measure.
-    A month already in the log is refused, so nothing is overwritten by accident; a totals
-    line copied from a report is skipped (the table works its own totals out)."""
+    """Historic monthly counts: month, total, sexual (or SV&H, SHB, HSB), optional measure
+    (or category). A month already in the log is refused, so nothing is overwritten by
+    accident; a totals line copied from a report is skipped (the table works its own totals
+    out), as are lines starting with #. A column the import does not read is refused by name."""
     _require_officer(by, authority)
-    rows = _rows(data)
+    table = _read(data)
     problems: list[str] = []
     seen: dict[dt.date, int] = {}
     parsed = []
-    header = set(rows[0]) if rows else set()
+    header = set(table.names)
     if not header & set(MONTH_COLUMNS) or not header & set(TOTAL_COLUMNS) or not header & set(SEXUAL_COLUMNS):
-        raise ImportProblems(["Line 1: the columns must include month, total and sexual (or SV&H, SHB, HSB)."])
+        raise ImportProblems(
+            [f"Line {table.header_line}: the columns must include month, total and sexual (or SV&H, SHB, HSB)."]
+        )
+    known = {*MONTH_COLUMNS, *TOTAL_COLUMNS, *SEXUAL_COLUMNS, *MEASURE_COLUMNS}
+    problems += _unknown_columns(
+        table,
+        known,
+        "month, total, sexual (or SV&H, SHB, HSB), measure (or category), and a percentage, "
+        "which is worked out again from the counts",
+    )
+    if problems:
+        raise ImportProblems(problems)
     sexual_column = next(c for c in SEXUAL_COLUMNS if c in header)
     default_measure = {"shb": "SHB", "no_of_shb_enquiries": "SHB", "hsb": "HSB"}.get(sexual_column, "SV&H")
-    for n, row in enumerate(rows, start=2):
-        if not any((v or "").strip() for v in row.values()):
-            continue
+    for n, row in table.rows:
         raw_month = (_column(row, MONTH_COLUMNS) or "").strip()
         if raw_month.lower().startswith("total"):
             continue  # a totals line copied from a report: the table works its own totals out
@@ -263,8 +322,10 @@ def monthly_counts_import(*, by: User, authority: Authority, data: bytes | str, 
         sexual = _count(row.get(sexual_column) or "", n, "the number about sexual harm", problems)
         if total is not None and sexual is not None and sexual > total:
             problems.append(f"Line {n}: {sexual} enquiries about sexual harm is more than the total of {total}.")
-        measure = (row.get("measure") or "").strip() or default_measure
-        parsed.append((n, month, total, sexual, measure[:60]))
+        measure = (_column(row, MEASURE_COLUMNS) or "").strip() or default_measure
+        if len(measure) > 60:
+            problems.append(f"Line {n}: the measure “{measure[:60]}…” is longer than 60 characters.")
+        parsed.append((n, month, total, sexual, measure))
     held = set(MonthlyCount.objects.filter(authority=authority, month__in=list(seen)).values_list("month", flat=True))
     for n, month, *_ in parsed:
         if month in held:
@@ -305,17 +366,34 @@ def _yes(value: str) -> bool | None:
     }.get((value or "").strip().lower())
 
 
+ENQUIRY_COLUMNS = (
+    "date",
+    "time",
+    "school_urn",
+    "caller_role",
+    "channel",
+    "categories",
+    "summary",
+    "advice",
+    "risk_assessment",
+    "follow_up_on",
+)
+
+
 @transaction.atomic
 def enquiries_import(*, by: User, authority: Authority, data: bytes | str, ctx: AuditContext = COMMAND) -> int:
     """Enquiry rows from an earlier log: date, time, school_urn, caller_role, channel,
     categories (codes separated by ;), summary, advice, risk_assessment (yes/no),
     follow_up_on. Every line is checked, children's names included, before any is saved."""
     _require_officer(by, authority)
-    rows = _rows(data)
+    table = _read(data)
     required = {"date", "school_urn", "caller_role", "channel", "categories", "summary", "advice"}
-    missing = required - set(rows[0] if rows else ())
+    missing = required - set(table.names)
     if missing:
-        raise ImportProblems([f"Line 1: missing column(s): {', '.join(sorted(missing))}."])
+        raise ImportProblems([f"Line {table.header_line}: missing column(s): {', '.join(sorted(missing))}."])
+    optional = {"time", "risk_assessment", "follow_up_on"}
+    if unknown_columns := _unknown_columns(table, required | optional, ", ".join(ENQUIRY_COLUMNS)):
+        raise ImportProblems(unknown_columns)
     schools = {s.urn: s for s in School.objects.filter(authority=authority)}
     codes = {c.code: c for c in Category.objects.filter(authority__isnull=True)} | {
         c.code: c for c in Category.objects.filter(authority=authority)
@@ -325,9 +403,7 @@ def enquiries_import(*, by: User, authority: Authority, data: bytes | str, ctx: 
     rosters: dict[int, anonymise.Roster] = {}
     problems: list[str] = []
     ready = []
-    for n, row in enumerate(rows, start=2):
-        if not any((v or "").strip() for v in row.values()):
-            continue
+    for n, row in table.rows:
         line: list[str] = []
         day: dt.date | None
         try:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, has_any
+from haven.accounts.stepup import step_up_required
 from haven.audit.context import AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
@@ -42,6 +43,7 @@ def _authority(request: AuthenticatedHttpRequest) -> Any:
 
 
 @login_required
+@step_up_required(when=lambda request: request.GET.get("format") == "csv")
 def enquiry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _authority(request)
     filters = {k: request.GET.get(k, "").strip()[:100] for k in ("school", "category", "from", "to", "follow_up", "q")}
@@ -187,15 +189,22 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
 
 
 @login_required
+@step_up_required(when=lambda request: request.GET.get("format") == "csv")
 def monthly(request: AuthenticatedHttpRequest) -> HttpResponse:
     authority = _authority(request)
     start, end = _period(request)
     table = selectors.monthly_table(authority, start, end)
     if request.GET.get("format") == "csv":
-        rows = [
-            [f"{r.month:%B %Y}", r.total, r.sexual, r.measure, "" if r.percent is None else f"{r.percent}"]
-            for r in table.rows
-        ]
+        parts = table.parts
+        rows: list[list[object]] = []
+        for part in parts:
+            rows += [
+                [f"{r.month:%B %Y}", r.total, r.sexual, r.measure, "" if r.percent is None else f"{r.percent}"]
+                for r in part.rows
+            ]
+            if len(parts) > 1:  # a total across a change of measure is not like for like
+                pct = "" if part.percent is None else f"{part.percent}"
+                rows.append([f"Subtotal: {part.label}", part.total, part.sexual, part.measure, pct])
         rows.append(["Total", table.total, table.sexual, "", "" if table.percent is None else f"{table.percent}"])
         rows += [[f"Note: {n}", "", "", "", ""] for n in table.notes]
         return csv_response(
@@ -251,6 +260,7 @@ def enquiry_import(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@step_up_required(when=lambda request: bool(request.GET.get("csv")))
 def insights(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     from . import dashboard
@@ -357,6 +367,7 @@ def report(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@step_up_required
 def report_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     scope, report, term, _ = _report(request)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from haven.access.policy import Capability, authorities_for, may_use_network, schools_for
+from haven.accounts.stepup import step_up_required
 from haven.audit.context import AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
@@ -103,6 +104,7 @@ def _pyramids_visible(user: User) -> list[Pyramid]:
 
 @login_required
 @require_POST
+@step_up_required(form_page=lambda request: reverse("network:index"))
 def calendar_link(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Make the person's calendar link, or revoke it (every calendar using it stops)."""
     if not may_use_network(request.user):

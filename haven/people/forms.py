@@ -6,6 +6,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
+from haven.core import clamd
+
 MAX_ROSTER_BYTES = 20 * 1024 * 1024  # a 50,000-pupil export is about 5 MB
 
 
@@ -42,4 +44,8 @@ class RosterUploadForm(forms.Form):
                 "save or export it as “CSV UTF-8”.",
                 code="not_csv",
             )
+        try:
+            clamd.scan_upload(upload)  # when a virus checker is configured
+        except clamd.ScanRefused as exc:
+            raise clamd.form_error(exc) from exc
         return upload

@@ -1,35 +1,24 @@
-"""Rate limits and the check-page lockout, held only in this process's memory.
+"""Rate limits and the check-page lockout of the pupil pages, shared by every web worker.
 
-Nothing here touches the database or a shared cache: a network address is kept only as a
-salted hash (the salt is made fresh when the process starts) and only for the length of
-its window. A restart forgets everything, which is the point: no record of who wrote.
+The counts live in haven.core.ratelimit's store (the database, or Redis when
+``HAVEN_REDIS_URL`` is set), so three workers give the limit once, not three times, and a
+restart does not lift a lockout. A network address or a reference is never stored: only an
+HMAC of it under a random salt of the day, destroyed an hour after the day ends.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import threading
-import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from haven.audit.context import client_ip
+from haven.core import ratelimit
+from haven.core.logs import security_event
+from haven.core.ratelimit import Limit
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-from haven.audit.context import client_ip
-
-_SALT = secrets.token_bytes(16)
-_lock = threading.Lock()
-_hits: dict[str, list[float]] = {}
-
-
-@dataclass(frozen=True)
-class Limit:
-    name: str
-    count: int
-    seconds: int
-
+__all__ = ["Limit", "clear", "hit", "network_address", "over", "reset_all"]
 
 # A school's link is shared with every pupil; a class might all write after an assembly.
 REPORTS_PER_SCHOOL = Limit("school", 60, 60 * 60)
@@ -42,47 +31,32 @@ SURVEYS_PER_ADDRESS = Limit("survey-address", 300, 60 * 60)
 CHECK_FAILURES = Limit("check-failures", 5, 15 * 60)
 
 
-def _key(limit: Limit, value: str) -> str:
-    return limit.name + ":" + hashlib.blake2b(value.encode(), key=_SALT, digest_size=16).hexdigest()
-
-
-def _recent(key: str, window: int, now: float) -> list[float]:
-    times = [t for t in _hits.get(key, ()) if t > now - window]
-    if times:
-        _hits[key] = times
-    else:
-        _hits.pop(key, None)
-    return times
-
-
 def over(limit: Limit, value: str) -> bool:
-    """Has ``value`` used up ``limit`` (without counting this call)?"""
-    with _lock:
-        return len(_recent(_key(limit, value), limit.seconds, time.monotonic())) >= limit.count
+    """Has ``value`` used up ``limit`` (without counting this call)? A refusal is a security
+    event in the log, naming the limit only: no address, no reference, no school."""
+    if not ratelimit.over(limit, value):
+        return False
+    security_event("pupil.rate_limited", "A pupil page's limit was reached.", limit=limit.name)
+    return True
 
 
 def hit(limit: Limit, value: str) -> None:
-    with _lock:
-        now = time.monotonic()
-        key = _key(limit, value)
-        _hits[key] = [*_recent(key, limit.seconds, now), now]
-        if len(_hits) > 100_000:  # a flood of addresses must not exhaust memory
-            for k in list(_hits)[:50_000]:
-                _hits.pop(k, None)
+    ratelimit.hit(limit, value)
 
 
 def clear(limit: Limit, value: str) -> None:
-    with _lock:
-        _hits.pop(_key(limit, value), None)
+    ratelimit.clear(limit.name, value)
 
 
 def reset_all() -> None:
-    """For tests."""
-    with _lock:
-        _hits.clear()
+    """For tests: forget this process's salts (the database's counts go with each test's
+    transaction; Redis's are cleared)."""
+    ratelimit.forget_salts()
+    if isinstance(ratelimit.store(), ratelimit.RedisStore):
+        ratelimit.store().clear()
 
 
 def network_address(request: HttpRequest) -> str:
-    """The address used only as a rate-limit key; never stored (see haven.audit.services)."""
+    """The address used only as a rate-limit key; never stored (see haven.core.ratelimit)."""
 
     return client_ip(request) or "unknown"

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from haven.core import clock
+from haven.core.fields import EncryptedTextField
 
 if TYPE_CHECKING:
     from haven.audit.services import AuditOrganisation
@@ -85,11 +86,11 @@ class PupilReport(models.Model):
     reference = models.CharField(max_length=12, unique=True, help_text="The pupil's reference, e.g. K7MQ-4XB2.")
     passphrase_hash = models.CharField(max_length=200, help_text="A slow hash; the passphrase itself is never kept.")
     created_at = models.DateTimeField(default=clock.now)
-    # What the pupil wrote, kept exactly as written.
-    what_happened = models.TextField()
+    # What the pupil wrote, kept exactly as written, encrypted at rest (haven.core.fieldcrypt).
+    what_happened = EncryptedTextField()
     where = models.CharField(max_length=20, choices=Where.choices, blank=True)
     when = models.CharField(max_length=20, choices=When.choices, blank=True)
-    who_involved = models.TextField(blank=True)
+    who_involved = EncryptedTextField(blank=True)
     happened_to = models.CharField(max_length=10, choices=HappenedTo.choices, blank=True)
     contact = models.CharField(max_length=12, choices=Contact.choices, blank=True)
     pupil_name = models.CharField(max_length=200, blank=True)
@@ -148,7 +149,7 @@ class ReportMessage(models.Model):
         related_name="+",
         help_text="The member of staff; empty for the pupil.",
     )
-    body = models.TextField()
+    body = EncryptedTextField()  # the pupil's words, or the DSL's: encrypted at rest
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:

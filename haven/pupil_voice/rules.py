@@ -30,6 +30,19 @@ DANGER_PATTERNS: tuple[tuple[str, str], ...] = (
     ("threat to kill", r"(?:going to|gonna|will) (?:kill|stab|shoot)"),
     ("sexual assault", r"\brap(?:e|ed|ing)\b"),
     ("run away", r"run(?:ning)? away"),
+    (
+        # Sexual coercion and sextortion (UKCIS advice, 2024): asked for pictures, a threat to
+        # share them, money demanded. A child rarely says "sextortion"; they say what was asked.
+        "sexual coercion",
+        r"\bnudes?\b|\bnaked\b|sextort\w*"
+        r"|(?:pics?|pictures?|photos?|images?|videos?|snaps?) of (?:you|yourself|your body|me|myself)\b"
+        r"|(?:keeps?|kept|keep on) asking (?:me )?for (?:pics?|pictures?|photos?|images?|videos?|snaps?)"
+        r"|(?:will|'ll|gonna|going to|threaten(?:s|ed|ing)? to) (?:share|post|leak|send|show|expose)"
+        r" (?:them|it|the (?:pics?|pictures?|photos?|videos?)"
+        r"|(?:my|the) \w+ (?:pics?|pictures?|photos?|videos?)|to everyone|everyone|online)"
+        r"|(?:pay|give|send) (?:me |him |her |them )?(?:money|£ ?\d+|\d+ ?(?:pounds|quid))"
+        r"|unless I pay|or I(?:'ll| will) (?:share|post|send)",
+    ),
 )
 _COMPILED = [(label, re.compile(pattern, re.IGNORECASE)) for label, pattern in DANGER_PATTERNS]
 

@@ -127,9 +127,9 @@ def report_submit(
         extra={"by": "pupil", "urgent": report.urgent},
     )
     if report.urgent and not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
-        from .tasks import urgent_report_alert
+        from .alerts import urgent_report_alerts_write
 
-        transaction.on_commit(lambda: urgent_report_alert.enqueue(report.pk))
+        urgent_report_alerts_write(report)  # in this transaction: saved with the report (haven.alerts)
     return NewReport(report, passphrase)
 
 
@@ -143,7 +143,8 @@ def report_check(*, reference: str, passphrase: str) -> PupilReport:
 
     Unknown references, wrong passphrases and locked references are refused with the same
     words after the same slow hash, so the answer tells nothing about which it was. Five
-    wrong tries lock the reference (known or not) for 15 minutes, in memory only.
+    wrong tries lock the reference (known or not) for 15 minutes, for every web worker and
+    across a restart; the reference is kept only as an HMAC under the day's salt.
     """
     reference = secrets_words.reference_normalised(reference)
     passphrase = secrets_words.passphrase_normalised(passphrase)
@@ -200,9 +201,9 @@ def pupil_message_add(*, report: PupilReport, body: str, ctx: AuditContext = COM
         extra={"by": "pupil", "report": report.pk},
     )
     if danger and not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
-        from .tasks import urgent_report_alert
+        from .alerts import urgent_report_alerts_write
 
-        transaction.on_commit(lambda: urgent_report_alert.enqueue(report.pk))
+        urgent_report_alerts_write(report)  # in this transaction: saved with the message (haven.alerts)
     return message
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, has_any, may_manage_survey, schools_for
 from haven.accounts.decorators import two_factor_required
+from haven.accounts.stepup import step_up_required
 from haven.audit.context import AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
@@ -245,6 +246,7 @@ def survey_detail(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResp
 
 @login_required
 @two_factor_required
+@step_up_required
 def survey_csv(request: AuthenticatedHttpRequest, survey_id: int) -> HttpResponse:
     """Every group's percentages, with the same hiding as the page, once the survey is closed."""
     ctx = AuditContext.of(request)

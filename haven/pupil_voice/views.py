@@ -2,7 +2,8 @@
 
 Pupil pages set no cookie but the CSRF cookie their forms need, load nothing from outside,
 are never cached, and each has a quick-exit button. Pupils' network addresses are used only
-as in-memory rate-limit keys (haven.pupil_voice.limits) and never stored.
+as rate-limit keys, each an HMAC under a salt of the day (haven.pupil_voice.limits), and
+never stored.
 """
 
 from __future__ import annotations
@@ -371,6 +372,7 @@ def convert(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
                     ctx=ctx,
                     children=[ChildInConcern(r.pupil.pk, r.role) for r in data["children"]],
                     occurred_at=data["occurred_at"],
+                    time_known=data["time_known"],
                     location=data["location"],
                     location_detail=data["location_detail"],
                     online_platform=data["online_platform"],

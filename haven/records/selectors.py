@@ -11,16 +11,26 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from haven.access.policy import Capability, can, deny, may_open_file, school_ids_for
+from haven.access.policy import (
+    Capability,
+    can,
+    case_visibility,
+    concern_visibility,
+    deny,
+    may_open_file,
+    school_ids_for,
+)
 from haven.audit.context import COMMAND, AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
-from haven.cases.models import CaseChild
+from haven.cases.models import Case, CaseChild
 from haven.cases.schooldays import add_school_days, closures_by_school
-from haven.concerns.models import ConcernChild
+from haven.concerns.models import Concern, ConcernChild
 from haven.core import clock
 from haven.organisations.models import School
 from haven.people.models import Pupil
+from haven.safety_plans.models import SafetyPlan
+from haven.safety_plans.selectors import plan_visibility
 
 from .models import SEND_WITHIN_SCHOOL_DAYS, FileTransfer
 
@@ -175,6 +185,37 @@ def transfers_of_pupil(user: User, pupil: Pupil) -> list[FileTransfer]:
         .select_related("school", "to_school")
         .order_by("-sent_at", "-pk")
     )
+
+
+@dataclass
+class ChildRecords:
+    """Everything Haven holds about one child that the reader may see, newest first."""
+
+    concerns: list[Concern]
+    cases: list[Case]
+    plans: list[SafetyPlan]
+
+
+def child_records_for(user: User, pupil: Pupil) -> ChildRecords:
+    """The concerns naming the child (a pupil's report made into a concern among them), the
+    cases the child is in and their safety plans, as far as the reader may see each (a
+    restricted case the reader is not named on, and its plans, are left out). Four queries."""
+    concerns = list(
+        Concern.objects.filter(concern_visibility(user), children__pupil=pupil)
+        .select_related("case", "recorded_by")
+        .prefetch_related("categories")
+        .distinct()
+        .order_by("-occurred_at", "-pk")[:200]
+    )
+    cases = list(
+        Case.objects.filter(case_visibility(user), children__pupil=pupil).distinct().order_by("-opened_at", "-pk")
+    )
+    plans = list(
+        SafetyPlan.objects.filter(plan_visibility(user), pupil=pupil)
+        .select_related("case")
+        .order_by("-created_at", "-pk")
+    )
+    return ChildRecords(concerns=concerns, cases=cases, plans=plans)
 
 
 def destination_schools(pupil: Pupil) -> list[Any]:

@@ -164,9 +164,9 @@ def transfer_send(
             )
             # History (haven.core.clock) is recorded, never emailed.
             if to_school is not None and not clock.writing_history():
-                from .tasks import transfer_sent_notify
+                from .alerts import transfer_alerts_write
 
-                transaction.on_commit(lambda: transfer_sent_notify.enqueue(transfer.pk))
+                transfer_alerts_write(transfer)  # saved with the transfer or not at all (haven.alerts)
     except BaseException:
         transfer.file.delete(save=False)  # no row refers to it
         raise

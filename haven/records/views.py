@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from haven.access.policy import Capability, can, deny, has_any
+from haven.accounts.stepup import kept_input, step_up_required
 from haven.audit.context import AuditContext
 from haven.cases.selectors import repeat_involvement_flags
 from haven.core import clock
@@ -31,6 +32,7 @@ PAGE_SIZE = 25
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@step_up_required
 def transfer_new(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     ctx = AuditContext.of(request)
     pupil = pupil_get_for(request.user, pupil_id, ctx=ctx)
@@ -39,7 +41,7 @@ def transfer_new(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpRespon
             ctx, actor=request.user, object_type="people.pupil.transfer", object_id=pupil_id, school=pupil.school
         )
     schools = selectors.destination_schools(pupil)
-    initial = {"left_on": pupil.left_on or clock.localdate()}
+    initial = {"left_on": pupil.left_on or clock.localdate(), **kept_input(request)}
     form = forms.TransferForm(request.POST or None, schools=schools, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -106,12 +108,14 @@ def transfer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@step_up_required
 def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> HttpResponse:
     ctx = AuditContext.of(request)
     transfer = selectors.transfer_get_for(request.user, transfer_id, ctx=ctx)
     side = selectors.side_of(request.user, transfer)
-    receipt_form = forms.ReceiptForm(initial={"received_on": clock.localdate()})
-    withdraw_form = forms.WithdrawForm()
+    kept = kept_input(request)  # typed before a step-up: shown again, to send once more
+    receipt_form = forms.ReceiptForm(initial={"received_on": clock.localdate(), **kept})
+    withdraw_form = forms.WithdrawForm(initial=kept)
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -162,6 +166,7 @@ def transfer_detail(request: AuthenticatedHttpRequest, transfer_id: int) -> Http
 
 @login_required
 @require_safe
+@step_up_required
 def transfer_file(request: AuthenticatedHttpRequest, transfer_id: int) -> FileResponse:
     transfer = selectors.file_read_for(request.user, transfer_id, ctx=AuditContext.of(request))
     filename = f"child-protection-file-{transfer.pk}.pdf"
@@ -185,5 +190,7 @@ def pupil_detail(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpRespon
             "flags": repeat_involvement_flags(request.user, school_ids=[pupil.school_id], pupil_id=pupil.pk),
             "transfers": selectors.transfers_of_pupil(request.user, pupil),
             "can_send_file": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school),
+            "records": selectors.child_records_for(request.user, pupil),
+            "can_record": can(request.user, Capability.RECORD_CONCERN, school=pupil.school),
         },
     )

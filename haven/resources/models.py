@@ -12,13 +12,14 @@ officers. Curation and review decisions are kept as append-only rows.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from haven.core import clock
-from haven.core.fields import ClockDateTimeField
+from haven.core import blindindex, clock
+from haven.core.fields import ClockDateTimeField, EncryptedTextField
 from haven.organisations.models import School
 
 REVIEW_EVERY = dt.timedelta(days=365)
@@ -65,6 +66,7 @@ class Resource(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes asked for"
         APPROVED = "approved", "In the resource bank"
         REJECTED = "rejected", "Not accepted"
+        WITHDRAWN = "withdrawn", "Replaced by a newer edition"
 
     class LinkStatus(models.TextChoices):
         UNCHECKED = "unchecked", "Not checked yet"
@@ -195,12 +197,17 @@ class CaseStudy(models.Model):
     title = models.CharField(max_length=200)
     phase = models.CharField(max_length=20, choices=School.Phase.choices)
     categories = models.ManyToManyField("concerns.Category", related_name="case_studies", blank=True)
-    context = models.TextField(help_text="The school and the situation, without names.")
-    what_happened = models.TextField()
-    school_response = models.TextField("what the school did")
-    what_worked = models.TextField()
-    outcome = models.TextField()
-    differently = models.TextField("what we would do differently", blank=True)
+    # The school's account, encrypted at rest (haven.core.fieldcrypt): a draft may still name
+    # people until the anonymisation check; searched through search_tokens.
+    context = EncryptedTextField(help_text="The school and the situation, without names.")
+    what_happened = EncryptedTextField()
+    school_response = EncryptedTextField("what the school did")
+    what_worked = EncryptedTextField()
+    outcome = EncryptedTextField()
+    differently = EncryptedTextField("what we would do differently", blank=True)
+    search_tokens = models.TextField(
+        blank=True, editable=False, help_text="The blind index of the text (haven.core.blindindex): no words."
+    )
     share_wider = models.BooleanField(
         "share beyond our authority", default=False, help_text="Let DSLs in other authorities read it once published."
     )
@@ -228,6 +235,15 @@ class CaseStudy(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The index follows the text on every save that writes the text.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(self.TEXT_FIELDS):
+            self.search_tokens = blindindex.document_tokens(getattr(self, f) for f in self.TEXT_FIELDS)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_tokens"}
+        super().save(*args, **kwargs)
 
     @property
     def body(self) -> str:

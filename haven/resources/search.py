@@ -1,11 +1,14 @@
 """Full-text search and "similar case studies" over the case-study bank.
 
-PostgreSQL ranks with ``ts_rank`` over an English ``tsvector`` (stemmed: "returned" finds
-"return"); the embedded SQLite database ranks with FTS5's ``bm25`` over a Porter-stemmed
-index (migration 0002). The SQL is fixed; the words are parameters, each reduced to letters
-and digits, so no search operator can be injected. Candidates are limited in the same query
-to the case studies the user may read (a subquery from haven.access), so ranking never looks
-at, or leaks the existence of, anything else.
+The narrative fields are encrypted at rest (haven.core.fieldcrypt), so both run over the
+blind index each save writes into ``search_tokens`` (haven.core.blindindex: keyed tokens of
+stems and prefixes, no words): PostgreSQL ranks with ``ts_rank`` over
+``to_tsvector('simple', search_tokens)``, the embedded SQLite database with FTS5's ``bm25``
+over a table triggers keep from that column (migration 0006). Each token is kept once, so
+ranking counts the distinct words shared, not how often they recur. The SQL is fixed; the
+parameters are tokens of 16 letters a-p, so no search operator can be injected. Candidates
+are limited in the same query to the case studies the user may read (a subquery from
+haven.access), so ranking never looks at, or leaks the existence of, anything else.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+
+from haven.core import blindindex
 
 # ruff: noqa: S608 - the SQL is built from constants and Django's own compiled subquery; words are parameters
 
@@ -139,29 +144,44 @@ _STOP = frozenset(
         "dsl",
     ]
 )
-_BODY = (
-    "title || ' ' || context || ' ' || what_happened || ' ' || school_response || ' ' || what_worked || ' ' || "
-    "outcome || ' ' || differently"
-)
 
 
 def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text or "")]
 
 
+def _tokens_ok(tokens: list[str]) -> list[str]:
+    if not all(blindindex.TOKEN.match(t) for t in tokens):
+        raise ValueError("A search token is not 16 letters a-p")
+    return tokens
+
+
 def text_matches(text: str) -> Q:
-    """Case studies containing every word typed (or a word it begins)."""
+    """Case studies containing every word typed (or a word it begins, or one of its stem)."""
     q = Q()
-    for word in _words(text)[:MAX_TERMS]:
+    for alternatives in blindindex.query_tokens(text):
         if connection.vendor == "postgresql":
             sql = (
-                f"SELECT id FROM resources_casestudy WHERE to_tsvector('english', {_BODY}) @@ to_tsquery('english', %s)"
+                "SELECT id FROM resources_casestudy"
+                " WHERE to_tsvector('simple', search_tokens) @@ to_tsquery('simple', %s)"
             )
-            q &= Q(pk__in=RawSQL(sql, [f"{word}:*"]))  # noqa: S611 - fixed SQL, parameters only
+            q &= Q(pk__in=RawSQL(sql, [" | ".join(_tokens_ok(alternatives))]))  # noqa: S611 - fixed SQL, parameters only
         else:
-            sql = "SELECT case_study_id FROM case_study_fts WHERE case_study_fts MATCH %s"
-            q &= Q(pk__in=RawSQL(sql, [f'"{word}"*']))  # noqa: S611 - fixed SQL, parameters only
+            sql = "SELECT rowid FROM case_study_search_fts WHERE case_study_search_fts MATCH %s"
+            q &= Q(pk__in=RawSQL(sql, [" OR ".join(_tokens_ok(alternatives))]))  # noqa: S611 - fixed SQL, parameters only
     return q
+
+
+def rebuild(*, batch: int = 200) -> int:
+    """Every case study's ``search_tokens`` written afresh under the current field key (after
+    a key rotation); ``updated_at`` is left alone, as nothing a person wrote changed."""
+    from .models import CaseStudy
+
+    done = 0
+    for study in CaseStudy.objects.order_by("pk").iterator(batch):
+        tokens = blindindex.document_tokens(getattr(study, f) for f in CaseStudy.TEXT_FIELDS)
+        done += CaseStudy.objects.filter(pk=study.pk).update(search_tokens=tokens)
+    return done
 
 
 def key_terms(text: str, limit: int = SIMILAR_TERMS) -> list[str]:
@@ -175,20 +195,22 @@ def ranked_ids(*, terms: list[str], among: QuerySet[Any], exclude: int | None = 
     if not terms:
         return []
     among_sql, among_params = among.values("pk").query.sql_with_params()
+    tokens = _tokens_ok(blindindex.stem_tokens(terms))
     if connection.vendor == "postgresql":
-        query = " | ".join(terms)
+        query = " | ".join(tokens)
         sql = (
-            f"SELECT id FROM resources_casestudy WHERE to_tsvector('english', {_BODY}) @@ to_tsquery('english', %s)"
+            "SELECT id FROM resources_casestudy"
+            " WHERE to_tsvector('simple', search_tokens) @@ to_tsquery('simple', %s)"
             f" AND id IN ({among_sql}) AND id <> %s"
-            f" ORDER BY ts_rank(to_tsvector('english', {_BODY}), to_tsquery('english', %s)) DESC, id LIMIT %s"
+            " ORDER BY ts_rank(to_tsvector('simple', search_tokens), to_tsquery('simple', %s)) DESC, id LIMIT %s"
         )
         params: list[Any] = [query, *among_params, exclude or 0, query, limit]
     else:
-        query = " OR ".join(f'"{t}"' for t in terms)
+        query = " OR ".join(tokens)
         sql = (
-            "SELECT case_study_id FROM case_study_fts WHERE case_study_fts MATCH %s"
-            f" AND case_study_id IN ({among_sql}) AND case_study_id <> %s"
-            " ORDER BY bm25(case_study_fts), case_study_id LIMIT %s"
+            "SELECT rowid FROM case_study_search_fts WHERE case_study_search_fts MATCH %s"
+            f" AND rowid IN ({among_sql}) AND rowid <> %s"
+            " ORDER BY bm25(case_study_search_fts), rowid LIMIT %s"
         )
         params = [query, *among_params, exclude or 0, limit]
     with connection.cursor() as cursor:

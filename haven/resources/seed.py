@@ -21,6 +21,9 @@ POLICY = "Mid-Trent MAT peer-on-peer abuse policy, appendix"
 REVIEW = "County council review of peer-on-peer sexual harassment in schools"
 # When the seeds were last read against the sources: the appendix of the policy.
 SEEDED_ON = dt.date(2021, 9, 1)
+# When the statutory guidance in the list was last read against the editions in force (a
+# dated entry: change it, and SUPERSEDED, whenever an edition changes).
+GUIDANCE_CHECKED_ON = dt.date(2026, 12, 3)
 
 ALL_PHASES = ("eyfs", "ks1", "ks2", "ks3", "ks4", "ks5", "fe")
 SCHOOL_AGE = ("ks1", "ks2", "ks3", "ks4", "ks5")
@@ -44,6 +47,7 @@ class Seed:
     age_from: int | None = None
     age_to: int | None = None
     send: bool = False
+    checked_on: dt.date = SEEDED_ON  # when it was last read against its source
 
 
 _GOV = "https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/"
@@ -149,29 +153,25 @@ NATIONAL: tuple[Seed, ...] = (
         topics=("bullying", "sexist", "sexual_harassment"),
     ),
     Seed(
-        "kcsie-2021",
-        "Keeping children safe in education 2021",
+        "kcsie-2025",
+        "Keeping children safe in education 2025",
         "guidance",
         "Department for Education",
-        "Statutory guidance for schools and colleges, including the role of the DSL and child-on-child abuse.",
-        url=_GOV + "1007260/Keeping_children_safe_in_education_2021.pdf",
+        "Statutory guidance for schools and colleges, in force from 1 September 2025: the role of the DSL, "
+        "child-on-child abuse and sexual violence and sexual harassment between children (Part five), filtering "
+        "and monitoring, and misinformation, disinformation and conspiracy theories as content risks.",
+        url="https://www.gov.uk/government/publications/keeping-children-safe-in-education--2",
+        topics=SEXUAL,
+        checked_on=GUIDANCE_CHECKED_ON,
     ),
     Seed(
-        "working-together-2018",
-        "Working Together to Safeguard Children 2018",
+        "working-together-2023",
+        "Working Together to Safeguard Children 2023",
         "guidance",
         "HM Government",
-        "Statutory guidance on inter-agency working to safeguard and promote the welfare of children.",
-        url=_GOV + "942454/Working_together_to_safeguard_children_inter_agency_guidance.pdf",
-    ),
-    Seed(
-        "svsh-2021",
-        "Sexual violence and sexual harassment between children in schools and colleges",
-        "guidance",
-        "Department for Education",
-        "Advice for schools and colleges (September 2021) on preventing and responding to reports.",
-        url=_GOV + "999239/SVSH_2021.pdf",
-        topics=SEXUAL,
+        "Statutory guidance on multi-agency working to help, protect and promote the welfare of children.",
+        url="https://www.gov.uk/government/publications/working-together-to-safeguard-children--2",
+        checked_on=GUIDANCE_CHECKED_ON,
     ),
     Seed(
         "ofsted-review-sexual-abuse",
@@ -185,35 +185,30 @@ NATIONAL: tuple[Seed, ...] = (
         topics=SEXUAL,
     ),
     Seed(
-        "ukcis-sharing-nudes-guidance",
-        "UKCIS Guidance: Sharing Nudes and Semi-Nudes",
-        "guidance",
-        "UK Council for Internet Safety",
-        "A summary of the UKCIS guidance: never view, copy, print or forward the images.",
-        url="https://oursaferschools.co.uk/2021/01/13/ukcis/",
-        phases=SCHOOL_AGE,
-        topics=("nudes",),
-    ),
-    Seed(
         "sharing-nudes-advice",
         "Sharing nudes and semi-nudes: advice for education settings working with children and young people",
         "guidance",
         "UK Council for Internet Safety",
-        "How to respond to an incident of sharing nudes and semi-nudes.",
+        "How to respond to an incident of sharing nudes and semi-nudes (updated 2024: computer-generated images "
+        "count; an adult involved is child sexual abuse and goes to the police; never view, copy, print or "
+        "forward the images).",
         url="https://www.gov.uk/government/publications/sharing-nudes-and-semi-nudes-advice-for-education-settings-"
         "working-with-children-and-young-people/sharing-nudes-and-semi-nudes-advice-for-education-settings-working-"
         "with-children-and-young-people",
         phases=SCHOOL_AGE,
         topics=("nudes",),
+        checked_on=GUIDANCE_CHECKED_ON,
     ),
     Seed(
-        "searching-screening-confiscation",
+        "searching-screening-confiscation-2022",
         "Searching, screening and confiscation",
         "guidance",
         "Department for Education",
-        "Advice for headteachers, staff and governing bodies on searching pupils and confiscating items.",
-        url=_GOV + "674416/Searching_screening_and_confiscation.pdf",
+        "Advice for headteachers, staff and governing bodies on searching pupils and confiscating items "
+        "(July 2022 edition).",
+        url="https://www.gov.uk/government/publications/searching-screening-and-confiscation",
         phases=SCHOOL_AGE,
+        checked_on=GUIDANCE_CHECKED_ON,
     ),
     Seed(
         "preventing-bullying",
@@ -265,13 +260,14 @@ NATIONAL: tuple[Seed, ...] = (
         send=True,
     ),
     Seed(
-        "exclusion-guidance",
-        "Exclusion from maintained schools, academies and pupil referral units",
+        "suspension-exclusion-guidance",
+        "Suspension and permanent exclusion from maintained schools, academies and pupil referral units",
         "guidance",
         "Department for Education",
-        "Statutory guidance on exclusion.",
-        url=_GOV + "921405/20170831_Exclusion_Stat_guidance_Web_version.pdf",
+        "Statutory guidance on suspensions and permanent exclusions.",
+        url="https://www.gov.uk/government/publications/school-exclusion",
         phases=SCHOOL_AGE,
+        checked_on=GUIDANCE_CHECKED_ON,
     ),
     Seed(
         "children-missing-education",
@@ -282,13 +278,14 @@ NATIONAL: tuple[Seed, ...] = (
         url="https://www.gov.uk/government/publications/children-missing-education",
     ),
     Seed(
-        "behaviour-discipline",
-        "Behaviour and discipline in schools",
+        "behaviour-in-schools",
+        "Behaviour in schools",
         "guidance",
         "Department for Education",
-        "Advice for headteachers and school staff on behaviour policies and sanctions.",
-        url="https://www.gov.uk/government/publications/behaviour-and-discipline-in-schools",
+        "Advice for headteachers and school staff on behaviour policies, sanctions and support.",
+        url="https://www.gov.uk/government/publications/behaviour-in-schools--2",
         phases=SCHOOL_AGE,
+        checked_on=GUIDANCE_CHECKED_ON,
     ),
     Seed(
         "ukccis",
@@ -474,6 +471,48 @@ LOCAL: tuple[Seed, ...] = (
 )
 
 
+# Entries the list once held and what replaced them (their seed key, and why), as of
+# GUIDANCE_CHECKED_ON. A bank that still holds one withdraws it (resources 0005), so no school
+# is pointed to an edition that is no longer in force.
+SUPERSEDED: dict[str, tuple[str, str]] = {
+    "kcsie-2021": ("kcsie-2025", "Keeping children safe in education 2025 is in force from 1 September 2025."),
+    "svsh-2021": (
+        "kcsie-2025",
+        "The advice was withdrawn in September 2022; its content is Part five of Keeping children safe in education.",
+    ),
+    "working-together-2018": ("working-together-2023", "Working Together to Safeguard Children 2023 replaced it."),
+    "ukcis-sharing-nudes-guidance": (
+        "sharing-nudes-advice",
+        "A summary of the 2020 edition; the advice itself was updated in 2024.",
+    ),
+    "searching-screening-confiscation": (
+        "searching-screening-confiscation-2022",
+        "The July 2022 edition replaced the 2018 one.",
+    ),
+    "exclusion-guidance": (
+        "suspension-exclusion-guidance",
+        "The 2017 exclusion guidance was replaced in September 2022.",
+    ),
+    "behaviour-discipline": ("behaviour-in-schools", "Behaviour in schools (2022, updated 2024) replaced it."),
+}
+
+
+def resource_bank_withdraw_superseded(*, Resource: Any = None) -> int:
+    """Withdraw the seeded entries an edition in SUPERSEDED replaced, saying by what and why
+    (the entry stays, for the record; it is no longer listed). Returns how many."""
+    if Resource is None:
+        from haven.resources.models import Resource
+    withdrawn = 0
+    for row in Resource.objects.filter(seed_key__in=list(SUPERSEDED)).exclude(status="withdrawn"):
+        new_key, why = SUPERSEDED[row.seed_key]
+        title = next((s.title for s in NATIONAL if s.key == new_key), new_key)
+        row.status = "withdrawn"
+        row.curator_note = f"Replaced by {title} (checked {GUIDANCE_CHECKED_ON:%d %B %Y}): {why}"
+        row.save(update_fields=["status", "curator_note"])
+        withdrawn += 1
+    return withdrawn
+
+
 def resource_bank_seed(*, Resource: Any = None, Category: Any = None, authority: Authority | None = None) -> int:
     """Load the national list, and with ``authority`` the review's local organisations for
     that authority. Entries already there (by ``seed_key``) are left as they are, so a
@@ -514,7 +553,7 @@ def resource_bank_seed(*, Resource: Any = None, Category: Any = None, authority:
             authority=auth,
             national=auth is None,
             status="approved",
-            last_reviewed_on=SEEDED_ON,
+            last_reviewed_on=seed.checked_on,
             reviewer_name=f"Loaded from the {seed.source}",
         )
         resource.topics.set([by_code[t] for t in seed.topics if t in by_code])

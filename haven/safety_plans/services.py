@@ -287,13 +287,29 @@ def plan_create(
     return plan
 
 
-def _locked(plan: SafetyPlan, based_on: int | None) -> SafetyPlan:
-    current = SafetyPlan.objects.select_for_update().get(pk=plan.pk)
-    if based_on is not None and current.current_version != based_on:
+def _locked(plan: SafetyPlan) -> SafetyPlan:
+    return SafetyPlan.objects.select_for_update().get(pk=plan.pk)
+
+
+def _locked_at(plan: SafetyPlan, based_on: int | None) -> SafetyPlan:
+    """The plan, locked, if it is still at the version the page was made from (DESIGN §11).
+    A save that does not say which version it was made from (``based_on``) is refused too:
+    otherwise a hand-made or integration write would overwrite blind."""
+    if based_on is None:
+        raise ApplicationError(
+            "This save did not say which version of the plan it was made from, so Haven "
+            "cannot tell whether someone else changed the plan meanwhile. Your changes were not saved: open the "
+            "plan again and make them again.",
+            field="based_on",
+            code="version_required",
+        )
+    current = _locked(plan)
+    if current.current_version != based_on:
         raise ApplicationError(
             f"Someone saved a newer version of this plan (version {current.current_version}) while you were "
             "working on it. Your changes were not saved: open the plan again, check what changed, and make them "
             "again.",
+            field="based_on",
             code="stale",
         )
     return current
@@ -317,7 +333,7 @@ def plan_version_add(
     A review leaves the plan under review until a safeguarding lead signs the new version off,
     here (``sign_off``) or later."""
     _require_dsl(by, plan.school)
-    plan = _locked(plan, based_on)
+    plan = _locked_at(plan, based_on)
     if plan.status == SafetyPlan.Status.CLOSED:
         raise ApplicationError("This plan is closed. Write a new plan from the case if one is needed.")
     reason_notes = text_checked(reason_notes, field="reason_notes", label="the reason for the review")
@@ -379,7 +395,7 @@ def _sign_off_checked(plan: SafetyPlan) -> None:
 def plan_sign_off(*, by: User, plan: SafetyPlan, based_on: int | None, ctx: AuditContext = COMMAND) -> SafetyPlan:
     """A safeguarding lead signs off the current version: the plan is active."""
     _require_dsl(by, plan.school)
-    plan = _locked(plan, based_on)
+    plan = _locked_at(plan, based_on)
     if plan.status not in (SafetyPlan.Status.DRAFT, SafetyPlan.Status.UNDER_REVIEW):
         raise ApplicationError("Only a draft or a plan under review is signed off.")
     _sign_off_checked(plan)
@@ -410,7 +426,7 @@ def plan_sign_off(*, by: User, plan: SafetyPlan, based_on: int | None, ctx: Audi
 def plan_close(*, by: User, plan: SafetyPlan, reason: str, ctx: AuditContext = COMMAND) -> SafetyPlan:
     _require_dsl(by, plan.school)
     reason = text_checked(reason, field="reason", label="why the plan is closing", required=True)
-    plan = _locked(plan, None)
+    plan = _locked(plan)
     if plan.status == SafetyPlan.Status.CLOSED:
         raise ApplicationError("This plan is already closed.")
     before = plan.status

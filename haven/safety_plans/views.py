@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from haven.access.policy import Capability, can, has_any
+from haven.accounts.stepup import step_up_required
 from haven.audit.context import AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
@@ -37,7 +38,9 @@ def _writer(request: AuthenticatedHttpRequest, plan_or_case: Any) -> bool:
 def _error_summary(form: PlanForm, formset: Any) -> list[tuple[str, str]]:
     """(anchor, message) for every error, so the summary links to each field."""
     out = [
-        (f"id_{name}" if name != "__all__" else "plan-form", str(e)) for name, errs in form.errors.items() for e in errs
+        (f"id_{name}" if name not in ("__all__", "based_on") else "plan-form", str(e))
+        for name, errs in form.errors.items()
+        for e in errs
     ]
     for i, f in enumerate(formset.forms):
         out += [(f"id_risk-{i}-{name}", f"Risk line {i + 1}: {e}") for name, errs in f.errors.items() for e in errs]
@@ -337,6 +340,7 @@ def _pdf_context(request: AuthenticatedHttpRequest, plan: SafetyPlan) -> dict[st
 
 
 @login_required
+@step_up_required
 def plan_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     ctx = AuditContext.of(request)
     plan = selectors.plan_get_for(request.user, plan_id, ctx=ctx, audit=False)
@@ -357,6 +361,7 @@ def plan_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
 
 
 @login_required
+@step_up_required
 def plan_child_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     ctx = AuditContext.of(request)
     plan = selectors.plan_get_for(request.user, plan_id, ctx=ctx, audit=False)

@@ -257,3 +257,19 @@ def axe_check(page: Page, *, label: str = "", screenshot: bool = True) -> list[d
             pytrace=False,
         )
     return violations
+
+
+def tick_kind(page: Page, label: str) -> None:
+    """Tick one kind of concern on the concern form ("Sexual violence: Sexual assault"), as a
+    person would: the kinds sit in their main group, a <details> opened first if it is closed."""
+    box = page.get_by_label(label, exact=True)
+    group = page.locator("details.category-group").filter(has=box)
+    if group.get_attribute("open") is None:
+        group.locator("summary").click()
+    box.check()
+
+
+def kind_summary(page: Page, label: str) -> Any:
+    """The <summary> of the group holding a kind of concern (for keyboard journeys)."""
+    box = page.get_by_label(label, exact=True)
+    return page.locator("details.category-group").filter(has=box).locator("summary")

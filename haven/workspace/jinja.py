@@ -21,15 +21,11 @@ import re
 from typing import Any
 
 from jinja2 import Environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from haven.workspace.templatetags.dashboard import day, day_time, urls_for
 
-_NEWLINES = re.compile(r"\r\n|\r")
 _PARAGRAPHS = re.compile("\n{2,}")
-_BR = Markup("<br>")
-_P = Markup("<p>%s</p>")
-_BETWEEN = Markup("\n\n")
 _QUOTES = ((Markup("&#34;"), Markup("&quot;")), (Markup("&#39;"), Markup("&#x27;")))
 
 
@@ -42,10 +38,20 @@ def django_quotes(html: Markup) -> Markup:
 
 def linebreaks(value: Any) -> Markup:
     """Django's ``linebreaks`` filter with autoescaping (django.utils.html.linebreaks): newlines
-    normalised, a paragraph for each run of blank lines, ``<br>`` for each other newline, each
-    line escaped once (by ``Markup.join``). A record's text is plain text: always escaped."""
-    paragraphs = _PARAGRAPHS.split(_NEWLINES.sub("\n", str(value)))
-    return _BETWEEN.join(_P % _BR.join(p.split("\n")) for p in paragraphs)
+    normalised, a paragraph for each run of blank lines, ``<br>`` for each other newline.
+
+    As Jinja2's documentation writes its ``nl2br`` filter: the whole text is escaped once, by
+    ``markupsafe.escape``, first; the only markup added after it is the literal ``<p>``,
+    ``</p>`` and ``<br>``, so what is marked as markup at the end holds nothing unescaped.
+    A record's text is plain text: always escaped, whatever it holds (test_jinja_rows proves
+    the output equal to Django's filter over any text). Plain string methods then do the rest:
+    a third fewer instructions over the chronology's 300 entries than splitting and formatting
+    every paragraph as ``Markup`` (30.6 M against 44.3 M per render, bench/README.md)."""
+    text = str(escape(str(value)))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = _PARAGRAPHS.split(text) if "\n\n" in text else [text]
+    return Markup("\n\n".join("<p>" + p.replace("\n", "<br>") + "</p>" for p in paragraphs))  # noqa: S704  # nosec B704 (escaped above)
 
 
 def environment(**options: Any) -> Environment:

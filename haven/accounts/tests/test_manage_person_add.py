@@ -1,5 +1,5 @@
-"""Adding a person to a school, trust or authority: a new account with a temporary password
-shown once, or a role added to the account the email address already has."""
+"""Adding a person to a school, trust or authority: a new account with a set-up link emailed
+to the person (no password shown), or a role added to the account the email address already has."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_it_creates_the_account_and_the_role_and_audits_both(client, world):
     r = client.post(_school_url(world), _form(role=Role.DSL))
     user = User.objects.get(email="new.teacher@example.org")
     assert r.status_code == 302
-    assert r["Location"] == reverse("manage:temporary_password", args=[user.pk])
+    assert r["Location"] == reverse("manage:person", args=[user.pk])
     assert user.full_name == "New Teacher"
     assert user.job_title == "Teacher of English"
     membership = Membership.objects.get(user=user)
@@ -89,20 +89,18 @@ def test_it_creates_the_account_and_the_role_and_audits_both(client, world):
     assert (created.event, created.channel) == (Event.ACCOUNT_CREATED, Channel.PAGE)
 
 
-def test_the_temporary_password_is_shown_once_and_works(client, world):
+def test_a_new_staff_account_is_emailed_a_link_and_no_password_is_shown(
+    client, world, mailoutbox, django_capture_on_commit_callbacks
+):
     sign_in(client, world.users["admin_a"])
-    r = client.post(_school_url(world), _form(), follow=True)
-    password = r.context["password"]
-    assert password
-    assert password in r.text
-    assert "securely" in r.text
-    assert "no-store" in r["Cache-Control"]
-    assert User.objects.get(email="new.teacher@example.org").check_password(password)
-    # Never in the audit log.
-    assert not any(password in e.canonical() for e in AuditEvent.objects.all())
-    again = client.get(r.redirect_chain[-1][0])
-    assert password not in again.text
-    assert "shown only once" in again.text
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(_school_url(world), _form(), follow=True)
+    user = User.objects.get(email="new.teacher@example.org")
+    assert not user.has_usable_password()
+    assert "password" not in r.context or not r.context["password"]
+    assert "We emailed new.teacher@example.org a link" in r.text
+    assert [m.to for m in mailoutbox] == [["new.teacher@example.org"]]
+    assert "/account/enrol/" in mailoutbox[0].body
 
 
 def test_a_trust_admin_adds_a_trust_lead_to_the_trust(client, world):

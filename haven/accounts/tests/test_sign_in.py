@@ -7,10 +7,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher, make_password
 from django.urls import reverse
 
-from conftest import sign_in
+from conftest import pass_second_factor, sign_in
 from haven.audit.context import Channel
 from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
+from haven.testing import factories as f
 from haven.testing.factories import PASSWORD
 
 
@@ -21,6 +22,7 @@ def _post_sign_in(client, email, password=PASSWORD, **extra):
 def test_staff_sign_in_goes_home(client, world):
     r = _post_sign_in(client, "staff_a@example.org")
     assert r.status_code == 302 and r["Location"] == "/"
+    pass_second_factor(client, world.users["staff_a"])
     assert client.get("/").status_code == 200
     signed_in = AuditEvent.objects.get(action=Action.SIGN_IN, actor=world.users["staff_a"])
     assert (signed_in.event, signed_in.channel) == (Event.SIGNED_IN, Channel.PAGE)
@@ -122,7 +124,7 @@ def test_sessions_end_after_thirty_idle_minutes(client, world):
 
 
 def test_the_page_warns_before_the_idle_timeout(client, world):
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     r = client.get("/")
     assert 'data-idle-seconds="1800"' in r.text
     assert "signed out after 30 minutes without activity" in r.text
@@ -133,9 +135,22 @@ def test_the_keepalive_does_not_sign_anyone_in(client, db):
     assert client.post(reverse("accounts:keepalive")).status_code == 401
 
 
-def test_staff_may_sign_in_without_a_second_factor(client, world):
-    sign_in(client, world.users["staff_a"], verified=False)
-    assert client.get("/").status_code == 200
+@pytest.mark.parametrize("role_key", ["staff_a", "staff_m", "nobody"])
+def test_staff_must_use_a_second_factor_too(client, world, role_key):
+    """ASVS V6.3.3: every role, staff included (and someone with no role yet). With the
+    password only they are sent to set up their second factor, and reach nothing else."""
+    sign_in(client, world.users[role_key], verified=False)
+    for url in ("/", "/concerns/new/", "/concerns/", "/account/", "/account/passkeys/", "/api/tokens/"):
+        r = client.get(url)
+        assert r.status_code == 302 and r["Location"].startswith("/account/two-factor/"), url
+    assert client.get(reverse("accounts:two_factor_setup")).status_code == 200
+
+
+def test_staff_who_have_a_second_factor_are_asked_for_it(client, world):
+    staff = world.users["staff_a"]
+    f.totp_device(staff)
+    _post_sign_in(client, staff.email)
+    assert client.get("/")["Location"] == reverse("accounts:two_factor_verify")
 
 
 @pytest.mark.parametrize("role_key", ["admin_a", "trust_admin_a", "admin_m"])

@@ -1,4 +1,4 @@
-"""Fixtures for API tests: a clean throttle cache, tokens, a JSON client and records."""
+"""Fixtures for API tests: fresh throttle counts, tokens, a JSON client and records."""
 
 from __future__ import annotations
 
@@ -6,21 +6,30 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
 from haven.api.services import token_create
 from haven.concerns.models import Category
 from haven.concerns.services import ChildInConcern, concern_submit
+from haven.core import ratelimit
+
+
+def fresh_throttles() -> None:
+    """Forget every throttle count (in the shared rate-limit store) and this process's salts."""
+    ratelimit.forget_salts()
+    ratelimit.store().clear()
 
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
-    """Throttle counts live in the cache: start every test from zero so none flakes."""
-    cache.clear()
+    """Throttle counts live in the shared store: start every test from zero so none flakes
+    (the database's go with each test's transaction; Redis's, if configured, are cleared)."""
+    from haven.pupil_voice import limits
+
+    limits.reset_all()
     yield
-    cache.clear()
+    limits.reset_all()
 
 
 class Api:

@@ -59,12 +59,14 @@ def test_staff_who_set_up_a_second_factor_are_held_to_it(client, world, settings
     assert client.get(ROOT).status_code == 200
 
 
-def test_staff_without_a_second_factor_may_record_but_not_read_through_a_session(client, world):
-    """DESIGN §11: staff record without a second factor but need one to read history, in
-    the API as on the pages."""
+def test_staff_without_a_second_factor_can_neither_record_nor_read_through_a_session(client, world):
+    """ASVS V6.3.3 and V6.3.4: staff too need two factors, on the API as on the pages (the same
+    rule on every pathway): a session with the password only records nothing and reads nothing."""
     import datetime as dt
 
     from django.utils import timezone
+
+    from haven.concerns.models import Concern
 
     client.force_login(world.users["staff_a"])
     concern = {
@@ -76,13 +78,17 @@ def test_staff_without_a_second_factor_may_record_but_not_read_through_a_session
         "what_happened": "Pushed in the corridor.",
         "child_told_next_steps": "yes",
     }
-    created = client.post("/api/v1/concerns/", concern, content_type="application/json")
-    assert created.status_code == 201, created.content
-    for url in (ROOT, "/api/v1/concerns/", f"/api/v1/concerns/{created.json()['reference']}/"):
+    refused = client.post("/api/v1/concerns/", concern, content_type="application/json")
+    assert refused.status_code == 401
+    assert "has not passed two-factor sign-in" in problem_of(refused)["detail"]
+    assert not Concern.objects.exists()
+    for url in (ROOT, "/api/v1/concerns/"):
         response = client.get(url)
         assert response.status_code == 401, url
-        assert "Reading records needs two-factor sign-in" in problem_of(response)["detail"]
+        assert "has not passed two-factor sign-in" in problem_of(response)["detail"]
     sign_in(client, world.users["staff_a"])  # now with a second factor
+    created = client.post("/api/v1/concerns/", concern, content_type="application/json")
+    assert created.status_code == 201, created.content
     assert client.get(f"/api/v1/concerns/{created.json()['reference']}/").status_code == 200
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -24,9 +25,13 @@ def case(world, make_concern):
     dsl = world.users["dsl_a"]
     concern = make_concern(what_happened="Kicked in the changing rooms.")
     case = case_open(by=dsl, concern=concern, title="Changing rooms")
-    decision_record(by=dsl, case=case, route="internal", rationale="Manage in school with a plan.")
-    decision_record(by=dsl, case=case, route="early_help", rationale="Family asked for help.")
-    decision_record(by=dsl, case=case, route="internal", rationale="Early help leads now.", withdraw=True)
+    decision_record(
+        by=dsl, case=case, version=case.version, route="internal", rationale="Manage in school with a plan."
+    )
+    decision_record(by=dsl, case=case, version=case.version, route="early_help", rationale="Family asked for help.")
+    decision_record(
+        by=dsl, case=case, version=case.version, route="internal", rationale="Early help leads now.", withdraw=True
+    )
     today = timezone.localdate()
     referral = referral_make(by=dsl, case=case, agency="early_help", referred_on=today - dt.timedelta(days=3))
     referral_outcome_record(by=dsl, referral=referral, outcome="Family support worker allocated.", outcome_on=today)
@@ -80,7 +85,14 @@ def test_who_may_not_read_the_case_gets_404_everywhere(world, api_as, case, user
 
 
 def test_a_trust_lead_reads_a_case_the_school_shared(world, api_as, case):
-    case_access_set(by=world.users["dsl_a"], case=case, restricted=False, named_users=[], shared_with_trust=True)
+    case_access_set(
+        by=world.users["dsl_a"],
+        case=case,
+        version=case.version,
+        restricted=False,
+        named_users=[],
+        shared_with_trust=True,
+    )
     api = api_as(world.users["trust_lead_a"])
     assert api.get(f"/api/v1/cases/{case.reference}/").status_code == 200
     assert [c["reference"] for c in api.get("/api/v1/cases/").json()["results"]] == [case.reference]
@@ -91,7 +103,12 @@ def test_a_trust_lead_reads_a_case_the_school_shared(world, api_as, case):
 
 def test_a_restricted_case_is_only_for_the_people_named(world, api_as, case):
     case_access_set(
-        by=world.users["dsl_a"], case=case, restricted=True, named_users=[world.users["dsl_a"]], shared_with_trust=False
+        by=world.users["dsl_a"],
+        case=case,
+        version=case.version,
+        restricted=True,
+        named_users=[world.users["dsl_a"]],
+        shared_with_trust=False,
     )
     assert api_as(world.users["dsl_a"]).get(f"/api/v1/cases/{case.reference}/").status_code == 200
     assert api_as(world.users["head_a"]).get(f"/api/v1/cases/{case.reference}/").status_code == 404
@@ -105,8 +122,13 @@ def test_the_case_chronology_in_the_order_things_happened(world, api_as, case):
     kinds = [e["kind"] for e in data["entries"]]
     assert {"concern", "decision", "referral", "outcome"} <= set(kinds)
     assert data["count"] == len(data["entries"])
-    ats = [e["at"] for e in data["entries"]]
-    assert ats == sorted(ats, key=dt.datetime.fromisoformat)
+    # By the day it happened (UK time); within a day the timed entries, then the all-day ones.
+    uk = ZoneInfo("Europe/London")
+    keys = [
+        (dt.datetime.fromisoformat(e["at"]).astimezone(uk).date(), e["all_day"], dt.datetime.fromisoformat(e["at"]))
+        for e in data["entries"]
+    ]
+    assert keys == sorted(keys) and {k[1] for k in keys} == {True, False}
     only = api.get(f"/api/v1/cases/{case.reference}/chronology/", kinds="decision,outcome").json()
     assert {e["kind"] for e in only["entries"]} == {"decision", "outcome"}
 

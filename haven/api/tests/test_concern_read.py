@@ -175,7 +175,9 @@ def test_readers_who_do_not_write_the_record_cannot_amend(world, api_as, make_co
     concern = make_concern()
     dsl = world.users["dsl_a"]
     case = case_services.case_open(by=dsl, concern=concern)
-    case_services.case_access_set(by=dsl, case=case, restricted=False, named_users=[], shared_with_trust=True)
+    case_services.case_access_set(
+        by=dsl, case=case, version=case.version, restricted=False, named_users=[], shared_with_trust=True
+    )
     api = api_as(world.users[who])
     assert api.get(f"{LIST}{concern.reference}/").status_code == 200  # they read it
     response = api.post(f"{LIST}{concern.reference}/amendments/", {"kind": "correction", "text": "Rewritten."})

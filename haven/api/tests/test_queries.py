@@ -45,7 +45,7 @@ def test_a_case_costs_the_same_for_more_children_concerns_and_referrals(world, a
         case_add_concern(
             by=dsl, case=case, concern=make_concern(children=[(child, "witness")], codes=("bullying", "hate"))
         )
-        decision_record(by=dsl, case=case, route="internal", rationale="In school.")
+        decision_record(by=dsl, case=case, version=case.version, route="internal", rationale="In school.")
         referral = referral_make(by=dsl, case=case, agency="camhs", referred_on=today - dt.timedelta(days=2))
         referral_outcome_record(by=dsl, referral=referral, outcome="Assessment booked.", outcome_on=today)
 

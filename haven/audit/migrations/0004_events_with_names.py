@@ -6,11 +6,18 @@ name and channel, and are named by ``haven.audit.events.legacy_event`` from the 
 their hash does cover, which ``verify_audit`` checks again on every run. The append-only
 triggers are lifted for the naming (the only change ever made to recorded events) and put
 back in the same migration.
+
+Rolling back: while every event is still format 1 (nothing recorded since the upgrade), the
+names are derived data and dropping the new columns loses nothing. Once an event of format 2
+exists, its hash covers its name and channel and its seal is its only proof: dropping them
+would destroy audit history and leave the earlier release unable to verify the chain, so the
+reverse refuses (``IrreversibleError``) and the pre-upgrade backup is the way back.
 """
 
 from collections import defaultdict
 
 from django.db import migrations, models
+from django.db.migrations.exceptions import IrreversibleError
 
 from haven.audit.events import legacy_event
 
@@ -34,6 +41,20 @@ def name_recorded_events(apps, schema_editor):
     for name, pks in names.items():
         for start in range(0, len(pks), 5000):
             AuditEvent.objects.filter(pk__in=pks[start : start + 5000]).update(event=name, format=1)
+
+
+def refuse_to_lose_named_events(apps, schema_editor):
+    """The reverse of the naming: allowed only while no event depends on the new columns."""
+    AuditEvent = apps.get_model("audit", "AuditEvent")
+    events = AuditEvent.objects.using(schema_editor.connection.alias)
+    named = events.exclude(format=1).count() + events.filter(format=1).exclude(seal="", channel="").count()
+    if named:
+        raise IrreversibleError(
+            f"audit 0004_events_with_names cannot be reversed: {named} audit event(s) were recorded with "
+            "names, channels and seals since the upgrade, and removing those columns would destroy audit "
+            "history (audit events are append-only). Restore the pre-upgrade backup instead: README, "
+            '"Upgrading and rolling back".'
+        )
 
 
 class Migration(migrations.Migration):
@@ -65,6 +86,6 @@ class Migration(migrations.Migration):
             model_name="auditevent",
             index=models.Index(fields=["event", "at"], name="audit_audit_event_0893cd_idx"),
         ),
-        migrations.RunPython(name_recorded_events, migrations.RunPython.noop),
+        migrations.RunPython(name_recorded_events, refuse_to_lose_named_events),
         migrations.RunPython(restore_guard, lift_guard),
     ]

@@ -118,3 +118,42 @@ def test_the_command_anchors_and_emails_when_asked(world, settings, capsys):
     assert settings.AUDIT_ANCHOR_FILE.stat().st_mode & 0o077 == 0  # only the server may read it
     (message,) = mail.outbox
     assert message.to == ["dpo@midshire.example"] and '"length": 2' in message.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_the_audit_key_is_rotated_older_entries_still_verify_once_anchored(
+    transactional_db,
+    tamper,  # noqa: F811
+    settings,
+    capsys,
+):
+    """ASVS V11.2.2: the audit key can be replaced. Entries sealed under the old key hold once
+    an anchor under the new key pins them; the old key cannot seal anything after that."""
+    from conftest import build_world
+
+    old, new = b"the key before", b"the key after"
+    settings.AUDIT_KEY = old
+    world = build_world()
+    made = _record(world, 3)
+    anchor_chains()
+    assert audit_verify()[2] == ""
+
+    settings.AUDIT_KEY, settings.AUDIT_KEYS_OLD = new, []
+    assert audit_verify()[2] == "line 1 of the anchor file is not sealed with Haven's audit key"  # no old key
+
+    settings.AUDIT_KEYS_OLD = [old]
+    assert "run manage.py anchor_audit --all" in audit_verify()[2]  # not yet pinned under the new key
+    call_command("anchor_audit", "--all")
+    assert "Anchored 1 audit chain(s)" in capsys.readouterr().out
+    anchors, forged = anchors_read()
+    assert forged == [] and [a.current for a in anchors if a.chain == made[0].chain] == [False, True]
+    later = _record(world, 2)
+    assert later[0].seal == seal_of(later[0].hash, new)
+    checked, broken, reason = audit_verify()
+    assert (broken, reason) == (None, "") and checked >= 5
+
+    # whoever learnt the old key cannot use it for anything after the rotation
+    AuditEvent.objects.filter(pk=later[1].pk).update(seal=seal_of(later[1].hash, old))
+    _, broken, reason = audit_verify()
+    assert broken is not None and broken.pk == later[1].pk
+    assert "sealed under an older audit key, and no anchor under the current key pins it" in reason

@@ -13,6 +13,7 @@ from conftest import sign_in
 from haven.audit.models import Action, AuditEvent
 from haven.cases import services
 from haven.cases.models import Case, CaseEvent, Decision, Task
+from haven.cases.tests.pages import change_url
 
 
 def _last(event: str, **filters) -> AuditEvent:
@@ -31,7 +32,9 @@ def _open_case(client, world, concern) -> Case:
 
 
 def _act(client, case: Case, action: str, data: dict) -> None:
-    r = client.post(reverse("cases:action", args=[case.reference, action]), data)
+    """Post as the case page does: with the version of the case the page was made from."""
+    data = {"version": Case.objects.get(pk=case.pk).version, **data}
+    r = client.post(change_url(case, action, data), data)
     assert r.status_code == 302, r.content.decode()[:2000]
 
 
@@ -133,8 +136,8 @@ def test_closing_and_reopening_a_case_record_the_status_change(client, world, ma
     pupil = world.pupils["a"]
     _act(client, case, "decision", {"routes": ["internal"], "rationale": "In school."})
     _act(client, case, "parents", {"pupil": pupil.pk, "informed": "yes", "informed_on": timezone.localdate()})
-    _act(client, case, "wishes", {"kind": "wishes", "text": "Sam wants to stay in his class."})
-    wishes = _last("case.wishes_recorded", object_type="cases.caseevent")
+    _act(client, case, "consideration", {"item": "wishes", "answer": "considered", "notes": "Sam wants to stay."})
+    wishes = _last("consideration.answered", object_type="cases.considerationanswer")
     assert "status" not in _changes(wishes) and "version" in _changes(wishes)
     assert "Sam" not in str(wishes.extra)
 
@@ -195,7 +198,7 @@ def test_reading_and_printing_a_case_and_a_refusal(client, world, make_concern):
 def test_a_service_called_outside_a_request_is_the_command_channel(world, make_concern):
     dsl = world.users["dsl_a"]
     case = services.case_open(by=dsl, concern=make_concern())
-    services.decision_record(by=dsl, case=case, route="internal", rationale="In school.")
+    services.decision_record(by=dsl, case=case, version=case.version, route="internal", rationale="In school.")
     event = _last("route.decided", object_type="cases.decision")
     assert (event.channel, event.actor, event.ip_address, event.user_agent) == ("command", dsl, None, "")
     assert event.at <= timezone.now() + dt.timedelta(seconds=1)

@@ -32,7 +32,7 @@ from haven.concerns.models import Category, Concern
 from haven.concerns.rules import POLICE_STARTING_POINT
 from haven.concerns.taxonomy import load as load_taxonomy
 from haven.testing import factories as f
-from haven.testing.browser import axe_check
+from haven.testing.browser import axe_check, kind_summary, tick_kind
 
 pytestmark = pytest.mark.browser
 
@@ -73,15 +73,23 @@ def submit(page: Page, button: Locator) -> None:
     page.wait_for_load_state("load")
 
 
+# Where a concern sent goes: the record itself (every role has passed two factors).
+SENT_RECORD = re.compile(r"/concerns/C-[0-9]+-[0-9]+/$")
+
+
 def sign_in(page: Page, base: str, user: User, device: TOTPDevice | None = None) -> None:
+    """The password, then the authenticator's code: every role, staff included, gives both.
+    With no ``device`` given, an authenticator app of its own is made for this sign-in (a code
+    works once, so two sign-ins within 30 seconds must not share one)."""
+    if device is None:
+        device = f.totp_device(user)
     page.goto(base + "/")
     page.get_by_label("Email address", exact=True).fill(user.email)
     page.get_by_label("Password", exact=True).fill(f.PASSWORD)
     submit(page, page.get_by_role("button", name="Sign in"))
-    if device is not None:
-        arrive(page, base + "/account/two-factor/")
-        page.get_by_label("Code", exact=True).fill(device_code(device))
-        submit(page, page.get_by_role("button", name="Continue"))
+    arrive(page, base + "/account/two-factor/")
+    page.get_by_label("Code", exact=True).fill(device_code(device))
+    submit(page, page.get_by_role("button", name="Continue"))
     arrive(page, base + "/")
 
 
@@ -102,7 +110,7 @@ def fill_concern(page: Page, *, children: list[tuple[str, str]], what_happened: 
     # Typed, not left at the default: see test_the_form_starts_with_todays_date.
     page.get_by_label("Date it happened", exact=True).fill(timezone.localdate().isoformat())
     page.get_by_label("Where it happened", exact=True).select_option(label="Toilets")
-    page.get_by_label("Sexual violence: Sexual assault", exact=True).check()
+    tick_kind(page, "Sexual violence: Sexual assault")  # in its group, opened first
     if what_happened is not None:
         page.get_by_label("What happened", exact=True).fill(what_happened)
     page.get_by_label("The child's exact words").fill("He grabbed me and wouldn't stop. I said no.")
@@ -178,12 +186,16 @@ def test_an_urgent_concern_becomes_a_case_with_a_police_report_and_a_printed_chr
 
     what.fill("In the toilets at break J pushed her against the wall and touched her over her clothes.")
     send_concern(page)
-    arrive(page, base + "/concerns/")  # no second factor: back to their own list, not the record
+    # Staff sign in with two factors too, so they go on to the record they sent.
+    expect(page).to_have_url(SENT_RECORD)
+    page.wait_for_load_state("load")
     message = page.get_by_role("status").filter(has_text="Thank you")
     expect(message).to_contain_text("alerted that it is urgent")
     match = CONCERN_REF.search(message.inner_text())
     assert match, message.inner_text()
     reference = match.group(1)
+    nav(page, "Your concerns")
+    arrive(page, base + "/concerns/")
     mine = page.get_by_role("table", name="Concerns you recorded, newest first")
     expect(mine.locator("tbody tr").first).to_contain_text(reference)
     expect(mine.locator("tbody tr").first).to_contain_text("Not yet")
@@ -213,26 +225,36 @@ def test_an_urgent_concern_becomes_a_case_with_a_police_report_and_a_printed_chr
     arrive(page, re.compile(rf"^{re.escape(base)}/cases/K-\d+-\d+/$"))
     case = Case.objects.get()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Case {case.reference}: Sexual assault in the toilets")
+    # The summary says what is still needed, the police starting point included.
+    expect(page.locator(".panel-warning").filter(has_text="Before the case can be closed")).to_contain_text(
+        POLICE_STARTING_POINT
+    )
+    axe_check(page, label="case summary with the police starting point")
+    sections = page.get_by_role("navigation", name=f"Sections of case {case.reference}")
+    submit(page, sections.get_by_role("link", name="Decisions and referrals"))
+    arrive(page, f"{base}/cases/{case.reference}/decisions/")
     prompt = page.get_by_role("note").filter(has_text="Statutory starting point")
     expect(prompt).to_contain_text(POLICE_STARTING_POINT)
-    axe_check(page, label="case with the police starting point")
+    axe_check(page, label="case decisions with the police starting point")
 
     # Managing it internally, with no reason for leaving the police out: refused.
-    decision = page.locator("form").filter(has=page.get_by_role("heading", name="Record a decision"))
+    decision = page.locator("#decision-form form")
     decision.get_by_role("checkbox", name="Manage internally").check()
     reason = "Both children spoken to; behaviour plan and separate timetables."
     decision.get_by_label("Why", exact=True).fill(reason)
     submit(page, decision.get_by_role("button", name="Record decision"))
-    arrive(page, f"{base}/cases/{case.reference}/decision/")
+    arrive(page, f"{base}/cases/{case.reference}/decisions/new/")
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("There is a problem")
     expect(alert).to_contain_text(POLICE_STARTING_POINT)
     expect(alert).to_contain_text("Your entry was not saved")
-    decision = page.locator("form").filter(has=page.get_by_role("heading", name="Record a decision"))
+    decision = page.locator("main form")
     expect(decision.get_by_label("Why", exact=True)).to_have_value(reason)
     expect(decision.get_by_role("checkbox", name="Manage internally")).to_be_checked()
+    override = decision.get_by_label("If you are not following the statutory starting point", exact=False)
+    expect(override).to_have_attribute("aria-invalid", "true")
     assert not Decision.objects.exists()
-    axe_check(page, label="case with the decision refused")
+    axe_check(page, label="decision refused")
 
     # The police route: accepted, and the prompt is met.
     decision.get_by_role("checkbox", name="Manage internally").uncheck()
@@ -241,44 +263,45 @@ def test_an_urgent_concern_becomes_a_case_with_a_police_report_and_a_printed_chr
         "A sexual assault: reported to the police on 101, as the policy says."
     )
     submit(page, decision.get_by_role("button", name="Record decision"))
-    arrive(page, f"{base}/cases/{case.reference}/#decision")
+    arrive(page, re.compile(rf"^{re.escape(base)}/cases/{case.reference}/decisions/#decision-\d+$"))
     expect(page.get_by_role("note").filter(has_text="Statutory starting point followed")).to_be_visible()
     expect(page.locator(".decision").first).to_contain_text("Report to the police")
     assert list(Decision.objects.values_list("route", "statutory_override")) == [("police", "")]
 
     # The checklist: two answers.
-    for label, answer, notes in (
-        ("Might a crime have been committed?", "Yes", "Sexual assault: reported to the police."),
-        ("The ages of the children involved", "Considered (see notes)", "Both in Year 9; J is older."),
+    submit(page, sections.get_by_role("link", name="Considerations"))
+    arrive(page, f"{base}/cases/{case.reference}/considerations/")
+    for item_code, label, answer, notes in (
+        ("crime", "Might a crime have been committed?", "Yes", "Sexual assault: reported to the police."),
+        ("ages", "The ages of the children involved", "Considered (see notes)", "Both in Year 9; J is older."),
     ):
         item = page.locator(".consideration").filter(has=page.get_by_role("heading", name=label))
-        item.get_by_text("Answer", exact=True).click()
+        item.get_by_text("Record an answer", exact=True).click()
         item.get_by_label(answer, exact=True).check()
-        item.get_by_label("Notes", exact=True).fill(notes)
+        item.get_by_role("textbox", name="Notes").fill(notes)
         submit(page, item.get_by_role("button", name="Save answer"))
-        arrive(page, f"{base}/cases/{case.reference}/#consideration")
+        arrive(page, f"{base}/cases/{case.reference}/considerations/#consideration-{item_code}")
         item = page.locator(".consideration").filter(has=page.get_by_role("heading", name=label))
         expect(item).to_contain_text(f"{answer}: {notes}")
     assert ConsiderationAnswer.objects.filter(case=case).count() == 2
 
     # Parents: informed for the child affected; not informed, with the reason, for the other.
     today = timezone.localdate()
-    parents = page.locator("#parents form")
+    submit(page, sections.get_by_role("link", name="Decisions and referrals"))
+    parents = page.locator("#parents-form form")
     parents.get_by_label("Child", exact=True).select_option(label=affected.display_name)
     parents.get_by_role("radio", name="Yes").check()
     parents.get_by_label("Date informed").fill(today.isoformat())
     submit(page, parents.get_by_role("button", name="Record"))
-    arrive(page, f"{base}/cases/{case.reference}/#parents")
-    parents = page.locator("#parents form")
+    arrive(page, f"{base}/cases/{case.reference}/decisions/#child-{affected.pk}")
+    parents = page.locator("#parents-form form")
     parents.get_by_label("Child", exact=True).select_option(label=second_child.display_name)
     parents.get_by_role("radio", name="No").check()
     not_told = "The police asked us not to tell them until they have spoken to J."
-    # By name, not by its label: the label points at the decision form's "Why" (the same id;
-    # see test_every_label_on_the_case_page_names_a_field_in_its_own_form).
-    parents.locator("textarea[name=rationale]").fill(not_told)
+    parents.get_by_label("Notes, or why they were not informed").fill(not_told)
     submit(page, parents.get_by_role("button", name="Record"))
-    arrive(page, f"{base}/cases/{case.reference}/#parents")
-    children = page.get_by_role("table", name="Children in this case")
+    arrive(page, f"{base}/cases/{case.reference}/decisions/#child-{second_child.pk}")
+    children = page.get_by_role("table", name="Parents and carers informed, by child")
     expect(children.get_by_role("row").filter(has_text=affected.display_name)).to_contain_text(
         f"Informed {today:%-d %b %Y}"
     )
@@ -286,18 +309,19 @@ def test_an_urgent_concern_becomes_a_case_with_a_police_report_and_a_printed_chr
     assert sorted(ParentsInformed.objects.values_list("informed", flat=True)) == [False, True]
 
     # The referral to children's social care.
-    referral = page.locator("form#referral")
+    referral = page.locator("#referral-form form")
     referral.get_by_label("Referred to").select_option(label="Children's social care / MASH")
     referral.get_by_label("Date of referral").fill(today.isoformat())
     referral.get_by_label("Their reference").fill("MASH-2026-0412")
     submit(page, referral.get_by_role("button", name="Record referral"))
-    arrive(page, f"{base}/cases/{case.reference}/#referral")
-    expect(page.locator("#referrals .panel").first).to_contain_text("their reference MASH-2026-0412")
-    assert Referral.objects.get().agency == "social_care"
-    axe_check(page, label="case after decisions, checklist, parents and referral")
+    made = Referral.objects.get()
+    assert made.agency == "social_care"
+    arrive(page, f"{base}/cases/{case.reference}/decisions/#referral-{made.pk}")
+    expect(page.locator(f"#referral-{made.pk}")).to_contain_text("their reference MASH-2026-0412")
+    axe_check(page, label="case decisions after decisions, parents and referral")
 
     # The chronology, and its PDF.
-    submit(page, page.get_by_role("link", name="Chronology", exact=True))
+    submit(page, sections.get_by_role("link", name="Chronology", exact=True))
     arrive(page, f"{base}/cases/{case.reference}/chronology/")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Chronology of case {case.reference}")
     expect(page.locator(".chronology")).to_contain_text("Report to the police")
@@ -319,14 +343,7 @@ def test_an_urgent_concern_becomes_a_case_with_a_police_report_and_a_printed_chr
     expect(row).to_contain_text(reference)
     expect(row).to_contain_text(re.compile(r"Yes, \d+ \w+ \d{4}"))
     submit(page, row.get_by_role("link", name=reference))
-    # Reading a record needs a second factor: set it up, then straight back to the concern.
-    arrive(page, base + "/account/two-factor/setup/")
-    page.get_by_label("6-digit code from your app", exact=True).fill(
-        code_from_shown_key(page.locator(".secret").inner_text())
-    )
-    submit(page, page.get_by_role("button", name="Turn on two-factor sign-in"))
-    arrive(page, base + "/account/two-factor/recovery-codes/")
-    submit(page, page.get_by_role("link", name="I have saved my codes – continue"))
+    # Signed in with two factors, as every role is: straight to the concern.
     arrive(page, f"{base}/concerns/{reference}/")
     expect(page.get_by_role("definition").filter(has_text="Received by")).to_contain_text("Received by Dsl A on")
     expect(page.get_by_role("link", name=re.compile("case K-"))).to_have_count(0)
@@ -362,7 +379,8 @@ def test_without_javascript_a_name_matching_two_pupils_asks_which(
 
     which.get_by_role("radio", name=re.compile(r"^Sam Taylor, Year 9")).check()
     send_concern(page)
-    arrive(page, base + "/concerns/")
+    expect(page).to_have_url(SENT_RECORD)
+    page.wait_for_load_state("load")
     found = CONCERN_REF.search(page.get_by_role("status").inner_text())
     assert found
     concern = Concern.objects.get(reference=found.group(1))
@@ -430,6 +448,8 @@ def test_the_concern_form_works_with_the_keyboard_alone(transactional_db, taxono
     expect(page.get_by_label("Date it happened", exact=True)).to_have_value(day.isoformat())
     tab_to(page, page.get_by_label("Where it happened", exact=True))
     keyboard.type("Toilets")
+    tab_to(page, kind_summary(page, "Sexual violence: Sexual assault"))
+    keyboard.press("Enter")  # opens the group of kinds
     tab_to(page, page.get_by_label("Sexual violence: Sexual assault", exact=True))
     keyboard.press("Space")
     expect(page.get_by_label("Sexual violence: Sexual assault", exact=True)).to_be_checked()
@@ -442,7 +462,8 @@ def test_the_concern_form_works_with_the_keyboard_alone(transactional_db, taxono
     tab_to(page, page.get_by_role("button", name="Send to the safeguarding lead"))
     with page.expect_navigation():
         keyboard.press("Enter")
-    arrive(page, base + "/concerns/")
+    expect(page).to_have_url(SENT_RECORD)
+    page.wait_for_load_state("load")
     found = CONCERN_REF.search(page.get_by_role("status").inner_text())
     assert found
     concern = Concern.objects.get(reference=found.group(1))
@@ -479,7 +500,7 @@ LABEL_PROBLEMS = """() => {
 }"""
 
 
-def test_every_label_on_the_case_page_names_a_field_in_its_own_form(
+def test_every_label_on_the_case_pages_names_a_field_in_its_own_form(
     transactional_db, taxonomy, live_server, world, make_concern, page
 ):
     from haven.cases.services import case_open
@@ -487,9 +508,12 @@ def test_every_label_on_the_case_page_names_a_field_in_its_own_form(
     base = live_server.url
     dsl = world.users["dsl_a"]
     case = case_open(by=dsl, concern=make_concern(codes=("sexual_assault",)))
+    case.referrals.create(agency="camhs", referred_on=timezone.localdate(), by=dsl)  # its outcome form too
     sign_in(page, base, dsl, f.totp_device(dsl))
-    page.goto(f"{base}/cases/{case.reference}/")
-    arrive(page, f"{base}/cases/{case.reference}/")
-    problems = page.evaluate(LABEL_PROBLEMS)
+    problems = []
+    for section in ("", "considerations/", "decisions/", "support/", "tasks/", "access/", "decisions/new/"):
+        page.goto(f"{base}/cases/{case.reference}/{section}")
+        arrive(page, f"{base}/cases/{case.reference}/{section}")
+        problems += [f"{section or 'summary'}: {p}" for p in page.evaluate(LABEL_PROBLEMS)]
     page.close()  # the list says it all: no screenshot of the page when this fails
     assert problems == []

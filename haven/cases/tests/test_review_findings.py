@@ -17,6 +17,7 @@ from conftest import sign_in
 from haven.audit.models import Action, AuditEvent
 from haven.cases import services
 from haven.cases.models import Case, CaseEvent
+from haven.cases.tests.pages import change_url
 from haven.concerns.models import Concern
 from haven.concerns.services import concern_close_no_further_action
 from haven.core.errors import ApplicationError
@@ -44,7 +45,9 @@ def test_a_restricted_case_gives_no_pattern_away(client, world, make_concern, se
     case = services.case_open(by=dsl, concern=concerns[0])
     for c in concerns[1:]:
         services.case_add_concern(by=dsl, case=case, concern=c)
-    services.case_access_set(by=dsl, case=case, restricted=True, named_users=[], shared_with_trust=False)
+    services.case_access_set(
+        by=dsl, case=case, version=case.version, restricted=True, named_users=[], shared_with_trust=False
+    )
     fresh = make_concern(children=[(second_child, "witness")])
 
     sign_in(client, world.users["deputy_a"])
@@ -68,7 +71,9 @@ def test_a_restricted_case_gives_no_pattern_away(client, world, make_concern, se
 def test_a_trust_lead_sees_patterns_only_from_shared_cases(client, world, make_concern, second_child):
     dsl, a = world.users["dsl_a"], world.pupils["a"]
     shared = services.case_open(by=dsl, concern=make_concern())
-    services.case_access_set(by=dsl, case=shared, restricted=False, named_users=[], shared_with_trust=True)
+    services.case_access_set(
+        by=dsl, case=shared, version=shared.version, restricted=False, named_users=[], shared_with_trust=True
+    )
     secret = f.PupilFactory(school=world.school_a, legal_forename="Zara", legal_surname="Secret")
     for _ in range(2):
         make_concern(children=[(a, "affected"), (secret, "alleged_harmer")])
@@ -86,12 +91,15 @@ def test_a_stale_page_cannot_lift_a_restriction(client, world, make_concern):
     case = services.case_open(by=dsl, concern=make_concern())
     stale = Case.objects.get(pk=case.pk).version
     services.case_access_set(
-        by=dsl, case=Case.objects.get(pk=case.pk), restricted=True, named_users=[deputy], shared_with_trust=False
+        by=dsl,
+        case=Case.objects.get(pk=case.pk),
+        version=Case.objects.get(pk=case.pk).version,
+        restricted=True,
+        named_users=[deputy],
+        shared_with_trust=False,
     )
     sign_in(client, deputy)
-    r = client.post(
-        reverse("cases:action", args=[case.reference, "access"]), {"shared_with_trust": "on", "version": stale}
-    )
+    r = client.post(change_url(case, "access"), {"shared_with_trust": "on", "version": stale})
     assert r.status_code == 400
     assert "Someone else changed this case" in r.text
     case.refresh_from_db()
@@ -102,9 +110,16 @@ def test_a_stale_page_cannot_lift_a_restriction(client, world, make_concern):
 def test_changing_the_people_named_is_recorded(world, make_concern):
     dsl, head, deputy = world.users["dsl_a"], world.users["head_a"], world.users["deputy_a"]
     case = services.case_open(by=dsl, concern=make_concern())
-    services.case_access_set(by=dsl, case=case, restricted=True, named_users=[head], shared_with_trust=False)
     services.case_access_set(
-        by=dsl, case=Case.objects.get(pk=case.pk), restricted=True, named_users=[deputy], shared_with_trust=False
+        by=dsl, case=case, version=case.version, restricted=True, named_users=[head], shared_with_trust=False
+    )
+    services.case_access_set(
+        by=dsl,
+        case=Case.objects.get(pk=case.pk),
+        version=Case.objects.get(pk=case.pk).version,
+        restricted=True,
+        named_users=[deputy],
+        shared_with_trust=False,
     )
     restricted = list(case.events.filter(kind=CaseEvent.Kind.RESTRICTED).order_by("pk").values_list("text", flat=True))
     assert restricted == [
@@ -120,7 +135,12 @@ def test_changing_the_people_named_is_recorded(world, make_concern):
     assert named[-1] == sorted([dsl.pk, deputy.pk])
     # Saving the same people again records nothing new.
     services.case_access_set(
-        by=dsl, case=Case.objects.get(pk=case.pk), restricted=True, named_users=[deputy], shared_with_trust=False
+        by=dsl,
+        case=Case.objects.get(pk=case.pk),
+        version=Case.objects.get(pk=case.pk).version,
+        restricted=True,
+        named_users=[deputy],
+        shared_with_trust=False,
     )
     assert case.events.filter(kind=CaseEvent.Kind.RESTRICTED).count() == 2
 
@@ -175,7 +195,7 @@ def test_only_a_safeguarding_lead_closes_a_concern(world, make_concern):
 def _close(client, case, text="All done."):
     case.refresh_from_db()
     return client.post(
-        reverse("cases:action", args=[case.reference, "close"]),
+        change_url(case, "close"),
         {"kind": "closed", "text": text, "version": case.version},
     )
 
@@ -193,8 +213,10 @@ def test_a_case_closes_only_once_routes_prompts_and_parents_are_recorded(client,
     assert "Record whether the parents or carers of Sam Young were informed" in r.text
 
     with pytest.raises(ApplicationError):  # internal alone does not meet the prompts
-        services.decisions_record(by=dsl, case=case, routes=["internal"], rationale="In school.")
-    services.decisions_record(by=dsl, case=case, routes=["police", "social_care"], rationale="Reported to both.")
+        services.decisions_record(by=dsl, case=case, version=case.version, routes=["internal"], rationale="In school.")
+    services.decisions_record(
+        by=dsl, case=case, version=case.version, routes=["police", "social_care"], rationale="Reported to both."
+    )
     services.parents_informed_record(by=dsl, case=case, pupil=child, informed=True, informed_on=timezone.localdate())
     assert "Before the case can be closed" not in client.get(reverse("cases:detail", args=[case.reference])).text
     assert _close(client, case).status_code == 302
@@ -205,11 +227,19 @@ def test_a_case_closes_only_once_routes_prompts_and_parents_are_recorded(client,
 def test_a_rape_concern_added_later_stops_the_case_closing_without_a_police_route(world, make_concern):
     dsl, a = world.users["dsl_a"], world.pupils["a"]
     case = services.case_open(by=dsl, concern=make_concern())
-    services.decisions_record(by=dsl, case=case, routes=["internal"], rationale="Managed in school.")
+    services.decisions_record(
+        by=dsl, case=case, version=case.version, routes=["internal"], rationale="Managed in school."
+    )
     services.parents_informed_record(by=dsl, case=case, pupil=a, informed=True, informed_on=timezone.localdate())
     services.case_add_concern(by=dsl, case=case, concern=make_concern(codes=("rape",)))
     with pytest.raises(ApplicationError, match="reported to the police"):
-        services.case_event_record(by=dsl, case=Case.objects.get(pk=case.pk), kind="closed", text="Done.")
+        services.case_event_record(
+            by=dsl,
+            case=Case.objects.get(pk=case.pk),
+            version=Case.objects.get(pk=case.pk).version,
+            kind="closed",
+            text="Done.",
+        )
 
 
 def test_the_under_13_rule_looks_at_the_age_when_it_happened(world, make_concern):
@@ -220,7 +250,9 @@ def test_the_under_13_rule_looks_at_the_age_when_it_happened(world, make_concern
     case = services.case_open(by=world.users["dsl_a"], concern=concern)
     assert "under_13" in [p.rule for p in services.case_prompts(case)]
     with pytest.raises(ApplicationError, match="under 13"):
-        services.decisions_record(by=world.users["dsl_a"], case=case, routes=["police"], rationale="Reported.")
+        services.decisions_record(
+            by=world.users["dsl_a"], case=case, version=case.version, routes=["police"], rationale="Reported."
+        )
 
 
 # -- Two leads at once; a closed case ---------------------------------------------------------
@@ -250,14 +282,16 @@ def test_two_leads_triaging_one_concern_are_served_one_after_the_other(world, ma
 def test_a_closed_case_takes_nothing_new_until_it_is_reopened(client, world, make_concern):
     dsl, a = world.users["dsl_a"], world.pupils["a"]
     case = services.case_open(by=dsl, concern=make_concern())
-    services.decisions_record(by=dsl, case=case, routes=["internal"], rationale="Managed in school.")
+    services.decisions_record(
+        by=dsl, case=case, version=case.version, routes=["internal"], rationale="Managed in school."
+    )
     services.parents_informed_record(by=dsl, case=case, pupil=a, informed=True, informed_on=timezone.localdate())
     referral = services.referral_make(by=dsl, case=case, agency="early_help", referred_on=timezone.localdate())
-    services.case_event_record(by=dsl, case=case, kind="closed", text="Support in place.")
+    services.case_event_record(by=dsl, case=case, version=case.version, kind="closed", text="Support in place.")
     case.refresh_from_db()
     sign_in(client, dsl)
     r = client.post(
-        reverse("cases:action", args=[case.reference, "decision"]),
+        change_url(case, "decision"),
         {"routes": ["early_help"], "rationale": "More help.", "version": case.version},
     )
     assert r.status_code == 400
@@ -304,6 +338,7 @@ def test_an_explanation_covers_the_prompts_of_its_time_not_a_later_concerns(worl
     services.decisions_record(
         by=dsl,
         case=case,
+        version=case.version,
         routes=["internal"],
         rationale="Managed in school.",
         statutory_override="The young person did not want the police told; MASH advised managing it in school.",
@@ -318,4 +353,10 @@ def test_an_explanation_covers_the_prompts_of_its_time_not_a_later_concerns(worl
     blockers = services.close_blockers(Case.objects.get(pk=case.pk))
     assert any("A child under 13 can never consent" in b for b in blockers)
     with pytest.raises(ApplicationError, match="under 13"):
-        services.case_event_record(by=dsl, case=Case.objects.get(pk=case.pk), kind="closed", text="Done.")
+        services.case_event_record(
+            by=dsl,
+            case=Case.objects.get(pk=case.pk),
+            version=Case.objects.get(pk=case.pk).version,
+            kind="closed",
+            text="Done.",
+        )

@@ -24,5 +24,6 @@ class Migration(migrations.Migration):
             name="first_submitted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
+        # Reverse: noop is safe, the AddField's reverse drops the column this fills.
         migrations.RunPython(first_submissions, migrations.RunPython.noop),
     ]

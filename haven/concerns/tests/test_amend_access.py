@@ -26,7 +26,9 @@ def shared_concern(world, make_concern):
     concern = make_concern(by=world.users["staff_a"])
     dsl = world.users["dsl_a"]
     case = case_services.case_open(by=dsl, concern=concern)
-    case_services.case_access_set(by=dsl, case=case, restricted=False, named_users=[], shared_with_trust=True)
+    case_services.case_access_set(
+        by=dsl, case=case, version=case.version, restricted=False, named_users=[], shared_with_trust=True
+    )
     return concern
 
 
@@ -89,7 +91,9 @@ def test_an_unnamed_dsl_cannot_amend_a_concern_in_a_restricted_case(world, make_
     concern = make_concern()
     dsl = world.users["dsl_a"]
     case = case_services.case_open(by=dsl, concern=concern)
-    case_services.case_access_set(by=dsl, case=case, restricted=True, named_users=[dsl], shared_with_trust=False)
+    case_services.case_access_set(
+        by=dsl, case=case, version=case.version, restricted=True, named_users=[dsl], shared_with_trust=False
+    )
     concern.refresh_from_db()
     with pytest.raises(ApplicationError):
         amendment_add(by=world.users["deputy_a"], concern=concern, kind="addition", text="x")

@@ -99,7 +99,7 @@ def _form(world, category: int, attachment) -> dict:
 
 
 def test_a_word_document_with_a_picture_is_refused_for_nudes_with_the_ukcis_advice(client, world):
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     upload = SimpleUploadedFile("screenshot.docx", _docx({"word/media/image1.png": PNG}))
     r = client.post(reverse("concerns:new"), _form(world, _nudes_pk(), upload))
     assert r.status_code == 400
@@ -207,7 +207,7 @@ def test_an_svg_is_a_picture_for_nudes(world, make_concern):
     ids=["svg", "bom-then-xml", "html", "script", "html-inside", "data-uri"],
 )
 def test_markup_is_never_kept_as_text_in_any_category(client, world, content):
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     upload = SimpleUploadedFile("notes.txt", content)
     r = client.post(reverse("concerns:new"), _form(world, Category.objects.get(code="bullying").pk, upload))
     assert r.status_code == 400

@@ -45,7 +45,7 @@ def _form(world, **children) -> dict:
     ids=["picked", "typed", "just-over-the-bound", "past-bigint"],
 )
 def test_an_oversized_pupil_id_is_a_child_not_found_and_the_form_keeps_what_was_typed(client, world, children):
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     r = client.post(reverse("concerns:new"), _form(world, **children))
     assert r.status_code == 400
     assert "No pupil on the roll matches" in r.text
@@ -54,7 +54,7 @@ def test_an_oversized_pupil_id_is_a_child_not_found_and_the_form_keeps_what_was_
 
 
 def test_a_picked_pupil_is_still_found(client, world):
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     r = client.post(reverse("concerns:new"), _form(world, child_1_query="x", child_1_pupil=str(world.pupils["a"].pk)))
     assert r.status_code == 302
     assert Concern.objects.get().children.get().pupil == world.pupils["a"]
@@ -62,7 +62,7 @@ def test_a_picked_pupil_is_still_found(client, world):
 
 @pytest.mark.parametrize("q", [f"#{HUGE}", "#" + "9" * 5000, f"Smith #{MAX_ID + 1}"])
 def test_the_pupil_search_finds_nobody_for_an_oversized_id(client, world, q):
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     r = client.get(reverse("concerns:pupil_search"), {"school": world.school_a.pk, "q": q})
     assert r.status_code == 200
     assert r.json() == {"pupils": []}

@@ -27,6 +27,22 @@ def test_it_matches_the_start_of_a_word(world, make_concern):
     assert _found("shov") == {a.reference}
 
 
+def test_it_finds_other_forms_of_the_same_word(world, make_concern):
+    a = make_concern(what_happened="He was pushing and shoving in the lunch queue.")
+    b = make_concern(what_happened="She has been bullied online for weeks.")
+    assert _found("pushed") == {a.reference}  # the same stem: "push"
+    assert _found("Bullying") == {b.reference}
+    assert _found("PUSH shoved") == {a.reference}
+    assert _found("lunches") == {a.reference}
+
+
+def test_short_and_unknown_words_match_only_themselves(world, make_concern):
+    a = make_concern(what_happened="He hit me on the bus.")
+    assert _found("me") == {a.reference}
+    assert _found("bu") == set()  # a prefix needs three letters
+    assert _found("kicked") == set()
+
+
 def test_it_finds_words_added_by_an_amendment(world, make_concern):
     a = make_concern(what_happened="Unkind messages.")
     amendment_add(by=world.users["staff_a"], concern=a, kind="addition", text="The messages were on WhatsApp.")

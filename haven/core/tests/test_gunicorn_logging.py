@@ -4,6 +4,7 @@ as scripts/run.sh starts it, on loopback, with real requests."""
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import socket
@@ -54,6 +55,11 @@ def test_pupil_pages_leave_no_line_in_the_access_log(tmp_path: Path):
     text = log.read_text()
     assert text.count("GET /healthz") >= 2  # the log works
     assert "/tell/" not in text
+    # One JSON object a line (V16.2.4): UTC time with its offset, the request's id.
+    for line in map(json.loads, text.splitlines()):
+        assert line["logger"] == "gunicorn.access" and line["event"] == "http.request"
+        assert line["time"].endswith("+00:00") and line["status"] in (200, 503)
+        assert len(line["request_id"]) == 32 and line["address"] == "127.0.0.1"
 
 
 def _wait_for(base: str) -> None:
@@ -149,3 +155,31 @@ def test_after_a_report_no_file_in_the_data_dir_holds_the_pupils_address_or_brow
             assert lines and all("/tell/" not in line for line in lines)
         else:
             assert b"127.0.0.1" not in content, f"{path.name} holds the pupil's address"
+
+
+def test_no_log_keeps_the_secret_of_a_set_up_link_or_a_calendar_feed(tmp_path: Path):
+    """V14.2.1: the two secrets a path carries never reach the access log, nor the
+    application's own lines (a 404 for a used link names its path)."""
+    port, log = _free_port(), tmp_path / "logs" / "access.log"
+    log.parent.mkdir()
+    server = _serve(tmp_path, port)
+    token, feed = "S3cretEnrolmentToken_abcdefghijklmnop", "FeedSecretQRSTUVWXYZ0123456789abcdef"
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base)
+        for path in (f"/account/enrol/{token}/", f"/network/feeds/{feed}.ics", f"/network/feeds/pyramids/1/{feed}.ics"):
+            _get(base + path)
+        for _ in range(50):
+            if log.exists() and log.read_text().count("[secret]") >= 3:
+                break
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    text = log.read_text()
+    assert "GET /account/enrol/[secret]/" in text and "GET /network/feeds/[secret].ics" in text
+    assert "/network/feeds/pyramids/1/[secret].ics" in text
+    everything = "\n".join(
+        p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".sqlite3"
+    )
+    assert token not in everything and feed not in everything

@@ -312,3 +312,56 @@ def test_tables_sharing_totals_give_nothing_away_together(pair):
     a, b = suppress_together(first, second)
     assert [c.hidden for c in [*a.column_totals, a.total]] == [c.hidden for c in [*b.column_totals, b.total]]
     assert _joint_derivable([a, b]) == []
+
+
+# -- Readable tables (issue 17) --------------------------------------------------------------
+
+
+def _protected_lines(table) -> None:
+    """Every row and column whose total is shown has no hidden cell or at least two."""
+    bordered = table.bordered()
+    n_rows, n_cols = len(bordered), len(bordered[0])
+    for i in range(n_rows):
+        assert sum(bordered[i][j].hidden for j in range(n_cols)) != 1, f"row {i} gives its hidden cell away"
+    for j in range(n_cols):
+        assert sum(bordered[i][j].hidden for i in range(n_rows)) != 1, f"column {j} gives its hidden cell away"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(counts_tables)
+def test_no_line_has_a_single_hidden_cell(counts):
+    _protected_lines(suppress(counts))
+
+
+# A county's year, by month: concerns about sexual harm (small in most months) and others.
+YEAR = [[3, 41], [6, 38], [2, 52], [1, 47], [4, 36], [0, 12], [2, 44], [7, 55], [3, 49], [1, 40], [2, 45], [5, 39]]
+
+
+def test_a_small_column_does_not_hide_the_other_column_month_after_month():
+    """Issue 17: "Other concerns" showed "[c]" in 8 of 12 months because the sexual-harm
+    column was small. Each month's small count is now protected by that month's total (the
+    least informative figure: the sum of the two beside it), not by its "Other concerns"."""
+    table = suppress(YEAR)
+    small_months = [m for m, (sexual, _) in enumerate(YEAR) if 0 < sexual < 5]
+    assert len(small_months) == 8
+    other = [row[1] for row in table.cells]
+    assert [str(c) for c in other] == [f"{o:,}" for _, o in YEAR], "every month's other concerns are shown"
+    assert all(table.cells[m][0].primary and table.row_totals[m].hidden for m in small_months)
+    # What is hidden: the eight small counts and the eight months' totals, nothing else.
+    assert table.hidden_count == 16
+    assert sum(c.hidden for c in other) == 0
+    assert not table.column_totals[0].hidden and not table.column_totals[1].hidden and not table.total.hidden
+    bordered = table.bordered()
+    assert derivable_cells(_hidden(table), len(bordered), len(bordered[0])) == []
+    _protected_lines(table)
+
+
+def test_one_small_month_costs_one_more_month_total_not_a_column():
+    year = [[9, 41], [6, 38], [2, 52], [8, 47], [7, 36], [5, 30]]
+    table = suppress(year)
+    hidden = _hidden(table)
+    # The small count, the smallest other sexual-harm count (5, to close the column), and
+    # the two months' totals: four cells, and every "Other concerns" figure is shown.
+    assert sorted(hidden) == [(2, 0), (2, 2), (5, 0), (5, 2)]
+    assert all(not row[1].hidden for row in table.cells)
+    assert derivable_cells(hidden, 7, 3) == []

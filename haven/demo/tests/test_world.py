@@ -19,11 +19,14 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.test import RequestFactory
+from django.utils.html import escape
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.access.roles import TWO_FACTOR_ROLES, Role
+from conftest import sign_in
+from haven.access.roles import TWO_FACTOR_ROLES, Role, needs_two_factors
 from haven.accounts.models import Membership, User
 from haven.audit.models import AuditEvent
 from haven.cases.models import Case, CaseEvent, Decision, ParentsInformed, Referral, Sanction, Support, Task
@@ -135,19 +138,73 @@ def demo(db):
     return demo_world_build(steps=())
 
 
+MIDSHIRE = {"authority__la_code": "881"}
+NORTHSHIRE = {"authority__la_code": "882"}
+
+
 def test_it_builds_the_county_trusts_and_six_schools(demo):
-    assert list(Authority.objects.values_list("name", "la_code")) == [("Midshire County Council", "881")]
-    assert set(Trust.objects.values_list("name", flat=True)) == {"Oakfield Learning Trust", "Riverside Academies Trust"}
-    assert Pyramid.objects.count() == 2
-    schools = list(School.objects.select_related("trust"))
+    assert list(Authority.objects.order_by("la_code").values_list("name", "la_code")) == [
+        ("Midshire County Council", "881"),
+        ("Northshire Council", "882"),
+    ]
+    assert set(Trust.objects.filter(**MIDSHIRE).values_list("name", flat=True)) == {
+        "Oakfield Learning Trust",
+        "Riverside Academies Trust",
+    }
+    assert Pyramid.objects.filter(**MIDSHIRE).count() == 2
+    schools = list(School.objects.filter(**MIDSHIRE).select_related("trust"))
     assert len(schools) == 6
     assert {s.phase for s in schools} >= {"primary", "secondary", "special"}
     assert sum(s.is_maintained for s in schools) == 2
     assert all(len(s.urn) == 6 and s.urn.isdigit() and s.pyramid_id for s in schools)
 
 
+def test_northshire_has_its_own_officer_trust_and_three_schools(demo):
+    """The neighbour (its own domain, LA code and pupils) that shows one authority's people
+    see nothing of another's."""
+    north = Authority.objects.get(la_code="882")
+    schools = list(School.objects.filter(authority=north).select_related("trust").order_by("name"))
+    assert [(s.name, s.trust.name if s.trust else None) for s in schools] == [
+        ("Fellside Academy", "Fellside Learning Trust"),
+        ("Fellside Primary Academy", "Fellside Learning Trust"),
+        ("Northgate Primary School", None),
+    ]
+    assert all(s.pyramid is not None and s.pyramid.authority_id == north.pk for s in schools)
+    assert set(Membership.objects.filter(authority=north).values_list("user__email", "role")) == {
+        ("officer@northshire.example", Role.LA_OFFICER),
+        ("admin@northshire.example", Role.ADMIN),
+    }
+    for school in schools:
+        roles = set(Membership.objects.filter(school=school).values_list("role", flat=True))
+        assert roles >= {Role.STAFF, Role.DSL, Role.DEPUTY_DSL, Role.HEAD, Role.GOVERNOR, Role.ADMIN}, school
+    pupils = Pupil.objects.filter(school__authority=north)
+    assert pupils.count() == 280
+    assert all(upn[1:4] == "882" and not upn_problem(upn) for upn in pupils.values_list("upn", flat=True))
+    # Nobody belongs to both authorities, and no name is shared between their people.
+    north_people = User.objects.filter(
+        memberships__in=Membership.objects.filter(
+            Q(authority=north) | Q(trust__authority=north) | Q(school__authority=north)
+        )
+    ).distinct()
+    assert north_people.count() == 24
+    assert all(
+        u.email.endswith(
+            (
+                "northshire.example",
+                "fellside-trust.example",
+                "fellside-academy.example",
+                "fellside-primary.example",
+                "northgate.example",
+            )
+        )
+        for u in north_people
+    )
+    county_surnames = {u.full_name.split()[-1] for u in User.objects.exclude(pk__in=north_people.values("pk"))}
+    assert not {u.full_name.split()[-1] for u in north_people} & county_surnames
+
+
 def test_it_builds_1500_pupils_with_valid_upns_and_ages_that_fit_their_year(demo):
-    pupils = list(Pupil.objects.select_related("school"))
+    pupils = list(Pupil.objects.filter(school__authority__la_code="881").select_related("school"))
     assert len(pupils) == 1500
     assert [p.upn for p in pupils if upn_problem(p.upn)] == []
     assert all(p.upn[1:4] == "881" for p in pupils)
@@ -211,12 +268,14 @@ def test_every_school_has_every_school_role_and_the_county_and_trusts_theirs(dem
     assert all(u.email.endswith(".example") for u in User.objects.all())
 
 
-def test_two_factor_roles_have_a_confirmed_device_and_others_none(demo):
+def test_every_demo_account_has_a_confirmed_device(demo):
+    """Every role signs in with two factors (ASVS V6.3.3), staff included, so every demo
+    account has a fixed authenticator secret (printed by ``make run``)."""
     # Counted from TOTPDevice: django-otp is untyped, so the stubs know no user.totpdevice_set.
     confirmed = Counter(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
     for user in User.objects.prefetch_related("memberships"):
-        needs = any(m.role in TWO_FACTOR_ROLES for m in user.memberships.all())
-        assert confirmed[user.pk] == (1 if needs else 0), user.email
+        assert needs_two_factors({m.role for m in user.memberships.all()}) and set(TWO_FACTOR_ROLES) == set(Role)
+        assert confirmed[user.pk] == 1, user.email
 
 
 def test_another_seed_gives_another_world(db):
@@ -231,7 +290,9 @@ def test_another_seed_gives_another_world(db):
 @pytest.mark.slow
 def test_another_seed_still_gives_two_years_of_concerns_and_cases(db):
     world = demo_world_build(seed=7)
-    assert 300 <= world.summary()["concerns"] == Concern.objects.count() <= 500
+    midshire = Concern.objects.filter(school__authority__la_code="881")
+    assert 300 <= world.summary()["concerns"] == midshire.count() <= 500
+    assert world.summary()["northshire_concerns"] == Concern.objects.count() - midshire.count() == 9
     assert Case.objects.filter(restricted=True).count() == 3
     assert Concern.objects.filter(status=Concern.Status.NEW, urgent=True).count() == 1
     call_command("verify_audit", stdout=StringIO())
@@ -241,18 +302,18 @@ def test_load_demo_if_empty_is_a_no_op_the_second_time(db, monkeypatch):
     monkeypatch.setattr("haven.demo.world.DEMO_STEPS", ())  # the command's behaviour, quickly
     out = StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
-    assert "1,500 pupils" in out.getvalue()
+    assert "1,500 pupils" in out.getvalue() and "Northshire Council, 1 trust, 3 schools, 280 pupils" in out.getvalue()
     before = _digest()
     out = StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
     assert "already loaded" in out.getvalue()
-    assert _digest() == before and School.objects.count() == 6
+    assert _digest() == before and School.objects.count() == 9
 
 
 def test_load_demo_refuses_a_database_with_data_in_it(demo):
     with pytest.raises(CommandError, match="empty"):
         call_command("load_demo", stdout=StringIO())
-    assert School.objects.count() == 6
+    assert School.objects.count() == 9
 
 
 def test_load_demo_refuses_production(db, settings):
@@ -295,12 +356,16 @@ def test_demo_logins_json_matches_the_schema(demo, monkeypatch):
         ("governor", "St Aidan's CE Primary School"),
     }
     assert {u["role"] for u in logins["users"]} == set(Role.values)
-    assert [u["totp_secret"] for u in logins["users"] if u["role"] == "staff"] == [None] * sum(
-        u["role"] == "staff" for u in logins["users"]
-    )
-    # administrators give the roles that read records: they sign in with two factors too
-    assert all(u["totp_secret"] for u in logins["users"] if u["role"] == "admin")
-    assert len(logins["schools"]) == 6
+    # every role signs in with two factors, staff and administrators included
+    assert all(u["totp_secret"] for u in logins["users"])
+    assert [s["name"] for s in logins["schools"]][-3:] == [  # Midshire's six, then Northshire's
+        "Fellside Academy",
+        "Fellside Primary Academy",
+        "Northgate Primary School",
+    ]
+    assert len(logins["schools"]) == 9
+    officers = [u["email"] for u in logins["users"] if u["role"] == "la_officer"]
+    assert officers == ["officer1@midshire.example", "officer2@midshire.example", "officer@northshire.example"]
     for school in logins["schools"]:
         assert set(school) == {"name", "urn", "tell_url"}
         code = School.objects.get(urn=school["urn"]).report_code
@@ -328,7 +393,7 @@ def test_every_printed_totp_secret_gives_codes_the_device_accepts(demo):
         totp = TOTP(key, step=device.step, t0=device.t0, digits=device.digits)
         totp.time = time.time()
         assert device.verify_token(str(totp.token()).zfill(device.digits)), login["email"]
-    assert len(checked) == TOTPDevice.objects.count() == 39
+    assert len(checked) == TOTPDevice.objects.count() == User.objects.count()
 
 
 def test_the_text_table_shows_the_password_once_and_every_account(demo):
@@ -394,14 +459,18 @@ def _domain(school: School) -> str:
 @pytest.mark.usefixtures("world", "db")
 class TestConcernsAndCases:
     def test_volume_follows_each_schools_roll(self, world):
-        total = Concern.objects.count()
+        total = Concern.objects.filter(school__authority__la_code="881").count()
         assert 300 <= total <= 500
-        assert world.summary()["concerns"] == total and world.summary()["cases"] == Case.objects.count()
-        per_school = {s.phase + ":" + s.name: s.concerns.count() for s in School.objects.all()}
+        assert world.summary()["concerns"] == total
+        assert world.summary()["cases"] == Case.objects.filter(school__authority__la_code="881").count()
+        assert (
+            world.summary()["northshire_concerns"] == Concern.objects.filter(school__authority__la_code="882").count()
+        )
+        per_school = {s.phase + ":" + s.name: s.concerns.count() for s in School.objects.filter(**MIDSHIRE)}
         secondary = [n for k, n in per_school.items() if k.startswith("secondary")]
         assert min(secondary) > max(n for k, n in per_school.items() if not k.startswith(("secondary", "all")))
         assert all(n >= 5 for n in per_school.values()), per_school
-        for school in School.objects.filter(phase="secondary"):  # about one a year for every nine pupils
+        for school in School.objects.filter(phase="secondary", **MIDSHIRE):  # about one a year for every nine pupils
             assert 0.07 < school.concerns.count() / school.pupils.count() / 2.3 < 0.16
 
     def test_most_concerns_are_bullying_and_a_few_per_cent_sexual_violence_and_harassment(self):
@@ -475,8 +544,8 @@ class TestConcernsAndCases:
         new = Concern.objects.filter(status=Concern.Status.NEW)
         last_days = TERM_DAYS[-3]
         assert all(c.recorded_at.astimezone(DEMO_NOW.tzinfo).date() >= last_days for c in new)
-        per_school = Counter(new.values_list("school__name", flat=True))
-        assert set(per_school) == set(School.objects.values_list("name", flat=True))
+        per_school = Counter(new.filter(school__authority__la_code="881").values_list("school__name", flat=True))
+        assert set(per_school) == set(School.objects.filter(**MIDSHIRE).values_list("name", flat=True))
         assert set(per_school.values()) <= {1, 2}
         urgent_new = new.filter(urgent=True)
         assert list(urgent_new.values_list("school__name", flat=True)) == ["Oakfield Park Academy"]
@@ -548,6 +617,29 @@ class TestConcernsAndCases:
             overdue_tasks += board.overdue_tasks.count()
         assert 2 <= overdue_referrals <= 4 and 1 <= overdue_tasks <= 3
         assert Referral.objects.filter(outcomes__isnull=False).distinct().count() > overdue_referrals
+
+    def test_northshires_officer_sees_none_of_midshires_schools(self, client, at_demo_now):
+        """Signed in as Northshire's officer, the home page and the dashboards name its own three
+        schools and count its own nine concerns, and name none of Midshire's six; Midshire's
+        officer sees the reverse."""
+        midshire = [escape(n) for n in School.objects.filter(**MIDSHIRE).values_list("name", flat=True)]
+        northshire = [escape(n) for n in School.objects.filter(**NORTHSHIRE).values_list("name", flat=True)]
+        totals = {}
+        for email, own, other in (
+            ("officer@northshire.example", northshire, midshire),
+            ("officer1@midshire.example", midshire, northshire),
+        ):
+            sign_in(client, User.objects.get(email=email))
+            home = client.get("/")
+            insights = client.get("/insights/")
+            assert home.status_code == insights.status_code == 200
+            assert [n for n in own if n not in insights.text] == [], email
+            assert [n for n in other if n in home.text or n in insights.text] == [], email
+            totals[email] = insights.context["board"].table("kind").published.total.value
+            client.logout()
+        northshire_concerns = Concern.objects.filter(school__authority__la_code="882").count()
+        assert totals["officer@northshire.example"] == northshire_concerns == 9
+        assert totals["officer1@midshire.example"] > 100
 
     def test_records_carry_the_historical_times_and_the_audit_log_verifies(self):
         first = AuditEvent.objects.filter(object_type="concerns.concern").order_by("at").first()

@@ -16,7 +16,7 @@ def test_dsl_home_shows_their_school_pupils(client, world):
 
 
 def test_staff_home_says_who_to_tell(client, world):
-    sign_in(client, world.users["staff_a"], verified=False)
+    sign_in(client, world.users["staff_a"])
     r = client.get("/")
     assert r.status_code == 200
     assert "Who to tell" in r.text

@@ -128,5 +128,6 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        # Reverse: noop is safe, the CreateModels' reverses drop the tables this fills.
         migrations.RunPython(derive, migrations.RunPython.noop),
     ]

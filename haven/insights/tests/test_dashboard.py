@@ -267,9 +267,10 @@ def test_names_in_the_county_tables_are_shown_inert(client, world):
     html = client.get(reverse("insights")).content.decode()
     assert "<script>alert" not in html and "&amp;lt;" not in html and "&amp;amp;" not in html
     assert f'<option value="{school.pk}">{escaped}</option>' in html  # the filter
-    assert f'<tr><th scope="row">{escaped}</th><td>0</td><td>0</td><td>0</td></tr>' in html  # the table row
-    bar = '<text x="0" y="14" font-size="12" fill="#111">&lt;script&gt;alert(&quot;x&quot;)&lt;…</text>'
-    assert bar in html  # the bar's label, cut to 20 characters before it is escaped
+    assert (
+        f'<tr><th scope="row">{escaped}</th><td>0</td><td>0</td><td>0</td><td class="rate">–</td></tr>' in html
+    )  # no pupils: no rate
+    assert f'<text x="0" y="16" fill="#111">{escaped}</text>' in html  # the bar's label (32 characters: whole)
 
 
 def test_the_rebuild_command_says_how_far_it_has_got(world, concerns):
@@ -325,6 +326,56 @@ def test_survey_results_are_on_the_dashboards_with_small_rounds_hidden(client, w
     html = client.get(reverse("insights")).content.decode()
     heading = f"Autumn &lt;b&gt;&amp; survey ({county.opens_on:%b %Y})"
     assert f'<th scope="col">{heading}</th>' in html and "<b>&" not in html and "&amp;lt;" not in html
-    cut = f"Autumn <b>& survey ({county.opens_on:%b %Y})"[:22].replace("&", "&amp;").replace("<", "&lt;")
-    assert f'<text x="8" y="28" font-size="11" fill="#111">{cut.replace(">", "&gt;")}</text>' in html  # the bar
+    assert f'<text x="8" y="43" fill="#111">{heading}: ' in html  # the bar's line, the round's title whole
     assert '<tr><th scope="row">Feel safe at school (very or mostly)</th><td>62%</td>' in html
+
+
+@pytest.mark.parametrize("user", ["la_officer_a", "trust_lead_a"])
+def test_rates_per_thousand_pupils_on_roll_sit_beside_the_counts_and_hide_with_them(
+    client, world, make_concern, django_capture_on_commit_callbacks, user
+):
+    from haven.people.models import Pupil
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(6):
+            make_concern(days_ago=1)
+        make_concern(days_ago=1, codes=("sexual_harassment",))  # one: "<5"
+    sign_in(client, world.users[user])
+    response = client.get(reverse("insights"))
+    html = response.content.decode()
+    assert "Per 1,000 pupils</th>" in html
+    board = response.context["board"]
+    schools = board.scope.schools
+    roll = Pupil.objects.filter(school__in=schools, left_on__isnull=True).count()
+    assert roll > 0
+    for key in ("month", "kind", "place", "school"):
+        table = board.table(key)
+        assert table.roll == roll
+        for label, _, total, rate in table.rated_rows:
+            if total.hidden:
+                assert rate == str(total), f"{key} {label}: the rate of a hidden count gives it away"
+            elif key != "school":
+                assert rate == f"{1000 * total.value / roll:,.1f}"
+        published = table.published
+        assert table.total_rate == (
+            str(published.total) if published.total.hidden else f"{1000 * published.total.value / roll:,.1f}"
+        )
+    # By school, each school's own roll.
+    by_school = board.table("school")
+    for school, (_, _, total, rate) in zip(board.schools, by_school.rated_rows, strict=True):
+        own = Pupil.objects.filter(school=school, left_on__isnull=True).count()
+        if not total.hidden:
+            assert rate == (f"{1000 * total.value / own:,.1f}" if own else "–")
+    # The kind table: 6 bullying concerns shown, and its rate; the 1 about sexual harassment hidden, its rate too.
+    kind = {label: (total, rate) for label, _, total, rate in board.table("kind").rated_rows}
+    hidden = [rate for total, rate in kind.values() if total.hidden]
+    assert hidden and all(r in ("<5", "[c]") for r in hidden)
+    csv_text = client.get(reverse("insights"), {"csv": "kind"}).content.decode()
+    assert "Per 1,000 pupils on roll" in csv_text.splitlines()[0]
+
+
+def test_a_schools_own_dashboard_has_no_rates(client, world, concerns):
+    sign_in(client, world.users["dsl_a"])
+    response = client.get(reverse("insights"))
+    assert "Per 1,000 pupils" not in response.content.decode()
+    assert not response.context["board"].table("month").with_rates

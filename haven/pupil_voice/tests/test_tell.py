@@ -1,5 +1,6 @@
 """A pupil tells their school, with no account, on a page that keeps nothing identifying."""
 
+import pytest
 from django.core import mail
 
 from haven.audit.models import AuditEvent
@@ -132,7 +133,7 @@ def test_danger_words_make_a_report_urgent_and_alert_every_dsl(client, world, dj
     assert "told straight away" in r.text
 
 
-def test_rate_limits_per_address_are_held_in_memory(client, world):
+def test_rate_limits_per_address(client, world):
     for _ in range(5):
         assert tell(client, world.school_a.report_code).status_code == 200
     r = tell(client, world.school_a.report_code)
@@ -149,3 +150,39 @@ def test_rate_limits_per_school_code(client, world):
         limits.hit(limits.REPORTS_PER_SCHOOL, world.school_a.report_code)
     assert tell(client, world.school_a.report_code, ip="192.0.2.1").status_code == 429
     assert tell(client, world.school_b.report_code, ip="192.0.2.1").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The county review's case: pictures asked for with a threat, most nights.
+        "A boy in year 10 keeps asking me for pictures and says he will share the photos with everyone if I "
+        "don't. He messages most nights.",
+        "Someone online said send me pics or I'll post them.",
+        "They want £50 or they will share it with my friends.",
+        "He sent me nudes and wants some back.",
+    ],
+)
+def test_sexual_coercion_and_sextortion_make_a_report_urgent(client, world, text, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        report, _ = secrets_from(tell(client, world.school_a.report_code, text=text))
+    assert report.urgent and "sexual coercion" in report.danger_words
+    assert sorted(m.to[0] for m in mail.outbox) == ["deputy_a@example.org", "dsl_a@example.org"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["He asked for a photo of my homework.", "We took pictures on the trip.", "My mum will send a letter."],
+)
+def test_ordinary_pictures_and_letters_are_not_urgent(client, world, text):
+    report, _ = secrets_from(tell(client, world.school_a.report_code, text=text))
+    assert not report.urgent and report.danger_words == []
+
+
+def test_the_helplines_are_numbers_a_phone_can_call(client, world):
+    code = world.school_a.report_code
+    pages = [client.get(f"/tell/{code}/").text, client.get(f"/tell/{code}/about/help/").text]
+    pages.append(tell(client, code, text="He said he will bring a knife tonight.").text)
+    for page in pages:
+        assert '<a href="tel:999">999</a>' in page
+        assert '<a href="tel:08001111">0800 1111</a>' in page

@@ -226,7 +226,9 @@ def test_a_file_with_a_restricted_case_opens_only_for_those_named_and_the_new_sc
     concern = Concern.objects.filter(children__pupil=leaver).first()
     assert concern is not None
     case = case_services.case_open(by=dsl, concern=concern)
-    case_services.case_access_set(by=dsl, case=case, restricted=True, named_users=[], shared_with_trust=False)
+    case_services.case_access_set(
+        by=dsl, case=case, version=case.version, restricted=True, named_users=[], shared_with_trust=False
+    )
     transfer = transfer_send(by=dsl, pupil=leaver, left_on=leaver.left_on, to_school=world.school_b)
     file_url = f"/records/transfers/{transfer.pk}/file.pdf"
     expected = {"dsl_a": 200, "deputy_a": 404, "head_a": 404, "dsl_b": 200, "deputy_b": 200, "head_b": 404}

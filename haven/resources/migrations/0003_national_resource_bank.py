@@ -13,4 +13,6 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("resources", "0002_full_text_search"), ("concerns", "0002_national_taxonomy")]
+    # Reverse: noop is safe: curators may have corrected these entries since (deleting them
+    # would lose that), seeding again skips entries already there, and 0001's reverse drops the table.
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -14,12 +14,21 @@ pytestmark = pytest.mark.django_db
 
 
 class Handler(BaseHTTPRequestHandler):
+    seen: list[str] = []  # every path asked for, by any test's server
+
     def _answer(self, with_body: bool) -> None:
+        Handler.seen.append(self.path)
+        port = self.headers.get("Host", "").rsplit(":", 1)[-1]
         if self.path == "/ok":
             status = 200
         elif self.path == "/moved":
             self.send_response(301)
             self.send_header("Location", "/ok")
+            self.end_headers()
+            return
+        elif self.path == "/elsewhere":  # a redirect to a site that is not on the list
+            self.send_response(302)
+            self.send_header("Location", f"http://localhost:{port}/ok")
             self.end_headers()
             return
         elif self.path == "/no-head" and self.command == "HEAD":
@@ -46,7 +55,10 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server(settings):
-    settings.HAVEN_LINK_CHECK_PRIVATE_OK = True  # this server is on the loopback
+    # This server is on the loopback: allowed by name, and private addresses allowed.
+    settings.HAVEN_LINK_CHECK_HOSTS = ["127.0.0.1"]
+    settings.HAVEN_LINK_CHECK_PRIVATE_OK = True
+    Handler.seen = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -109,27 +121,69 @@ def test_the_sweep_checks_every_approved_link_and_curators_see_the_broken_ones(c
     "url",
     ["http://127.0.0.1:8000/admin/", "http://10.1.2.3/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"],
 )
-def test_links_into_private_networks_are_not_opened(link, url):
+def test_links_into_private_networks_are_not_opened_even_when_their_host_is_listed(link, url, settings):
+    settings.HAVEN_LINK_CHECK_HOSTS = ["127.0.0.1", "10.1.2.3", "169.254.169.254", "::1"]
     resource = link(url)
     assert check_resource_link.enqueue(resource.pk).return_value == "broken"
     resource.refresh_from_db()
     assert resource.link_detail == "Not checked: the link points inside a private network"
 
 
-def test_a_redirect_into_a_private_network_is_not_followed(link, server, settings, monkeypatch):
-    """The public site (here: the test server, allowed) redirects to the loopback, which is not."""
-    from haven.resources import tasks
+def test_a_site_not_on_the_list_is_not_called(link, server, settings):
+    """V13.2.4: the server is up and answers, but it is not on HAVEN_LINK_CHECK_HOSTS."""
+    settings.HAVEN_LINK_CHECK_HOSTS = ["gov.uk"]
+    resource = link(server + "/ok")
+    assert check_resource_link.enqueue(resource.pk).return_value == "broken"
+    resource.refresh_from_db()
+    assert resource.link_detail == (
+        "Not checked: 127.0.0.1 is not on the list of sites the link checker may open (HAVEN_LINK_CHECK_HOSTS)"
+    )
+    assert Handler.seen == [], "no request reached the server"
 
-    checked = []
 
-    def refuse_redirect_targets(url: str) -> None:
-        checked.append(url)
-        if len(checked) > 1:  # the first is the link itself, the next the redirect's target
-            raise tasks.PrivateAddress("the link points inside a private network")
+def test_a_listed_site_allows_the_hosts_under_it_and_no_others(settings):
+    from haven.resources.tasks import host_allowed
 
-    monkeypatch.setattr(tasks, "_refuse_private", refuse_redirect_targets)
-    resource = link(server + "/moved")
+    settings.HAVEN_LINK_CHECK_HOSTS = ["gov.uk", "nspcc.org.uk"]
+    assert host_allowed("www.gov.uk") and host_allowed("assets.publishing.service.gov.uk")
+    assert host_allowed("WWW.NSPCC.ORG.UK.") and host_allowed("gov.uk")
+    assert not host_allowed("notgov.uk") and not host_allowed("gov.uk.evil.example") and not host_allowed("")
+
+
+def test_the_default_list_covers_every_link_the_resource_bank_seeds():
+    import urllib.parse
+
+    from haven.resources.seed import LOCAL, NATIONAL
+    from haven.resources.tasks import host_allowed
+
+    hosts = {urllib.parse.urlsplit(seed.url).hostname or "" for seed in (*NATIONAL, *LOCAL) if seed.url}
+    assert hosts and all(host_allowed(h) for h in hosts), sorted(h for h in hosts if not host_allowed(h))
+
+
+def test_a_redirect_to_a_site_not_on_the_list_is_not_followed(link, server):
+    resource = link(server + "/elsewhere")
+    assert check_resource_link.enqueue(resource.pk).return_value == "broken"
+    resource.refresh_from_db()
+    assert resource.link_detail.startswith("Not checked: localhost is not on the list")
+    assert Handler.seen == ["/elsewhere"], "the redirect's target was not asked"
+
+
+def test_a_name_that_resolves_into_a_private_network_is_refused_after_resolution(link, server, settings, monkeypatch):
+    """SSRF by DNS: the name is on the list, but it resolves to the loopback. The address is
+    checked where the connection is made, so the server is never reached."""
+    import socket
+
+    settings.HAVEN_LINK_CHECK_HOSTS = ["links.example.org"]
+    settings.HAVEN_LINK_CHECK_PRIVATE_OK = False
+    port = int(server.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):
+        return real("127.0.0.1" if host == "links.example.org" else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    resource = link(f"http://links.example.org:{port}/ok")
     assert check_resource_link.enqueue(resource.pk).return_value == "broken"
     resource.refresh_from_db()
     assert resource.link_detail == "Not checked: the link points inside a private network"
-    assert checked[-1].endswith("/ok")
+    assert Handler.seen == []

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 
 from conftest import sign_in
 from haven.resources.models import Resource
-from haven.resources.seed import LOCAL, NATIONAL, resource_bank_seed
+from haven.resources.seed import (
+    GUIDANCE_CHECKED_ON,
+    LOCAL,
+    NATIONAL,
+    SUPERSEDED,
+    resource_bank_seed,
+    resource_bank_withdraw_superseded,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +32,9 @@ def test_the_national_list_is_seeded_with_the_policys_contact_details(world):
     assert Resource.objects.get(seed_key="rape-crisis").url == "https://rapecrisis.org.uk/"
     titles = set(Resource.objects.values_list("title", flat=True))
     for name in (
-        "Keeping children safe in education 2021",
-        "Working Together to Safeguard Children 2018",
-        "Sexual violence and sexual harassment between children in schools and colleges",
-        "UKCIS Guidance: Sharing Nudes and Semi-Nudes",
+        "Keeping children safe in education 2025",
+        "Working Together to Safeguard Children 2023",
+        "Sharing nudes and semi-nudes: advice for education settings working with children and young people",
         "Searching, screening and confiscation",
         "Preventing and tackling bullying",
         "Disrespect NoBody",
@@ -89,12 +96,13 @@ def test_search_and_filters(client, world, query, present, absent):
 def test_the_list_pages_and_its_queries_do_not_grow_with_the_data(
     client, world, approved, django_assert_max_num_queries
 ):
+    # 13: one more since each page of a DSL asks whether email alerts are failing (haven.alerts).
     sign_in(client, world.users["dsl_a"])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         first = client.get(reverse("resources:list"))
     for n in range(30):
         approved(title=f"Extra resource {n:02d}")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         again = client.get(reverse("resources:list") + "?page=2")
     assert again.status_code == 200 and first.status_code == 200
     assert 'rel="prev"' in again.text
@@ -136,3 +144,39 @@ def test_a_resource_unreviewed_for_twelve_months_is_flagged_and_listed_for_curat
     stale.refresh_from_db()
     assert stale.last_reviewed_on == dt.date.today() and stale.reviewed_by == world.users["la_officer_a"]
     assert ">Reviewed long ago</a>" not in client.get(reverse("resources:queue")).text
+
+
+def test_no_listed_statutory_guidance_is_superseded_by_another_entry(client, world):
+    keys = {s.key for s in NATIONAL}
+    assert not keys & set(SUPERSEDED), "a replaced edition is still in the seed list"
+    assert {new for new, _ in SUPERSEDED.values()} <= keys, "each replacement is in the list"
+    listed = Resource.objects.filter(status=Resource.Status.APPROVED, kind="guidance")
+    assert not listed.filter(seed_key__in=list(SUPERSEDED)).exists()
+    # One edition of each document: no two listed titles differ only by their year.
+    stems = [re.sub(r"\s*\b(19|20)\d\d\b", "", t).strip().lower() for t in listed.values_list("title", flat=True)]
+    assert len(stems) == len(set(stems))
+    kcsie = Resource.objects.get(seed_key="kcsie-2025")
+    assert kcsie.status == Resource.Status.APPROVED and kcsie.last_reviewed_on == GUIDANCE_CHECKED_ON
+    sign_in(client, world.users["staff_a"])
+    page = client.get(reverse("resources:list") + "?q=keeping+children+safe").text
+    assert "Keeping children safe in education 2025" in page and "education 2021" not in page
+
+
+def test_a_bank_that_still_lists_an_old_edition_withdraws_it_saying_why(client, world):
+    old = Resource.objects.create(
+        seed_key="kcsie-2021",
+        title="Keeping children safe in education 2021",
+        kind="guidance",
+        status=Resource.Status.APPROVED,
+        national=True,
+        for_staff=True,
+        ks3=True,
+    )
+    assert resource_bank_withdraw_superseded() == 1
+    assert resource_bank_withdraw_superseded() == 0
+    old.refresh_from_db()
+    assert old.status == Resource.Status.WITHDRAWN
+    assert old.curator_note.startswith("Replaced by Keeping children safe in education 2025")
+    sign_in(client, world.users["staff_a"])
+    assert "education 2021" not in client.get(reverse("resources:list") + "?q=keeping").text
+    assert client.get(reverse("resources:detail", args=[old.pk])).status_code == 404

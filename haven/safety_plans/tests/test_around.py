@@ -45,7 +45,7 @@ def active_plan(world, plan_case):
 
 def test_the_case_page_offers_a_plan_for_each_child(client, world, plan_case, second_child, active_plan):
     sign_in(client, world.users["dsl_a"])
-    html = client.get(reverse("cases:detail", args=[plan_case.reference])).content.decode()
+    html = client.get(reverse("cases:plans", args=[plan_case.reference])).content.decode()
     assert reverse("safety_plans:detail", args=[active_plan.pk]) in html
     # The child with a plan is not offered another; the other child is.
     assert reverse("safety_plans:new", args=[plan_case.reference, second_child.pk]) in html
@@ -53,7 +53,7 @@ def test_the_case_page_offers_a_plan_for_each_child(client, world, plan_case, se
     # The head reads the case but writes no plans.
     client.logout()
     sign_in(client, world.users["head_a"])
-    html = client.get(reverse("cases:detail", args=[plan_case.reference])).content.decode()
+    html = client.get(reverse("cases:plans", args=[plan_case.reference])).content.decode()
     assert reverse("safety_plans:detail", args=[active_plan.pk]) in html
     assert "Write a safety plan" not in html
 

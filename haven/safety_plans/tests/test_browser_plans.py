@@ -54,8 +54,8 @@ def test_a_dsl_writes_signs_off_reviews_compares_and_prints_plans(
     case = case_open(by=dsl, concern=concern, title="Comments in the corridor")
     sign_in(page, base, dsl, f.totp_device(dsl))
 
-    # 1. From the case, a plan for the child affected.
-    page.goto(f"{base}/cases/{case.reference}/")
+    # 1. From the case's safety plans, a plan for the child affected.
+    page.goto(f"{base}/cases/{case.reference}/plans/")
     submit(page, page.get_by_role("link", name=f"Write a safety plan for {affected.display_name}"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Write a safety plan for {affected.display_name}")
     # Pre-filled from the case: the referrer is the member of staff who recorded the concern.
@@ -93,7 +93,7 @@ def test_a_dsl_writes_signs_off_reviews_compares_and_prints_plans(
     assert plan.status == "active" and plan.highest_risk == 18
 
     # 2. The child alleged to have harmed gets their own plan.
-    page.goto(f"{base}/cases/{case.reference}/")
+    page.goto(f"{base}/cases/{case.reference}/plans/")
     submit(page, page.get_by_role("link", name=f"Write a safety plan for {second_child.display_name}"))
     _risk(page, 0, "Retribution from other pupils", "2", "2")
     page.get_by_label("What can I do?").fill("Keep away from her and go to my mentor.")

@@ -1,7 +1,9 @@
 """Escalate urgent concerns still unacknowledged an hour after they were recorded.
 
-The task worker schedules each check itself; this sweep is a safety net for a cron job
-(after a worker outage, or on a task backend that cannot defer)."""
+Each urgent concern's escalation is written to the outbox when it is recorded, due an hour
+later, and ``manage.py send_alerts`` (every minute) sends it. This older sweep remains as a
+safety net: it writes the escalation for an urgent concern that has none (one recorded before
+the outbox) and sends the escalations due."""
 
 from __future__ import annotations
 

@@ -1,12 +1,15 @@
 """Restore a backup archive into an empty data dir or database, then prove it (haven.core.backup).
 
-Checks, each printed: the archive's checksum, every file against the manifest, the row count
-of every table against the manifest, and the audit log (``verify_audit``). Exits non-zero on
-any mismatch, so a restore drill can be scripted.
+ARCHIVE is a path or ``s3://bucket/prefix/haven-....backup``. Checks, each printed: the archive's
+authenticity (decrypted with the backup key: HAVEN_BACKUP_KEY, HAVEN_BACKUP_KEY_FILE or
+--key-file, which may be given more than once for archives made before a key change), every
+file against the manifest, the row count of every table against the manifest, and the audit
+log (``verify_audit``). Exits non-zero on any mismatch, so a restore drill can be scripted.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import tempfile
 import time
@@ -19,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from haven.core import backup
 from haven.core.backup import BackupError
+from haven.core.backup_crypto import keys_for_restore
 
 
 class Command(BaseCommand):
@@ -26,12 +30,22 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # nothing may touch the target before it is checked
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("archive", type=Path)
+        parser.add_argument("archive", help="the archive: a path, or s3://bucket/prefix/haven-....backup")
+        parser.add_argument(
+            "--key-file",
+            action="append",
+            type=Path,
+            default=[],
+            help="a backup key file (base64); give it more than once to try older keys",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         try:
-            problems = self._restore(Path(options["archive"]).resolve())
+            archive = str(options["archive"])
+            if not archive.startswith("s3://"):
+                archive = str(Path(archive).resolve())
+            problems = self._restore(archive, options["key_file"])
         except BackupError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         if problems:
@@ -43,15 +57,18 @@ class Command(BaseCommand):
     def _say(self, text: str) -> None:
         self.stdout.write(text)
 
-    def _restore(self, archive: Path) -> list[str]:
+    def _restore(self, archive: str, key_files: list[Path]) -> list[str]:
         if refusal := backup.target_refusal():
             raise BackupError(f"Refusing to restore: {refusal}")
-        digest = backup.archive_check(archive)
-        self._say(f"Archive checksum: ok (sha256 {digest[:16]}…)")
+        keys = keys_for_restore(key_files)
         problems: list[str] = []
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=settings.DATA_DIR, prefix=".restore-") as tmp:
-            manifest, found = backup.archive_extract(archive, Path(tmp))
+            manifest, found, opened = backup.archive_extract(archive, Path(tmp), keys=keys)
+            if opened.encrypted:
+                self._say(f"Archive: authentic, decrypted with the backup key {opened.key_id} ({opened.key_origin}).")
+            else:
+                self._say("Archive checksum: ok. It is not encrypted (made before Haven encrypted its backups).")
             listed = manifest["files"]
             for name in sorted(set(found) - set(listed)):
                 raise BackupError(f"The archive holds {name}, which its manifest does not list.")
@@ -104,6 +121,8 @@ class Command(BaseCommand):
             self._say(f"Audit anchors: {settings.AUDIT_ANCHOR_FILE}.")
         for key, path in backup.key_files().items():
             name = backup.KEY_NAMES[key]
+            if name not in found and key == "field_keys_old":
+                continue  # there were no older field keys
             if name not in found:
                 self._say(f"Key {key}: not in the archive; set it as when the backup was made.")
             elif path is None:
@@ -115,6 +134,14 @@ class Command(BaseCommand):
                 value = path.read_text().strip()
                 if key == "audit_key":
                     settings.AUDIT_KEY = value.encode()
+                elif key == "field_key":
+                    settings.FIELD_KEY = base64.b64decode(value.replace("-", "+").replace("_", "/"))
+                elif key == "field_keys_old":
+                    settings.FIELD_KEYS_OLD = [
+                        base64.b64decode(k.strip().replace("-", "+").replace("_", "/"))
+                        for k in value.splitlines()
+                        if k.strip()
+                    ]
                 else:
                     settings.SECRET_KEY = value
         if os.environ.get("HAVEN_AUDIT_KEY") and backup.KEY_NAMES["audit_key"] in found:

@@ -25,7 +25,7 @@ from haven.organisations.models import School
 
 
 class Command(BaseCommand):
-    help = "Load the deterministic, fictional demo world (Midshire). Never in production."
+    help = "Load the deterministic, fictional demo world (Midshire and Northshire). Never in production."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -61,8 +61,14 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded the demo world (seed {world.seed}) in {time.monotonic() - started:.1f} s: "
-                f"{world.authority.name}, {s['trusts']} trusts, {s['schools']} schools, {s['pupils']:,} pupils, "
-                f"{s['users']} users in {s['memberships']} roles ({s['totp_devices']} with a fixed TOTP secret)"
+                f"{world.authority.name}, {s['trusts']} trusts, {s['schools']} schools, {s['pupils']:,} pupils; "
+                + (
+                    f"{world.northshire.authority.name}, {s['northshire_trusts']} trust, "
+                    f"{s['northshire_schools']} schools, {s['northshire_pupils']:,} pupils; "
+                    if world.northshire
+                    else ""
+                )
+                + f"{s['users']} users in {s['memberships']} roles ({s['totp_devices']} with a fixed TOTP secret)"
                 + (f", {s['concerns']:,} concerns and {s['cases']:,} cases." if "concerns" in s else ".")
             )
         )
