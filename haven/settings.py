@@ -34,6 +34,7 @@ import os
 import secrets
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -79,17 +80,31 @@ DATA_DIR = Path(os.environ.get("HAVEN_DATA_DIR") or BASE_DIR / "var").resolve() 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
+def _key_file(path: Path, make: Callable[[], str]) -> str:
+    """The text of a key file in the data dir, made once if missing. Several processes may
+    start at the same moment (gunicorn's workers, the task worker, a test's two shells): the
+    key is written whole to a private temporary file and linked into place, which fails if
+    another process got there first, so every process reads the same complete key."""
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(make() + "\n")
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(temporary)
+    return path.read_text()
+
+
 def _secret_key() -> str:
     key = os.environ.get("HAVEN_SECRET_KEY")
     if key:
         return key
     if PRODUCTION:
         raise ImproperlyConfigured("HAVEN_SECRET_KEY must be set in production")
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _key_file(DATA_DIR / "secret_key", lambda: secrets.token_urlsafe(50)).strip()
 
 
 SECRET_KEY = _secret_key()
@@ -103,10 +118,7 @@ def _audit_key() -> bytes:
     if key:
         return key.encode()
     path = Path(os.environ.get("HAVEN_AUDIT_KEY_FILE") or DATA_DIR / "audit_key")
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip().encode()
+    return _key_file(path, lambda: secrets.token_urlsafe(48)).strip().encode()
 
 
 AUDIT_KEY = _audit_key()
@@ -137,11 +149,8 @@ def _field_key() -> bytes:
     if key:
         return _field_key_value(key, origin="HAVEN_FIELD_KEY")
     path = Path(os.environ.get("HAVEN_FIELD_KEY_FILE") or DATA_DIR / "field_key")
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
-    return _field_key_value(path.read_text(), origin=f"The field key file {path}")
+    text = _key_file(path, lambda: base64.b64encode(secrets.token_bytes(32)).decode())
+    return _field_key_value(text, origin=f"The field key file {path}")
 
 
 def _field_keys_old() -> list[bytes]:

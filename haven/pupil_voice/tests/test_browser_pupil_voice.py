@@ -76,6 +76,11 @@ def test_a_pupil_tells_the_dsl_replies_and_converts_and_the_pupil_reads_and_answ
     page.get_by_label("Role of child 1", exact=True).select_option(label="Child affected")
     tick_kind(page, "Sexual harassment: Sexual comments")
     submit(page, page.get_by_role("button", name="Make it a concern"))
+    # The page says so first (were the form sent back, its errors show in this failure).
+    try:
+        expect(page.get_by_text(f"Report {reference} is now concern")).to_be_visible()
+    except AssertionError as exc:
+        raise AssertionError(f"The concern was not made; the page says: {page.locator('main').inner_text()}") from exc
     concern = Concern.objects.get(source="pupil_voice")
     expect(page.get_by_text(f"is now concern {concern.reference}")).to_be_visible()
     assert concern.child_words == report.what_happened
