@@ -16,10 +16,9 @@ from unittest.mock import patch
 import pytest
 from django.test import Client
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.access.roles import Role
-from haven.accounts.models import User
+from haven.accounts.models import AuthenticatorApp, User
 from haven.organisations.models import Authority, School, Trust
 from haven.people.models import Pupil
 from haven.testing import factories as f
@@ -172,7 +171,7 @@ def pass_second_factor(client: Client, user: User) -> Client:
     """A client past the password page passes the second factor, as the two-factor page does
     (an authenticator app is made for the person if they have none)."""
     session = client.session
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or f.totp_device(user)
+    device = AuthenticatorApp.objects.filter(user=user, confirmed=True).first() or f.totp_device(user)
     session["otp_device_id"] = device.persistent_id
     # A factor was just given, as by the two-factor page (step-up counts from it).
     session["step_up_verified_at"] = timezone.now().isoformat()

@@ -58,8 +58,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-GENERATOR_VERSION = 4  # 2: audit events with their names and channel (audit 0004); 3: sealed;
-# 4: narratives encrypted at rest, with their blind index (concerns 0007)
+GENERATOR_VERSION = 5  # 2: audit events with their names and channel (audit 0004); 3: sealed;
+# 4: narratives encrypted at rest, with their blind index (concerns 0007); 5: authenticator
+# seeds encrypted, in accounts_authenticatorapp (accounts 0008)
 PASSWORD = "bench-password-not-a-secret"  # every synthetic user's password (one Argon2 hash)
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 DAY = 86_400
@@ -527,7 +528,7 @@ LOAD_TABLES: dict[str, str] = {  # table: the columns COPY fills (the others tak
         "id, password, last_login, is_superuser, email, full_name, job_title, is_active, date_joined, session_salt"
     ),
     "accounts_membership": "id, role, started_at, ended_at, authority_id, school_id, trust_id, user_id",
-    "otp_totp_totpdevice": (
+    "accounts_authenticatorapp": (
         "name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, "
         "throttling_failure_count, created_at"
     ),
@@ -714,6 +715,8 @@ class Generator:
     # -- people ---------------------------------------------------------------------------------
 
     def users_for(self, s: School, sinks: dict[str, Sink]) -> dict[str, Any]:
+        from haven.core import fieldcrypt
+
         rng = self.rng
         n_staff = max(8, s.roll // 12)
         bench = s in (self.bench_school, self.submit_school, self.largest_school)
@@ -726,7 +729,7 @@ class Generator:
         add_user, add_member, add_device = (
             sinks["accounts_user"].add,
             sinks["accounts_membership"].add,
-            sinks["otp_totp_totpdevice"].add,
+            sinks["accounts_authenticatorapp"].add,
         )
         for k, (role, title) in enumerate(roles):
             uid = self.next_user
@@ -740,8 +743,9 @@ class Generator:
             add_member(f"{self.next_member}\t{role}\t{joined}\t\\N\t\\N\t{s.id}\t\\N\t{uid}\n")
             self.next_member += 1
             if role in ("dsl", "deputy_dsl", "head"):
-                add_device(f"Authenticator\tt\t{rng.getrandbits(160):040x}\t30\t0\t6\t1\t0\t-1\t{uid}\t0\t{joined}\n")
-                self.count("otp_totp_totpdevice")
+                seed = _escape(fieldcrypt.encrypt(f"{rng.getrandbits(160):040x}", aad="accounts_authenticatorapp.key"))
+                add_device(f"Authenticator\tt\t{seed}\t30\t0\t6\t1\t0\t-1\t{uid}\t0\t{joined}\n")
+                self.count("accounts_authenticatorapp")
             users["email"][uid] = email
             users.setdefault("names", {})[uid] = full
             if role in ("staff", "deputy_dsl"):
@@ -1698,7 +1702,7 @@ def sign_in(port: int, email: str, totp_key: str | None) -> Browser:
     if totp_key:
         r = b.get("/account/two-factor/")
         token = csrf_token(r)
-        device = User.objects.get(email=email).totpdevice_set.get()
+        device = User.objects.get(email=email).authenticatorapp_set.get()
         totp = TOTP(bytes.fromhex(totp_key), device.step, device.t0, device.digits, device.drift)
         while totp.t() <= device.last_t:  # a code already used (a run less than 30 s ago): wait for the next
             time.sleep(1)
@@ -1950,7 +1954,7 @@ def load_facts(meta: dict[str, Any]) -> Facts:
         rows = []
         for role in ("dsl", "deputy_dsl", "head"):
             for m in Membership.objects.filter(school_id=school_id, role=role).select_related("user").order_by("pk"):
-                rows.append((m.user.email, m.user.totpdevice_set.get().key))
+                rows.append((m.user.email, m.user.authenticatorapp_set.get().key))
         return rows
 
     writers = list(
@@ -2210,9 +2214,8 @@ class QueryTimer:
 def diagnose(meta: dict[str, Any], out_dir: Path, progress: Callable, only: set[str] | None = None) -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from haven.accounts.models import User
+    from haven.accounts.models import AuthenticatorApp, User
 
     facts = load_facts(meta)
     connection.close()
@@ -2223,7 +2226,7 @@ def diagnose(meta: dict[str, Any], out_dir: Path, progress: Callable, only: set[
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         if verified:
             session = client.session
-            session["otp_device_id"] = TOTPDevice.objects.get(user=user).persistent_id
+            session["otp_device_id"] = AuthenticatorApp.objects.get(user=user).persistent_id
             session.save()
         return client
 

@@ -75,10 +75,8 @@ def generate(schools_n: int, years: int, concerns_total: int, rng: random.Random
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     from haven.access.roles import Role
-    from haven.accounts.models import Membership, User
+    from haven.accounts.models import AuthenticatorApp, Membership, User
     from haven.organisations.models import Authority, School
 
     authority = Authority.objects.create(name="Benchshire County Council", la_code="990")
@@ -96,7 +94,7 @@ def generate(schools_n: int, years: int, concerns_total: int, rng: random.Random
     )
     officer = User.objects.create_user(email="officer@bench.example", password=None, full_name="Bench Officer")
     Membership.objects.create(user=officer, role=Role.LA_OFFICER, authority=authority)
-    TOTPDevice.objects.create(user=officer, name="bench", confirmed=True)
+    AuthenticatorApp.objects.create(user=officer, name="bench", confirmed=True)
     months = _months(years, dt.date.today())
     weights = [rng.uniform(0.3, 2.0) for _ in schools]
     per_month = concerns_total / sum(SEASON[m.month] for m in months) / sum(weights)
@@ -271,9 +269,8 @@ def measure(runs: int) -> list[tuple[str, list[float], list[float], float]]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from haven.accounts.models import User
+    from haven.accounts.models import AuthenticatorApp, User
     from haven.organisations.models import Authority
 
     call_command("collectstatic", interactive=False, verbosity=0)  # production's manifest storage
@@ -282,7 +279,7 @@ def measure(runs: int) -> list[tuple[str, list[float], list[float], float]]:
     client = Client(headers={"x-forwarded-proto": "https"}, secure=True)
     client.force_login(officer)
     session = client.session
-    session["otp_device_id"] = TOTPDevice.objects.get(user=officer).persistent_id
+    session["otp_device_id"] = AuthenticatorApp.objects.get(user=officer).persistent_id
     session.save()
     authority = Authority.objects.get(la_code="990")
     end = dt.date.today().replace(day=1)

@@ -9,6 +9,9 @@ defaults. A bad value raises ImproperlyConfigured rather than being guessed at.
   (default ``./var``).
 - DATABASE_URL: a PostgreSQL URL (psycopg 3); unset means the embedded SQLite database.
 - HAVEN_SECRET_KEY: required in production; otherwise generated once into the data dir.
+- Each secret (HAVEN_SECRET_KEY, DATABASE_URL, HAVEN_EMAIL_PASSWORD, HAVEN_REDIS_URL, the keys)
+  may instead come from the file NAME_FILE names, or a systemd credential called NAME
+  (``secret`` below; docs/deploy.md, section 11), so the environment file holds none.
 - HAVEN_AUDIT_KEY (or the file HAVEN_AUDIT_KEY_FILE, by default generated into the data dir):
   seals the audit log; HAVEN_AUDIT_ANCHOR_FILE and HAVEN_AUDIT_ANCHOR_EMAIL: where its chain
   heads are anchored outside the database; HAVEN_AUDIT_KEYS_OLD: earlier audit keys after a
@@ -80,6 +83,38 @@ DATA_DIR = Path(os.environ.get("HAVEN_DATA_DIR") or BASE_DIR / "var").resolve() 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
+# Where each secret given by the operator came from (environment, file, systemd credential):
+# haven.core.backup leaves these out of its archive and says so.
+SECRET_ORIGINS: dict[str, str] = {}
+
+
+def secret(name: str, default: str = "") -> str:
+    """A secret setting (ASVS V13.3.1): the environment variable ``name``; else the file named
+    by ``name_FILE``; else the systemd credential called ``name`` (``LoadCredentialEncrypted=``,
+    in ``$CREDENTIALS_DIRECTORY``). So the environment file need hold no secret at all: each
+    can live in a root-owned file or, encrypted at rest, in systemd's credential store
+    (docs/deploy.md, section 11). Both a value and a file is refused, as a guess would be."""
+    value = os.environ.get(name, "")
+    file_name = os.environ.get(f"{name}_FILE", "")
+    if value and file_name:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both")
+    if value:
+        SECRET_ORIGINS[name] = "the environment"
+        return value
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY", "")
+    path = Path(file_name) if file_name else Path(credentials, name) if credentials else None
+    if path is None or (not file_name and not path.exists()):
+        return default
+    try:
+        text = path.read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE names {path}, which cannot be read: {exc.strerror}") from exc
+    if not text:
+        raise ImproperlyConfigured(f"The file {path} for {name} is empty")
+    SECRET_ORIGINS[name] = f"the file {path}" if file_name else "a systemd credential"
+    return text
+
+
 def _key_file(path: Path, make: Callable[[], str]) -> str:
     """The text of a key file in the data dir, made once if missing. Several processes may
     start at the same moment (gunicorn's workers, the task worker, a test's two shells): the
@@ -99,7 +134,7 @@ def _key_file(path: Path, make: Callable[[], str]) -> str:
 
 
 def _secret_key() -> str:
-    key = os.environ.get("HAVEN_SECRET_KEY")
+    key = secret("HAVEN_SECRET_KEY")
     if key:
         return key
     if PRODUCTION:
@@ -114,7 +149,9 @@ def _audit_key() -> bytes:
     """The key that seals audit entries and anchors (haven.audit.seal). It lives outside the
     database, so whoever can write the database cannot forge a seal: HAVEN_AUDIT_KEY, or a
     key file made once in the data dir (keep it with the backups, apart from the database)."""
-    key = os.environ.get("HAVEN_AUDIT_KEY")
+    # HAVEN_AUDIT_KEY_FILE names the key file Haven makes if missing, so it is read below.
+    only_file = os.environ.get("HAVEN_AUDIT_KEY_FILE") and not os.environ.get("HAVEN_AUDIT_KEY")
+    key = "" if only_file else secret("HAVEN_AUDIT_KEY")
     if key:
         return key.encode()
     path = Path(os.environ.get("HAVEN_AUDIT_KEY_FILE") or DATA_DIR / "audit_key")
@@ -124,7 +161,7 @@ def _audit_key() -> bytes:
 AUDIT_KEY = _audit_key()
 # Earlier audit keys, after a rotation (docs/security/cryptography.md): their seals still hold for
 # entries pinned by an anchor sealed under the current key (manage.py anchor_audit --all).
-AUDIT_KEYS_OLD = [k.strip().encode() for k in os.environ.get("HAVEN_AUDIT_KEYS_OLD", "").split(",") if k.strip()]
+AUDIT_KEYS_OLD = [k.strip().encode() for k in secret("HAVEN_AUDIT_KEYS_OLD").split(",") if k.strip()]
 
 
 def _field_key_value(text: str, *, origin: str) -> bytes:
@@ -145,7 +182,9 @@ def _field_key() -> bytes:
     lives outside the database, so a stolen database file or dump holds no narrative:
     HAVEN_FIELD_KEY, or a key file made once in the data dir (keep it with the backups' keys,
     apart from the database)."""
-    key = os.environ.get("HAVEN_FIELD_KEY")
+    # HAVEN_FIELD_KEY_FILE names the key file Haven makes if missing, so it is read below.
+    only_file = os.environ.get("HAVEN_FIELD_KEY_FILE") and not os.environ.get("HAVEN_FIELD_KEY")
+    key = "" if only_file else secret("HAVEN_FIELD_KEY")
     if key:
         return _field_key_value(key, origin="HAVEN_FIELD_KEY")
     path = Path(os.environ.get("HAVEN_FIELD_KEY_FILE") or DATA_DIR / "field_key")
@@ -156,7 +195,7 @@ def _field_key() -> bytes:
 def _field_keys_old() -> list[bytes]:
     """Earlier field keys, kept so values written before a rotation still open
     (``manage.py rotate_field_key`` re-encrypts them under the current key)."""
-    value = os.environ.get("HAVEN_FIELD_KEYS_OLD")
+    value = secret("HAVEN_FIELD_KEYS_OLD") or os.environ.get("HAVEN_FIELD_KEYS_OLD")
     if value is not None:
         return [_field_key_value(k, origin="HAVEN_FIELD_KEYS_OLD") for k in value.split(",") if k.strip()]
     path = DATA_DIR / "field_keys_old"
@@ -192,6 +231,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_otp",
+    # Empty since accounts 0008 moved its seeds across, encrypted (haven.accounts.AuthenticatorApp);
+    # kept so that migration can read the old table.
     "django_otp.plugins.otp_totp",
     # Empty since accounts 0006 moved its clear recovery codes across as hashes
     # (haven.accounts.RecoveryCodeDevice); kept so that migration can read the old table.
@@ -284,10 +325,11 @@ TEMPLATES = [
 
 # Database: embedded SQLite by default; PostgreSQL through DATABASE_URL. In production one on
 # another machine must be TLS with its certificate checked (haven/core/transport.py).
-if PRODUCTION and (problem := database_url_problem(os.environ.get("DATABASE_URL", ""))):
+DATABASE_URL = secret("DATABASE_URL")
+if PRODUCTION and (problem := database_url_problem(DATABASE_URL)):
     raise ImproperlyConfigured(problem)
-if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
@@ -399,7 +441,7 @@ AXES_HANDLER = "haven.accounts.lockout.SharedLockoutHandler"
 
 # Rate limits and lockouts live in the database, or in Redis when HAVEN_REDIS_URL is set
 # (redis://host:6379/0); HAVEN_LIMITS_PREFIX keeps several sites (or test runs) apart.
-HAVEN_REDIS_URL = os.environ.get("HAVEN_REDIS_URL", "").strip()
+HAVEN_REDIS_URL = secret("HAVEN_REDIS_URL").strip()
 if HAVEN_REDIS_URL and not HAVEN_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"HAVEN_REDIS_URL must start redis://, rediss:// or unix://, not {HAVEN_REDIS_URL!r}")
 if PRODUCTION and (problem := redis_url_problem(HAVEN_REDIS_URL)):
@@ -460,7 +502,7 @@ if os.environ.get("HAVEN_EMAIL_HOST"):
     EMAIL_HOST = os.environ["HAVEN_EMAIL_HOST"]
     EMAIL_PORT = envint("HAVEN_EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("HAVEN_EMAIL_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("HAVEN_EMAIL_PASSWORD", "")
+    EMAIL_HOST_PASSWORD = secret("HAVEN_EMAIL_PASSWORD")
     EMAIL_USE_TLS = envbool("HAVEN_EMAIL_TLS", True)
     # A mail server that never answers must not hold an alert's sender for ever (haven.alerts).
     EMAIL_TIMEOUT = envint("HAVEN_EMAIL_TIMEOUT", 30)

@@ -26,7 +26,6 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.access.policy import ROLE_CHECK_DAYS, role_checker_tiers
 from haven.access.roles import CONTENT_ROLES, Role
@@ -39,6 +38,7 @@ from haven.core.links import site_url
 from . import notices
 from .models import (
     ENROLMENT_VALID_HOURS,
+    AuthenticatorApp,
     Enrolment,
     Membership,
     Passkey,
@@ -222,7 +222,7 @@ def enrolment_reset_second_factor(*, enrolment: Enrolment, ctx: AuditContext = C
     must not keep a way in), to set up a new one at once."""
     enrolment = _use(enrolment)
     user = enrolment.user
-    apps, _ = TOTPDevice.objects.filter(user=user).delete()
+    apps, _ = AuthenticatorApp.objects.filter(user=user).delete()
     passkeys = list(Passkey.objects.filter(user=user).values_list("name", flat=True))
     Passkey.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()

@@ -16,14 +16,13 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.access.policy import Capability, authorities_for, deny, schools_for, trusts_for
 from haven.access.roles import Role
 from haven.audit.context import COMMAND, AuditContext
 from haven.organisations.models import Authority, School, Trust
 
-from .models import Membership, User
+from .models import AuthenticatorApp, Membership, User
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
@@ -131,7 +130,7 @@ def people_list_for(
     for term in (filters.get("q") or "").split()[:5]:
         qs = qs.filter(Q(full_name__icontains=term) | Q(email__icontains=term) | Q(job_title__icontains=term))
     return (
-        qs.annotate(has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
+        qs.annotate(has_two_factor=Exists(AuthenticatorApp.objects.filter(user=OuterRef("pk"), confirmed=True)))
         .prefetch_related(Prefetch("memberships", queryset=_roles_in(scope), to_attr="managed_roles"))
         .order_by("full_name", "email", "pk")
     )
@@ -178,7 +177,7 @@ def person_get_for(
         roles_elsewhere=Membership.objects.filter(user=person, ended_at__isnull=True)
         .exclude(scope.memberships_q())
         .exists(),
-        has_two_factor=TOTPDevice.objects.filter(user=person, confirmed=True).exists(),
+        has_two_factor=AuthenticatorApp.objects.filter(user=person, confirmed=True).exists(),
     )
 
 

@@ -8,18 +8,26 @@ database holds that rule so no code path can break it.
 from __future__ import annotations
 
 import secrets
+import time
+from base64 import b32encode
+from binascii import unhexlify
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import random_hex
 
 from haven.access.roles import Role, needs_two_factors
 from haven.core import clock
+from haven.core.fields import EncryptedTextField
 
 from . import recovery
 
@@ -201,6 +209,70 @@ class Passkey(Device):  # type: ignore[misc]  # django-otp has no type hints
 
     def verify_token(self, token: object) -> bool:
         return False  # never a typed code: only a signed assertion (haven.accounts.passkeys)
+
+
+def _new_totp_key() -> str:
+    return str(random_hex(20))
+
+
+class AuthenticatorApp(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]  # django-otp: no hints
+    """An authenticator app (TOTP, RFC 6238): django-otp's TOTP device, except that its seed is
+    encrypted at rest under the field key (haven.core.fieldcrypt, ASVS V13.3.1), so a stolen
+    database or dump cannot make anyone's codes. The verification is django-otp's own
+    (``django_otp.oath.TOTP``): each code once, a step either side, wrong codes back off."""
+
+    key = EncryptedTextField(default=_new_totp_key, help_text="The seed, hex-encoded (20 bytes).")
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)  # the time step of the last code taken: never again
+
+    class Meta:
+        ordering = ["pk"]
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+    def verify_token(self, token: object) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            code = int(str(token))
+        except ValueError:
+            verified = False
+        else:
+            totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = totp.verify(code, self.tolerance, self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return bool(verified)
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// address an authenticator app reads from the QR code."""
+        label = str(self.user.get_username())
+        params = urlencode(
+            {"secret": b32encode(self.bin_key), "algorithm": "SHA1", "digits": self.digits, "period": self.step}
+        )
+        issuer = str(getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        if issuer:
+            label = f"{issuer}:{label}"
+            params += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{params}"
 
 
 class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]  # django-otp: no hints

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -43,7 +42,7 @@ from haven.audit.services import audit_record
 from haven.core import clock
 
 from . import notices
-from .models import Passkey, User
+from .models import AuthenticatorApp, Passkey, User
 from .services import recovery_codes_replace
 
 if TYPE_CHECKING:
@@ -390,7 +389,7 @@ def passkey_remove(*, user: User, passkey: Passkey, ctx: AuditContext = COMMAND)
     that must sign in with two (an authenticator app still set up is enough)."""
     with transaction.atomic():
         others = Passkey.objects.filter(user=user, confirmed=True).exclude(pk=passkey.pk).exists()
-        totp = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        totp = AuthenticatorApp.objects.filter(user=user, confirmed=True).exists()
         if user.needs_two_factor and not others and not totp:
             raise PasskeyRefused(
                 "This is your only way to pass the second step of signing in, which your role needs. "

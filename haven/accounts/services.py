@@ -8,7 +8,6 @@ import secrets
 from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.audit.context import COMMAND, AuditContext
 from haven.audit.events import Event
@@ -16,7 +15,7 @@ from haven.audit.services import audit_record
 from haven.core import clock
 
 from . import notices, recovery, sessions
-from .models import Membership, RecoveryCode, RecoveryCodeDevice, User, _new_session_salt
+from .models import AuthenticatorApp, Membership, RecoveryCode, RecoveryCodeDevice, User, _new_session_salt
 from .signals import credentials_reset
 
 if TYPE_CHECKING:
@@ -25,17 +24,17 @@ if TYPE_CHECKING:
 RECOVERY_CODE_COUNT = 10
 
 
-def totp_secret_base32(device: TOTPDevice) -> str:
+def totp_secret_base32(device: AuthenticatorApp) -> str:
     """The secret as an authenticator app wants it typed (base32, no padding)."""
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
-def two_factor_device_pending(*, user: User) -> TOTPDevice:
+def two_factor_device_pending(*, user: User) -> AuthenticatorApp:
     """The unconfirmed authenticator being set up, created on first call."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = AuthenticatorApp.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    return device
+        device = AuthenticatorApp.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return cast("AuthenticatorApp", device)  # django-otp's Device is untyped
 
 
 def _new_recovery_code() -> str:
@@ -67,12 +66,14 @@ def recovery_codes_replace(*, user: User, ctx: AuditContext = COMMAND, notify: b
 
 
 @transaction.atomic
-def two_factor_confirm(*, user: User, device: TOTPDevice, token: str, ctx: AuditContext = COMMAND) -> list[str] | None:
+def two_factor_confirm(
+    *, user: User, device: AuthenticatorApp, token: str, ctx: AuditContext = COMMAND
+) -> list[str] | None:
     """Confirm the authenticator if the code is right; returns the new recovery codes."""
     if not device.verify_token(token.replace(" ", "")):
         audit_record(Event.SECOND_FACTOR_FAILED, ctx=ctx, actor=user, obj=user)
         return None
-    replaced, _ = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    replaced, _ = AuthenticatorApp.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     # A new authenticator replacing an old one is no change to whether the person has one.

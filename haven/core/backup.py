@@ -97,14 +97,17 @@ _CHUNK = 1024 * 1024
 def key_files() -> dict[str, Path | None]:
     """The key files as settings reads them (haven/settings.py ``_secret_key``, ``_audit_key``,
     ``_field_key``, ``_field_keys_old``);
-    None where the key comes from the environment instead."""
+    None where the operator gives the key instead (the environment, a ``_FILE`` or a systemd
+    credential: settings.SECRET_ORIGINS)."""
+    given = settings.SECRET_ORIGINS
     audit = Path(os.environ.get("HAVEN_AUDIT_KEY_FILE") or settings.DATA_DIR / "audit_key")
     field = Path(os.environ.get("HAVEN_FIELD_KEY_FILE") or settings.DATA_DIR / "field_key")
+    old_given = "HAVEN_FIELD_KEYS_OLD" in given or "HAVEN_FIELD_KEYS_OLD" in os.environ
     return {
-        "secret_key": None if os.environ.get("HAVEN_SECRET_KEY") else settings.DATA_DIR / "secret_key",
-        "audit_key": None if os.environ.get("HAVEN_AUDIT_KEY") else audit,
-        "field_key": None if os.environ.get("HAVEN_FIELD_KEY") else field,
-        "field_keys_old": None if "HAVEN_FIELD_KEYS_OLD" in os.environ else settings.DATA_DIR / "field_keys_old",
+        "secret_key": None if "HAVEN_SECRET_KEY" in given else settings.DATA_DIR / "secret_key",
+        "audit_key": None if "HAVEN_AUDIT_KEY" in given else audit,
+        "field_key": None if "HAVEN_FIELD_KEY" in given else field,
+        "field_keys_old": None if old_given else settings.DATA_DIR / "field_keys_old",
     }
 
 
@@ -298,7 +301,7 @@ def backup_write(to: str | Path, *, key: BackupKey) -> Written:
             members.append((ANCHORS_NAME, copy))
         for key_name, path in key_files().items():
             if path is None:
-                keys[key_name] = "environment (not in this archive: keep it yourself)"
+                keys[key_name] = "given by the operator (not in this archive: keep it yourself)"
             elif path.exists():
                 members.append((KEY_NAMES[key_name], path))
                 keys[key_name] = "file"

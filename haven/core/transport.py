@@ -64,3 +64,23 @@ def redis_url_problem(url: str) -> str | None:
         f"HAVEN_REDIS_URL points at {parts.hostname}, another machine, so in production it must start "
         "rediss:// (Redis over TLS, the server's certificate checked)."
     )
+
+
+def service_identity_problems(database_url: str, redis_url: str) -> list[str]:
+    """Where Haven authenticates to its data layers with an unchanging password rather than
+    an identity (ASVS V13.2.1): the database should be reached by peer authentication over
+    its unix socket (the operating system vouches for the ``haven`` user) or with a client
+    certificate (``sslcert``/``sslkey``), and Redis over its unix socket or with a client
+    certificate. ``manage.py check --deploy`` warns of each (docs/deploy.md, section 10)."""
+    problems = []
+    if database_url and urllib.parse.urlsplit(database_url).password:
+        problems.append(
+            "DATABASE_URL carries a password: connect as the haven user by peer authentication over the unix "
+            "socket (postgres://haven@%2Frun%2Fpostgresql/haven) or with a client certificate (sslcert, sslkey)"
+        )
+    if redis_url and urllib.parse.urlsplit(redis_url).password:
+        problems.append(
+            "HAVEN_REDIS_URL carries a password: reach Redis over its unix socket (unix:///run/redis/redis.sock) "
+            "with the haven user in its group, or with a client certificate"
+        )
+    return problems

@@ -42,10 +42,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 from django.utils.module_loading import import_string
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.access.roles import Role, needs_two_factors
-from haven.accounts.models import Membership, User
+from haven.accounts.models import AuthenticatorApp, Membership, User
 from haven.accounts.services import totp_secret_base32
 from haven.audit.events import Event
 from haven.audit.services import audit_record
@@ -677,7 +676,7 @@ def _people_build(world: DemoWorld) -> None:
     users = User.objects.bulk_create(users)
     world.users = {u.email: u for u in users}
     memberships: list[Membership] = []
-    devices: list[TOTPDevice] = []
+    devices: list[AuthenticatorApp] = []
     for p in people:
         user = world.users[p.email]
         for role, kind, key in p.memberships:
@@ -686,9 +685,9 @@ def _people_build(world: DemoWorld) -> None:
             memberships.append(membership)
         if needs_two_factors({role for role, _, _ in p.memberships}):
             key = demo_totp_key(email=p.email, seed=world.seed)
-            devices.append(TOTPDevice(user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True))
+            devices.append(AuthenticatorApp(user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True))
     Membership.objects.bulk_create(memberships)
-    TOTPDevice.objects.bulk_create(devices)
+    AuthenticatorApp.objects.bulk_create(devices)
     world.memberships, world.devices = len(memberships), len(devices)
 
 
@@ -764,7 +763,7 @@ def demo_logins_list() -> DemoLogins:
     }
     devices = {
         d.user_id: d
-        for d in TOTPDevice.objects.filter(
+        for d in AuthenticatorApp.objects.filter(
             user_id__in={m.user_id for m in memberships}, confirmed=True, name=TOTP_DEVICE_NAME
         )
     }

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from django.db import models
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.access.roles import Role
-from haven.accounts.models import Membership, User
+from haven.accounts.models import AuthenticatorApp, Membership, User
 from haven.organisations.models import Authority, Pyramid, School, Trust
 from haven.people.models import Pupil
 from haven.people.upn import make_upn
@@ -95,5 +94,5 @@ class MembershipFactory(ModelFactory[Membership]):
     role = Role.STAFF
 
 
-def totp_device(user: User) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+def totp_device(user: User) -> AuthenticatorApp:
+    return AuthenticatorApp.objects.create(user=user, name="Test app", confirmed=True)

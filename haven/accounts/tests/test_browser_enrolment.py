@@ -10,12 +10,11 @@ import re
 
 import pytest
 from django.core import mail
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from haven.access.roles import Role
 from haven.accounts import manage_services
-from haven.accounts.models import Passkey, User
+from haven.accounts.models import AuthenticatorApp, Passkey, User
 from haven.audit.events import Event
 from haven.audit.models import AuditEvent
 from haven.core.tests.test_browser_sign_in import arrive, code_from_shown_key
@@ -77,7 +76,7 @@ def test_a_new_dsl_enrols_from_the_link(transactional_db, live_server, world, pa
 
     user = User.objects.get(email="new.dsl@example.org")
     assert user.check_password("lantern otter marmalade quietly")
-    assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+    assert AuthenticatorApp.objects.filter(user=user, confirmed=True).count() == 1
 
     # The link is used up: opening it again shows the plain page.
     page.goto(base + path)
@@ -136,7 +135,7 @@ def test_a_new_dsl_enrols_from_the_link_with_a_passkey(transactional_db, live_se
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Robin")
 
     user = User.objects.get(email="new.dsl@example.org")
-    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert not AuthenticatorApp.objects.filter(user=user, confirmed=True).exists()
     assert Passkey.objects.filter(user=user, name="Work laptop").count() == 1
 
     # Signed out, the passkey alone signs them in: both factors in one.

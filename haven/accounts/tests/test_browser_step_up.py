@@ -10,10 +10,10 @@ import io
 import pytest
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from haven.accounts.models import AuthenticatorApp
 from haven.accounts.sessions import SessionStore
 from haven.accounts.stepup import VERIFIED_AT
 from haven.cases.services import case_open
@@ -34,7 +34,7 @@ def taxonomy(transactional_db):
     load_taxonomy(Category)
 
 
-def _next_code(device: TOTPDevice) -> str:
+def _next_code(device: AuthenticatorApp) -> str:
     """The code the app shows next (the one used to sign in cannot be used twice)."""
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0 - device.step, device.digits, device.drift)

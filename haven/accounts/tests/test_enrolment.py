@@ -14,11 +14,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import sign_in
 from haven.access.roles import Role
-from haven.accounts.models import Enrolment, Membership, User
+from haven.accounts.models import AuthenticatorApp, Enrolment, Membership, User
 from haven.audit.events import Event
 from haven.audit.models import AuditEvent
 from haven.testing.factories import PASSWORD, totp_device
@@ -47,7 +46,7 @@ def _link(mailoutbox, email: str) -> str:
     return links[-1]
 
 
-def _totp(device: TOTPDevice, *, later: int = 0) -> str:
+def _totp(device: AuthenticatorApp, *, later: int = 0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() + later
     return f"{totp.token():0{device.digits}d}"
@@ -102,7 +101,7 @@ def test_an_admin_adding_a_dsl_sees_no_password_and_the_dsl_enrols(
     assert r.status_code == 302 and r["Location"] == reverse("accounts:two_factor_setup")
     assert theirs.get(reverse("cases:dashboard"))["Location"].startswith("/account/two-factor/")
     assert theirs.get(reverse("accounts:two_factor_setup")).status_code == 200
-    device = TOTPDevice.objects.get(user=new, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=new, confirmed=False)
     r = theirs.post(reverse("accounts:two_factor_setup"), {"token": _totp(device)})
     assert r["Location"] == reverse("accounts:recovery_codes")
     assert theirs.get(reverse("cases:dashboard")).status_code == 200

@@ -393,9 +393,9 @@ def test_the_last_second_factor_of_a_dsl_is_not_removed(client, world):
     dsl = world.users["dsl_a"]
     sign_in(client, dsl)
     assert _add(client, SoftAuthenticator()).status_code == 201
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from haven.accounts.models import AuthenticatorApp
 
-    TOTPDevice.objects.filter(user=dsl).delete()
+    AuthenticatorApp.objects.filter(user=dsl).delete()
     passkey = Passkey.objects.get()
     session = client.session
     session["otp_device_id"] = passkey.persistent_id
@@ -410,9 +410,9 @@ def test_staff_too_may_not_remove_their_only_second_factor(client, world):
     staff = world.users["staff_a"]
     sign_in(client, staff)
     assert _add(client, SoftAuthenticator()).status_code == 201
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from haven.accounts.models import AuthenticatorApp
 
-    TOTPDevice.objects.filter(user=staff).delete()
+    AuthenticatorApp.objects.filter(user=staff).delete()
     passkey = Passkey.objects.get()
     session = client.session
     session["otp_device_id"] = passkey.persistent_id

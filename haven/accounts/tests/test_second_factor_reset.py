@@ -8,10 +8,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import sign_in
-from haven.accounts.models import Enrolment, RecoveryCodeDevice, SecondFactorReset
+from haven.accounts.models import AuthenticatorApp, Enrolment, RecoveryCodeDevice, SecondFactorReset
 from haven.accounts.tests.test_enrolment import _link, _totp
 from haven.audit.events import Event
 from haven.audit.models import AuditEvent
@@ -54,7 +53,7 @@ def test_it_asks_first(client, world, dsl):
 
 def test_the_request_alone_changes_nothing(client, world, dsl, mailoutbox, django_capture_on_commit_callbacks):
     reset = _request(client, world, dsl, django_capture_on_commit_callbacks)
-    assert TOTPDevice.objects.filter(user=dsl, confirmed=True).exists()
+    assert AuthenticatorApp.objects.filter(user=dsl, confirmed=True).exists()
     assert not Enrolment.objects.exists()
     # The school's only DSL is the person, so the head is asked; the person is not emailed.
     assert [m.to[0] for m in mailoutbox] == ["head_a@example.org"]
@@ -91,13 +90,13 @@ def test_a_second_person_approves_and_the_person_sets_up_again(
     # A wrong password changes nothing.
     r = theirs.post(path, {"password": "not my password"})
     assert r.status_code == 400 and "That is not your password" in r.text
-    assert TOTPDevice.objects.filter(user=dsl, confirmed=True).exists()
+    assert AuthenticatorApp.objects.filter(user=dsl, confirmed=True).exists()
     r = theirs.post(path, {"password": PASSWORD})
     assert r["Location"] == reverse("accounts:two_factor_setup")
-    assert not TOTPDevice.objects.filter(user=dsl, confirmed=True).exists()
+    assert not AuthenticatorApp.objects.filter(user=dsl, confirmed=True).exists()
     assert not RecoveryCodeDevice.objects.filter(user=dsl).exists()
     assert theirs.get(reverse("accounts:two_factor_setup")).status_code == 200
-    device = TOTPDevice.objects.get(user=dsl, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=dsl, confirmed=False)
     theirs.post(reverse("accounts:two_factor_setup"), {"token": _totp(device)})
     assert theirs.get(reverse("cases:dashboard")).status_code == 200
     assert Client().get(path).status_code == 404  # the link is used up

@@ -14,11 +14,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import sign_in
 from haven.accounts import notices
-from haven.accounts.models import Passkey, SecondFactorReset
+from haven.accounts.models import AuthenticatorApp, Passkey, SecondFactorReset
 from haven.accounts.tests.test_enrolment import LINK, NEW_PASSWORD, _enrol, _link
 from haven.testing import factories as f
 from haven.testing.factories import PASSWORD
@@ -51,7 +50,7 @@ def _post(client: Client, url: str, body: object):
     return client.post(url, data=json.dumps(body), content_type="application/json")
 
 
-def _code(device: TOTPDevice) -> str:
+def _code(device: AuthenticatorApp) -> str:
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
 
 
@@ -112,7 +111,7 @@ def test_a_first_authenticator_is_told_once(client, world, told):
     dsl = world.users["dsl_a"]
     sign_in(client, dsl, verified=False)
     client.get(reverse("accounts:two_factor_setup"))
-    device = TOTPDevice.objects.get(user=dsl, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=dsl, confirmed=False)
     sent = told(lambda: client.post(reverse("accounts:two_factor_setup"), {"token": _code(device)}))
     mail = _only(sent, dsl)  # one notice, not a second one for its recovery codes
     assert mail.subject == "A new authenticator app was set up for Haven"
@@ -125,7 +124,7 @@ def test_a_replacement_authenticator_says_the_old_one_stops(client, world, told)
     dsl = world.users["dsl_a"]
     sign_in(client, dsl)
     client.get(reverse("accounts:two_factor_setup"))
-    device = TOTPDevice.objects.get(user=dsl, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=dsl, confirmed=False)
     sent = told(lambda: client.post(reverse("accounts:two_factor_setup"), {"token": _code(device)}))
     assert "The authenticator app you used before no longer works for Haven." in _only(sent, dsl).body
 
@@ -162,7 +161,7 @@ def test_a_refused_passkey_removal_tells_nobody(client, world, told):
     authenticator = SoftAuthenticator()
     options = _post(client, reverse("accounts:passkey_register_options"), {"name": "Work laptop"}).json()
     _post(client, reverse("accounts:passkey_register_verify"), {"credential": authenticator.register(options)})
-    TOTPDevice.objects.filter(user=dsl).delete()  # the passkey is now the DSL's only factor
+    AuthenticatorApp.objects.filter(user=dsl).delete()  # the passkey is now the DSL's only factor
     passkey = Passkey.objects.get(user=dsl)
     session = client.session
     session["otp_device_id"] = passkey.persistent_id
@@ -225,7 +224,7 @@ def test_five_wrong_codes_after_the_right_password_send_one_email(client, world,
 
     def _wrong_codes(n: int) -> None:
         for _ in range(n):
-            TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)  # past the back-off
+            AuthenticatorApp.objects.filter(pk=device.pk).update(throttling_failure_count=0)  # past the back-off
             assert client.post(reverse("accounts:two_factor_verify"), {"token": wrong}).status_code == 400
 
     assert told(lambda: _wrong_codes(notices.FAILED_SIGN_INS - 1)) == []

@@ -12,11 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import pass_second_factor, sign_in
 from haven.accounts import sessions, stepup
-from haven.accounts.models import UserSession
+from haven.accounts.models import AuthenticatorApp, UserSession
 from haven.audit.events import Event
 from haven.audit.models import AuditEvent
 from haven.testing.factories import PASSWORD, totp_device
@@ -116,7 +115,7 @@ def test_a_stale_factor_is_asked_for_before_a_session_is_ended(world):
     assert r.status_code == 302 and r["Location"].startswith(reverse("accounts:step_up"))
     assert phone.get(reverse("accounts:account")).status_code == 200  # nothing was ended
     # The second factor again, then back to the confirmation.
-    device = TOTPDevice.objects.get(user=staff, confirmed=True)
+    device = AuthenticatorApp.objects.get(user=staff, confirmed=True)
     code = str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(6)
     back = laptop.post(reverse("accounts:step_up"), {"token": code, "next": url})
     assert back["Location"] == url

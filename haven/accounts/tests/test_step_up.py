@@ -13,11 +13,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import sign_in
 from haven.accounts import stepup
-from haven.accounts.models import Membership, RecoveryCodeDevice
+from haven.accounts.models import AuthenticatorApp, Membership, RecoveryCodeDevice
 from haven.accounts.services import recovery_codes_replace
 from haven.api.models import ApiToken
 from haven.audit.events import Event
@@ -40,7 +39,7 @@ def _age(client, minutes: float) -> None:
 
 
 def _code(user) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    device = AuthenticatorApp.objects.get(user=user, confirmed=True)
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
 
 
@@ -306,7 +305,7 @@ def test_the_password_alone_never_confirms(client, world):
     """Every role has a second factor (ASVS V6.3.3): someone with none yet is sent to set one
     up, and a password typed at the confirmation page confirms nothing."""
     user = world.users["staff_a"]
-    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert not AuthenticatorApp.objects.filter(user=user).exists()
     r = client.post(reverse("accounts:sign_in"), {"email": user.email, "password": PASSWORD})
     assert r.status_code == 302
     assert stepup.VERIFIED_AT not in client.session  # the password is not a factor given

@@ -10,11 +10,10 @@ from urllib.parse import urlencode
 
 from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import sign_in
 from haven.accounts import passkey_views, stepup, views
-from haven.accounts.models import Passkey, RecoveryCodeDevice
+from haven.accounts.models import AuthenticatorApp, Passkey, RecoveryCodeDevice
 from haven.accounts.services import recovery_codes_replace
 from haven.accounts.tests.test_step_up import _age, _code, _step_up
 from haven.audit.events import Event
@@ -57,30 +56,30 @@ def _with_passkey(client: Client, user) -> SoftAuthenticator:
 def test_a_stale_session_confirms_before_setting_up_a_new_authenticator(client, world):
     dsl = world.users["dsl_a"]
     sign_in(client, dsl)
-    old = TOTPDevice.objects.get(user=dsl, confirmed=True)
+    old = AuthenticatorApp.objects.get(user=dsl, confirmed=True)
     _age(client, 16)
     r = client.get(SETUP)
     assert r.status_code == 302 and r["Location"] == _confirm_url(SETUP)
-    assert not TOTPDevice.objects.filter(user=dsl, confirmed=False).exists()  # no new secret made
+    assert not AuthenticatorApp.objects.filter(user=dsl, confirmed=False).exists()  # no new secret made
     _step_up(client, dsl, SETUP)
     page = client.get(SETUP)
     assert page.status_code == 200 and 'src="data:image/svg+xml' in page.text
-    assert TOTPDevice.objects.filter(user=dsl, confirmed=True).get() == old
+    assert AuthenticatorApp.objects.filter(user=dsl, confirmed=True).get() == old
 
 
 def test_a_stale_code_for_a_new_authenticator_replaces_nothing(client, world):
     dsl = world.users["dsl_a"]
     sign_in(client, dsl)
-    old = TOTPDevice.objects.get(user=dsl, confirmed=True)
-    pending = TOTPDevice.objects.create(user=dsl, name="Authenticator app", confirmed=False)
+    old = AuthenticatorApp.objects.get(user=dsl, confirmed=True)
+    pending = AuthenticatorApp.objects.create(user=dsl, name="Authenticator app", confirmed=False)
     _age(client, 16)
     r = client.post(SETUP, {"token": _code_of(pending)})
     assert r.status_code == 302 and r["Location"] == _confirm_url(SETUP)
-    assert list(TOTPDevice.objects.filter(user=dsl, confirmed=True)) == [old]
+    assert list(AuthenticatorApp.objects.filter(user=dsl, confirmed=True)) == [old]
     assert not AuditEvent.objects.filter(event=Event.SECOND_FACTOR_SET_UP).exists()
 
 
-def _code_of(device: TOTPDevice) -> str:
+def _code_of(device: AuthenticatorApp) -> str:
     from django_otp.oath import TOTP
 
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
@@ -93,7 +92,7 @@ def test_a_first_second_factor_is_set_up_without_being_asked_for_one(client, wor
     _age(client, 120)
     page = client.get(SETUP)
     assert page.status_code == 200 and 'src="data:image/svg+xml' in page.text
-    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=staff, confirmed=False)
     r = client.post(SETUP, {"token": _code_of(device)})
     assert r.status_code == 302 and r["Location"] == CODES
     device.refresh_from_db()
@@ -110,7 +109,7 @@ def test_a_dsl_signing_in_for_the_first_time_sets_up_without_a_step_up(client, w
     session.pop(stepup.VERIFIED_AT, None)
     session.save()
     assert client.get(SETUP).status_code == 200
-    device = TOTPDevice.objects.get(user=dsl, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=dsl, confirmed=False)
     assert client.post(SETUP, {"token": _code_of(device)})["Location"] == CODES
 
 

@@ -9,15 +9,15 @@ import re
 import pytest
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from haven.accounts.models import AuthenticatorApp
 from haven.audit.context import Channel
 from haven.audit.events import Event
 from haven.audit.models import Action, AuditEvent
 from haven.testing.factories import PASSWORD, totp_device
 
 
-def _token(device: TOTPDevice) -> str:
+def _token(device: AuthenticatorApp) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return str(totp.token()).zfill(6)
 
@@ -45,14 +45,14 @@ def test_set_up_shows_a_local_qr_code_and_the_key_then_recovery_codes(client, wo
     secret = re.search(r'<p class="secret"[^>]*>([A-Z2-7 ]+)</p>', page.text)
     assert secret
     key = "".join(secret.group(1).split())
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = AuthenticatorApp.objects.get(user=user, confirmed=False)
     assert base64.b32decode(key + "=" * (-len(key) % 8)) == device.bin_key
 
     wrong = client.post(
         reverse("accounts:two_factor_setup"), {"token": "000000" if _token(device) != "000000" else "111111"}
     )
     assert wrong.status_code == 400 and "not right" in wrong.text
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    AuthenticatorApp.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
     device.refresh_from_db()
 
     r = client.post(reverse("accounts:two_factor_setup"), {"token": _token(device)})
@@ -161,4 +161,4 @@ def test_a_new_authenticator_replacing_the_old_one_is_no_change_to_having_one(wo
     set_up = AuditEvent.objects.get(event=Event.SECOND_FACTOR_SET_UP, actor=user)
     assert set_up.channel == Channel.COMMAND  # no page, no request: the default context
     assert set_up.extra == {"authenticators_replaced": 1}
-    assert list(TOTPDevice.objects.filter(user=user, confirmed=True)) == [pending]
+    assert list(AuthenticatorApp.objects.filter(user=user, confirmed=True)) == [pending]

@@ -6,10 +6,9 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import sign_in
-from haven.accounts.models import RecoveryCodeDevice
+from haven.accounts.models import AuthenticatorApp, RecoveryCodeDevice
 
 
 def _device_queries(client, url):
@@ -20,7 +19,7 @@ def _device_queries(client, url):
 
 def test_a_user_without_a_device_costs_one_query_for_it(client, world):
     user = world.users["staff_a"]
-    TOTPDevice.objects.filter(user=user).delete()
+    AuthenticatorApp.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
     sign_in(client, user, verified=False)
     response, queries = _device_queries(client, reverse("concerns:new"))
@@ -30,7 +29,7 @@ def test_a_user_without_a_device_costs_one_query_for_it(client, world):
 
 def test_a_confirmed_device_of_any_kind_is_asked_for(client, world):
     user = world.users["staff_a"]
-    TOTPDevice.objects.filter(user=user).delete()
+    AuthenticatorApp.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.create(user=user, name="backup codes", confirmed=True)
     sign_in(client, user, verified=False)
@@ -41,9 +40,9 @@ def test_a_confirmed_device_of_any_kind_is_asked_for(client, world):
 
 def test_an_unconfirmed_device_is_not_asked_for(client, world):
     user = world.users["staff_a"]
-    TOTPDevice.objects.filter(user=user).delete()
+    AuthenticatorApp.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=False)
+    AuthenticatorApp.objects.create(user=user, name="phone", confirmed=False)
     sign_in(client, user, verified=False)
     # Nothing to verify yet: they are sent to finish setting one up (every role needs one).
     assert client.get(reverse("concerns:new"))["Location"] == reverse("accounts:two_factor_setup")

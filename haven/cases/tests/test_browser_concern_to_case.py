@@ -22,11 +22,10 @@ import re
 import pytest
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Locator, Page, expect
 from pypdf import PdfReader
 
-from haven.accounts.models import User
+from haven.accounts.models import AuthenticatorApp, User
 from haven.cases.models import Case, ConsiderationAnswer, Decision, ParentsInformed, Referral
 from haven.concerns.models import Category, Concern
 from haven.concerns.rules import POLICE_STARTING_POINT
@@ -50,7 +49,7 @@ def taxonomy(transactional_db):
 # -- Helpers -------------------------------------------------------------------------------
 
 
-def device_code(device: TOTPDevice) -> str:
+def device_code(device: AuthenticatorApp) -> str:
     device.refresh_from_db()
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():0{device.digits}d}"
 
@@ -77,7 +76,7 @@ def submit(page: Page, button: Locator) -> None:
 SENT_RECORD = re.compile(r"/concerns/C-[0-9]+-[0-9]+/$")
 
 
-def sign_in(page: Page, base: str, user: User, device: TOTPDevice | None = None) -> None:
+def sign_in(page: Page, base: str, user: User, device: AuthenticatorApp | None = None) -> None:
     """The password, then the authenticator's code: every role, staff included, gives both.
     With no ``device`` given, an authenticator app of its own is made for this sign-in (a code
     works once, so two sign-ins within 30 seconds must not share one)."""

@@ -270,11 +270,12 @@ def test_staff_without_a_second_factor_set_it_up_before_recording(client, world)
 
 def test_after_setting_up_two_factors_staff_record_the_concern(client, world):
     from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from haven.accounts.models import AuthenticatorApp
 
     sign_in(client, world.users["staff_a"], verified=False)
     client.get(reverse("accounts:two_factor_setup"))
-    device = TOTPDevice.objects.get(user=world.users["staff_a"], confirmed=False)
+    device = AuthenticatorApp.objects.get(user=world.users["staff_a"], confirmed=False)
     token = str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(6)
     client.post(reverse("accounts:two_factor_setup"), {"token": token})
     r = client.post(reverse("concerns:new"), _form(world))

@@ -16,10 +16,9 @@ import time
 import pytest
 from axes.models import AccessAttempt
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
-from haven.accounts.models import User
+from haven.accounts.models import AuthenticatorApp, User
 from haven.testing import factories as f
 from haven.testing.browser import axe_check, watch_of
 
@@ -30,7 +29,7 @@ def totp_now(key: bytes, *, step: int = 30, t0: int = 0, digits: int = 6, drift:
     return f"{TOTP(key, step, t0, digits, drift).token():0{digits}d}"
 
 
-def device_code(device: TOTPDevice) -> str:
+def device_code(device: AuthenticatorApp) -> str:
     """The code the app shows now; if this step's code was already used (a code works once), wait
     for the next one, as a person would."""
     device.refresh_from_db()
@@ -65,7 +64,7 @@ def enter_password(page: Page, base: str, user: User, password: str = f.PASSWORD
         page.get_by_role("button", name="Sign in").click()
 
 
-def sign_in_fully(page: Page, base: str, user: User, device: TOTPDevice) -> None:
+def sign_in_fully(page: Page, base: str, user: User, device: AuthenticatorApp) -> None:
     enter_password(page, base, user)
     arrive(page, base + "/account/two-factor/")
     page.get_by_label("Code", exact=True).fill(device_code(device))
@@ -138,7 +137,7 @@ def test_dsl_with_an_authenticator_signs_in(transactional_db, live_server, world
 def test_dsl_without_an_authenticator_is_taken_through_set_up(transactional_db, live_server, world, page):
     dsl = world.users["dsl_a"]
     base = live_server.url
-    assert not TOTPDevice.objects.filter(user=dsl).exists()
+    assert not AuthenticatorApp.objects.filter(user=dsl).exists()
 
     enter_password(page, base, dsl)
     arrive(page, base + "/account/two-factor/setup/")
@@ -166,7 +165,7 @@ def test_dsl_without_an_authenticator_is_taken_through_set_up(transactional_db, 
     arrive(page, base + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Dsl")
     axe_check(page, label="DSL home page after set-up")
-    assert TOTPDevice.objects.filter(user=dsl, confirmed=True).count() == 1
+    assert AuthenticatorApp.objects.filter(user=dsl, confirmed=True).count() == 1
 
 
 def test_the_first_tab_on_the_sign_in_page_reaches_the_skip_link(transactional_db, live_server, page):

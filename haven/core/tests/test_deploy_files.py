@@ -20,8 +20,10 @@ ROOT = Path(settings.BASE_DIR)
 GUIDE = (ROOT / "docs" / "deploy.md").read_text()
 UNITS = ROOT / "deploy" / "systemd"
 READS = re.compile(
-    r"""(?:environ\.get\(|environ\[|getenv\(|envbool\(|envint\()\s*["']((?:HAVEN_|DATABASE_URL)[A-Z0-9_]*)["']"""
+    r"""(?:environ\.get\(|environ\[|getenv\(|envbool\(|envint\(|secret\()\s*["']((?:HAVEN_|DATABASE_URL)[A-Z0-9_]*)["']"""
 )
+# Secrets, read by settings.secret(): each may also come from NAME_FILE or a systemd credential.
+SECRETS = re.compile(r"""secret\(\s*["']([A-Z0-9_]+)["']""")
 HOURLY = re.search(r'^HOURLY="([^"]+)"', (ROOT / "scripts" / "verify_deploy.sh").read_text(), re.M)
 
 
@@ -41,6 +43,10 @@ def test_every_environment_variable_haven_reads_is_in_the_guide():
     assert {"HAVEN_ENV", "HAVEN_SECRET_KEY", "DATABASE_URL", "HAVEN_BASE_URL"} <= read  # the pattern finds them
     missing = sorted(name for name in read if f"| `{name}` |" not in GUIDE)
     assert not missing, f"docs/deploy.md, 'Environment variables', has no row for: {', '.join(missing)}"
+    secrets_read = set(SECRETS.findall((ROOT / "haven" / "settings.py").read_text()))
+    assert {"HAVEN_SECRET_KEY", "DATABASE_URL", "HAVEN_EMAIL_PASSWORD"} <= secrets_read
+    files = GUIDE[GUIDE.index("## 11. Secrets") :]
+    assert not [n for n in secrets_read if f"`{n}_FILE`" not in files], "section 11 names each secret's _FILE"
 
 
 def test_the_hourly_sweeps_are_the_ones_make_run_runs():

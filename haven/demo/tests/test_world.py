@@ -23,11 +23,10 @@ from django.db.models import Q
 from django.test import RequestFactory
 from django.utils.html import escape
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import sign_in
 from haven.access.roles import TWO_FACTOR_ROLES, Role, needs_two_factors
-from haven.accounts.models import Membership, User
+from haven.accounts.models import AuthenticatorApp, Membership, User
 from haven.audit.models import AuditEvent
 from haven.cases.models import Case, CaseEvent, Decision, ParentsInformed, Referral, Sanction, Support, Task
 from haven.cases.selectors import dashboard_for, repeat_involvement_flags
@@ -83,7 +82,9 @@ def _digest() -> str:
                 "user__email", "role", "school__urn", "trust__name", "authority__la_code", "started_at"
             )
         ),
-        "devices": list(TOTPDevice.objects.order_by("user__email").values_list("user__email", "key", "confirmed")),
+        "devices": list(
+            AuthenticatorApp.objects.order_by("user__email").values_list("user__email", "key", "confirmed")
+        ),
         "concerns": [
             (*row, hashlib.sha256(f"{what}|{words}|{actions}".encode()).hexdigest())
             for *row, what, words, actions in Concern.objects.order_by("reference").values_list(
@@ -271,8 +272,8 @@ def test_every_school_has_every_school_role_and_the_county_and_trusts_theirs(dem
 def test_every_demo_account_has_a_confirmed_device(demo):
     """Every role signs in with two factors (ASVS V6.3.3), staff included, so every demo
     account has a fixed authenticator secret (printed by ``make run``)."""
-    # Counted from TOTPDevice: django-otp is untyped, so the stubs know no user.totpdevice_set.
-    confirmed = Counter(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
+    # Counted from AuthenticatorApp: django-otp is untyped, so the stubs know no user.authenticatorapp_set.
+    confirmed = Counter(AuthenticatorApp.objects.filter(confirmed=True).values_list("user_id", flat=True))
     for user in User.objects.prefetch_related("memberships"):
         assert needs_two_factors({m.role for m in user.memberships.all()}) and set(TWO_FACTOR_ROLES) == set(Role)
         assert confirmed[user.pk] == 1, user.email
@@ -388,12 +389,12 @@ def test_every_printed_totp_secret_gives_codes_the_device_accepts(demo):
         if login["totp_secret"] is None or login["email"] in checked:
             continue
         checked.add(login["email"])
-        device = TOTPDevice.objects.get(user__email=login["email"], confirmed=True)
+        device = AuthenticatorApp.objects.get(user__email=login["email"], confirmed=True)
         key = base64.b32decode(login["totp_secret"] + "=" * (-len(login["totp_secret"]) % 8))
         totp = TOTP(key, step=device.step, t0=device.t0, digits=device.digits)
         totp.time = time.time()
         assert device.verify_token(str(totp.token()).zfill(device.digits)), login["email"]
-    assert len(checked) == TOTPDevice.objects.count() == User.objects.count()
+    assert len(checked) == AuthenticatorApp.objects.count() == User.objects.count()
 
 
 def test_the_text_table_shows_the_password_once_and_every_account(demo):
