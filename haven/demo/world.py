@@ -74,6 +74,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "haven.demo.insights.demo_enquiries",
     "haven.demo.network.demo_network_meetings",
     "haven.demo.records.demo_file_transfer",
+    "haven.demo.people.demo_contacts_and_family",
     "haven.demo.compliance.demo_s175_audit",
     "haven.demo.northshire.demo_northshire",
     "haven.demo.insights.demo_rollups",

@@ -192,3 +192,92 @@ class RosterImport(models.Model):
     @property
     def errors_not_shown(self) -> int:
         return max(0, self.errors_total - len(self.errors))
+
+
+class Contact(models.Model):
+    """Someone to contact about a child, as the school's MIS or the DSL records them: who they
+    are to the child, whether they hold parental responsibility, whether the child lives with
+    them, and how to reach them. Never deleted: a contact who no longer applies is ended,
+    with who ended it and why, so the child's page can say who was a contact when."""
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", "Mother"
+        FATHER = "father", "Father"
+        PARENT = "parent", "Parent"
+        STEP_PARENT = "step_parent", "Step-parent"
+        CARER = "carer", "Foster carer or carer"
+        GRANDPARENT = "grandparent", "Grandparent"
+        OTHER_RELATIVE = "relative", "Other relative"
+        SOCIAL_WORKER = "social_worker", "Social worker"
+        OTHER = "other", "Other"
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    parental_responsibility = models.BooleanField(default=False)
+    lives_with_child = models.BooleanField("the child lives with them", default=False)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    priority = models.PositiveSmallIntegerField(default=1, help_text="1 is the first to call.")
+    note = models.CharField(max_length=500, blank=True, help_text="For example: not to collect the child.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=clock.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["priority", "name", "pk"]
+        indexes = [models.Index(fields=["pupil", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relationship_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None
+
+
+class PupilLink(models.Model):
+    """Two children linked by family (brothers and sisters, one household), recorded by a DSL.
+    Kept once a pair, the lower id first; ended, never deleted. Each reader sees a linked
+    child only if they may read that child's school's records."""
+
+    class Kind(models.TextChoices):
+        SIBLING = "sibling", "Brother or sister"
+        HALF_SIBLING = "half_sibling", "Half-brother or half-sister"
+        STEP_SIBLING = "step_sibling", "Step-brother or step-sister"
+        HOUSEHOLD = "household", "Lives in the same household"
+        FAMILY = "family", "Other family"
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="links_as_first")
+    other = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="links_as_second")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=clock.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pupil__lt=models.F("other")), name="pupil_link_lower_id_first"),
+            models.UniqueConstraint(
+                fields=["pupil", "other"], condition=models.Q(ended_at__isnull=True), name="pupil_link_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.pupil_id} and {self.other_id}"
+
+    def other_than(self, pupil: Pupil) -> Pupil:
+        return self.other if self.pupil_id == pupil.pk else self.pupil

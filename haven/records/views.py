@@ -19,6 +19,7 @@ from haven.audit.context import AuditContext
 from haven.cases.selectors import repeat_involvement_flags
 from haven.core import clock
 from haven.core.errors import ApplicationError
+from haven.people import selectors as people_selectors
 from haven.people.selectors import pupil_get_for
 
 from . import forms, selectors, services
@@ -181,6 +182,8 @@ def pupil_detail(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpRespon
     """The child's page: their details, repeat involvement and their file's transfers (it asks
     the cases and the records, so it lives above them, here)."""
     pupil = pupil_get_for(request.user, pupil_id, ctx=AuditContext.of(request))
+    contacts, past_contacts = people_selectors.contacts_of(pupil)
+    can_change = can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school)
     return render(
         request,
         "records/pupil_detail.html",
@@ -192,5 +195,10 @@ def pupil_detail(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpRespon
             "can_send_file": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school),
             "records": selectors.child_records_for(request.user, pupil),
             "can_record": can(request.user, Capability.RECORD_CONCERN, school=pupil.school),
+            "contacts": contacts,
+            "past_contacts": past_contacts,
+            "links": people_selectors.links_for(request.user, pupil),
+            "can_change": can_change,
+            "suggestion_count": len(people_selectors.link_suggestions(request.user, pupil)) if can_change else 0,
         },
     )

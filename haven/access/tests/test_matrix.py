@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from haven.concerns.models import Concern
     from haven.insights.models import Enquiry
     from haven.network.models import Meeting
+    from haven.people.models import Contact, PupilLink
     from haven.pupil_voice.models import PupilReport, Survey
     from haven.records.models import FileTransfer
     from haven.resources.models import CaseStudy, Resource
@@ -77,6 +78,8 @@ class MatrixWorld(World):
     s175_audit: SchoolAudit = field(init=False)
     tokens: dict[str, str] = field(init=False)  # the API matrix's bearer tokens (haven/api/tests)
     passkey: Passkey = field(init=False)  # dsl_a's
+    contact: Contact = field(init=False)  # pupil a's mother
+    family_link: PupilLink = field(init=False)  # pupil a and a brother at school a
     session_handle: str = field(init=False)  # one of dsl_a's sessions, on another device
     # The same records in the second authority, Northshire (see :func:`matrix_world_build`).
     north: MatrixWorld = field(init=False)
@@ -280,6 +283,28 @@ PROTECTED = [
         lambda w: reverse("records:pupil_detail", args=[w.pupils["a"].pk]),
         frozenset({"dsl_a", "deputy_a", "head_a"}),
         must_show=lambda w: w.pupils["a"].upn,
+    ),
+    Protected(
+        "add a contact to a child's page",
+        lambda w: reverse("people:contact_new", args=[w.pupils["a"].pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected(
+        "end a child's contact",
+        lambda w: reverse("people:contact_end", args=[w.pupils["a"].pk, w.contact.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+        must_show=lambda w: "Matrix contact Morgan",
+    ),
+    Protected(
+        "link a child's family",
+        lambda w: reverse("people:link_new", args=[w.pupils["a"].pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+    ),
+    Protected(
+        "end a family link",
+        lambda w: reverse("people:link_end", args=[w.pupils["a"].pk, w.family_link.pk]),
+        frozenset({"dsl_a", "deputy_a"}),
+        must_show=lambda w: "Matrix Brother",
     ),
     Protected(
         "who opened a pupil's file",
@@ -744,6 +769,20 @@ def _with_records(base: World) -> MatrixWorld:
 
     world.transfer = transfer_send(
         by=world.users["dsl_a"], pupil=world.pupils["a"], left_on=timezone.localdate(), to_school=world.school_b
+    )
+    from haven.people import services as people_services
+    from haven.testing import factories
+
+    world.contact = people_services.contact_add(
+        by=world.users["dsl_a"],
+        pupil=world.pupils["a"],
+        data={"name": "Matrix contact Morgan", "relationship": "mother", "phone": "07700 900321"},
+    )
+    world.family_link = people_services.link_add(
+        by=world.users["dsl_a"],
+        pupil=world.pupils["a"],
+        other=factories.PupilFactory(school=world.school_a, legal_forename="Matrix", legal_surname="Brother"),
+        kind="sibling",
     )
     # Every user gets a token, so the feeds can be asked for as each of them (one each: the
     # mirrored world finds the tokens the first one made).
