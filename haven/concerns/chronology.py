@@ -1,20 +1,23 @@
-"""The concerns' entries in a chronology: each concern, and each amendment to one."""
+"""The concerns' entries in a chronology: each concern (with its body map in words), and
+each amendment to one."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from haven.core.chronology import Entry, Scope, choices_of
 from haven.core.converters import reference_urls
 
-from .models import Amendment, Category, Concern
+from . import bodymap
+from .models import Amendment, BodyMark, Category, Concern
 
 KINDS = {"concern": "Concern", "amendment": "Amendment"}
 
 
 def entries(scope: Scope) -> list[Entry]:
     """The scope's concerns, by when they happened, and their amendments. Three queries: the
-    concerns, their categories and the amendments (none when there are no concerns)."""
+    concerns, their categories and the amendments (none when there are no concerns), and a
+    fourth for the body maps when one of the concerns has one."""
     concern_url = reference_urls("concerns:detail")
     concern_rows = list(
         scope.concerns.values(
@@ -27,6 +30,7 @@ def entries(scope: Scope) -> list[Entry]:
             "child_words",
             "recorded_by__full_name",
             "case__reference",
+            "body_mark_count",
         )
     )
     concern_ids = [c["pk"] for c in concern_rows]  # an empty list runs no query
@@ -42,17 +46,26 @@ def entries(scope: Scope) -> list[Entry]:
         .values_list("concern_id", "category__name")
     ):
         categories.setdefault(concern_id, []).append(name)
+    marks: dict[int, list[dict[str, Any]]] = {}
+    if with_marks := [c["pk"] for c in concern_rows if c["body_mark_count"]]:
+        for mark in BodyMark.objects.filter(concern_id__in=with_marks).values(
+            "concern_id", "number", "region", "description"
+        ):
+            marks.setdefault(mark["concern_id"], []).append(dict(mark))
     out = [
         Entry(
             c["occurred_at"],
             c["recorded_at"],
             "concern",
             f"Concern {c['reference']}: " + ", ".join(categories.get(c["pk"], ())),
-            c["what_happened"] + (f"\n\nThe child's words: “{c['child_words']}”" if c["child_words"] else ""),
+            c["what_happened"]
+            + (f"\n\nThe child's words: “{c['child_words']}”" if c["child_words"] else "")
+            + (f"\n\n{bodymap.summary(marks[c['pk']])}" if c["pk"] in marks else ""),
             c["recorded_by__full_name"],
             concern_url(c["reference"]),
             c["case__reference"] or "",
             all_day=not c["occurred_time_known"],  # its occurred_at is already the start of the day
+            figure=bodymap.figure(marks[c["pk"]]) if c["pk"] in marks else None,
         )
         for c in concern_rows
     ]

@@ -12,11 +12,12 @@ from django.utils import timezone
 from haven.core import clamd, clock
 from haven.core.forms import DateInput, TimeInput, model_choice_field
 
-from . import files
+from . import bodymap, files
 from .models import Amendment, Category, ChildRole, Concern, Location
 from .selectors import picked_pupil_id, pupils_matching, pupils_on_roll
 
 CHILD_ROWS = 6
+MARK_ROWS = 6  # marks on the body map the form offers (three shown, three more behind "More marks")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -45,6 +46,20 @@ class ChildRow:
     error: str = ""
 
 
+@dataclass
+class MarkRow:
+    """One mark on the body map as typed: where (a part of the body) and what was seen."""
+
+    index: int
+    region: str = ""
+    description: str = ""
+    error: str = ""
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.region or self.description)
+
+
 class ConcernForm(forms.Form):
     occurred_on = forms.DateField(
         label="Date it happened",
@@ -54,7 +69,7 @@ class ConcernForm(forms.Form):
     occurred_time = forms.TimeField(
         label="Time it happened",
         required=False,
-        help_text="Leave blank if you do not know.",
+        help_text="Blank if not known.",
         widget=TimeInput(),
         error_messages={"invalid": "Enter a time like 13:45."},
     )
@@ -67,7 +82,7 @@ class ConcernForm(forms.Form):
         label="If online: which app, game or website",
         required=False,
         max_length=100,
-        help_text="For example Snapchat, TikTok, WhatsApp, Roblox.",
+        help_text="Snapchat, TikTok, WhatsApp, Roblox…",
     )
     location_detail = forms.CharField(label="More about where", required=False, max_length=200)
     categories = forms.ModelMultipleChoiceField(
@@ -79,20 +94,20 @@ class ConcernForm(forms.Form):
     )
     what_happened = forms.CharField(
         label="What happened",
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What you saw, heard or were told. Facts, not opinions.",
         error_messages={"required": "Enter what happened."},
     )
     child_words = forms.CharField(
         label="The child's exact words",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Write down what the child said, in their words, even if they are rude or unclear.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the child said, in their words, even if rude or unclear.",
     )
     actions_taken = forms.CharField(
         label="What you have done so far",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     child_told_next_steps = forms.ChoiceField(
         label="Did you tell the child what happens next?",
@@ -103,7 +118,7 @@ class ConcernForm(forms.Form):
     urgent = forms.BooleanField(
         label="This is urgent: a child may be at risk of harm now",
         required=False,
-        help_text="Every safeguarding lead is alerted at once. If a child is in immediate danger, call 999 first.",
+        help_text="Every safeguarding lead is alerted at once.",
     )
     attachments = MultipleFileField(
         label="Attachments",
@@ -124,6 +139,16 @@ class ConcernForm(forms.Form):
             # Today's date, but never a time: "leave blank if you do not know" means blank.
             self.initial.setdefault("occurred_on", clock.localdate())
         self.child_rows = self._child_rows()
+        data = self.data if self.is_bound else {}
+        self.mark_rows = [
+            MarkRow(
+                index=i,
+                region=str(data.get(f"mark_{i}_region") or "").strip()[:40],
+                description=str(data.get(f"mark_{i}_description") or "").strip(),
+            )
+            for i in range(1, MARK_ROWS + 1)
+        ]
+        self.region_choices = bodymap.choices()
 
     def _child_rows(self) -> list[ChildRow]:
         data = self.data if self.is_bound else {}
@@ -151,6 +176,34 @@ class ConcernForm(forms.Form):
                     except clamd.ScanRefused as exc:
                         raise clamd.form_error(exc) from exc
         return uploads
+
+    def _marks(self) -> list[MarkRow]:
+        """The body map's filled rows, numbered in order; a row with only half filled in is
+        an error beside that row (and one line in the summary at the top)."""
+        for row in self.mark_rows:
+            if not row.filled:
+                continue
+            if row.region not in bodymap.BY_CODE:
+                row.error = f"Choose where on the body mark {row.index} is."
+            elif not row.description:
+                row.error = f"Describe mark {row.index}: what you saw, its size and colour."
+            elif len(row.description) > bodymap.DESCRIPTION_MAX:
+                row.error = (
+                    f"Mark {row.index} is {len(row.description)} characters long; "
+                    f"the most is {bodymap.DESCRIPTION_MAX}."
+                )
+        if any(r.error for r in self.mark_rows):
+            self.add_error(None, "Check the body map: " + " ".join(r.error for r in self.mark_rows if r.error))
+        return [r for r in self.mark_rows if r.filled and not r.error]
+
+    @property
+    def more_children_open(self) -> bool:
+        """Children 2 to 6 sit behind "Another child involved", open once one is named."""
+        return any(r.query or r.error or r.role for r in self.child_rows[1:])
+
+    @property
+    def marks_open(self) -> bool:
+        return any(r.filled for r in self.mark_rows)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -184,6 +237,7 @@ class ConcernForm(forms.Form):
         elif not chosen:
             self.add_error(None, "Name at least one child, with their role.")
         cleaned["children"] = chosen
+        cleaned["marks"] = self._marks()
         on, at = cleaned.get("occurred_on"), cleaned.get("occurred_time")
         cleaned["time_known"] = at is not None
         if on:

@@ -18,6 +18,8 @@ from django.db.models import Q
 from haven.core import clock
 from haven.core.fields import EncryptedTextField
 
+from . import bodymap
+
 
 class Category(models.Model):
     """One entry of the abuse taxonomy (policy §3/§4, DESIGN §4), versioned by date.
@@ -128,6 +130,9 @@ class Concern(models.Model):
     actions_taken = EncryptedTextField(blank=True)
     child_told_next_steps = models.CharField(max_length=3, choices=ToldNextSteps.choices)
     urgent = models.BooleanField(default=False)
+    body_mark_count = models.PositiveSmallIntegerField(
+        default=0, help_text="How many marks its body map has (so lists need not count them)."
+    )
     categories = models.ManyToManyField(Category, related_name="concerns")
     source = models.CharField(max_length=20, default="web", help_text="web, api or pupil_voice")
     # Workflow: changed only by the DSL's triage services, each change audited.
@@ -261,6 +266,29 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class BodyMark(models.Model):
+    """One injury or mark seen on a child, on the concern's body map (haven.concerns.bodymap):
+    where, by a named part of the body, and what was seen, in words. Never a photo. Recorded
+    with the concern, like the rest of it never changed afterwards."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="body_marks")
+    number = models.PositiveSmallIntegerField(help_text="1, 2, 3... as the map numbers them.")
+    region = models.CharField(max_length=40)  # a code of haven.concerns.bodymap.REGIONS
+    description = EncryptedTextField(help_text="What was seen: size, colour, shape, what the child said of it.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["concern", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["concern", "number"], name="body_mark_number_once"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="body_mark_number_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mark {self.number}: {bodymap.label(self.region)}"
 
 
 class Alert(models.Model):

@@ -24,8 +24,8 @@ from haven.core.models import counter_next
 from haven.organisations.models import School
 from haven.people.models import Pupil
 
-from . import files, search
-from .models import Amendment, Attachment, Category, ChildRole, Concern, ConcernChild, Location
+from . import bodymap, files, search
+from .models import Amendment, Attachment, BodyMark, Category, ChildRole, Concern, ConcernChild, Location
 from .rules import UKCIS_NUDES_ADVICE, Prompt, age_on, statutory_prompts
 
 if TYPE_CHECKING:
@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 
 MAX_NARRATIVE = 20_000
 FUTURE_SLACK = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class MarkOnBody:
+    """One mark for the body map: a code of haven.concerns.bodymap.REGIONS and what was seen."""
+
+    region: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ def concern_submit(
     attachments: Sequence[UploadedFile[bytes]] = (),
     source: str = "web",
     time_known: bool = True,
+    marks: Sequence[MarkOnBody] = (),
     ctx: AuditContext = COMMAND,
 ) -> Concern:
     """Record a concern (policy §4-§5: every concern, in the child's own words).
@@ -95,8 +104,9 @@ def concern_submit(
     Refuses, with a message naming the field: no child; a child not on this school's roll
     (including a forged id from another school); a time in the future; a location of
     "online" with no platform; an unknown or retired category; a narrative over the limit;
-    attachments that are too big or not an allowed kind by their content; and any image or
-    video for sharing nudes and semi-nudes (UKCIS advice, DESIGN §3 rule 7).
+    attachments that are too big or not an allowed kind by their content; any image or
+    video for sharing nudes and semi-nudes (UKCIS advice, DESIGN §3 rule 7); and a mark on the
+    body map at no known part of the body, or without words.
     """
     if not can(by, Capability.RECORD_CONCERN, school=school):
         raise ApplicationError("You cannot record concerns at this school.", code="forbidden")
@@ -137,6 +147,7 @@ def concern_submit(
         raise ApplicationError("Say whether the child was told what happens next.", field="child_told_next_steps")
 
     checked = _check_attachments(attachments, nudes=any(c.nudes_images for c in categories))
+    marks = _check_marks(marks)
 
     concern = Concern(
         school=school,
@@ -154,6 +165,7 @@ def concern_submit(
         child_told_next_steps=child_told_next_steps,
         urgent=urgent,
         source=source,
+        body_mark_count=len(marks),
     )
     # The fields' own checks (choices, lengths). The database enforces the rest and nothing
     # here can break it: school and recorded_by are rows in hand, the reference comes from its
@@ -171,13 +183,27 @@ def concern_submit(
     )
     for upload, content_type, data in checked:
         _attachment_store(concern=concern, by=by, upload=upload, content_type=content_type, data=data)
+    BodyMark.objects.bulk_create(
+        [
+            BodyMark(
+                concern=concern, number=n, region=m.region, description=m.description, recorded_by=by, recorded_at=now
+            )
+            for n, m in enumerate(marks, start=1)
+        ]
+    )
     audit_record(
         Event.CONCERN_SUBMITTED,
         ctx=ctx,
         actor=by,
         obj=concern,
         school=school,
-        extra={"urgent": urgent, "children": len(children), "attachments": len(checked), "source": source},
+        extra={
+            "urgent": urgent,
+            "children": len(children),
+            "attachments": len(checked),
+            "body_marks": len(marks),
+            "source": source,
+        },
     )
     if urgent and not clock.writing_history():  # history (haven.core.clock) is recorded, never emailed
         from .alerts import urgent_concern_alerts_write
@@ -185,6 +211,26 @@ def concern_submit(
         # In this transaction: the alerts are saved with the concern or not at all (haven.alerts).
         urgent_concern_alerts_write(concern)
     return concern
+
+
+def _check_marks(marks: Sequence[MarkOnBody]) -> list[MarkOnBody]:
+    if len(marks) > bodymap.MAX_MARKS:
+        raise ApplicationError(f"Put at most {bodymap.MAX_MARKS} marks on the body map.", field="marks")
+    checked = []
+    for n, mark in enumerate(marks, start=1):
+        if mark.region not in bodymap.BY_CODE:
+            raise ApplicationError(f"Mark {n} on the body map is not on a part of the body Haven knows.", field="marks")
+        description = (mark.description or "").strip()
+        if not description:
+            raise ApplicationError(f"Describe mark {n} on the body map: what was seen.", field="marks")
+        if len(description) > bodymap.DESCRIPTION_MAX:
+            raise ApplicationError(
+                f"Mark {n} on the body map is {len(description)} characters long; "
+                f"the most is {bodymap.DESCRIPTION_MAX}.",
+                field="marks",
+            )
+        checked.append(MarkOnBody(mark.region, description))
+    return checked
 
 
 def _check_attachments(

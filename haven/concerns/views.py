@@ -21,7 +21,7 @@ from haven.core.converters import parse_id
 from haven.core.errors import ApplicationError
 from haven.people.models import Pupil
 
-from . import selectors, services
+from . import bodymap, selectors, services
 from .forms import AmendmentForm, ConcernForm, category_groups
 from .models import ChildRole, Concern
 
@@ -81,6 +81,7 @@ def concern_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                     child_told_next_steps=data["child_told_next_steps"],
                     urgent=data["urgent"],
                     attachments=data["attachments"],
+                    marks=[services.MarkOnBody(m.region, m.description) for m in data["marks"]],
                     ctx=AuditContext.of(request),
                 )
             except ApplicationError as exc:
@@ -104,6 +105,13 @@ def concern_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             "schools": schools,
             "roles": ChildRole.choices,
             "category_groups": category_groups(form),
+            "body_map": bodymap.figure(
+                [
+                    {"number": r.index, "region": r.region, "description": r.description}
+                    for r in form.mark_rows
+                    if r.region in bodymap.BY_CODE
+                ]
+            ),
         },
         status=status,
     )
@@ -136,8 +144,11 @@ def _detail_context(
 ) -> dict[str, Any]:
     """The concern's page; the amendment form only for those who may amend it."""
     can_amend = may_amend_concern(request.user, concern)
+    marks = list(concern.body_marks.all()) if concern.body_mark_count else []
     return {
         "concern": concern,
+        "marks": marks,
+        "body_map": bodymap.figure(marks) if marks else None,
         "amend_form": (amend_form or AmendmentForm()) if can_amend else None,
         "is_dsl": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=concern.school),
         "reads_school": can(request.user, Capability.READ_SCHOOL_RECORDS, school=concern.school),

@@ -29,6 +29,7 @@ class Entry:
     link: str = ""
     case: str = ""
     all_day: bool = False  # known to the day only (a referral date), shown without a time
+    figure: Any = None  # a drawing the PDFs print with it (a concern's body map), or None
     # How the pages print it, in UK time: set once per entry by the read model (formatting a
     # date in the template costs a time-zone conversion and a format parse every time).
     iso: str = ""  # <time datetime="...">

@@ -40,6 +40,7 @@ from haven.concerns.models import Alert, Category, ChildRole, Concern, Location
 from haven.concerns.rules import age_on
 from haven.concerns.services import (
     ChildInConcern,
+    MarkOnBody,
     amendment_add,
     concern_acknowledge,
     concern_close_no_further_action,
@@ -1911,6 +1912,17 @@ def _decide(thread: _ThreadPlan, route: str, routes: tuple[str, ...], names: dic
     )
 
 
+# The body map of a physical concern whose account names a mark, as the member of staff who
+# saw it would draw it.
+_BODY_MARKS = (
+    ("had a red mark", MarkOnBody("front_right_upper_arm", "Red mark about 3 cm across where the punches landed.")),
+    (
+        "graze on one hand",
+        MarkOnBody("front_left_hand", "Graze across the palm, about 2 cm, cleaned by the first aider."),
+    ),
+)
+
+
 def _submit(concern: _ConcernPlan, sp: _SchoolPlan, categories: dict[str, Category]) -> None:
     concern.concern = concern_submit(
         by=concern.recorder,
@@ -1926,6 +1938,7 @@ def _submit(concern: _ConcernPlan, sp: _SchoolPlan, categories: dict[str, Catego
         actions_taken=concern.actions,
         child_told_next_steps=concern.told,
         urgent=concern.urgent,
+        marks=[mark for words, mark in _BODY_MARKS if words in concern.what],
     )
     if concern.urgent:  # what the alert task records when it e-mails every DSL and deputy
         for user in (sp.dsl, sp.deputy):

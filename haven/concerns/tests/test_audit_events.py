@@ -53,7 +53,7 @@ def test_recording_reading_amending_and_downloading_on_the_pages(client, world):
     submitted = _last("concern.submitted", object_id=str(concern.pk))
     assert (submitted.channel, submitted.action, submitted.actor) == ("page", Action.CREATE, staff)
     assert (submitted.ip_address, submitted.user_agent) == ("127.0.0.1", "Test browser")
-    assert submitted.extra == {"urgent": False, "children": 1, "attachments": 1, "source": "web"}
+    assert submitted.extra == {"urgent": False, "children": 1, "attachments": 1, "body_marks": 0, "source": "web"}
     assert submitted.school_id == world.school_a.pk
 
     client.get(reverse("concerns:detail", args=[concern.reference]))

@@ -43,6 +43,42 @@
     });
   });
 
+  // "Which app, game or website" shows once the place is online (or it has words in it).
+  // Without this it always shows.
+  var place = document.getElementById("id_location");
+  var online = document.querySelector("[data-online-only]");
+  if (place && online) {
+    var platform = online.querySelector("input");
+    var showOnline = function () { online.hidden = place.value !== "online" && !platform.value; };
+    place.addEventListener("change", showOnline);
+    showOnline();
+  }
+
+  // The body map on the concern form: a tap on a part of the outline chooses it for the mark
+  // being filled in (the last one touched if its part is not chosen yet, else the first mark
+  // with no part) and moves to its words.
+  // Without this each mark's list of parts of the body does the same.
+  var map = document.querySelector("[data-body-map]");
+  if (map) {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("[data-mark-row]"));
+    var current = null;
+    rows.forEach(function (row) {
+      row.addEventListener("focusin", function () { current = row; });
+    });
+    map.addEventListener("click", function (event) {
+      var code = event.target.getAttribute && event.target.getAttribute("data-region");
+      if (!code) { return; }
+      var empty = rows.filter(function (r) { return !r.querySelector("select").value; });
+      var row = current && empty.indexOf(current) !== -1 ? current : empty[0];
+      if (!row) { return; }
+      var closed = row.closest("details:not([open])");
+      if (closed) { closed.open = true; }
+      row.querySelector("select").value = code;
+      row.querySelector("input").focus();
+      current = null;
+    });
+  }
+
   // Idle timeout: warn five minutes before the server ends the session.
   var idle = parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
   if (!idle) { return; }
