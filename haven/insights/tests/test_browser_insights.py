@@ -80,3 +80,42 @@ def test_an_officer_logs_an_enquiry_reads_the_table_and_filters_the_dashboard(
         place.get_by_role("link", name=re.compile("Download")).click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "Corridor,6,6" in text
+
+
+# The smallest rendered size of any chart's text, in CSS pixels: the SVG's own font size times
+# the scale the page draws the SVG at (a chart wider than the phone shrinks with its text).
+SMALLEST_CHART_TEXT = """() => Math.min(...Array.from(document.querySelectorAll("svg.chart")).map(svg => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return Math.min(...Array.from(svg.querySelectorAll("text")).map(
+        t => parseFloat(getComputedStyle(t).fontSize) * scale));
+}))"""
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+        {"viewport": {"width": 1366, "height": 900}},
+    ],
+    ids=["phone", "desktop"],
+)
+def test_the_county_dashboard_reads_at_body_size_with_rates_on_a_phone_and_a_desktop(
+    transactional_db, taxonomy, live_server, world, make_concern, open_context, size
+):
+    base = live_server.url
+    officer = world.users["la_officer_a"]
+    for days in (2, 3, 40, 41, 42, 70):
+        make_concern(days_ago=days)
+    rollups.rebuild()
+    page = open_context(**size)
+    sign_in(page, base, officer, f.totp_device(officer))
+    page.goto(base + "/insights/")
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Insights: Midshire County Council"))
+    assert page.locator("svg.chart").count() >= 1
+    smallest = page.evaluate(SMALLEST_CHART_TEXT)
+    print(f"smallest chart text at {size['viewport']['width']} px: {smallest:.1f} px")
+    assert smallest >= 15.5, f"chart text is drawn at {smallest:.1f} px, below the body size"
+    expect(page.get_by_role("columnheader", name="Per 1,000 pupils").first).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    axe_check(page, label=f"county dashboard ({size['viewport']['width']} px)")
