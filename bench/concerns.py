@@ -58,9 +58,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
-GENERATOR_VERSION = 5  # 2: audit events with their names and channel (audit 0004); 3: sealed;
+GENERATOR_VERSION = 6  # 2: audit events with their names and channel (audit 0004); 3: sealed;
 # 4: narratives encrypted at rest, with their blind index (concerns 0007); 5: authenticator
-# seeds encrypted, in accounts_authenticatorapp (accounts 0008)
+# seeds encrypted, in accounts_authenticatorapp (accounts 0008); 6: concerns' body map count
+# (concerns 0008; no body marks)
 PASSWORD = "bench-password-not-a-secret"  # every synthetic user's password (one Argon2 hash)
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 DAY = 86_400
@@ -541,7 +542,7 @@ LOAD_TABLES: dict[str, str] = {  # table: the columns COPY fills (the others tak
         "id, reference, recorded_at, occurred_at, location, location_detail, online_platform, "
         "what_happened, child_words, actions_taken, child_told_next_steps, urgent, source, status, "
         "acknowledged_at, closed_rationale, acknowledged_by_id, case_id, recorded_by_id, school_id, "
-        "occurred_time_known"
+        "occurred_time_known, body_mark_count"
     ),
     "concerns_concern_categories": "concern_id, category_id",
     "concerns_concernchild": "concern_id, pupil_id, role",
@@ -994,7 +995,7 @@ class Generator:
             add(
                 f"{c.id}\t{c.ref}\t{self.ts(c.rec)}\t{self.ts(c.occ)}\t{c.loc}\t{c.detail}\t{c.platform}\t"
                 f"{what[0]}\t{words[0]}\t{actions[0]}\t{c.told}\t{'t' if c.urgent else 'f'}\t{c.source}\t"
-                f"{c.status}\t{self.ts(c.ack)}\t{closed}\t{ack_by}\t{case_id}\t{c.by}\t{s.id}\tt\n"
+                f"{c.status}\t{self.ts(c.ack)}\t{closed}\t{ack_by}\t{case_id}\t{c.by}\t{s.id}\tt\t0\n"
             )
             add_search(f"{c.id}\t{' '.join(sorted(what[1] | words[1] | actions[1]))}\n")
             for cat in c.cats:
