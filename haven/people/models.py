@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from haven.core import clock
-from haven.core.fields import ClockDateTimeField, model_field
+from haven.core.fields import ClockDateTimeField, EncryptedTextField, model_field
 
 from .upn import validate_upn
 
@@ -219,7 +219,7 @@ class Contact(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     priority = models.PositiveSmallIntegerField(default=1, help_text="1 is the first to call.")
-    note = models.CharField(max_length=500, blank=True, help_text="For example: not to collect the child.")
+    note = EncryptedTextField(max_length=500, blank=True, help_text="For example: not to collect the child.")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -228,7 +228,7 @@ class Contact(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    end_reason = models.CharField(max_length=300, blank=True)
+    end_reason = EncryptedTextField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["priority", "name", "pk"]
@@ -257,7 +257,7 @@ class PupilLink(models.Model):
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="links_as_first")
     other = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="links_as_second")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    note = models.CharField(max_length=300, blank=True)
+    note = EncryptedTextField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -6,6 +6,7 @@ emails suggest brothers and sisters to link, never linking them unasked."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from conftest import sign_in
@@ -169,3 +170,20 @@ def test_ending_a_link_keeps_it_as_ended(client, world):
     # ... and they can be linked again, as a new record.
     services.link_add(by=world.users["dsl_a"], pupil=other, other=pupil, kind="sibling")
     assert PupilLink.objects.count() == 2
+
+
+def test_what_staff_write_about_a_contact_or_link_is_kept_encrypted(client, world):
+    pupil = world.pupils["a"]
+    contact = services.contact_add(
+        by=world.users["dsl_a"], pupil=pupil, data={**SAVED, "note": "Court order: no contact."}
+    )
+    other = f.PupilFactory(school=world.school_a)
+    services.link_add(by=world.users["dsl_a"], pupil=pupil, other=other, kind="sibling", note="Half-brother via dad.")
+    services.contact_end(
+        by=world.users["dsl_a"], contact=contact, reason="Parental responsibility removed by the court."
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT note, end_reason FROM people_contact UNION ALL SELECT note, '' FROM people_pupillink")
+        stored = " ".join(v for row in cursor.fetchall() for v in row)
+    assert "Court order" not in stored and "removed by the court" not in stored and "Half-brother" not in stored
+    assert Contact.objects.get().end_reason == "Parental responsibility removed by the court."
