@@ -61,7 +61,7 @@ OUT = ROOT / "bench" / "out"
 GENERATOR_VERSION = 6  # 2: audit events with their names and channel (audit 0004); 3: sealed;
 # 4: narratives encrypted at rest, with their blind index (concerns 0007); 5: authenticator
 # seeds encrypted, in accounts_authenticatorapp (accounts 0008); 6: concerns' body map count
-# (concerns 0008; no body marks)
+# (concerns 0008; no body marks), and an authenticator app for every user, staff included
 PASSWORD = "bench-password-not-a-secret"  # every synthetic user's password (one Argon2 hash)
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 DAY = 86_400
@@ -743,10 +743,10 @@ class Generator:
             )
             add_member(f"{self.next_member}\t{role}\t{joined}\t\\N\t\\N\t{s.id}\t\\N\t{uid}\n")
             self.next_member += 1
-            if role in ("dsl", "deputy_dsl", "head"):
-                seed = _escape(fieldcrypt.encrypt(f"{rng.getrandbits(160):040x}", aad="accounts_authenticatorapp.key"))
-                add_device(f"Authenticator\tt\t{seed}\t30\t0\t6\t1\t0\t-1\t{uid}\t0\t{joined}\n")
-                self.count("accounts_authenticatorapp")
+            # Every role gives two factors (accounts.policy.TWO_FACTOR_ROLES), staff included.
+            seed = _escape(fieldcrypt.encrypt(f"{rng.getrandbits(160):040x}", aad="accounts_authenticatorapp.key"))
+            add_device(f"Authenticator\tt\t{seed}\t30\t0\t6\t1\t0\t-1\t{uid}\t0\t{joined}\n")
+            self.count("accounts_authenticatorapp")
             users["email"][uid] = email
             users.setdefault("names", {})[uid] = full
             if role in ("staff", "deputy_dsl"):
@@ -1927,7 +1927,7 @@ class Facts:
     designated_entries: int
     readers: list[tuple[str, str]]  # (email, TOTP key) of the DSL, deputies and head
     largest_dsl: tuple[str, str]
-    writers: list[str]
+    writers: list[tuple[str, str]]  # (email, TOTP key) of staff who record concerns
     case_refs: list[str]
     submit_pupils: list[int]
     categories: list[int]
@@ -1958,11 +1958,10 @@ def load_facts(meta: dict[str, Any]) -> Facts:
                 rows.append((m.user.email, m.user.authenticatorapp_set.get().key))
         return rows
 
-    writers = list(
-        Membership.objects.filter(school_id=submit, role="staff")
-        .order_by("pk")
-        .values_list("user__email", flat=True)[:8]
-    )
+    writers = [
+        (m.user.email, m.user.authenticatorapp_set.get().key)
+        for m in Membership.objects.filter(school_id=submit, role="staff").select_related("user").order_by("pk")[:8]
+    ]
     # The cases a DSL opens: the school's 40 most recently opened that the deputies may also read.
     cases = list(
         Case.objects.filter(school_id=school, restricted=False)
@@ -2147,14 +2146,14 @@ def benchmark(args: argparse.Namespace, meta: dict[str, Any], data_dir: Path, pr
         n_sessions = max(1, args.concurrency)
         pools = {
             "readers": [sign_in(server.port, email, key) for email, key in facts.readers[:n_sessions]],
-            "writers": [sign_in(server.port, email, None) for email in facts.writers[:n_sessions]],
+            "writers": [sign_in(server.port, email, key) for email, key in facts.writers[:n_sessions]],
             "largest": [sign_in(server.port, *facts.largest_dsl)],
         }
         csrf = {id(b): csrf_token(b.get("/concerns/new/")) for b in pools["writers"]}
         connection.close()
         progress(
             f"Signed in on port {server.port}: {len(pools['readers'])} readers (DSL, deputies, head: password and "
-            f"TOTP code), {len(pools['writers'])} staff (password), the largest school's DSL"
+            f"TOTP code), {len(pools['writers'])} staff (the same), the largest school's DSL"
         )
         offset = 0
         for scn in scenarios(facts, csrf):
@@ -2232,7 +2231,7 @@ def diagnose(meta: dict[str, Any], out_dir: Path, progress: Callable, only: set[
         return client
 
     dsl = client_for(facts.readers[0][0], True)
-    staff = client_for(facts.writers[0], False)
+    staff = client_for(facts.writers[0][0], True)
     big = client_for(facts.largest_dsl[0], True)
 
     def submit(i: int) -> Any:
