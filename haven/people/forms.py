@@ -8,7 +8,7 @@ from django.template.defaultfilters import filesizeformat
 
 from haven.core import clamd
 
-from .models import Contact, PupilLink
+from .models import CONTACT_FIELDS, Contact, PupilLink
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024  # a 50,000-pupil export is about 5 MB
 
@@ -59,16 +59,7 @@ PHONE_CHARACTERS = set("0123456789 +()-")
 class ContactForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs
     class Meta:
         model = Contact
-        fields = [
-            "name",
-            "relationship",
-            "parental_responsibility",
-            "lives_with_child",
-            "phone",
-            "email",
-            "priority",
-            "note",
-        ]
+        fields = list(CONTACT_FIELDS)
         labels = {
             "name": "Full name",
             "relationship": "Who they are to the child",

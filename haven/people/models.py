@@ -194,6 +194,19 @@ class RosterImport(models.Model):
         return max(0, self.errors_total - len(self.errors))
 
 
+# What a member of staff writes about a contact (the form's fields, and what contact_add keeps).
+CONTACT_FIELDS = (
+    "name",
+    "relationship",
+    "parental_responsibility",
+    "lives_with_child",
+    "phone",
+    "email",
+    "priority",
+    "note",
+)
+
+
 class Contact(models.Model):
     """Someone to contact about a child, as the school's MIS or the DSL records them: who they
     are to the child, whether they hold parental responsibility, whether the child lives with

@@ -14,21 +14,10 @@ from haven.audit.services import audit_record
 from haven.core import clock
 from haven.core.errors import ApplicationError
 
-from .models import Contact, Pupil, PupilLink
+from .models import CONTACT_FIELDS, Contact, Pupil, PupilLink
 
 if TYPE_CHECKING:
     from haven.accounts.models import User
-
-CONTACT_FIELDS = (
-    "name",
-    "relationship",
-    "parental_responsibility",
-    "lives_with_child",
-    "phone",
-    "email",
-    "priority",
-    "note",
-)
 
 
 @transaction.atomic
