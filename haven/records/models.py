@@ -2,10 +2,12 @@
 5 school days of leaving, separately from the main pupil file, receipt confirmed).
 
 The file is a snapshot made when it is sent: a PDF of the child's details and chronology as
-the sending safeguarding lead may read them, kept outside the web root with its SHA-256, and
-never changed afterwards. Between two schools on Haven the new school's safeguarding leads
-read it here and confirm receipt; for a school not on Haven, the sending lead downloads it to
-send securely and records who confirmed receipt.
+the sending safeguarding lead may read them, with the concerns' attachments in a ZIP beside
+it (each checked against the SHA-256 it was stored with, and named with it in the ZIP's
+manifest), kept outside the web root with their SHA-256, and never changed afterwards.
+Between two schools on Haven the new school's safeguarding leads read it here and confirm
+receipt; for a school not on Haven, the sending lead downloads it to send securely and
+records who confirmed receipt.
 """
 
 from __future__ import annotations
@@ -47,6 +49,12 @@ class FileTransfer(models.Model):
     file = models.FileField(upload_to="transfers/%Y/%m/")
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
+    # The concerns' attachments, carried whole beside the PDF: a ZIP of each file and a
+    # manifest.json naming each with its SHA-256 and the PDF's (empty when there are none).
+    archive = models.FileField(upload_to="transfers/%Y/%m/", blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    archive_size = models.PositiveIntegerField(default=0)
+    attachment_count = models.PositiveIntegerField(default=0)
     entries = models.PositiveIntegerField(help_text="Chronology entries in the file.")
     # Cases in the file that the sending school restricted to named people: at the sending
     # school only people named on all of them open the file; at the new school, its

@@ -154,8 +154,9 @@ def waiting_counts(school_ids: list[int]) -> dict[int, int]:
     )
 
 
-def file_read_for(user: User, transfer_id: int, *, ctx: AuditContext = COMMAND) -> FileTransfer:
-    """The file itself: the same people (see :func:`may_open_file`), each read recorded as an export."""
+def file_read_for(user: User, transfer_id: int, *, ctx: AuditContext = COMMAND, part: str = "pdf") -> FileTransfer:
+    """The file itself (``part`` "pdf") or its attachments ("archive"): the same people (see
+    :func:`may_open_file`), each read recorded as an export."""
     transfer = transfer_get_for(user, transfer_id, ctx=ctx, audit=False)
     if not may_open_file(user, transfer):
         raise deny(
@@ -172,7 +173,9 @@ def file_read_for(user: User, transfer_id: int, *, ctx: AuditContext = COMMAND) 
         actor=user,
         obj=transfer,
         school=_audit_school(user, transfer),
-        extra={"format": "pdf", "sha256": transfer.sha256},
+        extra={"format": "zip", "sha256": transfer.archive_sha256}
+        if part == "archive"
+        else {"format": "pdf", "sha256": transfer.sha256},
     )
     return transfer
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import TYPE_CHECKING
+import io
+import json
+import re
+import zipfile
+from typing import TYPE_CHECKING, cast
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -37,9 +41,9 @@ def send_by_for(school_id: int, left_on: dt.date) -> dt.date:
     return add_school_days(left_on, SEND_WITHIN_SCHOOL_DAYS, closures)
 
 
-def _file_contents(*, by: User, pupil: Pupil, ctx: AuditContext) -> tuple[bytes, int]:
+def _file_contents(*, by: User, pupil: Pupil, ctx: AuditContext) -> tuple[bytes, int, list[Attachment]]:
     """The file as the sending lead may read it: the child's details, cases and chronology
-    (whose read the chronology's selector audits)."""
+    (whose read the chronology's selector audits), and the attachments it lists."""
 
     _, entries = pupil_chronology_for(by, pupil.pk, ctx=ctx)
     cases = list(
@@ -51,8 +55,8 @@ def _file_contents(*, by: User, pupil: Pupil, ctx: AuditContext) -> tuple[bytes,
     concerns = Concern.objects.filter(concern_visibility(by), children__pupil_id=pupil.pk)
     attachments = list(
         Attachment.objects.filter(concern__in=concerns.values("pk"))
+        .select_related("concern")
         .order_by("uploaded_at", "pk")
-        .values("original_name", "size", "sha256", "concern__reference")
     )
     pdf = pdf_bytes(
         "records/file_pdf.html",
@@ -66,7 +70,57 @@ def _file_contents(*, by: User, pupil: Pupil, ctx: AuditContext) -> tuple[bytes,
             "printed_by": by.full_name,
         },
     )
-    return pdf, len(entries)
+    return pdf, len(entries), attachments
+
+
+def _archive_name(n: int, attachment: Attachment) -> str:
+    """attachments/01-C-140001-00007-notes.pdf: numbered as the PDF lists them, the concern's
+    reference, then the uploader's name with anything but letters, digits, dots, dashes and
+    underscores made a dash (no folders, nothing hidden)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", attachment.original_name).strip(".-") or "attachment"
+    return f"attachments/{n:02d}-{attachment.concern.reference}-{safe[-120:]}"
+
+
+def _archive(pupil: Pupil, pdf: bytes, attachments: list[Attachment], *, by: User) -> bytes:
+    """The attachments in one ZIP with a manifest.json of each file's name, size and SHA-256,
+    and the PDF's. Each file is read back and checked against the hash it was stored with:
+    one that changed since is refused, naming it, rather than sent."""
+    manifest: dict[str, object] = {
+        "format": "haven-child-protection-file-attachments/1",
+        "school": {"name": pupil.school.name, "urn": pupil.school.urn},
+        "pupil_upn": pupil.upn,
+        "made_at": clock.now().isoformat(),
+        "made_by": by.full_name,
+        "file_pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+        "attachments": [],
+    }
+    listed = cast("list[dict[str, object]]", manifest["attachments"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for n, attachment in enumerate(attachments, start=1):
+            with attachment.file.open("rb") as stored:
+                data = stored.read()
+            if hashlib.sha256(data).hexdigest() != attachment.sha256:
+                raise ApplicationError(
+                    f"The attachment “{attachment.original_name}” of concern {attachment.concern.reference} is not "
+                    "the file that was stored (its SHA-256 differs), so the file was not sent. Ask your Haven "
+                    "administrator to restore it from a backup."
+                )
+            name = _archive_name(n, attachment)
+            archive.writestr(name, data)
+            listed.append(
+                {
+                    "name": name,
+                    "original_name": attachment.original_name,
+                    "concern": attachment.concern.reference,
+                    "content_type": attachment.content_type,
+                    "size": len(data),
+                    "sha256": attachment.sha256,
+                    "uploaded_at": attachment.uploaded_at.isoformat(),
+                }
+            )
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    return buffer.getvalue()
 
 
 def _already_waiting(pupil: Pupil, to_school: School | None, to_school_name: str) -> bool:
@@ -118,7 +172,8 @@ def transfer_send(
             "people named on it must send the file, so that it is complete."
         )
     restricted_ids = list(restricted.values_list("pk", flat=True))
-    pdf, entries = _file_contents(by=by, pupil=pupil, ctx=ctx)
+    pdf, entries, attachments = _file_contents(by=by, pupil=pupil, ctx=ctx)
+    archive = _archive(pupil, pdf, attachments, by=by) if attachments else b""
     now = clock.now()
     transfer = FileTransfer(
         school=pupil.school,
@@ -138,8 +193,14 @@ def transfer_send(
         sha256=hashlib.sha256(pdf).hexdigest(),
         size=len(pdf),
         entries=entries,
+        archive_sha256=hashlib.sha256(archive).hexdigest() if archive else "",
+        archive_size=len(archive),
+        attachment_count=len(attachments),
     )
-    transfer.file.save(f"cp-file-{pupil.pk}-{now:%Y%m%d%H%M%S%f}.pdf", ContentFile(pdf), save=False)
+    stem = f"cp-file-{pupil.pk}-{now:%Y%m%d%H%M%S%f}"
+    transfer.file.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+    if archive:
+        transfer.archive.save(f"{stem}-attachments.zip", ContentFile(archive), save=False)
     try:
         with transaction.atomic():
             Pupil.objects.select_for_update().filter(pk=pupil.pk).first()  # one transfer at a time per child
@@ -159,6 +220,8 @@ def transfer_send(
                     "to_school": to_school.pk if to_school else None,
                     "entries": entries,
                     "sha256": transfer.sha256,
+                    "attachments": len(attachments),
+                    "archive_sha256": transfer.archive_sha256,
                     "restricted_cases": restricted_ids,
                 },
             )
@@ -168,7 +231,9 @@ def transfer_send(
 
                 transfer_alerts_write(transfer)  # saved with the transfer or not at all (haven.alerts)
     except BaseException:
-        transfer.file.delete(save=False)  # no row refers to it
+        transfer.file.delete(save=False)  # no row refers to them
+        if archive:
+            transfer.archive.delete(save=False)
         raise
     return transfer
 

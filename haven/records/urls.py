@@ -9,4 +9,5 @@ urlpatterns = [
     path("records/transfers/", views.transfer_list, name="transfer_list"),
     path("records/transfers/<id:transfer_id>/", views.transfer_detail, name="transfer_detail"),
     path("records/transfers/<id:transfer_id>/file.pdf", views.transfer_file, name="transfer_file"),
+    path("records/transfers/<id:transfer_id>/attachments.zip", views.transfer_archive, name="transfer_archive"),
 ]

@@ -178,6 +178,25 @@ def transfer_file(request: AuthenticatedHttpRequest, transfer_id: int) -> FileRe
 
 
 @login_required
+@require_safe
+@step_up_required
+def transfer_archive(request: AuthenticatedHttpRequest, transfer_id: int) -> FileResponse:
+    """The attachments that travel with the file, for the same people as the PDF."""
+    transfer = selectors.file_read_for(request.user, transfer_id, ctx=AuditContext.of(request), part="archive")
+    if not transfer.archive:
+        raise Http404
+    response = FileResponse(
+        transfer.archive.open("rb"),
+        content_type="application/zip",
+        as_attachment=True,
+        filename=f"child-protection-file-{transfer.pk}-attachments.zip",
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
 def pupil_detail(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     """The child's page: their details, repeat involvement and their file's transfers (it asks
     the cases and the records, so it lives above them, here)."""

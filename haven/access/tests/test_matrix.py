@@ -498,6 +498,11 @@ PROTECTED = [
         lambda w: reverse("records:transfer_file", args=[w.transfer.pk]),
         TRANSFER_READERS,
     ),
+    Protected(
+        "a child protection file's attachments",
+        lambda w: reverse("records:transfer_archive", args=[w.transfer.pk]),
+        TRANSFER_READERS,
+    ),
     Protected("Section 175 audits", lambda w: reverse("compliance:index"), S175_USERS),
     Protected("open a Section 175 audit", lambda w: reverse("compliance:round_new"), LA_OFFICERS),
     Protected(
@@ -661,7 +666,7 @@ def _with_records(base: World) -> MatrixWorld:
     from haven.concerns.models import Category
     from haven.concerns.services import ChildInConcern, concern_submit
 
-    def concern(text: str):
+    def concern(text: str, attachments=()):
         return concern_submit(
             by=world.users["staff_a"],
             school=world.school_a,
@@ -671,9 +676,13 @@ def _with_records(base: World) -> MatrixWorld:
             category_ids=[Category.objects.get(code="bullying").pk],
             what_happened=text,
             child_told_next_steps="yes",
+            attachments=attachments,
         )
 
-    world.concern = concern("Matrix concern: name-calling in the toilets.")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    notes = SimpleUploadedFile("matrix-handwritten-notes.pdf", b"%PDF-1.4\n" + b"0" * 64, "application/pdf")
+    world.concern = concern("Matrix concern: name-calling in the toilets.", attachments=[notes])
     world.case = case_open(by=world.users["dsl_a"], concern=world.concern, title="Matrix case title")
     from haven.cases.services import referral_make, task_add
 
