@@ -1,0 +1,103 @@
+"""The police investigation's entries in a chronology: the investigation recorded and each
+change of its details, bail conditions set, varied and ended, charging decisions and court
+dates. A child's chronology keeps the case-wide entries and those about that child."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+
+from haven.core.chronology import Entry, Scope, choices_of, start_of_day
+
+from .models import BailCondition, BailEnd, ChargingDecision, CourtDate, Investigation
+
+KINDS = {
+    "police": "Police investigation",
+    "bail": "Bail conditions",
+    "charge": "Charging decision",
+    "court": "Court date",
+}
+
+
+def _day(day: dt.date) -> dt.datetime:
+    return start_of_day(day)
+
+
+def entries(scope: Scope) -> list[Entry]:
+    """One query per source."""
+    out: list[Entry] = []
+    refs, pupil_id = scope.case_refs, scope.pupil_id
+    ids = scope.case_ids
+    about = Q() if pupil_id is None else Q(pupil_id__isnull=True) | Q(pupil_id=pupil_id)
+    for v in Investigation.objects.filter(case_id__in=ids).select_related("by"):
+        contact = " ".join(part for part in (v.phone, v.email) if part)
+        title = (
+            f"Police investigation recorded: {v.force}, crime reference {v.crime_reference}"
+            if v.version == 1
+            else f"Police details changed: {v.force}, crime reference {v.crime_reference}"
+        )
+        text = f"Officer in the case: {v.officer} ({contact})." + (f"\n\n{v.notes}" if v.notes else "")
+        out.append(Entry(v.at, v.at, "police", title, text, v.by.full_name, case=refs.get(v.case_id, "")))
+    bail = BailCondition.objects.filter(case_id__in=ids).select_related("by", "pupil")
+    if pupil_id is not None:
+        bail = bail.filter(pupil_id=pupil_id)
+    for b in bail:
+        verb = "varied" if b.varies_id else "set"
+        text = b.condition + (f"\n\nWhy it changed: {b.reason}" if b.reason else "")
+        out.append(
+            Entry(
+                b.at,
+                b.at,
+                "bail",
+                f"Bail condition {verb} on {b.pupil.display_name}, until {b.until:%-d %b %Y}",
+                text,
+                b.by.full_name,
+                case=refs.get(b.case_id, ""),
+            )
+        )
+    ends = BailEnd.objects.filter(bail__case_id__in=ids).select_related("by", "bail__pupil")
+    if pupil_id is not None:
+        ends = ends.filter(bail__pupil_id=pupil_id)
+    for e in ends:
+        out.append(
+            Entry(
+                e.at,
+                e.at,
+                "bail",
+                f"Bail condition ended on {e.bail.pupil.display_name}",
+                f"{e.bail.condition}\n\nWhy it ended: {e.reason}",
+                e.by.full_name,
+                case=refs.get(e.bail.case_id, ""),
+            )
+        )
+    outcome = choices_of(ChargingDecision, "outcome")
+    for c in ChargingDecision.objects.filter(about, case_id__in=ids).select_related("by", "pupil"):
+        who = f" ({c.pupil.display_name})" if c.pupil else ""
+        out.append(
+            Entry(
+                _day(c.decided_on),
+                c.at,
+                "charge",
+                f"Charging decision{who}: {outcome.get(c.outcome, c.outcome)}",
+                c.notes,
+                c.by.full_name,
+                case=refs.get(c.case_id, ""),
+                all_day=True,
+            )
+        )
+    for d in CourtDate.objects.filter(about, case_id__in=ids).select_related("by", "pupil"):
+        who = f" ({d.pupil.display_name})" if d.pupil else ""
+        out.append(
+            Entry(
+                _day(d.on),
+                d.at,
+                "court",
+                f"Court: {d.hearing} at {d.court}{who}",
+                d.notes,
+                d.by.full_name,
+                case=refs.get(d.case_id, ""),
+                all_day=True,
+            )
+        )
+    return out
