@@ -182,4 +182,4 @@ def test_police_position_costs_the_same_queries_whatever_it_holds(
         position = police_position(police_case)
         assert len(position.bail_in_force) == 4
         assert [b.pupil.display_name for b in position.bail]
-        assert position.investigation.by.full_name
+        assert position.investigation is not None and position.investigation.by.full_name
