@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
+from haven.cases.models import Case
 from haven.core.chronology import Entry, Scope, choices_of, start_of_day
 
-from .models import BailCondition, BailEnd, ChargingDecision, CourtDate, Investigation
+from .models import BailCondition, ChargingDecision, CourtDate, Investigation
 
 KINDS = {
     "police": "Police investigation",
@@ -24,11 +25,30 @@ def _day(day: dt.date) -> dt.datetime:
     return start_of_day(day)
 
 
+def _cases_with_police(case_ids: list[int]) -> list[int]:
+    """The cases that hold anything of a police investigation, in one query: most hold none,
+    and then the chronology asks nothing more of this app."""
+    if not case_ids:
+        return []
+    return list(
+        Case.objects.filter(pk__in=case_ids)
+        .filter(
+            Exists(Investigation.objects.filter(case=OuterRef("pk")))
+            | Exists(BailCondition.objects.filter(case=OuterRef("pk")))
+            | Exists(ChargingDecision.objects.filter(case=OuterRef("pk")))
+            | Exists(CourtDate.objects.filter(case=OuterRef("pk")))
+        )
+        .values_list("pk", flat=True)
+    )
+
+
 def entries(scope: Scope) -> list[Entry]:
-    """One query per source."""
+    """One query to find the cases with a police investigation, then one per source."""
     out: list[Entry] = []
     refs, pupil_id = scope.case_refs, scope.pupil_id
-    ids = scope.case_ids
+    ids = _cases_with_police(scope.case_ids)
+    if not ids:
+        return out
     about = Q() if pupil_id is None else Q(pupil_id__isnull=True) | Q(pupil_id=pupil_id)
     for v in Investigation.objects.filter(case_id__in=ids).select_related("by"):
         contact = " ".join(part for part in (v.phone, v.email) if part)
@@ -39,12 +59,14 @@ def entries(scope: Scope) -> list[Entry]:
         )
         text = f"Officer in the case: {v.officer} ({contact})." + (f"\n\n{v.notes}" if v.notes else "")
         out.append(Entry(v.at, v.at, "police", title, text, v.by.full_name, case=refs.get(v.case_id, "")))
-    bail = BailCondition.objects.filter(case_id__in=ids).select_related("by", "pupil")
+    # Each condition with its end, if it has one, in one query.
+    bail = BailCondition.objects.filter(case_id__in=ids).select_related("by", "pupil", "end__by")
     if pupil_id is not None:
         bail = bail.filter(pupil_id=pupil_id)
     for b in bail:
         verb = "varied" if b.varies_id else "set"
         text = b.condition + (f"\n\nWhy it changed: {b.reason}" if b.reason else "")
+        case = refs.get(b.case_id, "")
         out.append(
             Entry(
                 b.at,
@@ -53,24 +75,22 @@ def entries(scope: Scope) -> list[Entry]:
                 f"Bail condition {verb} on {b.pupil.display_name}, until {b.until:%-d %b %Y}",
                 text,
                 b.by.full_name,
-                case=refs.get(b.case_id, ""),
+                case=case,
             )
         )
-    ends = BailEnd.objects.filter(bail__case_id__in=ids).select_related("by", "bail__pupil")
-    if pupil_id is not None:
-        ends = ends.filter(bail__pupil_id=pupil_id)
-    for e in ends:
-        out.append(
-            Entry(
-                e.at,
-                e.at,
-                "bail",
-                f"Bail condition ended on {e.bail.pupil.display_name}",
-                f"{e.bail.condition}\n\nWhy it ended: {e.reason}",
-                e.by.full_name,
-                case=refs.get(e.bail.case_id, ""),
+        end = getattr(b, "end", None)  # selected above: missing is cached, no query
+        if end is not None:
+            out.append(
+                Entry(
+                    end.at,
+                    end.at,
+                    "bail",
+                    f"Bail condition ended on {b.pupil.display_name}",
+                    f"{b.condition}\n\nWhy it ended: {end.reason}",
+                    end.by.full_name,
+                    case=case,
+                )
             )
-        )
     outcome = choices_of(ChargingDecision, "outcome")
     for c in ChargingDecision.objects.filter(about, case_id__in=ids).select_related("by", "pupil"):
         who = f" ({c.pupil.display_name})" if c.pupil else ""

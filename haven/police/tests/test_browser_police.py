@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -21,7 +22,7 @@ from haven.testing.browser import axe_check
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def test_a_dsl_records_the_officer_and_a_bail_condition_on_a_phone(
@@ -108,3 +109,76 @@ def test_a_dsl_records_the_officer_and_a_bail_condition_on_a_phone(
     )
     axe_check(page, label="case summary with the police (phone)")
     no_sideways_scroll(page, "the case summary with the police")
+
+
+SIZES: dict[str, dict[str, Any]] = {"desktop": {"viewport": {"width": 1366, "height": 900}}, "phone": PHONE}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
+def test_every_police_page_passes_axe(
+    transactional_db,
+    taxonomy,  # noqa: F811
+    live_server,
+    world,
+    make_concern,
+    second_child,
+    open_context,
+    size,
+):
+    """The section with something in every list (an earlier officer, a condition in force, one
+    varied, one ended, two decisions, a past and a coming hearing), and each change's form."""
+    from haven.police import services
+
+    base = live_server.url
+    dsl, affected, today = world.users["dsl_a"], world.pupils["a"], timezone.localdate()
+    case = case_open(by=dsl, concern=make_concern(children=[(affected, "affected"), (second_child, "alleged_harmer")]))
+    for name, email in (("Priya Shah", ""), ("Tom Reid", "tom@police.example.org")):
+        services.investigation_record(
+            by=dsl,
+            case=case,
+            force="Midshire Police",
+            officer_name=name,
+            phone="01632 960 123",
+            email=email,
+            crime_reference="MP/2026/1",
+        )
+    first = services.bail_condition_record(
+        by=dsl, case=case, pupil=second_child, condition="Curfew 7pm to 7am.", until=today + dt.timedelta(days=9)
+    )
+    services.bail_condition_vary(
+        by=dsl, bail=first, condition="Curfew 9pm to 7am.", until=today + dt.timedelta(days=30), reason="Varied."
+    )
+    ended = services.bail_condition_record(
+        by=dsl, case=case, pupil=second_child, condition="Not to go to the park.", until=today + dt.timedelta(days=9)
+    )
+    services.bail_condition_end(by=dsl, bail=ended, reason="Cancelled.")
+    services.charging_decision_record(by=dsl, case=case, outcome="awaiting", decided_on=today)
+    services.charging_decision_record(by=dsl, case=case, outcome="charged", decided_on=today, pupil=second_child)
+    for days, hearing in ((-7, "First appearance"), (21, "Trial")):
+        services.court_date_record(
+            by=dsl, case=case, on=today + dt.timedelta(days=days), court="Midshire Youth Court", hearing=hearing
+        )
+    in_force = BailCondition.objects.get(varies=first)
+    page = open_context(**SIZES[size])
+    sign_in(page, base, dsl, f.totp_device(dsl))
+    ref = case.reference
+    for path in (
+        "",
+        "police/",
+        "police/new/",
+        "police/bail/new/",
+        f"police/bail/{in_force.pk}/vary/",
+        f"police/bail/{in_force.pk}/end/",
+        "police/charge/new/",
+        "police/court/new/",
+        "chronology/",
+    ):
+        page.goto(f"{base}/cases/{ref}/{path}")
+        arrive(page, f"{base}/cases/{ref}/{path}")
+        axe_check(page, label=f"/cases/<ref>/{path} ({size})")
+        if size == "phone":
+            no_sideways_scroll(page, f"/cases/<ref>/{path}")
+    page.goto(f"{base}/cases/{ref}/police/court/new/")
+    submit(page, page.locator("main form").get_by_role("button", name="Record court date"))
+    expect(page.get_by_role("alert")).to_contain_text("Court: enter which court")
+    axe_check(page, label=f"a court date refused ({size})")
