@@ -93,7 +93,7 @@ def test_a_dsl_records_the_officer_and_a_bail_condition_on_a_phone(
     submit(page, form.get_by_role("button", name="Record bail condition"))
     bail = BailCondition.objects.get()
     arrive(page, re.compile(rf"^{re.escape(base)}/cases/{ref}/police/#bail-{bail.pk}$"))
-    expect(page.locator(f"#bail-{bail.pk}")).to_contain_text(f"Until {until:%-d %b %Y}")
+    expect(page.locator(f"#bail-{bail.pk}")).to_contain_text(f"{second_child.display_name} until {until:%-d %b %Y}")
     axe_check(page, label="police section with officer and bail (phone)")
     no_sideways_scroll(page, "the police section with its records")
 
@@ -102,8 +102,9 @@ def test_a_dsl_records_the_officer_and_a_bail_condition_on_a_phone(
     facts = page.locator(".case-summary")
     expect(facts).to_contain_text("DC Priya Shah, Midshire Police")
     expect(facts).to_contain_text("Crime reference MP/2026/004512")
-    expect(facts).to_contain_text(f"{second_child.display_name}: Not to contact the child affected")
-    expect(facts).to_contain_text(f"until {until:%-d %b %Y}")
+    expect(facts).to_contain_text(
+        f"Bail on {second_child.display_name} until {until:%-d %b %Y}: Not to contact the child affected"
+    )
     expect(facts.get_by_role("link", name="priya.shah@midshire.police.uk")).to_have_attribute(
         "href", "mailto:priya.shah@midshire.police.uk"
     )

@@ -92,7 +92,7 @@ def test_bail_is_recorded_on_a_child_and_shown_with_its_end_date(client, world, 
     bail = BailCondition.objects.get()
     assert r.status_code == 302 and r["Location"].endswith(f"#bail-{bail.pk}")
     summary = client.get(_url("detail", police_case)).text
-    assert f"Jordan Lee: Not to contact the child affected., until {until:%-d %b %Y}" in summary
+    assert f"Bail on Jordan Lee until {until:%-d %b %Y}: Not to contact the child affected." in summary
 
 
 def test_bail_refuses_a_past_end_date_and_a_child_not_in_the_case(client, world, police_case, second_child):
