@@ -106,18 +106,18 @@ def entries(scope: Scope) -> list[Entry]:
                 all_day=True,
             )
         )
+    # A hearing is entered when the school was told of it (it may be weeks ahead), its date named.
     for d in CourtDate.objects.filter(about, case_id__in=ids).select_related("by", "pupil"):
         who = f" ({d.pupil.display_name})" if d.pupil else ""
         out.append(
             Entry(
-                _day(d.on),
+                d.at,
                 d.at,
                 "court",
-                f"Court: {d.hearing} at {d.court}{who}",
+                f"Court date {d.on:%-d %b %Y}: {d.hearing} at {d.court}{who}",
                 d.notes,
                 d.by.full_name,
                 case=refs.get(d.case_id, ""),
-                all_day=True,
             )
         )
     return out
