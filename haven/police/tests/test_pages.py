@@ -211,3 +211,40 @@ def test_a_closed_case_takes_no_new_police_records(client, world, police_case):
     assert r.status_code == 400 and "This case is closed" in r.text
     assert not Investigation.objects.exists()
     assert "Record the police investigation" not in client.get(_url("police", police_case)).text
+
+
+def test_the_police_section_and_summary_cost_the_same_queries_with_more_records(
+    client, world, police_case, investigation, bail, second_child, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.police import services
+
+    dsl = world.users["dsl_a"]
+    sign_in(client, dsl)
+    urls = [_url("police", police_case), _url("detail", police_case)]
+    counts = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as few:
+            assert client.get(url).status_code == 200
+        counts.append(len(few))
+    today = timezone.localdate()
+    for n in range(3):
+        services.investigation_record(
+            by=dsl,
+            case=police_case,
+            force="Midshire Police",
+            officer_name=f"Officer {n}",
+            phone="01632 960 123",
+            crime_reference="MP/2026/004512",
+        )
+        extra = services.bail_condition_record(
+            by=dsl, case=police_case, pupil=second_child, condition=f"Condition {n}", until=today + dt.timedelta(days=9)
+        )
+        services.bail_condition_end(by=dsl, bail=extra, reason="Cancelled.")
+        services.charging_decision_record(by=dsl, case=police_case, outcome="awaiting", decided_on=today)
+        services.court_date_record(by=dsl, case=police_case, on=today, court="Youth Court", hearing=f"Hearing {n}")
+    for url, count in zip(urls, counts, strict=True):
+        with django_assert_num_queries(count):
+            assert client.get(url).status_code == 200
