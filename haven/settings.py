@@ -251,6 +251,7 @@ INSTALLED_APPS = [
     "haven.concerns",
     "haven.cases",
     "haven.safety_plans",
+    "haven.police",
     "haven.pupil_voice",
     "haven.resources",
     "haven.insights",

@@ -28,7 +28,7 @@ fi
 # The task worker sends email and runs imports; it stops when this script stops.
 $PY manage.py db_worker --queue-name default >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 &
 worker=$!
-# Hourly sweeps a cron would run in production: safety plan review reminders, network
+# Hourly sweeps a cron would run in production: safety plan review and bail reminders, network
 # meeting and action reminders, the escalation safety net, the audit log's anchor, the API's
 # day-old idempotency keys, the rate limits' expired counts and destroyed salts, reminders of
 # API tokens running out within 14 days, expired sessions (whose rows name a person and a browser),
@@ -36,6 +36,7 @@ worker=$!
 (while true; do
   $PY manage.py worker_heartbeat >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py remind_plan_reviews >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
+  $PY manage.py remind_bail_ends >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py escalate_concerns >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py network_reminders >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true
   $PY manage.py anchor_audit >>"$HAVEN_DATA_DIR/logs/worker.log" 2>&1 || true

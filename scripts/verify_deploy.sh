@@ -20,7 +20,7 @@ checkout="$PWD"
 
 # The scheduled commands docs/deploy.md enables: hourly sweeps (as scripts/run.sh runs them)
 # through haven-sweep@.timer, and send_alerts every minute through haven-send-alerts.timer.
-HOURLY="worker_heartbeat remind_plan_reviews escalate_concerns network_reminders anchor_audit purge_idempotency_keys purge_limits remind_api_tokens clearsessions"
+HOURLY="worker_heartbeat remind_plan_reviews remind_bail_ends escalate_concerns network_reminders anchor_audit purge_idempotency_keys purge_limits remind_api_tokens clearsessions"
 
 units="$(mktemp -d)"
 trap 'rm -rf "$units"' EXIT

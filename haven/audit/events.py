@@ -139,6 +139,15 @@ class Event(models.TextChoices):
     PLAN_CLOSED = "plan.closed", "Safety plan closed"
     PLAN_VIEWED = "plan.viewed", "Safety plan viewed"
     PLAN_PRINTED = "plan.printed", "Safety plan printed"
+    PLAN_REVIEW_PROMPTED = "plan.review_prompted", "Safety plan review brought forward"
+    # Police investigations (haven.police; policy §12)
+    POLICE_RECORDED = "police.recorded", "Police investigation recorded"
+    POLICE_UPDATED = "police.updated", "Police contact or crime reference changed"
+    BAIL_RECORDED = "bail.recorded", "Bail condition recorded"
+    BAIL_VARIED = "bail.varied", "Bail condition varied"
+    BAIL_ENDED = "bail.ended", "Bail condition ended"
+    CHARGING_DECISION_RECORDED = "charging_decision.recorded", "Charging decision recorded"
+    COURT_DATE_RECORDED = "court_date.recorded", "Court date recorded"
     # Pupil voice
     PUPIL_REPORT_RECEIVED = "pupil_report.received", "A pupil told someone"
     PUPIL_REPORT_PUPIL_MESSAGE = "pupil_report.pupil_replied", "The pupil wrote again"

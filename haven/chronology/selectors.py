@@ -21,11 +21,22 @@ from haven.concerns.models import Concern
 from haven.core.chronology import Entry, Scope, Source
 from haven.people.models import Pupil
 from haven.people.selectors import pupil_get_for
+from haven.police import chronology as police_chronology
 from haven.safety_plans import chronology as plans_chronology
 
 # Every kind of entry, as a reader sees it named, in the order the filters offer them.
-KINDS: dict[str, str] = {**concerns_chronology.KINDS, **cases_chronology.KINDS, **plans_chronology.KINDS}
-SOURCES: tuple[Source, ...] = (concerns_chronology.entries, cases_chronology.entries, plans_chronology.entries)
+KINDS: dict[str, str] = {
+    **concerns_chronology.KINDS,
+    **cases_chronology.KINDS,
+    **police_chronology.KINDS,
+    **plans_chronology.KINDS,
+}
+SOURCES: tuple[Source, ...] = (
+    concerns_chronology.entries,
+    cases_chronology.entries,
+    police_chronology.entries,
+    plans_chronology.entries,
+)
 
 
 def _entries(scope: Scope) -> list[Entry]:

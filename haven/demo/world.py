@@ -68,6 +68,7 @@ TOTP_DEVICE_NAME = "Demo authenticator"
 DEMO_STEPS: tuple[str, ...] = (
     "haven.demo.story.demo_concerns_and_cases",
     "haven.demo.safety_plans.demo_safety_plans",
+    "haven.demo.police.demo_police_investigation",
     "haven.demo.pupil_voice.demo_pupil_reports",
     "haven.demo.pupil_voice.demo_surveys",
     "haven.demo.resources.demo_resources_and_case_studies",

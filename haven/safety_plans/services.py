@@ -442,3 +442,29 @@ def plan_close(*, by: User, plan: SafetyPlan, reason: str, ctx: AuditContext = C
     )
     _audit(Event.PLAN_CLOSED, by=by, plan=plan, ctx=ctx, changes={"status": (before, plan.status)}, closed=True)
     return plan
+
+
+@transaction.atomic
+def plan_review_prompt(*, by: User, plan: SafetyPlan, reason: str, ctx: AuditContext = COMMAND) -> bool:
+    """Something outside the plan changed what keeps the child safe (a bail condition set,
+    varied or ended: policy §12): bring a signed-off plan's review forward to today, so it is
+    due now on the dashboard and in the reminders. ``reason`` says what changed, in the audit
+    log (a short fixed phrase, never the case's words). A draft is not yet in force, and a plan
+    already due is left as it is. Returns whether the review date moved."""
+    _require_dsl(by, plan.school)
+    plan = _locked(plan)
+    today = clock.localdate()
+    if plan.status not in (SafetyPlan.Status.ACTIVE, SafetyPlan.Status.UNDER_REVIEW) or plan.review_date <= today:
+        return False
+    before = plan.review_date
+    plan.review_date = today
+    plan.save(update_fields=["review_date"])
+    _audit(
+        Event.PLAN_REVIEW_PROMPTED,
+        by=by,
+        plan=plan,
+        ctx=ctx,
+        changes={"review_date": (_iso(before), _iso(today))},
+        reason=reason,
+    )
+    return True

@@ -38,6 +38,7 @@ from haven.concerns import rules
 from haven.concerns.selectors import pupils_matching
 from haven.core import clock
 from haven.core.errors import ApplicationError
+from haven.police import selectors as police_selectors
 from haven.safety_plans import selectors as plan_selectors
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ SECTIONS = (
     ("concerns", "Concerns", "cases:concerns"),
     ("considerations", "Considerations", "cases:considerations"),
     ("decisions", "Decisions and referrals", "cases:decisions"),
+    ("police", "Police", "cases:police"),
     ("support", "Support and sanctions", "cases:support"),
     ("plans", "Safety plans", "cases:plans"),
     ("tasks", "Tasks", "cases:tasks"),
@@ -192,6 +194,7 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
             open_tasks=len(tasks),
             next_review=reviews[0] if reviews else None,
             waiting=[r for r in referrals if not r["outcomes"]],
+            police=police_selectors.police_position(case),
             flags=_flags(request, case),
             **position,
         ),

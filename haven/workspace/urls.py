@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import case_views as case
+from . import police_views as police
 from . import views
 
 app_name = "cases"
@@ -17,6 +18,13 @@ urlpatterns = [
     path("<reference:reference>/parents/new/", case.parents_new, name="parents_new"),
     path("<reference:reference>/referrals/new/", case.referral_new, name="referral_new"),
     path("<reference:reference>/referrals/<id:referral_id>/outcome/", case.referral_outcome, name="outcome"),
+    path("<reference:reference>/police/", police.case_police, name="police"),
+    path("<reference:reference>/police/new/", police.police_new, name="police_new"),
+    path("<reference:reference>/police/bail/new/", police.bail_new, name="bail_new"),
+    path("<reference:reference>/police/bail/<id:bail_id>/vary/", police.bail_vary, name="bail_vary"),
+    path("<reference:reference>/police/bail/<id:bail_id>/end/", police.bail_end, name="bail_end"),
+    path("<reference:reference>/police/charge/new/", police.charge_new, name="charge_new"),
+    path("<reference:reference>/police/court/new/", police.court_new, name="court_new"),
     path("<reference:reference>/support/", case.case_support, name="support"),
     path("<reference:reference>/support/new/", case.support_new, name="support_new"),
     path("<reference:reference>/sanctions/new/", case.sanction_new, name="sanction_new"),

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from haven.insights.models import Enquiry
     from haven.network.models import Meeting
     from haven.people.models import Contact, PupilLink
+    from haven.police.models import BailCondition
     from haven.pupil_voice.models import PupilReport, Survey
     from haven.records.models import FileTransfer
     from haven.resources.models import CaseStudy, Resource
@@ -63,6 +64,7 @@ class MatrixWorld(World):
     task: Task = field(init=False)  # on the case, to do
     concern2: Concern = field(init=False)
     plan: SafetyPlan = field(init=False)
+    bail: BailCondition = field(init=False)  # on the case's child, in force
     pupil_report: PupilReport = field(init=False)
     survey: Survey = field(init=False)
     school_survey: Survey = field(init=False)
@@ -152,6 +154,7 @@ CASE_SECTIONS = [
     ("concerns", "cases:concerns"),
     ("considerations", "cases:considerations"),
     ("decisions and referrals", "cases:decisions"),
+    ("police investigation", "cases:police"),
     ("support and sanctions", "cases:support"),
     ("safety plans", "cases:plans"),
     ("tasks", "cases:tasks"),
@@ -162,6 +165,12 @@ CASE_CHANGES = [
     ("parents informed", lambda w: reverse("cases:parents_new", args=[w.case.reference])),
     ("make a referral", lambda w: reverse("cases:referral_new", args=[w.case.reference])),
     ("a referral's outcome", lambda w: reverse("cases:outcome", args=[w.case.reference, w.referral.pk])),
+    ("the police investigation", lambda w: reverse("cases:police_new", args=[w.case.reference])),
+    ("a bail condition", lambda w: reverse("cases:bail_new", args=[w.case.reference])),
+    ("vary a bail condition", lambda w: reverse("cases:bail_vary", args=[w.case.reference, w.bail.pk])),
+    ("end a bail condition", lambda w: reverse("cases:bail_end", args=[w.case.reference, w.bail.pk])),
+    ("a charging decision", lambda w: reverse("cases:charge_new", args=[w.case.reference])),
+    ("a court date", lambda w: reverse("cases:court_new", args=[w.case.reference])),
     ("support", lambda w: reverse("cases:support_new", args=[w.case.reference])),
     ("a sanction", lambda w: reverse("cases:sanction_new", args=[w.case.reference])),
     ("add a task", lambda w: reverse("cases:task_new", args=[w.case.reference])),
@@ -710,6 +719,15 @@ def _with_records(base: World) -> MatrixWorld:
             "worried_about": "Matrix words for the child.",
         },
         risk_lines=[{"hazard": "Matrix hazard: comments in the toilets", "hazard_rating": 2, "likelihood": 4}],
+    )
+    from haven.police.services import bail_condition_record
+
+    world.bail = bail_condition_record(
+        by=world.users["dsl_a"],
+        case=world.case,
+        pupil=world.pupils["a"],
+        condition="Matrix bail: not to go to the park.",
+        until=timezone.localdate() + dt.timedelta(days=20),
     )
     from haven.pupil_voice.services import report_submit
 

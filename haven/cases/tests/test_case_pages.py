@@ -23,7 +23,18 @@ from haven.cases.models import Decision, Referral, Route
 from haven.cases.tests.pages import CHANGES
 from haven.testing.factories import PupilFactory
 
-SECTIONS = ["detail", "concerns", "considerations", "decisions", "support", "plans", "tasks", "access", "chronology"]
+SECTIONS = [
+    "detail",
+    "concerns",
+    "considerations",
+    "decisions",
+    "police",
+    "support",
+    "plans",
+    "tasks",
+    "access",
+    "chronology",
+]
 
 
 def _change_urls(case) -> list[str]:

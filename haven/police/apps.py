@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PoliceConfig(AppConfig):
+    name = "haven.police"
+    label = "police"
+    verbose_name = "Police investigations"
