@@ -108,8 +108,9 @@ def test_the_pdf_is_rendered_from_tables_with_headers(world, plan):
     )
     assert '<table class="header-block annex">' in html
     assert html.count('<table class="annex') == 10  # Annex A's tables, the key and the child's page
-    for header in ("Yes/No", "A hazard rating", "B likelihood", "C A × B = risk", "Measures of control"):
+    for header in ("Actions", "A hazard rating", "B likelihood", "C A × B = risk", "Measures of control"):
         assert f">{header}</th>" in html, header
+    assert 'class="yn">Yes/No</th>' in html
     assert '<th scope="row">Date of birth</th>' in html and '<th scope="row">UPN</th>' in html
 
 
