@@ -128,7 +128,9 @@ def content_checked(content: dict[str, Any], *, today: dt.date) -> dict[str, Any
     for key, question in rules.CONSIDERATIONS.items():
         row = considerations.get(key) or {}
         if not isinstance(row, dict):
-            raise ApplicationError(f"{question} Send its answer as an object.", field=f"consider_{key}")
+            raise ApplicationError(f'"{question}": send its answer as an object.', field=f"consider_{key}")
+        if any(not isinstance(v, str | None) for v in row.values()):
+            raise ApplicationError(f'"{question}": its answer and notes are text.', field=f"consider_{key}")
         if key in rules.OPEN_QUESTIONS:
             # Asked in words (Annex A: "What is the incident?"): a text, not yes or no.
             if set(row) - {"text"}:
@@ -137,7 +139,7 @@ def content_checked(content: dict[str, Any], *, today: dt.date) -> dict[str, Any
             out["considerations"][key] = {"text": text}
             continue
         answer = row.get("answer") or ""
-        if answer and answer not in rules.YES_NO_ANSWERS:
+        if set(row) - {"answer", "notes"} or (answer and answer not in rules.YES_NO_ANSWERS):
             raise ApplicationError("Answer yes, no or not yet known.", field=f"consider_{key}_answer")
         notes = text_checked(row.get("notes", ""), field=f"consider_{key}_notes", label="the notes")
         out["considerations"][key] = {"answer": answer, "notes": notes}

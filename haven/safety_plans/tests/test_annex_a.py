@@ -103,6 +103,10 @@ def test_the_services_refuse_yes_or_no_for_an_open_question():
     with pytest.raises(ApplicationError) as refused:
         content_checked(_content(considerations={"threat": {"answer": "maybe"}}), today=timezone.localdate())
     assert refused.value.field == "consider_threat_answer"
+    for odd in ({"text": 5}, ["yes"], {"text": {"nested": "x"}}):
+        with pytest.raises(ApplicationError) as refused:
+            content_checked(_content(considerations={"who": odd}), today=timezone.localdate())
+        assert refused.value.field == "consider_who"
 
 
 # -- Risk lines ------------------------------------------------------------------------------
