@@ -94,8 +94,18 @@ class PlanInput(serializers.Serializer):
     on_premises = serializers.BooleanField(required=False, allow_null=True, default=None)
     where_otherwise = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     review_date = serializers.DateField()
-    actions = serializers.DictField(required=False, default=dict)
-    considerations = serializers.DictField(required=False, default=dict)
+    actions = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Annex A's actions table: `{action: {taken, on, notes}}`. Parents informed and referrals "
+        "recorded on the case are Haven's: it fills those rows from the case (`from_case`, with their dates).",
+    )
+    considerations = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Annex A's questions: an open question (`incident`, `who`, `where`, `limit_how`) as "
+        '`{"text": ...}`; the others as `{"answer": "yes" | "no" | "unknown", "notes": ...}`.',
+    )
     at_risk = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     controls = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     trusted_adult = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,4 +1,6 @@
-"""The safety plan form: every part of Annex A on one page, in its order."""
+"""The safety plan form: every part of Annex A on one page, in its order, each part a
+section the DSL opens (a ``<details>``); each question asked as the kind of answer it asks
+for (an account in words, or yes or no with a note)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
 
 from haven.core import clock
 from haven.core.fields import model_field
@@ -13,8 +16,10 @@ from haven.core.forms import DateInput
 
 from . import rules
 from .models import REVIEW_REASONS, PlanVersion
+from .services import MAX_RISK_LINES
 
-YES_NO = [("", "Not answered"), ("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", "Yes"), ("no", "No")]
+CONSIDER_CHOICES = list(rules.YES_NO_ANSWERS.items())
 _TO_BOOL = {"yes": True, "no": False, "": None}
 _FROM_BOOL = {True: "yes", False: "no", None: ""}
 
@@ -25,18 +30,28 @@ def _text(label: str, *, rows: int = 3, help_text: str = "") -> forms.CharField:
     )
 
 
+def _yes_no(label: str, choices: list[tuple[str, str]] = YES_NO) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "radio-inline"}),
+        error_messages={"invalid_choice": "Choose one of the answers shown."},
+    )
+
+
+def _note(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=False, strip=True, widget=forms.Textarea(attrs={"rows": 2, "class": "note"})
+    )
+
+
 def _model_label(name: str) -> str:
     return str(model_field(PlanVersion, name).verbose_name)
 
 
 def _model_help(name: str) -> str:
     return str(model_field(PlanVersion, name).help_text)
-
-
-class ConsiderationAnswerField(forms.ChoiceField):
-    """The answer to one consideration, carrying its question for the page."""
-
-    question = ""
 
 
 class PlanForm(forms.Form):
@@ -54,7 +69,7 @@ class PlanForm(forms.Form):
         required=False,
         help_text="Name both schools when the children are at different schools.",
     )
-    on_premises = forms.ChoiceField(label="Did the incident happen on school premises?", choices=YES_NO, required=False)
+    on_premises = _yes_no("Did the incident happen on school premises?")
     where_otherwise = forms.CharField(label="If not, where did it happen?", max_length=300, required=False)
     review_date = forms.DateField(
         label="Date for the risk assessment and safety plan review",
@@ -86,23 +101,30 @@ class PlanForm(forms.Form):
     staff_informed = forms.CharField(label="Staff who have been told about this plan", max_length=300, required=False)
     controls_notes = _text("How the controls work", help_text="Times, places, who supervises, what changes online.")
 
-    def __init__(self, *args: Any, review: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        review: bool = False,
+        case_records: dict[str, list[dict[str, Any]]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.review = review
+        # Rows the case already answers (parents informed, referrals): shown, never typed.
+        self.case_records = case_records or {}
         for a in rules.PlanAction:
+            if a.value in self.case_records:
+                continue
             label = rules.ACTION_LABELS[a]
-            self.fields[f"action_{a}_taken"] = forms.ChoiceField(
-                label=f"{label}: yes or no", choices=YES_NO, required=False
-            )
-            self.fields[f"action_{a}_on"] = forms.DateField(label=f"{label}: date", required=False, widget=DateInput)
-            self.fields[f"action_{a}_notes"] = forms.CharField(label=f"{label}: notes", required=False, max_length=500)
+            self.fields[f"action_{a}_taken"] = _yes_no(f"{label}: yes or no")
+            self.fields[f"action_{a}_on"] = forms.DateField(label="Date", required=False, widget=DateInput)
+            self.fields[f"action_{a}_notes"] = forms.CharField(label="Notes", required=False, max_length=500)
         for key, question in rules.CONSIDERATIONS.items():
-            answer = ConsiderationAnswerField(
-                label="Answer", choices=[("", "Not answered"), *rules.CONSIDERATION_ANSWERS.items()], required=False
-            )
-            self.fields[f"consider_{key}_answer"] = answer
-            self.fields[f"consider_{key}_notes"] = _text("Notes", rows=2)
-            answer.question = question
+            if key in rules.OPEN_QUESTIONS:
+                self.fields[f"consider_{key}"] = _text(question, rows=3)
+            else:
+                self.fields[f"consider_{key}_answer"] = _yes_no(question, CONSIDER_CHOICES)
+                self.fields[f"consider_{key}_notes"] = _note("Note")
         for key, question in (*rules.VIEW_QUESTIONS_CHILD, *rules.VIEW_QUESTIONS_PARENTS):
             self.fields[key] = _text(question, rows=2)
         for key, question in rules.CHILD_PAGE:
@@ -124,16 +146,33 @@ class PlanForm(forms.Form):
         return day
 
     # --- for the template ---------------------------------------------------------------
-    def action_rows(self) -> list[tuple[str, Any, Any, Any]]:
-        return [
-            (rules.ACTION_LABELS[a], self[f"action_{a}_taken"], self[f"action_{a}_on"], self[f"action_{a}_notes"])
-            for a in rules.PlanAction
-        ]
+    def action_rows(self) -> list[dict[str, Any]]:
+        """Each action: the case's records it carries (read-only), or its three fields."""
+        rows = []
+        for a in rules.PlanAction:
+            records = self.case_records.get(a.value)
+            row: dict[str, Any] = {"key": a.value, "label": rules.ACTION_LABELS[a]}
+            if records:
+                row["records"] = [
+                    {**r, "taken": "Yes" if r["taken"] else "No", "on": dt.date.fromisoformat(r["on"])} for r in records
+                ]
+            else:
+                row.update(taken=self[f"action_{a}_taken"], on=self[f"action_{a}_on"], notes=self[f"action_{a}_notes"])
+            rows.append(row)
+        return rows
 
-    def consideration_rows(self) -> list[tuple[str, str, Any, Any]]:
+    def consideration_groups(self) -> list[tuple[str, list[dict[str, Any]]]]:
         return [
-            (key, question, self[f"consider_{key}_answer"], self[f"consider_{key}_notes"])
-            for key, question in rules.CONSIDERATIONS.items()
+            (
+                title,
+                [
+                    {"key": key, "open": True, "text": self[f"consider_{key}"]}
+                    if key in rules.OPEN_QUESTIONS
+                    else {"key": key, "answer": self[f"consider_{key}_answer"], "notes": self[f"consider_{key}_notes"]}
+                    for key in keys
+                ],
+            )
+            for title, keys in rules.CONSIDERATION_GROUPS
         ]
 
     def child_views(self) -> list[Any]:
@@ -144,6 +183,9 @@ class PlanForm(forms.Form):
 
     def child_page(self) -> list[Any]:
         return [self[k] for k, _ in rules.CHILD_PAGE]
+
+    def sections_with_errors(self) -> set[str]:
+        return {section_of(name) for name in self.errors}
 
     # --- to and from the services' content ---------------------------------------------
     def content(self) -> dict[str, Any]:
@@ -181,23 +223,77 @@ class PlanForm(forms.Form):
             for a in rules.PlanAction
         }
         out["considerations"] = {
-            key: {"answer": d.get(f"consider_{key}_answer") or "", "notes": d.get(f"consider_{key}_notes") or ""}
+            key: (
+                {"text": d.get(f"consider_{key}") or ""}
+                if key in rules.OPEN_QUESTIONS
+                else {"answer": d.get(f"consider_{key}_answer") or "", "notes": d.get(f"consider_{key}_notes") or ""}
+            )
             for key in rules.CONSIDERATIONS
         }
         return out
 
     @staticmethod
     def initial_from(content: dict[str, Any]) -> dict[str, Any]:
+        """The form's fields from a version's content (or the case's prefill), whatever the
+        version's shape: an open question answered yes/no by an older version starts as text."""
         initial = {k: v for k, v in content.items() if k not in ("actions", "considerations", "on_premises")}
         initial["on_premises"] = _FROM_BOOL.get(content.get("on_premises"), "")
         for a, row in (content.get("actions") or {}).items():
             initial[f"action_{a}_taken"] = _FROM_BOOL.get(row.get("taken"), "")
             initial[f"action_{a}_on"] = row.get("on")
             initial[f"action_{a}_notes"] = row.get("notes", "")
-        for key, row in (content.get("considerations") or {}).items():
-            initial[f"consider_{key}_answer"] = row.get("answer", "")
-            initial[f"consider_{key}_notes"] = row.get("notes", "")
+        considerations = content.get("considerations") or {}
+        for key in rules.CONSIDERATIONS:
+            row = considerations.get(key) or {}
+            if key in rules.OPEN_QUESTIONS:
+                initial[f"consider_{key}"] = rules.consideration_read(key, row)[0]
+            else:
+                answer = row.get("answer", "")
+                initial[f"consider_{key}_answer"] = answer if answer in rules.YES_NO_ANSWERS else ""
+                initial[f"consider_{key}_notes"] = row.get("notes", "")
+        if "referred_police" not in considerations and (considerations.get("crime") or {}).get("answer"):
+            # An older version asked "a crime? referred to the police?" as one question.
+            initial["consider_crime_notes"] = ". ".join(
+                filter(
+                    None,
+                    [
+                        "Asked before as one question with whether it was referred to the police",
+                        rules.CONSIDERATION_ANSWERS.get(considerations["crime"]["answer"], ""),
+                        considerations["crime"].get("notes", ""),
+                    ],
+                )
+            )
+            initial["consider_crime_answer"] = ""
         return initial
+
+
+def section_of(name: str) -> str:
+    """The form section (its ``<details>``) a field sits in, so a section with an error opens."""
+    if name.startswith("action_"):
+        return "actions"
+    if name.startswith("consider_"):
+        return "consider"
+    if name.startswith("risk"):
+        return "risks"
+    if name.startswith(("child_", "parents_")):
+        return "views"
+    if name in {k for k, _ in rules.CHILD_PAGE}:
+        return "child"
+    if name in (
+        "at_risk",
+        "at_risk_others",
+        "support_from",
+        "needs_actions",
+        "risky_places",
+        "safe_places",
+        "places_actions",
+    ):
+        return "needs"
+    if name in ("controls", "trusted_adult", "staff_informed", "controls_notes"):
+        return "controls"
+    if name in ("reason", "reason_notes", "based_on", "__all__"):
+        return "why"
+    return "basic"
 
 
 RATING_CHOICES_A = [("", "Choose A"), *((str(k), f"{k}: {v.lower()}") for k, v in sorted(rules.HAZARD.items()))]
@@ -208,7 +304,7 @@ class RiskLineForm(forms.Form):
     hazard = forms.CharField(
         label="Risk (hazard)",
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Describe the risk on this line, or tick remove."},
+        error_messages={"required": "Describe the risk on this line, or tick “Remove this line”."},
     )
     hazard_rating = forms.TypedChoiceField(
         label="A: hazard rating",
@@ -235,8 +331,47 @@ class RiskLineForm(forms.Form):
 
 
 RiskLineFormSet = forms.formset_factory(
-    RiskLineForm, extra=2, can_delete=True, max_num=30, validate_max=True, absolute_max=40
+    RiskLineForm,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_RISK_LINES,
+    validate_max=True,
+    absolute_max=MAX_RISK_LINES + 10,
 )
+
+
+def risk_formset(data: Any = None, *, initial: list[dict[str, Any]] | None = None) -> Any:
+    """The risk lines: a saved line is removed by ticking "Remove this line"; a new one is
+    left out by leaving it empty (and its error says so)."""
+    formset = RiskLineFormSet(data, prefix="risk", initial=initial)
+    for form in formset.forms[formset.initial_form_count() :]:
+        form.fields["hazard"].error_messages["required"] = (
+            "Describe the risk on this line, or leave the whole line empty."
+        )
+    return formset
+
+
+def shown_unchecked(form: Any, formset: Any) -> None:
+    """Show a posted form again as typed, with nothing checked (no errors)."""
+    for f in [form, *formset.forms]:
+        f._errors = ErrorDict()
+        f.cleaned_data = {}
+    formset._errors = []
+    formset._non_form_errors = formset.error_class()
+
+
+def risk_formset_with_another_line(data: Any) -> Any:
+    """The posted risk lines and one more empty line, up to the most a plan holds (the "Add
+    another risk" button): what was typed stays, and the new line's first field has focus."""
+    data = data.copy()
+    try:
+        total = int(data.get("risk-TOTAL_FORMS", "0"))
+    except ValueError:
+        total = 0
+    data["risk-TOTAL_FORMS"] = str(max(0, min(total, MAX_RISK_LINES - 1)) + 1)
+    formset = risk_formset(data)
+    formset.forms[-1].fields["hazard"].widget.attrs["autofocus"] = True
+    return formset
 
 
 def risk_lines_from(formset: Any) -> list[dict[str, Any]]:

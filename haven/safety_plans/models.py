@@ -119,8 +119,13 @@ class PlanVersion(AppendOnly):
     review_date = models.DateField("Date for the risk assessment and safety plan review")
 
     # "Action taken by school" and the considerations checklist: fixed rows, kept as data.
-    actions = models.JSONField(default=dict, help_text="{action: {taken: bool|null, on: ISO date|null, notes}}")
-    considerations = models.JSONField(default=dict, help_text="{question: {answer, notes}}")
+    # An action the case records (parents informed, referrals) also holds ``from_case``: the
+    # case's records as they stood at this save. An open question (rules.OPEN_QUESTIONS) holds
+    # {text}; versions written before it was asked in words hold {answer, notes}, read as text.
+    actions = models.JSONField(
+        default=dict, help_text="{action: {taken: bool|null, on: ISO date|null, notes, from_case?: [...]}}"
+    )
+    considerations = models.JSONField(default=dict, help_text="{question: {answer, notes} or {text}}")
 
     # Needs, supportive factors, actions.
     at_risk = models.JSONField("Who may be at risk", default=list)

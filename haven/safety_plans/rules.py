@@ -83,15 +83,19 @@ ACTION_LABELS = {
 }
 
 # Annex A, "When creating a safety plan, DSLs should consider" (the reference to KCSIE and
-# the DfE advice is shown as guidance, not asked as a question).
+# the DfE advice is shown as guidance, not asked as a question). Some ask for an account in
+# words (OPEN_QUESTIONS), the rest for yes or no with an optional note. Annex A's "Does this
+# incident constitute a crime? ... As such has this been referred to the police?" is two
+# questions with two answers, so it is asked as two.
 CONSIDERATIONS = {
     "incident": "What is the incident?",
     "who": "Who was involved?",
     "where": "Where did it happen?",
     "crime": (
         "Does this incident constitute a crime (assault, sexual assault, rape, sharing of indecent images of "
-        "children, etc.)? As such, has it been referred to the police?"
+        "children, etc.)?"
     ),
+    "referred_police": "Has it been referred to the police?",
     "limit_contact": "Is it necessary to limit contact between the children involved?",
     "threat": (
         "Is there an actual or perceived threat from the child alleged to have caused harm to the victim and/or others?"
@@ -111,7 +115,53 @@ CONSIDERATIONS = {
     "limit_how": "How can this contact be limited?",
     "social_media": "Is there a risk of harm from social media and gossip?",
 }
-CONSIDERATION_ANSWERS = {"yes": "Yes", "no": "No", "unknown": "Not yet known", "see_notes": "See notes"}
+# Answered in words: a text, never yes or no.
+OPEN_QUESTIONS = frozenset({"incident", "who", "where", "limit_how"})
+# The questions in groups, for the form and the printed plan.
+CONSIDERATION_GROUPS = (
+    ("The incident", ("incident", "who", "where", "crime", "referred_police")),
+    (
+        "Contact between the children",
+        (
+            "limit_contact",
+            "threat",
+            "physical_harm",
+            "share_classes",
+            "share_breaks",
+            "share_peers",
+            "share_transport",
+            "meet_outside",
+            "limit_how",
+        ),
+    ),
+    ("Online", ("social_media",)),
+)
+YES_NO_ANSWERS = {"yes": "Yes", "no": "No", "unknown": "Not yet known"}
+# Every answer a stored version may hold: versions written before the open questions were
+# asked in words could answer any question "see notes".
+CONSIDERATION_ANSWERS = {**YES_NO_ANSWERS, "see_notes": "See notes"}
+# How versions written before the crime question was split asked it.
+LEGACY_CRIME_QUESTION = (
+    "Does this incident constitute a crime (assault, sexual assault, rape, sharing of indecent images of "
+    "children, etc.)? As such, has it been referred to the police?"
+)
+
+
+def consideration_read(key: str, row: dict[str, object] | None) -> tuple[str, str]:
+    """(answer, notes) of one stored consideration, in words, whatever its version's shape.
+
+    An open question holds ``{"text"}``; a yes/no question ``{"answer", "notes"}``. Versions
+    written before the open questions were asked in words hold ``{"answer", "notes"}`` for
+    them too: their answer and notes are read together as the text, so nothing is lost."""
+    row = row or {}
+    answer = CONSIDERATION_ANSWERS.get(str(row.get("answer") or ""), "")
+    notes = str(row.get("notes") or "")
+    if key in OPEN_QUESTIONS:
+        if "text" in row:
+            return str(row.get("text") or ""), ""
+        return ". ".join(filter(None, [answer, notes])), ""
+    return answer, notes
+
 
 # The needs grid: "Based on the available information who may be at risk?"
 AT_RISK = {"children": "Children", "staff": "Staff", "young_person": "The young person", "others": "Others"}

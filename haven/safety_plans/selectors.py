@@ -16,7 +16,17 @@ from haven.accounts.models import Membership
 from haven.audit.context import COMMAND, AuditContext
 from haven.audit.events import Event
 from haven.audit.services import audit_record
-from haven.cases.models import Agency, Case, CaseChild, Decision, ParentsInformed, Referral, Route, Support
+from haven.cases.models import (
+    Agency,
+    Case,
+    CaseChild,
+    Decision,
+    ParentsInformed,
+    Referral,
+    ReferralOutcome,
+    Route,
+    Support,
+)
 from haven.concerns.models import ChildRole, Concern, ConcernChild, Location
 from haven.core import clock
 from haven.core.fields import model_field
@@ -166,10 +176,79 @@ def _role_at(user: User, school_id: int) -> str:
     return m.get_role_display() if m else "staff"
 
 
+BY_AGENCY: dict[str, rules.PlanAction] = {
+    Agency.POLICE: rules.PlanAction.POLICE,
+    Agency.SOCIAL_CARE: rules.PlanAction.MASH,
+    Agency.CAMHS: rules.PlanAction.CAMHS,
+    Agency.EARLY_HELP: rules.PlanAction.EARLY_HELP,
+    Agency.EXTERNAL: rules.PlanAction.EXTERNAL,
+    Agency.INTERNAL: rules.PlanAction.INTERNAL,
+    Agency.YOUTH_OFFENDING: rules.PlanAction.OTHER,
+}
+
+
+def case_actions(case: Case, pupil: Pupil) -> dict[str, list[dict[str, Any]]]:
+    """Annex A's "Action taken by school" as the case already records it for this child:
+    whether parents were informed (each record, with its date or why not) and each referral
+    (to whom, when, the agency's reference, notes and outcomes). A plan shows these, read-only,
+    instead of asking for them again; a version keeps them as they stood when it was saved.
+
+    ``{action: [{"taken", "on", "notes", "source"}]}``, oldest first. Three queries."""
+    now = clock.now()
+    today = timezone.localdate(now)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in ParentsInformed.objects.filter(case=case, pupil=pupil, at__lte=now).order_by("at", "pk"):
+        out.setdefault(rules.PlanAction.PARENTS.value, []).append(
+            {
+                "taken": p.informed,
+                "on": p.informed_on.isoformat() if p.informed_on else timezone.localdate(p.at).isoformat(),
+                "notes": "" if p.informed else f"Not informed: {p.rationale}",
+                "source": f"parents_informed:{p.pk}",
+            }
+        )
+    referrals = (
+        Referral.objects.filter(case=case, at__lte=now, referred_on__lte=today)
+        .filter(Q(pupil=pupil) | Q(pupil__isnull=True))
+        .prefetch_related(Prefetch("outcomes", queryset=ReferralOutcome.objects.filter(at__lte=now).order_by("at")))
+        .order_by("referred_on", "pk")
+    )
+    for r in referrals:
+        notes = [r.organisation_name or r.get_agency_display()]
+        if r.agency_reference:
+            notes.append(f"reference {r.agency_reference}")
+        text = ", ".join(notes) + "."
+        if r.notes:
+            text += f" {r.notes}"
+        for o in r.outcomes.all():
+            text += f" Outcome, {o.outcome_on:%-d %b %Y}: {o.outcome}"
+        out.setdefault(BY_AGENCY[r.agency].value, []).append(
+            {"taken": True, "on": r.referred_on.isoformat(), "notes": text.strip(), "source": f"referral:{r.pk}"}
+        )
+    return out
+
+
+def actions_with_case_records(
+    actions: dict[str, dict[str, Any]], records: dict[str, list[dict[str, Any]]]
+) -> dict[str, dict[str, Any]]:
+    """The actions table with the case's records in the rows they answer: such a row's yes or
+    no and date come from the case (its latest record, its first date), never from typing."""
+    out = {}
+    for action, row in actions.items():
+        row = {k: v for k, v in row.items() if k != "from_case"}
+        found = records.get(action)
+        if found:
+            row["taken"] = found[-1]["taken"]
+            row["on"] = min(r["on"] for r in found)
+            row["from_case"] = found
+        out[action] = row
+    return out
+
+
 def plan_prefill(case: Case, pupil: Pupil, by: User) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Annex A as far as the case can fill it in: referrer, schools, where, the actions already
-    taken (from parents-informed decisions, referrals, support and routes), for the DSL to
-    check and edit."""
+    """Annex A as far as the case can fill it in: referrer, schools, where, the incident and
+    who was involved, and the actions the case suggests (support given, routes decided) for
+    the DSL to check and edit. Parents informed and referrals are not typed into the plan:
+    they come from the case itself (``case_actions``)."""
     concerns = list(
         Concern.objects.filter(case=case)
         .select_related("recorded_by")
@@ -199,27 +278,6 @@ def plan_prefill(case: Case, pupil: Pupil, by: User) -> tuple[dict[str, Any], li
         row["notes"] = "; ".join(filter(None, [row["notes"], note]))[:500]
 
     now = clock.now()
-    parents = ParentsInformed.objects.filter(case=case, pupil=pupil, at__lte=now).order_by("-at", "-pk").first()
-    if parents:
-        if parents.informed:
-            mark(rules.PlanAction.PARENTS, parents.informed_on, "")
-        else:
-            actions["parents"].update(taken=False, notes=parents.rationale[:500])
-    by_agency: dict[str, rules.PlanAction] = {
-        Agency.POLICE: rules.PlanAction.POLICE,
-        Agency.SOCIAL_CARE: rules.PlanAction.MASH,
-        Agency.CAMHS: rules.PlanAction.CAMHS,
-        Agency.EARLY_HELP: rules.PlanAction.EARLY_HELP,
-        Agency.EXTERNAL: rules.PlanAction.EXTERNAL,
-        Agency.INTERNAL: rules.PlanAction.INTERNAL,
-        Agency.YOUTH_OFFENDING: rules.PlanAction.OTHER,
-    }
-    referrals = Referral.objects.filter(case=case, at__lte=now, referred_on__lte=timezone.localdate(now))
-    for r in referrals.filter(Q(pupil=pupil) | Q(pupil__isnull=True)):
-        note = f"{r.organisation_name or r.get_agency_display()}" + (
-            f", reference {r.agency_reference}" if r.agency_reference else ""
-        )
-        mark(by_agency[r.agency], r.referred_on, note)
     for s in Support.objects.filter(case=case, pupil=pupil, at__lte=now):
         mark(rules.PlanAction.INTERNAL, timezone.localdate(s.at), s.description[:120])
     by_route: dict[str, rules.PlanAction] = {
@@ -229,19 +287,24 @@ def plan_prefill(case: Case, pupil: Pupil, by: User) -> tuple[dict[str, Any], li
     for d in Decision.objects.filter(case=case, withdrawn=False, route__in=list(by_route), at__lte=now):
         if not actions[by_route[d.route].value]["taken"]:
             mark(by_route[d.route], None, f"Decided: {d.get_route_display().lower()}")
+    records = case_actions(case, pupil)
+    actions = actions_with_case_records(actions, records)
 
-    others = [lnk for lnk in links if lnk.pupil_id != pupil.pk]
-    considerations = {key: {"answer": "", "notes": ""} for key in rules.CONSIDERATIONS}
+    considerations: dict[str, dict[str, str]] = {
+        key: ({"text": ""} if key in rules.OPEN_QUESTIONS else {"answer": "", "notes": ""})
+        for key in rules.CONSIDERATIONS
+    }
     if first:
-        considerations["incident"]["notes"] = ", ".join(c.name for c in first.categories.all()) + f": {case.title}"
-        considerations["where"]["notes"] = first.get_location_display() + (
+        considerations["incident"]["text"] = ", ".join(c.name for c in first.categories.all()) + f": {case.title}"
+        considerations["where"]["text"] = first.get_location_display() + (
             f" ({first.location_detail})" if first.location_detail else ""
         )
-    considerations["who"]["notes"] = "; ".join(
+    considerations["who"]["text"] = "; ".join(
         f"{lnk.pupil.display_name} ({lnk.get_role_display().lower()}, Year {lnk.pupil.year_group})" for lnk in links
     )
-    if actions["police"]["taken"]:
-        considerations["crime"] = {"answer": "yes", "notes": "Referred to the police."}
+    police = records.get(rules.PlanAction.POLICE.value)
+    if police:
+        considerations["referred_police"] = {"answer": "yes", "notes": f"Referred on {_date_text(police[0]['on'])}."}
 
     today = clock.localdate()
     content = {
@@ -254,7 +317,7 @@ def plan_prefill(case: Case, pupil: Pupil, by: User) -> tuple[dict[str, Any], li
         "review_date": today + dt.timedelta(days=28),
         "actions": actions,
         "considerations": considerations,
-        "at_risk": ["young_person"] + (["children"] if others else []),
+        "at_risk": ["young_person"] + (["children"] if len(links) > 1 else []),
         "worried_about": "",
     }
     return content, []
@@ -289,6 +352,53 @@ def _date_text(value: Any) -> str:
     return f"{day:%-d %b %Y}"
 
 
+@dataclass
+class ActionLine:
+    """One line of Annex A's "Action taken by school" table, in words."""
+
+    taken: str
+    on: str
+    notes: str
+    from_case: bool = False
+
+
+def action_rows(v: PlanVersion) -> list[tuple[rules.PlanAction, list[ActionLine]]]:
+    """Each action with its lines: the case's records it carried, or what was typed."""
+    out = []
+    for a in rules.PlanAction:
+        row = v.actions.get(a.value) or {}
+        lines = [
+            ActionLine(_yes_no(r.get("taken")), _date_text(r.get("on")), str(r.get("notes") or ""), from_case=True)
+            for r in row.get("from_case") or []
+        ]
+        if not lines:
+            lines.append(ActionLine(_yes_no(row.get("taken")), _date_text(row.get("on")), str(row.get("notes") or "")))
+        elif row.get("notes"):  # typed beside the case's records (through the API)
+            lines.append(ActionLine("", "", str(row["notes"])))
+        out.append((a, lines))
+    return out
+
+
+def consideration_rows(v: PlanVersion) -> list[tuple[str, str, str, str]]:
+    """(key, question, answer, notes) for each consideration, as the version asked it."""
+    legacy = "referred_police" not in (v.considerations or {})
+    rows = []
+    for key, question in rules.CONSIDERATIONS.items():
+        if legacy and key == "referred_police":
+            continue
+        if legacy and key == "crime":
+            question = rules.LEGACY_CRIME_QUESTION
+        answer, notes = rules.consideration_read(key, (v.considerations or {}).get(key))
+        rows.append((key, question, answer, notes))
+    return rows
+
+
+def consideration_groups(v: PlanVersion) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
+    """The considerations in Annex A's order, grouped as the form asks them."""
+    rows = {row[0]: row for row in consideration_rows(v)}
+    return [(title, [rows[k] for k in keys if k in rows]) for title, keys in rules.CONSIDERATION_GROUPS]
+
+
 def version_sections(v: PlanVersion) -> list[Section]:
     """A version as labelled rows, section by section in Annex A's order."""
 
@@ -308,20 +418,16 @@ def version_sections(v: PlanVersion) -> list[Section]:
         ],
     )
     actions = Section("Action taken by school")
-    for a in rules.PlanAction:
-        row = v.actions.get(a.value) or {}
-        text = _yes_no(row.get("taken"))
-        if row.get("on"):
-            text += f", {_date_text(row['on'])}"
-        if row.get("notes"):
-            text += f". {row['notes']}"
+    for a, rows in action_rows(v):
+        text = "; ".join(
+            ". ".join(filter(None, [", ".join(filter(None, [r.taken, r.on])), r.notes]))
+            + (" (from the case)" if r.from_case else "")
+            for r in rows
+        )
         actions.rows.append(Row(f"action_{a}", rules.ACTION_LABELS[a], text))
     considerations = Section("What we considered")
-    for key, question in rules.CONSIDERATIONS.items():
-        row = v.considerations.get(key) or {}
-        answer = rules.CONSIDERATION_ANSWERS.get(row.get("answer", ""), "")
-        text = ". ".join(filter(None, [answer, row.get("notes", "")]))
-        considerations.rows.append(Row(f"consider_{key}", question, text))
+    for key, question, answer, notes in consideration_rows(v):
+        considerations.rows.append(Row(f"consider_{key}", question, ". ".join(filter(None, [answer, notes]))))
     at_risk = [rules.AT_RISK[k] for k in v.at_risk if k in rules.AT_RISK]
     needs = Section(
         "Needs, supportive factors and actions",

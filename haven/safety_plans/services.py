@@ -26,7 +26,7 @@ from haven.core.errors import ApplicationError
 from haven.core.fields import model_field
 from haven.people.models import Pupil
 
-from . import rules
+from . import rules, selectors
 from .models import REVIEW_REASONS, PlanEvent, PlanVersion, ReviewReason, RiskLine, SafetyPlan
 
 if TYPE_CHECKING:
@@ -125,11 +125,22 @@ def content_checked(content: dict[str, Any], *, today: dt.date) -> dict[str, Any
     if unknown:
         raise ApplicationError(f"Unknown question: {', '.join(sorted(unknown))}.", field="considerations")
     out["considerations"] = {}
-    for key in rules.CONSIDERATIONS:
+    for key, question in rules.CONSIDERATIONS.items():
         row = considerations.get(key) or {}
+        if not isinstance(row, dict):
+            raise ApplicationError(f'"{question}": send its answer as an object.', field=f"consider_{key}")
+        if any(not isinstance(v, str | None) for v in row.values()):
+            raise ApplicationError(f'"{question}": its answer and notes are text.', field=f"consider_{key}")
+        if key in rules.OPEN_QUESTIONS:
+            # Asked in words (Annex A: "What is the incident?"): a text, not yes or no.
+            if set(row) - {"text"}:
+                raise ApplicationError(f'"{question}" is answered in words, as text.', field=f"consider_{key}")
+            text = text_checked(row.get("text", ""), field=f"consider_{key}", label="the answer")
+            out["considerations"][key] = {"text": text}
+            continue
         answer = row.get("answer") or ""
-        if answer and answer not in rules.CONSIDERATION_ANSWERS:
-            raise ApplicationError("Answer yes, no, not yet known or see notes.", field=f"consider_{key}_answer")
+        if set(row) - {"answer", "notes"} or (answer and answer not in rules.YES_NO_ANSWERS):
+            raise ApplicationError("Answer yes, no or not yet known.", field=f"consider_{key}_answer")
         notes = text_checked(row.get("notes", ""), field=f"consider_{key}_notes", label="the notes")
         out["considerations"][key] = {"answer": answer, "notes": notes}
 
@@ -171,6 +182,13 @@ def risk_lines_checked(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _with_case_records(checked: dict[str, Any], *, case: Case, pupil: Pupil) -> dict[str, Any]:
+    """The actions table with what the case records (parents informed, referrals) in its rows,
+    as they stand now: the version keeps them, so a later print shows what the plan said."""
+    checked["actions"] = selectors.actions_with_case_records(checked["actions"], selectors.case_actions(case, pupil))
+    return checked
 
 
 def _int_or_none(value: Any) -> Any:
@@ -251,7 +269,7 @@ def plan_create(
         raise ApplicationError("A safety plan is written for a child in the case.", field="pupil")
     if SafetyPlan.objects.filter(case=case, pupil=pupil).exclude(status=SafetyPlan.Status.CLOSED).exists():
         raise ApplicationError(f"{pupil.display_name} already has an open safety plan in this case: review that one.")
-    checked = content_checked(content, today=clock.localdate())
+    checked = _with_case_records(content_checked(content, today=clock.localdate()), case=case, pupil=pupil)
     lines = risk_lines_checked(risk_lines)
     plan = SafetyPlan(
         school_id=case.school_id,
@@ -343,7 +361,7 @@ def plan_version_add(
         raise ApplicationError("Choose why the plan is being reviewed.", field="reason")
     elif reason == ReviewReason.OTHER and not reason_notes:
         raise ApplicationError("Say why the plan is being reviewed.", field="reason_notes")
-    checked = content_checked(content, today=clock.localdate())
+    checked = _with_case_records(content_checked(content, today=clock.localdate()), case=plan.case, pupil=plan.pupil)
     lines = risk_lines_checked(risk_lines)
     before = (plan.status, plan.current_version, _iso(plan.review_date), plan.highest_risk)
     version = _version_write(

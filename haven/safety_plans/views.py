@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.forms import RadioSelect
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -24,8 +25,16 @@ from haven.core.errors import ApplicationError
 from haven.core.pdf import pdf_response
 
 from . import rules, selectors, services
-from .forms import CloseForm, PlanForm, RiskLineFormSet, risk_lines_from
+from .forms import (
+    CloseForm,
+    PlanForm,
+    risk_formset,
+    risk_formset_with_another_line,
+    risk_lines_from,
+    shown_unchecked,
+)
 from .models import SafetyPlan
+from .services import MAX_RISK_LINES
 
 if TYPE_CHECKING:
     from haven.core.http import AuthenticatedHttpRequest
@@ -35,17 +44,30 @@ def _writer(request: AuthenticatedHttpRequest, plan_or_case: Any) -> bool:
     return can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=plan_or_case.school)
 
 
+def _anchor(form: PlanForm, name: str) -> str:
+    """Where an error's link goes: the field itself (a group of radios: its first)."""
+    if name in ("__all__", "based_on") or name not in form.fields:
+        return "plan-form"
+    if isinstance(form.fields[name].widget, RadioSelect):
+        return f"id_{name}_0"
+    return f"id_{name}"
+
+
 def _error_summary(form: PlanForm, formset: Any) -> list[tuple[str, str]]:
     """(anchor, message) for every error, so the summary links to each field."""
-    out = [
-        (f"id_{name}" if name not in ("__all__", "based_on") else "plan-form", str(e))
-        for name, errs in form.errors.items()
-        for e in errs
-    ]
+    out = [(_anchor(form, name), str(e)) for name, errs in form.errors.items() for e in errs]
     for i, f in enumerate(formset.forms):
         out += [(f"id_risk-{i}-{name}", f"Risk line {i + 1}: {e}") for name, errs in f.errors.items() for e in errs]
     out += [("risk-lines", str(e)) for e in formset.non_form_errors()]
     return out
+
+
+def _open_sections(form: PlanForm, formset: Any) -> set[str]:
+    """The form's sections to show open: those with an error."""
+    opened = form.sections_with_errors()
+    if any(f.errors for f in formset.forms) or formset.non_form_errors():
+        opened.add("risks")
+    return opened
 
 
 def _save(request: HttpRequest, form: PlanForm, formset: Any, write: Any) -> Any:
@@ -60,6 +82,32 @@ def _save(request: HttpRequest, form: PlanForm, formset: Any, write: Any) -> Any
         else:
             exc.add_to(form)
     return None
+
+
+def _form_page(
+    request: AuthenticatedHttpRequest, form: PlanForm, formset: Any, *, status: int, **context: Any
+) -> HttpResponse:
+    """The plan form: after a refused save every error is listed and its section open; after
+    "Add another risk" the risk section is open with its new line."""
+    added = status == 200 and request.method == "POST"
+    errors = _error_summary(form, formset) if status == 400 else []
+    opened = _open_sections(form, formset) if status == 400 else set()
+    if added:
+        opened.add("risks")
+    return render(
+        request,
+        "safety_plans/form.html",
+        {
+            **context,
+            "form": form,
+            "formset": formset,
+            "errors": errors,
+            "open_sections": opened,
+            "line_added": added,
+            "max_risk_lines": MAX_RISK_LINES,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -90,9 +138,15 @@ def plan_new(request: AuthenticatedHttpRequest, reference: str, pupil_id: int) -
     if link is None:
         raise Http404
     pupil = link.pupil
-    if request.method == "POST":
-        form = PlanForm(request.POST)
-        formset = RiskLineFormSet(request.POST, prefix="risk")
+    records = selectors.case_actions(case, pupil)
+    if request.method == "POST" and "add_risk" in request.POST:
+        form = PlanForm(request.POST, case_records=records)
+        formset = risk_formset_with_another_line(request.POST)
+        shown_unchecked(form, formset)
+        status = 200
+    elif request.method == "POST":
+        form = PlanForm(request.POST, case_records=records)
+        formset = risk_formset(request.POST)
         plan = _save(
             request,
             form,
@@ -114,22 +168,18 @@ def plan_new(request: AuthenticatedHttpRequest, reference: str, pupil_id: int) -
         status = 400
     else:
         content, lines = selectors.plan_prefill(case, pupil, request.user)
-        form = PlanForm(initial=PlanForm.initial_from(content))
-        formset = RiskLineFormSet(prefix="risk", initial=lines)
+        form = PlanForm(initial=PlanForm.initial_from(content), case_records=records)
+        formset = risk_formset(initial=lines)
         status = 200
-    return render(
+    return _form_page(
         request,
-        "safety_plans/form.html",
-        {
-            "form": form,
-            "formset": formset,
-            "case": case,
-            "pupil": pupil,
-            "role": link.get_role_display(),
-            "title": f"Write a safety plan for {pupil.display_name}",
-            "errors": _error_summary(form, formset) if status == 400 else [],
-        },
+        form,
+        formset,
         status=status,
+        case=case,
+        pupil=pupil,
+        role=link.get_role_display(),
+        title=f"Write a safety plan for {pupil.display_name}",
     )
 
 
@@ -167,9 +217,15 @@ def plan_edit(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
         raise Http404
     review = plan.status != SafetyPlan.Status.DRAFT
     version = selectors.current_version_get(plan)
-    if request.method == "POST":
-        form = PlanForm(request.POST, review=review)
-        formset = RiskLineFormSet(request.POST, prefix="risk")
+    records = selectors.case_actions(plan.case, plan.pupil)
+    if request.method == "POST" and "add_risk" in request.POST:
+        form = PlanForm(request.POST, review=review, case_records=records)
+        formset = risk_formset_with_another_line(request.POST)
+        shown_unchecked(form, formset)
+        status = 200
+    elif request.method == "POST":
+        form = PlanForm(request.POST, review=review, case_records=records)
+        formset = risk_formset(request.POST)
         based_on = form.data.get("based_on")
         saved = _save(
             request,
@@ -205,30 +261,25 @@ def plan_edit(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
             if new_concern:
                 initial["reason"] = "new_incident"
                 initial["reason_notes"] = f"New concern {new_concern}."
-        form = PlanForm(initial=initial, review=review)
-        formset = RiskLineFormSet(
-            prefix="risk",
+        form = PlanForm(initial=initial, review=review, case_records=records)
+        formset = risk_formset(
             initial=[
                 {k: getattr(line, k) for k in ("hazard", "hazard_rating", "likelihood", "measures", "contingency")}
                 for line in version.risk_lines.all()
             ],
         )
         status = 200
-    return render(
+    return _form_page(
         request,
-        "safety_plans/form.html",
-        {
-            "form": form,
-            "formset": formset,
-            "plan": plan,
-            "case": plan.case,
-            "pupil": plan.pupil,
-            "role": plan.get_role_display(),
-            "review": review,
-            "title": f"{'Review' if review else 'Change'} the safety plan for {plan.pupil.display_name}",
-            "errors": _error_summary(form, formset) if status == 400 else [],
-        },
+        form,
+        formset,
         status=status,
+        plan=plan,
+        case=plan.case,
+        pupil=plan.pupil,
+        role=plan.get_role_display(),
+        review=review,
+        title=f"{'Review' if review else 'Change'} the safety plan for {plan.pupil.display_name}",
     )
 
 
@@ -349,15 +400,27 @@ def plan_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     return pdf_response(
         request,
         "safety_plans/plan_pdf.html",
-        {
-            **_pdf_context(request, plan),
-            "plan": plan,
-            "version": version,
-            "sections": selectors.version_sections(version),
-            "risk_lines": list(version.risk_lines.all()),
-        },
+        {**_pdf_context(request, plan), **plan_pdf_context(plan, version)},
         filename=f"safety-plan-{plan.pk}-v{plan.current_version}.pdf",
     )
+
+
+def plan_pdf_context(plan: SafetyPlan, version: Any) -> dict[str, Any]:
+    """The printed plan's tables, in Annex A's order (the PDF's own words: tests read them)."""
+    sections = {s.title: s for s in selectors.version_sections(version)}
+    return {
+        "plan": plan,
+        "version": version,
+        "basic": [r for r in sections["Basic information"].rows if r.key != "review_date"],
+        "actions": [(rules.ACTION_LABELS[a], lines) for a, lines in selectors.action_rows(version)],
+        "considerations": selectors.consideration_groups(version),
+        "at_risk": sections["Needs, supportive factors and actions"].rows[0].value,
+        "controls": sections["Practical controls"].rows,
+        "risk_lines": list(version.risk_lines.all()),
+        "child_views": [(q, getattr(version, k)) for k, q in rules.VIEW_QUESTIONS_CHILD],
+        "parent_views": [(q, getattr(version, k)) for k, q in rules.VIEW_QUESTIONS_PARENTS],
+        "child_page": [(q, getattr(version, k)) for k, q in rules.CHILD_PAGE],
+    }
 
 
 @login_required
@@ -369,6 +432,7 @@ def plan_child_pdf(request: AuthenticatedHttpRequest, plan_id: int) -> HttpRespo
     return pdf_response(
         request,
         "safety_plans/child_pdf.html",
-        {**_pdf_context(request, plan), **_child_context(plan, selectors.version_get(plan))},
+        # The child's own page: no school, no "printed by", no confidential mark.
+        _child_context(plan, selectors.version_get(plan)),
         filename=f"safety-plan-{plan.pk}-child.pdf",
     )

@@ -108,7 +108,7 @@ def test_the_full_plan_pdf_is_tagged_real_text_and_audited(client, world, active
     response = client.get(reverse("safety_plans:pdf", args=[active_plan.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
-    text = " ".join(page.extract_text() for page in reader.pages)
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     for expected in (
         "CONFIDENTIAL",
         "Comments between lessons",
