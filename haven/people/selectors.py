@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from haven.access.policy import Capability, can, deny, schools_for
 from haven.audit.context import COMMAND, AuditContext
@@ -169,4 +169,5 @@ def pupil_to_link(user: User, *, upn: str = "", pupil_id: int | None = None) -> 
     qs = Pupil.objects.filter(school__in=schools_for(user, Capability.READ_SCHOOL_RECORDS)).select_related("school")
     if pupil_id:
         return qs.filter(pk=pupil_id).first()
-    return qs.filter(upn=upn).order_by("left_on", "pk").first() if upn else None
+    # The child on roll first (nulls first on both databases), then the latest to leave.
+    return qs.filter(upn=upn).order_by(F("left_on").desc(nulls_first=True), "pk").first() if upn else None

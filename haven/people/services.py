@@ -54,7 +54,7 @@ def contact_end(*, by: User, contact: Contact, reason: str, ctx: AuditContext = 
         actor=by,
         obj=contact,
         school=contact.pupil.school_id,
-        extra={"reason": reason[:300]},
+        extra={"reason_length": len(reason[:300])},  # the words are kept encrypted on the contact
     )
     return contact
 
@@ -66,6 +66,7 @@ def link_add(
     if other.pk == pupil.pk:
         raise ApplicationError("Choose another child: a child cannot be linked to themselves.", field="other")
     first, second = sorted((pupil, other), key=lambda p: p.pk)
+    Pupil.objects.select_for_update().filter(pk=first.pk).first()  # one link at a time per pair
     if PupilLink.objects.filter(pupil=first, other=second, ended_at__isnull=True).exists():
         raise ApplicationError(f"{other.display_name} is already linked to {pupil.display_name}.", field="other")
     link = PupilLink.objects.create(

@@ -140,6 +140,8 @@ def link_end(request: AuthenticatedHttpRequest, pupil_id: int, link_id: int) -> 
         ended_at__isnull=True,
     )
     other = link.other_than(pupil)
+    if not schools_for(request.user, Capability.READ_SCHOOL_RECORDS).filter(pk=other.school_id).exists():
+        raise Http404  # a child at a school the reader cannot see stays unseen, here too
     if request.method == "POST":
         services.link_end(by=request.user, link=link, ctx=ctx)
         messages.success(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from haven.access.policy import (
     Capability,
@@ -158,6 +159,8 @@ def file_read_for(user: User, transfer_id: int, *, ctx: AuditContext = COMMAND, 
     """The file itself (``part`` "pdf") or its attachments ("archive"): the same people (see
     :func:`may_open_file`), each read recorded as an export."""
     transfer = transfer_get_for(user, transfer_id, ctx=ctx, audit=False)
+    if part == "archive" and not transfer.archive:
+        raise Http404  # no attachments travel with this file: nothing to download, nothing recorded
     if not may_open_file(user, transfer):
         raise deny(
             ctx,

@@ -109,6 +109,11 @@ def content_checked(content: dict[str, Any], *, today: dt.date) -> dict[str, Any
     out["actions"] = {}
     for action in rules.PlanAction:
         row = actions.get(action.value) or {}
+        if not isinstance(row, dict):
+            raise ApplicationError(
+                f"{rules.ACTION_LABELS[action]}: give the answer as an object with taken, on and notes.",
+                field=f"action_{action}_taken",
+            )
         taken = row.get("taken")
         if taken not in (True, False, None):
             raise ApplicationError(f"{rules.ACTION_LABELS[action]}: answer yes or no.", field=f"action_{action}_taken")

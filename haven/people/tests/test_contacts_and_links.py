@@ -187,3 +187,22 @@ def test_what_staff_write_about_a_contact_or_link_is_kept_encrypted(client, worl
         stored = " ".join(v for row in cursor.fetchall() for v in row)
     assert "Court order" not in stored and "removed by the court" not in stored and "Half-brother" not in stored
     assert Contact.objects.get().end_reason == "Parental responsibility removed by the court."
+
+
+def test_a_link_to_a_child_at_a_school_the_reader_cannot_see_cannot_be_opened_or_ended(client, world):
+    pupil, elsewhere = world.pupils["a"], world.pupils["b"]
+    link = services.link_add(by=world.users["dsl_a"], pupil=pupil, other=elsewhere, kind="sibling")
+    sign_in(client, world.users["dsl_a"])
+    url = reverse("people:link_end", args=[pupil.pk, link.pk])
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 404
+        assert elsewhere.legal_forename not in response.content.decode()
+    link.refresh_from_db()
+    assert link.ended_at is None
+
+
+def test_ending_a_contact_keeps_the_reason_out_of_the_audit_log(world):
+    contact = services.contact_add(by=world.users["dsl_a"], pupil=world.pupils["a"], data=SAVED)
+    services.contact_end(by=world.users["dsl_a"], contact=contact, reason="Court order: no contact.")
+    event = AuditEvent.objects.filter(action__isnull=False).latest("pk")
+    assert "Court order" not in str(event.extra) and event.extra == {"reason_length": 24}

@@ -114,6 +114,7 @@ def test_a_file_without_attachments_has_no_archive(client, world, make_concern):
         in client.get(reverse("records:transfer_detail", args=[t.pk])).text
     )
     assert client.get(reverse("records:transfer_archive", args=[t.pk])).status_code == 404
+    assert not AuditEvent.objects.filter(object_type="records.filetransfer", extra__format="zip").exists()
 
 
 def test_an_attachment_changed_since_it_was_stored_stops_the_send(world, leaver_with_files):

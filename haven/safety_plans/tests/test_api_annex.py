@@ -52,3 +52,12 @@ def test_the_api_refuses_yes_or_no_for_an_open_question(client, world, plan_case
     assert r.status_code == 400, r.content
     assert r["Content-Type"] == "application/problem+json"
     assert "consider_who" in r.json()["errors"]
+
+
+@pytest.mark.parametrize("row", ["yes", ["taken"], 7])
+def test_an_action_that_is_not_an_object_is_a_problem_not_a_crash(client, world, plan_case, row):
+    sign_in(client, world.users["dsl_a"])
+    body = _body(world, actions={"parents": row})
+    r = client.post(f"/api/v1/cases/{plan_case.reference}/safety-plans/", body, content_type="application/json")
+    assert r.status_code == 400, r.content
+    assert r["Content-Type"] == "application/problem+json"

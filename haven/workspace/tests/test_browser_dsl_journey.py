@@ -62,7 +62,7 @@ class Taps:
         self.counts[self.part] += 1  # a tap into the box, then typing
         target.fill(text)
 
-    def choose(self, target: Locator, **option: str) -> None:
+    def choose(self, target: Locator, **option: Any) -> None:
         self.counts[self.part] += 2  # open the list, choose
         target.select_option(**option)
 
