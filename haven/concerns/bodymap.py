@@ -111,6 +111,7 @@ class Spot:
     y: int
     label: str
     description: str
+    child: str = ""  # whose body, where the map shows more than one child's
 
 
 def figure(marks: Any) -> dict[str, Any]:
@@ -119,17 +120,23 @@ def figure(marks: Any) -> dict[str, Any]:
     spots: list[Spot] = []
     seen: dict[str, int] = {}
     for mark in marks:
-        number, code, description = (
-            (mark["number"], mark["region"], mark["description"])
-            if isinstance(mark, dict)
-            else (mark.number, mark.region, mark.description)
-        )
+        if isinstance(mark, dict):
+            number, code, description, child = (
+                mark["number"],
+                mark["region"],
+                mark["description"],
+                mark.get("child", ""),
+            )
+        else:
+            number, code, description = mark.number, mark.region, mark.description
+            child = mark.pupil.display_name if mark.pupil_id else ""
         region = BY_CODE.get(code)
         if region is None:
             continue
         nth = seen[code] = seen.get(code, -1) + 1
         offset = BACK_OFFSET if region.side == "back" else 0
-        spots.append(Spot(number, region.x + offset + 16 * nth, region.y + 8 * (nth % 2), region.label, description))
+        x, y = region.x + offset + 16 * nth, region.y + 8 * (nth % 2)
+        spots.append(Spot(number, x, y, region.label, description, child))
     return {
         "paths": FIGURE_PATHS,
         "back_offset": BACK_OFFSET,
@@ -141,11 +148,10 @@ def figure(marks: Any) -> dict[str, Any]:
 
 
 def summary(marks: Any) -> str:
-    """The marks in words, as the chronology prints them."""
+    """The marks in words, as the chronology prints them (dicts of the read model, each with
+    the child's name as "child" where the chronology covers more than one child)."""
     lines = [
-        f"{m['number']}. {label(m['region'])}: {m['description']}"
-        if isinstance(m, dict)
-        else f"{m.number}. {label(m.region)}: {m.description}"
+        f"{m['number']}. {m['child'] + ', ' if m.get('child') else ''}{label(m['region'])}: {m['description']}"
         for m in marks
     ]
     return "Body map: " + "; ".join(lines) if lines else ""

@@ -48,10 +48,21 @@ def entries(scope: Scope) -> list[Entry]:
         categories.setdefault(concern_id, []).append(name)
     marks: dict[int, list[dict[str, Any]]] = {}
     if with_marks := [c["pk"] for c in concern_rows if c["body_mark_count"]]:
-        for mark in BodyMark.objects.filter(concern_id__in=with_marks).values(
-            "concern_id", "number", "region", "description"
+        rows = BodyMark.objects.filter(concern_id__in=with_marks)
+        if scope.pupil_id is not None:  # a child's chronology: only the marks on that child
+            rows = rows.filter(pupil_id=scope.pupil_id)
+        for mark in rows.values(
+            "concern_id",
+            "number",
+            "region",
+            "description",
+            "pupil__preferred_forename",
+            "pupil__legal_forename",
+            "pupil__legal_surname",
         ):
-            marks.setdefault(mark["concern_id"], []).append(dict(mark))
+            forename = mark["pupil__preferred_forename"] or mark["pupil__legal_forename"]
+            child = "" if scope.pupil_id is not None else f"{forename} {mark['pupil__legal_surname']}"
+            marks.setdefault(mark["concern_id"], []).append({**mark, "child": child})
     out = [
         Entry(
             c["occurred_at"],

@@ -46,6 +46,11 @@ class ChildRow:
     error: str = ""
 
 
+def _row_number(value: object) -> int:
+    text = str(value or "1").strip()
+    return int(text) if text.isascii() and text.isdigit() and 1 <= int(text) <= CHILD_ROWS else 0
+
+
 @dataclass
 class MarkRow:
     """One mark on the body map as typed: where (a part of the body) and what was seen."""
@@ -53,7 +58,9 @@ class MarkRow:
     index: int
     region: str = ""
     description: str = ""
+    child: int = 1  # which child of the form's rows (1 to 6) the mark is on
     error: str = ""
+    pupil: Any = None
 
     @property
     def filled(self) -> bool:
@@ -145,6 +152,7 @@ class ConcernForm(forms.Form):
                 index=i,
                 region=str(data.get(f"mark_{i}_region") or "").strip()[:40],
                 description=str(data.get(f"mark_{i}_description") or "").strip(),
+                child=_row_number(data.get(f"mark_{i}_child")),
             )
             for i in range(1, MARK_ROWS + 1)
         ]
@@ -183,8 +191,13 @@ class ConcernForm(forms.Form):
         for row in self.mark_rows:
             if not row.filled:
                 continue
+            named = next((c for c in self.child_rows if c.index == row.child and c.pupil is not None), None)
             if row.region not in bodymap.BY_CODE:
                 row.error = f"Choose where on the body mark {row.index} is."
+            elif named is None and not any(c.error for c in self.child_rows):
+                row.error = (
+                    f"Mark {row.index} is on child {row.child or '?'}, who is not named above: choose the child."
+                )
             elif not row.description:
                 row.error = f"Describe mark {row.index}: what you saw, its size and colour."
             elif len(row.description) > bodymap.DESCRIPTION_MAX:
@@ -192,6 +205,7 @@ class ConcernForm(forms.Form):
                     f"Mark {row.index} is {len(row.description)} characters long; "
                     f"the most is {bodymap.DESCRIPTION_MAX}."
                 )
+            row.pupil = named.pupil if named else None
         if any(r.error for r in self.mark_rows):
             self.add_error(None, "Check the body map: " + " ".join(r.error for r in self.mark_rows if r.error))
         return [r for r in self.mark_rows if r.filled and not r.error]

@@ -274,6 +274,9 @@ class BodyMark(models.Model):
     with the concern, like the rest of it never changed afterwards."""
 
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="body_marks")
+    # Whose body: one of the concern's children. Each child's chronology and file carry only
+    # the marks on that child.
+    pupil = models.ForeignKey("people.Pupil", on_delete=models.PROTECT, related_name="+")
     number = models.PositiveSmallIntegerField(help_text="1, 2, 3... as the map numbers them.")
     region = models.CharField(max_length=40)  # a code of haven.concerns.bodymap.REGIONS
     description = EncryptedTextField(help_text="What was seen: size, colour, shape, what the child said of it.")

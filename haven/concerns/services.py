@@ -37,10 +37,12 @@ FUTURE_SLACK = dt.timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class MarkOnBody:
-    """One mark for the body map: a code of haven.concerns.bodymap.REGIONS and what was seen."""
+    """One mark for the body map: a code of haven.concerns.bodymap.REGIONS, what was seen, and
+    on which of the concern's children."""
 
     region: str
     description: str
+    pupil_id: int
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def concern_submit(
         raise ApplicationError("Say whether the child was told what happens next.", field="child_told_next_steps")
 
     checked = _check_attachments(attachments, nudes=any(c.nudes_images for c in categories))
-    marks = _check_marks(marks)
+    marks = _check_marks(marks, pupil_ids=set(pupil_ids))
 
     concern = Concern(
         school=school,
@@ -186,7 +188,13 @@ def concern_submit(
     BodyMark.objects.bulk_create(
         [
             BodyMark(
-                concern=concern, number=n, region=m.region, description=m.description, recorded_by=by, recorded_at=now
+                concern=concern,
+                pupil_id=m.pupil_id,
+                number=n,
+                region=m.region,
+                description=m.description,
+                recorded_by=by,
+                recorded_at=now,
             )
             for n, m in enumerate(marks, start=1)
         ]
@@ -213,7 +221,7 @@ def concern_submit(
     return concern
 
 
-def _check_marks(marks: Sequence[MarkOnBody]) -> list[MarkOnBody]:
+def _check_marks(marks: Sequence[MarkOnBody], *, pupil_ids: set[int]) -> list[MarkOnBody]:
     if len(marks) > bodymap.MAX_MARKS:
         raise ApplicationError(f"Put at most {bodymap.MAX_MARKS} marks on the body map.", field="marks")
     checked = []
@@ -229,7 +237,9 @@ def _check_marks(marks: Sequence[MarkOnBody]) -> list[MarkOnBody]:
                 f"the most is {bodymap.DESCRIPTION_MAX}.",
                 field="marks",
             )
-        checked.append(MarkOnBody(mark.region, description))
+        if mark.pupil_id not in pupil_ids:
+            raise ApplicationError(f"Mark {n} on the body map is on a child not named in the concern.", field="marks")
+        checked.append(MarkOnBody(mark.region, description, mark.pupil_id))
     return checked
 
 

@@ -81,7 +81,7 @@ def concern_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                     child_told_next_steps=data["child_told_next_steps"],
                     urgent=data["urgent"],
                     attachments=data["attachments"],
-                    marks=[services.MarkOnBody(m.region, m.description) for m in data["marks"]],
+                    marks=[services.MarkOnBody(m.region, m.description, m.pupil.pk) for m in data["marks"]],
                     ctx=AuditContext.of(request),
                 )
             except ApplicationError as exc:
@@ -144,7 +144,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     """The concern's page; the amendment form only for those who may amend it."""
     can_amend = may_amend_concern(request.user, concern)
-    marks = list(concern.body_marks.all()) if concern.body_mark_count else []
+    marks = list(concern.body_marks.select_related("pupil")) if concern.body_mark_count else []
     return {
         "concern": concern,
         "marks": marks,

@@ -1912,15 +1912,19 @@ def _decide(thread: _ThreadPlan, route: str, routes: tuple[str, ...], names: dic
     )
 
 
-# The body map of a physical concern whose account names a mark, as the member of staff who
-# saw it would draw it.
+# The body map of a physical concern whose account names a mark on the child affected, as
+# the member of staff who saw it would draw it: (words in the account, part, what was seen).
 _BODY_MARKS = (
-    ("had a red mark", MarkOnBody("front_right_upper_arm", "Red mark about 3 cm across where the punches landed.")),
-    (
-        "graze on one hand",
-        MarkOnBody("front_left_hand", "Graze across the palm, about 2 cm, cleaned by the first aider."),
-    ),
+    ("had a red mark", "front_right_upper_arm", "Red mark about 3 cm across where the punches landed."),
+    ("graze on one hand", "front_left_hand", "Graze across the palm, about 2 cm, cleaned by the first aider."),
 )
+
+
+def _marks(concern: _ConcernPlan) -> list[MarkOnBody]:
+    affected = next((p for p, role in concern.children if role == ChildRole.AFFECTED), None)
+    if affected is None:
+        return []
+    return [MarkOnBody(part, seen, affected.pk) for words, part, seen in _BODY_MARKS if words in concern.what]
 
 
 def _submit(concern: _ConcernPlan, sp: _SchoolPlan, categories: dict[str, Category]) -> None:
@@ -1938,7 +1942,7 @@ def _submit(concern: _ConcernPlan, sp: _SchoolPlan, categories: dict[str, Catego
         actions_taken=concern.actions,
         child_told_next_steps=concern.told,
         urgent=concern.urgent,
-        marks=[mark for words, mark in _BODY_MARKS if words in concern.what],
+        marks=_marks(concern),
     )
     if concern.urgent:  # what the alert task records when it e-mails every DSL and deputy
         for user in (sp.dsl, sp.deputy):

@@ -21,6 +21,7 @@ from haven.concerns.models import BodyMark, Category, Concern
 from haven.concerns.services import ChildInConcern, MarkOnBody, concern_submit
 from haven.concerns.tests.test_record_concern import _form
 from haven.core.errors import ApplicationError
+from haven.testing.factories import PupilFactory
 
 BRUISE = "Round bruise, purple, about the size of a 50p coin"
 SCRATCH = "Three thin red scratches, 4 cm long"
@@ -107,6 +108,7 @@ def test_a_forged_part_of_the_body_is_refused(client, world):
 
 
 def test_the_service_refuses_marks_a_form_could_not_send(world):
+    child = world.pupils["a"].pk
     base = {
         "by": world.users["staff_a"],
         "school": world.school_a,
@@ -118,10 +120,11 @@ def test_the_service_refuses_marks_a_form_could_not_send(world):
         "child_told_next_steps": "yes",
     }
     for marks, message in (
-        ([MarkOnBody("front_face", "A mark")] * 13, "at most 12 marks"),
-        ([MarkOnBody("nowhere", "A mark")], "not on a part of the body"),
-        ([MarkOnBody("front_face", "   ")], "Describe mark 1"),
-        ([MarkOnBody("front_face", "x" * 501)], "501 characters"),
+        ([MarkOnBody("front_face", "A mark", child)] * 13, "at most 12 marks"),
+        ([MarkOnBody("nowhere", "A mark", child)], "not on a part of the body"),
+        ([MarkOnBody("front_face", "   ", child)], "Describe mark 1"),
+        ([MarkOnBody("front_face", "x" * 501, child)], "501 characters"),
+        ([MarkOnBody("front_face", "A mark", world.pupils["b"].pk)], "not named in the concern"),
     ):
         with pytest.raises(ApplicationError, match=message):
             concern_submit(**base, marks=marks)
@@ -136,3 +139,43 @@ def test_a_chronology_without_body_maps_asks_nothing_more(client, world, make_co
     with CaptureQueriesContext(connection) as plain:
         client.get(url)
     assert not any("concerns_bodymark" in q["sql"] for q in plain.captured_queries)
+
+
+def test_each_childs_chronology_carries_only_the_marks_on_that_child(client, world):
+    other = PupilFactory(school=world.school_a, legal_forename="Jordan", legal_surname="Lee")
+    sign_in(client, world.users["staff_a"])
+    r = client.post(
+        reverse("concerns:new"),
+        _form(
+            world,
+            child_2_query=f"#{other.pk}",
+            child_2_role="alleged_harmer",
+            mark_1_region="front_face",
+            mark_1_description=BRUISE,
+            mark_1_child="1",
+            mark_2_region="front_right_hand",
+            mark_2_description=SCRATCH,
+            mark_2_child="2",
+        ),
+    )
+    assert r.status_code == 302, r.content.decode()[:3000]
+    concern = Concern.objects.get()
+    assert dict(concern.body_marks.values_list("number", "pupil")) == {1: world.pupils["a"].pk, 2: other.pk}
+    sign_in(client, world.users["dsl_a"])
+    mine = client.get(reverse("pupil_chronology", args=[world.pupils["a"].pk])).text
+    assert BRUISE in mine and SCRATCH not in mine
+    theirs = client.get(reverse("pupil_chronology", args=[other.pk])).text
+    assert SCRATCH in theirs and BRUISE not in theirs
+    page = client.get(reverse("concerns:detail", args=[concern.reference])).text
+    assert "PupilA Example, <strong>Face (front)</strong>" in page and "Jordan Lee, <strong>Right hand" in page
+
+
+def test_a_mark_on_a_child_not_named_is_refused_beside_it(client, world):
+    sign_in(client, world.users["staff_a"])
+    r = client.post(
+        reverse("concerns:new"),
+        _form(world, mark_1_region="front_face", mark_1_description=BRUISE, mark_1_child="3"),
+    )
+    assert r.status_code == 400
+    assert "Mark 1 is on child 3, who is not named above: choose the child." in r.content.decode()
+    assert not Concern.objects.exists()

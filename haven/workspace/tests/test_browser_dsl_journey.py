@@ -202,7 +202,7 @@ def test_the_dsls_journey_from_an_urgent_concern_to_two_safety_plans(
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages).split())
     for expected in (
         concern.reference,
-        "Body map: 1. Left forearm and wrist (front): Red finger marks",
+        f"Body map: 1. {affected.display_name}, Left forearm and wrist (front): Red finger marks",
         "Report to the police",
         "MP/2026/004512",
         "Page 1 of",
