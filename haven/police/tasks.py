@@ -11,6 +11,7 @@ is not a safe place for it."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -27,6 +28,7 @@ from haven.core.links import site_url
 from .models import BailCondition, BailEnd, BailReminder
 
 REMINDER_SCHOOL_DAYS = 3
+logger = logging.getLogger(__name__)
 
 
 def school_days_before(day: dt.date, days: int, closures: list[Closure]) -> dt.date:
@@ -69,20 +71,28 @@ def bail_end_reminders_send(today: dt.date | None = None) -> int:
             continue
         case = bail.case
         recipients = _recipients(case)
+        if not recipients:  # nobody may be told (a restricted case naming no lead): try again next run
+            logger.warning("bail reminder for case %s has no safeguarding lead to send it to", case.reference)
+            continue
+        url = site_url(reverse("cases:police", args=[case.reference]) + f"#bail-{bail.pk}")
         try:
+            # Recorded and sent together: a send that fails leaves no record, so the next run
+            # (hourly) sends it; a second run at the same moment waits on the row and skips it.
             with transaction.atomic():
                 BailReminder.objects.create(bail=bail, school_id=bail.school_id, recipients=len(recipients))
+                send_mail(
+                    f"A bail condition on case {case.reference} ends on {bail.until:%-d %B %Y}",
+                    f"A police bail condition recorded on case {case.reference} at {case.school.name} ends on "
+                    f"{bail.until:%A %-d %B %Y}.\n\nCheck with the officer in the case whether it is extended, "
+                    f"varied or ended, and review the safety plans of the children in the case: {url}\n",
+                    None,
+                    recipients,
+                )
         except IntegrityError:
             continue  # another run sent it
-        url = site_url(reverse("cases:police", args=[case.reference]) + f"#bail-{bail.pk}")
-        send_mail(
-            f"A bail condition on case {case.reference} ends on {bail.until:%-d %B %Y}",
-            f"A police bail condition recorded on case {case.reference} at {case.school.name} ends on "
-            f"{bail.until:%A %-d %B %Y}.\n\nCheck with the officer in the case whether it is extended, varied "
-            f"or ended, and review the safety plans of the children in the case: {url}\n",
-            None,
-            recipients,
-        )
+        except OSError:  # SMTP refused or unreachable (smtplib's errors are OSErrors)
+            logger.exception("bail reminder for case %s not sent; it is tried again next run", case.reference)
+            continue
         sent += 1
     return sent
 

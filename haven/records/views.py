@@ -3,6 +3,7 @@ file, the list of transfers, one transfer: confirm receipt, withdraw; the file i
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from haven.core.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 25
+
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -185,8 +189,13 @@ def transfer_archive(request: AuthenticatedHttpRequest, transfer_id: int) -> Fil
     transfer = selectors.file_read_for(request.user, transfer_id, ctx=AuditContext.of(request), part="archive")
     if not transfer.archive:
         raise Http404
+    try:
+        archive = transfer.archive.open("rb")
+    except FileNotFoundError:
+        logger.error("transfer %s: its attachments archive is missing from storage", transfer.pk)
+        raise Http404 from None
     response = FileResponse(
-        transfer.archive.open("rb"),
+        archive,
         content_type="application/zip",
         as_attachment=True,
         filename=f"child-protection-file-{transfer.pk}-attachments.zip",

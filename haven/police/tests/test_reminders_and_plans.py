@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -88,6 +89,27 @@ def test_an_ended_or_varied_condition_is_not_reminded_about(world, police_case, 
             reason="Extended",
         )
     assert bail_end_reminders_send(MONDAY + dt.timedelta(days=1)) == 0
+
+
+def test_a_reminder_whose_email_fails_is_sent_at_the_next_run(world, police_case, second_child):
+    bail = _bail_until(world, police_case, second_child, MONDAY + dt.timedelta(days=4))
+    mail.outbox.clear()
+    tuesday = MONDAY + dt.timedelta(days=1)
+    with mock.patch("haven.police.tasks.send_mail", side_effect=ConnectionRefusedError("no SMTP")):
+        assert bail_end_reminders_send(tuesday) == 0
+    assert not BailReminder.objects.filter(bail=bail).exists()  # not recorded as sent
+    assert bail_end_reminders_send(tuesday) == 1
+    assert len(mail.outbox) == 1 and BailReminder.objects.filter(bail=bail).count() == 1
+
+
+def test_a_case_with_no_lead_to_tell_records_nothing_sent(world, police_case, second_child):
+    bail = _bail_until(world, police_case, second_child, MONDAY + dt.timedelta(days=4))
+    for key in ("dsl_a", "deputy_a"):  # both leads have left: nobody may be told yet
+        world.users[key].is_active = False
+        world.users[key].save(update_fields=["is_active"])
+    mail.outbox.clear()
+    assert bail_end_reminders_send(MONDAY + dt.timedelta(days=1)) == 0
+    assert mail.outbox == [] and not BailReminder.objects.filter(bail=bail).exists()
 
 
 def test_a_restricted_case_reminds_only_the_named_leads(world, police_case, second_child):

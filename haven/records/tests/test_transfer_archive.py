@@ -125,3 +125,13 @@ def test_an_attachment_changed_since_it_was_stored_stops_the_send(world, leaver_
     with pytest.raises(ApplicationError, match=r"notes from form tutor\.pdf"):
         transfer_send(by=world.users["dsl_a"], pupil=pupil, left_on=pupil.left_on, to_school=world.school_b)
     assert not FileTransfer.objects.exists()
+
+
+def test_a_missing_archive_is_a_404_and_an_error_in_the_log(client, world, leaver_with_files, caplog):
+    pupil, _, _ = leaver_with_files
+    t = transfer_send(by=world.users["dsl_a"], pupil=pupil, left_on=pupil.left_on, to_school=world.school_b)
+    assert t.archive.name
+    t.archive.storage.delete(t.archive.name)
+    sign_in(client, world.users["dsl_b"])
+    assert client.get(reverse("records:transfer_archive", args=[t.pk])).status_code == 404
+    assert any("archive is missing" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
