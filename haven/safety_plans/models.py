@@ -213,13 +213,15 @@ class RiskLine(AppendOnly):
 
 
 class PlanEvent(Recorded):
-    """Where the plan stands, as it changed: written, changed, signed off, closed."""
+    """Where the plan stands, as it changed: written, changed, signed off, closed, its review
+    brought forward by something outside it (a bail condition)."""
 
     class Kind(models.TextChoices):
         CREATED = "created", "Safety plan written"
         VERSION = "version", "Safety plan changed"
         SIGNED_OFF = "signed_off", "Safety plan signed off"
         CLOSED = "closed", "Safety plan closed"
+        REVIEW_DUE = "review_due", "Safety plan review brought forward"
 
     plan = models.ForeignKey(SafetyPlan, on_delete=models.PROTECT, related_name="events")
     school = models.ForeignKey("organisations.School", on_delete=models.PROTECT, related_name="+")

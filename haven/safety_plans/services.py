@@ -482,6 +482,16 @@ def plan_review_prompt(*, by: User, plan: SafetyPlan, reason: str, ctx: AuditCon
     before = plan.review_date
     plan.review_date = today
     plan.save(update_fields=["review_date"])
+    # In the plan's own history and the chronologies too, not only the audit log: the printed
+    # version still carries the date it was written with.
+    PlanEvent.objects.create(
+        plan=plan,
+        school_id=plan.school_id,
+        by=by,
+        kind=PlanEvent.Kind.REVIEW_DUE,
+        version=plan.current_version,
+        text=f"Review brought forward from {before:%-d %B %Y} to {today:%-d %B %Y}: {reason}.",
+    )
     _audit(
         Event.PLAN_REVIEW_PROMPTED,
         by=by,

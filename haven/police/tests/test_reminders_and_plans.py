@@ -170,6 +170,16 @@ def test_bail_changes_bring_the_case_plans_review_forward(world, police_case, se
     assert prompted.count() == 2
     assert {e.extra["reason"] for e in prompted} == {"bail conditions changed"}
     assert AuditEvent.objects.get(event="bail.recorded").extra["plans_prompted"] == [affected.pk, harmer.pk]
+    # In each plan's own history and the chronologies, with the date it had before.
+    was = (clock.localdate() + dt.timedelta(days=21)).strftime("%-d %B %Y")
+    for plan in (affected, harmer):
+        event = plan.events.get(kind="review_due")
+        assert (
+            event.text
+            == f"Review brought forward from {was} to {clock.localdate():%-d %B %Y}: bail conditions changed."
+        )
+    _, entries = pupil_chronology_for(world.users["dsl_a"], world.pupils["a"].pk)
+    assert any(e.title.startswith("Safety plan review brought forward") for e in entries)
     # Already due: ending the condition asks nothing more of them.
     services.bail_condition_end(by=world.users["dsl_a"], bail=bail, reason="Cancelled")
     assert prompted.count() == 2
