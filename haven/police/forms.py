@@ -44,6 +44,17 @@ class InvestigationForm(_CaseForm):
         max_length=60,
         error_messages={"required": "Crime reference: enter the crime reference the police gave."},
     )
+    # The version the page started from: a save from a page older than the current details
+    # is refused rather than quietly undoing someone else's change.
+    based_on = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        max_value=2**31 - 1,
+        error_messages={
+            "required": "This form is out of date: open the page again to start from the current details.",
+            "invalid": "This form is out of date: open the page again to start from the current details.",
+        },
+    )
     notes = forms.CharField(
         label="Notes, or what has changed", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -82,10 +82,12 @@ def investigation_record(
     phone: str = "",
     email: str = "",
     notes: str = "",
+    based_on: int | None = None,
     ctx: AuditContext = COMMAND,
 ) -> Investigation:
     """Record the police investigation, or change its details: each save is a new version
-    (the old ones stay in the chronology). Policy §12: "a central point of contact with the
+    (the old ones stay in the chronology). ``based_on``, the version the page started from
+    (0 for none), refuses a save from a stale page. Policy §12: "a central point of contact with the
     police", so the officer's name and a phone number or email are needed, and the crime
     reference the school quotes when it asks."""
     _require_dsl(by, case)
@@ -114,6 +116,12 @@ def investigation_record(
     # One version at a time per case: lock the case row while the next number is taken.
     Case.objects.select_for_update().filter(pk=case.pk).first()
     current = case.police_versions.order_by("-version").first()
+    if based_on is not None and based_on != (current.version if current else 0):
+        raise ApplicationError(
+            "Someone else changed the police details while you were typing. Your entry was not saved: open the "
+            "page again to see the current details, then make your change.",
+            code="stale",
+        )
     notes = text_checked(notes, field="notes", label="the notes")
     changes = {
         name: (getattr(current, name) if current else None, value)

@@ -39,8 +39,8 @@ def _current_details(case: Case) -> dict[str, Any]:
     """A change of details starts from the current ones (the notes start empty)."""
     current = case.police_versions.order_by("-version").first()
     if current is None:
-        return {}
-    return {name: getattr(current, name) for name in services.CONTACT_FIELDS}
+        return {"based_on": 0}
+    return {**{name: getattr(current, name) for name in services.CONTACT_FIELDS}, "based_on": current.version}
 
 
 def _vary(by: User, case: Case, d: dict[str, Any], ctx: AuditContext, bail: BailCondition) -> Any:
@@ -61,7 +61,7 @@ INVESTIGATION = Action(
     forms.InvestigationForm,
     _service(
         services.investigation_record,
-        *("force", "officer_name", "officer_rank", "phone", "email", "crime_reference", "notes"),
+        *("force", "officer_name", "officer_rank", "phone", "email", "crime_reference", "notes", "based_on"),
     ),
     lambda row: "officer",
     "police",

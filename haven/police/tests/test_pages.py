@@ -37,6 +37,7 @@ OFFICER = {
     "phone": "01632 960 123",
     "email": "priya.shah@midshire.police.uk",
     "crime_reference": "MP/2026/004512",
+    "based_on": 0,  # the page started with no details recorded
 }
 
 
@@ -75,11 +76,27 @@ def test_a_missing_crime_reference_comes_back_beside_its_field_as_typed(client, 
 def test_a_change_of_officer_starts_from_the_current_details(client, world, police_case, investigation):
     sign_in(client, world.users["dsl_a"])
     form = client.get(_url("police_new", police_case)).text
-    assert 'value="MP/2026/004512"' in form
-    r = client.post(_url("police_new", police_case), {**OFFICER, "officer_name": "Tom Reid", "notes": "Handed over."})
+    assert 'value="MP/2026/004512"' in form and 'name="based_on" value="1"' in form
+    change = {**OFFICER, "officer_name": "Tom Reid", "notes": "Handed over.", "based_on": 1}
+    r = client.post(_url("police_new", police_case), change)
     assert r.status_code == 302
     page = client.get(_url("police", police_case)).text
     assert "DC Tom Reid" in page and "Earlier details (1)" in page and "Priya Shah" in page
+
+
+def test_a_save_from_a_stale_page_is_refused_and_keeps_what_was_typed(client, world, police_case, investigation):
+    sign_in(client, world.users["dsl_a"])
+    client.post(_url("police_new", police_case), {**OFFICER, "officer_name": "Tom Reid", "based_on": 1})  # now 2
+    r = client.post(_url("police_new", police_case), {**OFFICER, "officer_name": "Sam Cole", "based_on": 1})
+    assert r.status_code == 400
+    assert "Someone else changed the police details while you were typing" in r.text
+    assert 'value="Sam Cole"' in r.text
+    assert list(police_case.police_versions.values_list("officer_name", flat=True).order_by("version")) == [
+        "Priya Shah",
+        "Tom Reid",
+    ]
+    r = client.post(_url("police_new", police_case), {k: v for k, v in OFFICER.items() if k != "based_on"})
+    assert r.status_code == 400 and "This form is out of date" in r.text
 
 
 def test_bail_is_recorded_on_a_child_and_shown_with_its_end_date(client, world, police_case, second_child):
