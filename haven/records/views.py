@@ -220,7 +220,7 @@ def pupil_detail(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpRespon
             "can_view_log": can(request.user, Capability.VIEW_ACCESS_LOG, school=pupil.school),
             "flags": repeat_involvement_flags(request.user, school_ids=[pupil.school_id], pupil_id=pupil.pk),
             "transfers": selectors.transfers_of_pupil(request.user, pupil),
-            "can_send_file": can(request.user, Capability.WRITE_SCHOOL_RECORDS, school=pupil.school),
+            "can_send_file": can_change,  # the same capability: the school's DSLs and deputies
             "records": selectors.child_records_for(request.user, pupil),
             "can_record": can(request.user, Capability.RECORD_CONCERN, school=pupil.school),
             "contacts": contacts,
